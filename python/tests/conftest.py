@@ -1,0 +1,177 @@
+"""Fixtures: the real C# test host (tests/ZeroBridge.TestHost), clients and raw sockets.
+
+No test can hang: every receive has a timeout, the server start has a deadline, and teardown
+terminates the server (SIGTERM, then SIGKILL after a deadline).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import shutil
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterator, List, Optional
+
+import pytest
+import zmq
+
+import zerobridge
+from support import RECV_TIMEOUT
+
+REPO = Path(__file__).resolve().parents[2]
+HOST_PROJECT = REPO / "tests" / "ZeroBridge.TestHost"
+HOST_DLL = HOST_PROJECT / "bin" / "Debug" / "net10.0" / "ZeroBridge.TestHost.dll"
+START_DEADLINE = 60.0
+BUILD_DEADLINE = 600.0
+STOP_DEADLINE = 10.0
+_LISTENING = re.compile(r"Listening on (tcp://[^\s]+)")
+_build_lock = threading.Lock()
+
+
+class ServerProcess:
+    """A running test host and what it printed."""
+
+    def __init__(self, args: List[str]) -> None:
+        self.args = args
+        self.output: List[str] = []
+        self.endpoint = ""
+        self._lines: "queue.Queue[Optional[str]]" = queue.Queue()
+        self.process = subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            text=True, encoding="utf-8", errors="replace", bufsize=1)
+        self._pump = threading.Thread(target=self._read, daemon=True)
+        self._pump.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.output.append(line.rstrip("\n"))
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def wait_ready(self, deadline: float) -> str:
+        """The endpoint from the "Listening on" line, or fail with the output so far."""
+        end = time.monotonic() + deadline
+        while True:
+            remaining = end - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                line = self._lines.get(timeout=remaining)
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            match = _LISTENING.search(line)
+            if match:
+                self.endpoint = match.group(1).rstrip(".,;")
+                return self.endpoint
+        self.stop()
+        pytest.fail(f"the test host did not print 'Listening on tcp://...' within {deadline} s "
+                    f"(exit code {self.process.poll()}); output:\n" + "\n".join(self.output[-50:]))
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it does not exit within the deadline."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(STOP_DEADLINE)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(STOP_DEADLINE)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+def _ensure_host_built() -> None:
+    with _build_lock:
+        if HOST_DLL.exists():
+            return
+        if shutil.which("dotnet") is None:
+            pytest.skip("dotnet is not installed: integration tests need the C# test host")
+        if not HOST_PROJECT.is_dir():
+            pytest.skip(f"the C# test host project {HOST_PROJECT} does not exist (yet)")
+        result = subprocess.run(["dotnet", "build", str(HOST_PROJECT)], capture_output=True,
+                                text=True, timeout=BUILD_DEADLINE, stdin=subprocess.DEVNULL)
+        if result.returncode != 0 or not HOST_DLL.exists():
+            pytest.fail(f"dotnet build {HOST_PROJECT} failed ({result.returncode}):\n"
+                        f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+
+
+def _start(tmp: Path, *extra: str) -> ServerProcess:
+    _ensure_host_built()
+    args = ["dotnet", str(HOST_DLL), "--bind", "tcp://127.0.0.1:*",
+            "--data", str(tmp / "demo.db"), *extra]
+    server = ServerProcess(args)
+    server.wait_ready(START_DEADLINE)
+    return server
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """The default test host, shared by the whole session."""
+    process = _start(tmp_path_factory.mktemp("server"))
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="session")
+def small_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A test host with a 1 MiB request limit."""
+    process = _start(tmp_path_factory.mktemp("small"), "--max-request-bytes", "1048576")
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def endpoint(server: ServerProcess) -> str:
+    return server.endpoint
+
+
+@pytest.fixture
+def client(endpoint: str) -> Iterator[zerobridge.Client]:
+    """A client of the default server, closed after the test."""
+    with zerobridge.connect(endpoint, timeout=RECV_TIMEOUT) as c:
+        yield c
+
+
+@pytest.fixture
+def zmq_context() -> Iterator[zmq.Context]:
+    """A private context for raw sockets; terminating it proves no socket leaked."""
+    context = zmq.Context()
+    yield context
+    sockets = [s for s in context._sockets if not s.closed] if hasattr(context, "_sockets") else []
+    for socket in sockets:
+        socket.close(linger=0)
+    context.term()
+    assert not sockets, f"{len(sockets)} raw socket(s) were left open"
+
+
+@pytest.fixture
+def raw_socket(zmq_context: zmq.Context, endpoint: str) -> Callable[..., zmq.Socket]:
+    """Factory of raw sockets connected to the default server (closed by the test or teardown)."""
+    opened: List[zmq.Socket] = []
+
+    def make(kind: int = zmq.DEALER, where: Optional[str] = None) -> zmq.Socket:
+        socket = zmq_context.socket(kind)
+        socket.setsockopt(zmq.LINGER, 0)
+        socket.connect(where or endpoint)
+        opened.append(socket)
+        return socket
+
+    yield make
+    for socket in opened:
+        socket.close(linger=0)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    state = "built" if HOST_DLL.exists() else "not built"
+    return f"zerobridge test host: {HOST_DLL} ({state}); pyzmq {zmq.__version__}"
+
+
+os.environ.setdefault("DOTNET_CLI_TELEMETRY_OPTOUT", "1")
+os.environ.setdefault("DOTNET_NOLOGO", "1")

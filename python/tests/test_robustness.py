@@ -1,0 +1,263 @@
+"""Broken input, the JSON gateway, timeouts, concurrency and async, against the real test host."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+
+import msgpack
+import pytest
+import zmq
+
+import zerobridge
+from support import free_endpoint, mdp_reply, mdp_request, raw_ping, recv_multipart
+
+HEADER_PING = {"v": 1, "id": 1, "cmd": "ping"}
+
+
+def _bad_request_reply(frames):
+    """The error code of a reply to a broken message: JSON (gateway) or bridge."""
+    assert frames[0] == b""
+    if frames[1] == b"MDPC01":
+        header, payload = mdp_reply(frames)
+        assert header["ok"] is False
+        return header, payload["code"]
+    assert len(frames) == 2
+    reply = json.loads(frames[1].decode("utf-8"))
+    assert reply["ok"] is False
+    return None, reply["error"]["code"]
+
+
+@pytest.mark.parametrize("frames", [
+    [b"", b"\xff\xfe\x00garbage"],  # gateway: not UTF-8
+    [b"", b"{not json"],  # gateway: not JSON
+    [b"", b'{"command": "ping"}', b"extra"],  # gateway: more than one frame
+    [b"", b"MDPC01"],  # no service, no header
+    [b"", b"MDPC01", b"zerobridge"],  # no header
+    [b"", b"MDPC01", b"zerobridge", b"\xc1"],  # header not msgpack
+    [b"", b"MDPC01", b"zerobridge", msgpack.packb([1, 2])],  # header not a map
+    mdp_request({"v": 2, "id": 5, "cmd": "ping"}),  # wrong version
+    mdp_request({"v": 1, "id": 5}),  # no cmd
+    mdp_request({"v": 1, "id": 5, "cmd": "echo"}, "not an array"),  # args not [array, map]
+    mdp_request({"v": 1, "id": 5, "cmd": "echo"}, [[1], {}])[:-1]
+    + [msgpack.packb([[1], {}])[:-1]],  # truncated arguments
+    mdp_request({"v": 1, "id": 5, "cmd": "echo"}, [[1, 2, 3], "x"]),  # keyword not a map
+    [*mdp_request({"v": 1, "id": 5, "cmd": "test.length"}, None),
+     msgpack.packb([[msgpack.ExtType(6, b"\x00\x00\x00\x05")], {}])],  # missing attachment
+], ids=["not-utf8", "not-json", "two-frames", "signature-only", "no-header", "bad-msgpack",
+        "header-list", "wrong-version", "no-cmd", "args-string", "truncated-args",
+        "kwargs-not-map", "missing-attachment"])
+def test_broken_messages_get_bad_request_and_the_server_keeps_serving(raw_socket, frames):
+    socket = raw_socket()
+    socket.send_multipart(frames)
+    header, code = _bad_request_reply(recv_multipart(socket))
+    assert code == "bad_request"
+    if header is not None and frames[1:2] == [b"MDPC01"] and len(frames) < 4:
+        assert header["id"] is None
+    raw_ping(socket)
+
+
+def test_dealer_without_delimiter_gets_a_reply_without_one(raw_socket):
+    socket = raw_socket()
+    socket.send_multipart(mdp_request(HEADER_PING, delimiter=False))
+    frames = recv_multipart(socket)
+    assert frames[0] == b"MDPC01"
+    assert msgpack.unpackb(frames[2]) == {"v": 1, "id": 1, "ok": True}
+    assert msgpack.unpackb(frames[3]) == "pong"
+
+
+def test_cancel_notification_gets_no_reply(raw_socket):
+    socket = raw_socket()
+    socket.send_multipart(mdp_request({"v": 1, "id": 77, "cancel": True}))
+    raw_ping(socket, request_id=78)  # the first reply on the socket is the ping's
+
+
+def test_json_gateway_newcomer_example(raw_socket):
+    sock = raw_socket(zmq.REQ)
+    sock.send_string(json.dumps({"command": "echo", "args": {"value": [1, 2]}}))
+    assert json.loads(recv_multipart(sock)[0]) == {"ok": True, "result": [1, 2]}
+
+
+@pytest.mark.parametrize("request_text,expected", [
+    ("ping", {"ok": True, "result": "pong"}),
+    ('{"command": "echo", "args": [["a", 1]], "id": 9}', {"ok": True, "result": ["a", 1]}),
+    ('{"command": "types.sample", "args": {"kind": "guid"}}',
+     {"ok": True, "result": "0f8fad5b-d9cb-469f-a165-70867728950e"}),
+    ('{"command": "types.sample", "args": {"kind": "double_nan"}}',
+     {"ok": True, "result": "NaN"}),
+])
+def test_json_gateway_results(raw_socket, request_text, expected):
+    sock = raw_socket(zmq.REQ)
+    sock.send_string(request_text)
+    reply = json.loads(recv_multipart(sock)[0])
+    reply.pop("id", None)
+    assert reply == expected
+
+
+@pytest.mark.parametrize("request_text,code", [
+    ('{"command": "orders.recnt"}', "unknown_command"), ("nosuchcommand", "unknown_command"),
+    ('{"command": "echo", ', "bad_request"),
+])
+def test_json_gateway_errors(raw_socket, request_text, code):
+    sock = raw_socket(zmq.REQ)
+    sock.send_string(request_text)
+    reply = json.loads(recv_multipart(sock)[0])
+    assert reply["ok"] is False and reply["error"]["code"] == code
+    assert reply["error"]["message"]
+
+
+def test_client_disconnecting_mid_request_does_not_hurt_others(zmq_context, endpoint, client):
+    quitter = zmq_context.socket(zmq.DEALER)
+    quitter.connect(endpoint)
+    quitter.send_multipart(mdp_request({"v": 1, "id": 1, "cmd": "test.sleep"}, [[0.5], {}]))
+    quitter.close(linger=2000)  # flushes the request in the background, then goes away
+    assert client.ping() == "pong"
+    assert client.call("test.sleep", 1.0) == 1.0  # outlives the abandoned sleep
+    assert client.ping() == "pong"
+
+
+def test_many_clients_in_threads(endpoint):
+    errors, results = [], {}
+
+    def work(n):
+        try:
+            with zerobridge.connect(endpoint, timeout=10) as c:
+                results[n] = [c.call("echo", [n, i]) for i in range(20)]
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    assert results == {n: [[n, i] for i in range(20)] for n in range(8)}
+
+
+def test_one_client_shared_by_threads(client):
+    out = []
+    threads = [threading.Thread(target=lambda n=n: out.append(client.call("echo", n)))
+               for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(out) == list(range(8))
+
+
+def test_slow_command_does_not_block_a_fast_one(client):
+    async def main():
+        slow = asyncio.ensure_future(client.acall("test.sleep", 2.0))
+        assert await client.aping() == "pong"
+        assert not slow.done()  # sent first, still running: the server is concurrent
+        assert await slow == 2.0
+    asyncio.run(main())
+
+
+def test_slow_command_in_another_client_does_not_block(endpoint, client):
+    finished = threading.Event()
+
+    def slow():
+        with zerobridge.connect(endpoint, timeout=10) as other:
+            other.call("test.sleep", 2.0)
+        finished.set()
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    try:
+        assert client.ping() == "pong"
+        assert not finished.is_set()
+    finally:
+        thread.join(30)
+    assert finished.is_set()
+
+
+def _wait_for_cancellations(client, above, deadline=10.0):
+    """Poll test.cancellations with replies (server-side pauses), bounded."""
+    end = time.monotonic() + deadline
+    count = client.call("test.cancellations")
+    while count <= above and time.monotonic() < end:
+        client.call("test.sleep", 0.02)
+        count = client.call("test.cancellations")
+    return count
+
+
+def test_timeout_names_the_endpoint_and_the_client_recovers(endpoint):
+    with zerobridge.connect(endpoint, timeout=0.5) as client:
+        before = client.call("test.cancellations")
+        started = time.monotonic()
+        with pytest.raises(zerobridge.TimeoutError) as info:
+            client.call("test.sleep", 30)
+        assert time.monotonic() - started >= 0.5
+        message = str(info.value)
+        assert endpoint in message and "test.sleep" in message and "0.5" in message
+        assert isinstance(info.value, TimeoutError)
+        assert client.ping() == "pong"  # Lazy Pirate: a fresh socket
+        assert _wait_for_cancellations(client, before) > before
+
+
+def test_per_call_timeout_none_and_override(client):
+    assert client.call("test.sleep", 0.2, timeout=None) == 0.2
+    with pytest.raises(zerobridge.TimeoutError, match="0.2 s"):
+        client.call("test.sleep", 5, timeout=0.2)
+    assert client.call_with("echo", args=[1], timeout=5) == 1
+
+
+def test_retries_resend_and_each_attempt_is_cancelled(endpoint):
+    with zerobridge.connect(endpoint, timeout=0.3, retries=2) as client:
+        before = client.call("test.cancellations", retries=0)
+        with pytest.raises(zerobridge.TimeoutError, match="tried 3 times"):
+            client.call("test.sleep", 30)
+        assert _wait_for_cancellations(client, before + 2) >= before + 3
+
+
+def test_timeout_where_nothing_listens():
+    endpoint = free_endpoint()
+    with zerobridge.connect(endpoint, timeout=0.2, retries=1) as client:
+        with pytest.raises(zerobridge.TimeoutError) as info:
+            client.ping()
+        assert endpoint in str(info.value) and "tried 2 times" in str(info.value)
+
+
+def test_async_gather_many_calls_matched_by_id(endpoint):
+    async def main():
+        async with zerobridge.connect(endpoint, timeout=10) as client:
+            delays = [(i % 5) * 0.05 for i in range(40)]
+            sleeps = asyncio.gather(*(client.acall("test.sleep", d) for d in delays))
+            echoes = asyncio.gather(*(client.acall("echo", {"i": i}) for i in range(100)))
+            assert await sleeps == delays
+            assert await echoes == [{"i": i} for i in range(100)]
+            assert await client.aping() == "pong"
+            assert len(client._channels) == 1
+    asyncio.run(main())
+
+
+def test_async_timeout_then_the_channel_keeps_working(endpoint):
+    async def main():
+        async with zerobridge.connect(endpoint, timeout=10) as client:
+            before = await client.acall("test.cancellations")
+            with pytest.raises(zerobridge.TimeoutError, match="test.sleep"):
+                await client.acall("test.sleep", 30, timeout=0.3)
+            assert await client.aping() == "pong"
+            with pytest.raises(zerobridge.CommandNotFound):
+                await client.acall("nope")
+            end = time.monotonic() + 10
+            while await client.acall("test.cancellations") <= before:
+                assert time.monotonic() < end, "the server never saw the cancellation"
+                await client.acall("test.sleep", 0.02)
+    asyncio.run(main())
+
+
+def test_sync_and_async_on_one_client_and_close(endpoint):
+    client = zerobridge.connect(endpoint, timeout=10)
+    assert client.ping() == "pong"
+    assert asyncio.run(client.aping()) == "pong"
+    assert asyncio.run(client.aping()) == "pong"  # a second loop gets its own socket
+    client.close()
+    with pytest.raises(zerobridge.TransportError, match="closed"):
+        client.ping()
+    with pytest.raises(zerobridge.TransportError, match="closed"):
+        asyncio.run(client.aping())

@@ -1,0 +1,105 @@
+"""Frames of the bridge protocol (protocol.md §1-§3): building and parsing, no sockets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+
+import msgpack
+
+from ._exceptions import ProtocolError
+
+__all__ = [
+    "ATTACHMENT_THRESHOLD",
+    "DEFAULT_ENDPOINT",
+    "DEFAULT_SERVICE",
+    "PROTOCOL_VERSION",
+    "Reply",
+    "SIGNATURE",
+    "build_cancel",
+    "build_request",
+    "parse_reply",
+]
+
+SIGNATURE = b"MDPC01"
+"""Frame 1 of every bridge message: the MDP client signature, version 0.1."""
+
+PROTOCOL_VERSION = 1
+DEFAULT_ENDPOINT = "tcp://127.0.0.1:5555"
+DEFAULT_SERVICE = "zerobridge"
+ATTACHMENT_THRESHOLD = 64 * 1024
+"""Binary values at least this large travel as attachment frames (§4.3)."""
+
+RequestId = Union[int, str]
+Frame = Union[bytes, bytearray, memoryview]
+
+
+def _pack_header(header: Mapping[str, Any]) -> bytes:
+    return msgpack.packb(dict(header), use_bin_type=True)
+
+
+def build_request(service: str, request_id: RequestId, command: str, arguments: Optional[bytes],
+                  attachments: Sequence[Frame] = (), *,
+                  timeout_ms: Optional[int] = None) -> List[Frame]:
+    """The frames of a request as a DEALER sends them (empty delimiter first).
+
+    ``arguments`` is the already packed ``[positional, keyword]`` array, or ``None`` for none.
+    """
+    header: Dict[str, Any] = {"v": PROTOCOL_VERSION, "id": request_id, "cmd": command}
+    if timeout_ms is not None:
+        header["timeout"] = int(timeout_ms)
+    frames: List[Frame] = [b"", SIGNATURE, service.encode("utf-8"), _pack_header(header)]
+    if arguments is not None:
+        frames.append(arguments)
+        frames.extend(attachments)
+    elif attachments:
+        raise ValueError("attachments need an arguments frame")
+    return frames
+
+
+def build_cancel(service: str, request_id: RequestId) -> List[Frame]:
+    """The frames of a cancel notification for ``request_id`` (no reply comes back)."""
+    header = {"v": PROTOCOL_VERSION, "id": request_id, "cancel": True}
+    return [b"", SIGNATURE, service.encode("utf-8"), _pack_header(header)]
+
+
+@dataclass
+class Reply:
+    """A parsed reply envelope; the payload is decoded separately (it may reference attachments)."""
+
+    id: Optional[RequestId]
+    ok: bool
+    payload: bytes
+    attachments: List[bytes] = field(default_factory=list)
+    service: str = ""
+
+
+def parse_reply(frames: Sequence[bytes]) -> Reply:
+    """Parse the frames a DEALER receives for a bridge reply (§3).
+
+    Accepts the reply with or without the leading empty delimiter. Raises :class:`ProtocolError`
+    when the frames are not a bridge reply.
+    """
+    frames = list(frames)
+    if frames and len(frames[0]) == 0:
+        frames = frames[1:]
+    if len(frames) < 3:
+        raise ProtocolError(f"reply has {len(frames)} body frames; expected at least 3")
+    if bytes(frames[0]) != SIGNATURE:
+        raise ProtocolError(f"reply does not start with {SIGNATURE!r}: {bytes(frames[0][:16])!r}")
+    try:
+        service = bytes(frames[1]).decode("utf-8")
+        header = msgpack.unpackb(frames[2], raw=False, strict_map_key=False)
+    except (ValueError, msgpack.UnpackException) as exc:
+        raise ProtocolError(f"undecodable reply header: {exc}") from exc
+    if not isinstance(header, dict):
+        raise ProtocolError(f"reply header is not a map: {header!r}")
+    version = header.get("v")
+    if version != PROTOCOL_VERSION:
+        raise ProtocolError(f"reply has protocol version {version!r}; expected {PROTOCOL_VERSION}")
+    ok = header.get("ok")
+    if not isinstance(ok, bool):
+        raise ProtocolError(f"reply header has no boolean 'ok': {header!r}")
+    payload = bytes(frames[3]) if len(frames) > 3 else msgpack.packb(None)
+    return Reply(id=header.get("id"), ok=ok, payload=payload,
+                 attachments=[bytes(f) for f in frames[4:]], service=service)

@@ -1,0 +1,251 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Text;
+using MessagePack;
+using NetMQ;
+using NetMQ.Sockets;
+using ZeroBridge.Protocol;
+using ZeroBridge.Serialization;
+
+namespace ZeroBridge.Client;
+
+/// <summary>
+/// Calls the commands of a ZeroBridge server from .NET. Thread-safe: any number of calls may be in flight at
+/// once over one DEALER socket; replies are matched to calls by request id.
+/// </summary>
+/// <example>
+/// <code>
+/// using var client = new ZeroBridgeClient("tcp://127.0.0.1:5555");
+/// int sum = await client.CallAsync&lt;int&gt;("add", new { a = 1, b = 2 });
+/// </code>
+/// </example>
+public sealed class ZeroBridgeClient : IDisposable
+{
+    private readonly ZeroBridgeClientOptions _options;
+    private readonly DealerSocket _socket;
+    private readonly NetMQQueue<NetMQMessage> _outgoing = new();
+    private readonly NetMQPoller _poller;
+    private readonly Thread _thread;
+    private readonly ConcurrentDictionary<long, TaskCompletionSource<(byte[][] Frames, bool Ok)>> _pending = new();
+    private long _nextId;
+    private int _disposed;
+
+    /// <summary>Connects to a server (the connection is made in the background; calls wait for it).</summary>
+    public ZeroBridgeClient(string endpoint, ZeroBridgeClientOptions? options = null)
+    {
+        Endpoint = endpoint;
+        _options = options ?? ZeroBridgeClientOptions.Default;
+        _socket = new DealerSocket();
+        _socket.Options.Linger = TimeSpan.Zero;
+        _socket.Connect(endpoint);
+        _socket.ReceiveReady += OnReplyReady;
+        _outgoing.ReceiveReady += (_, e) =>
+        {
+            while (e.Queue.TryDequeue(out var message, TimeSpan.Zero))
+                _socket.SendMultipartMessage(message);
+        };
+        _poller = new NetMQPoller { _socket, _outgoing };
+        _thread = new Thread(_poller.Run) { IsBackground = true, Name = $"ZeroBridge client {endpoint}" };
+        _thread.Start();
+    }
+
+    /// <summary>The endpoint this client talks to.</summary>
+    public string Endpoint { get; }
+
+    /// <summary>Calls a command and returns its result as <typeparamref name="T"/>.</summary>
+    /// <param name="command">The command name, e.g. <c>orders.recent</c>.</param>
+    /// <param name="arguments">Keyword arguments: an anonymous object (<c>new { n = 5 }</c>), a dictionary, or null.</param>
+    /// <param name="timeout">How long to wait; null for the client's default.</param>
+    /// <param name="cancellationToken">Gives up on the call (the server is told, and cancels the command).</param>
+    /// <exception cref="ZeroBridgeRemoteException">The server answered with an error.</exception>
+    /// <exception cref="ZeroBridgeTimeoutException">No reply came in time.</exception>
+    public async Task<T?> CallAsync<T>(string command, object? arguments = null, TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default)
+    {
+        var (frames, ok) = await SendAsync(command, [], ToKeywordArguments(arguments), timeout, cancellationToken).ConfigureAwait(false);
+        var attachments = frames.Skip(1).Select(f => (ReadOnlyMemory<byte>)f).ToArray();
+        if (!ok)
+            throw RemoteError(frames[0], attachments);
+        return WireSerializer.Deserialize<T>(frames[0], attachments);
+    }
+
+    /// <summary>Calls a command with positional arguments and returns its result as <typeparamref name="T"/>.</summary>
+    public async Task<T?> CallPositionalAsync<T>(string command, IReadOnlyList<object?> arguments, TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default)
+    {
+        var (frames, ok) = await SendAsync(command, arguments, new Dictionary<string, object?>(), timeout, cancellationToken).ConfigureAwait(false);
+        var attachments = frames.Skip(1).Select(f => (ReadOnlyMemory<byte>)f).ToArray();
+        if (!ok)
+            throw RemoteError(frames[0], attachments);
+        return WireSerializer.Deserialize<T>(frames[0], attachments);
+    }
+
+    /// <summary>Calls a command and returns its result as a natural .NET value (see docs/protocol.md §4).</summary>
+    public Task<object?> CallAsync(string command, object? arguments = null, TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default) => CallAsync<object>(command, arguments, timeout, cancellationToken);
+
+    /// <summary>The blocking form of <see cref="CallAsync{T}"/>.</summary>
+    public T? Call<T>(string command, object? arguments = null, TimeSpan? timeout = null) =>
+        CallAsync<T>(command, arguments, timeout).GetAwaiter().GetResult();
+
+    /// <summary>Checks that the server answers.</summary>
+    public async Task<bool> PingAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        await CallAsync<string>("ping", null, timeout, cancellationToken).ConfigureAwait(false) == "pong";
+
+    /// <summary>Closes the socket; calls still waiting fail with <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        _poller.Stop();
+        _thread.Join(TimeSpan.FromSeconds(5));
+        _poller.Dispose();
+        _socket.Dispose();
+        _outgoing.Dispose();
+        foreach (var pending in _pending.Values)
+            pending.TrySetException(new ObjectDisposedException(nameof(ZeroBridgeClient)));
+    }
+
+    private async Task<(byte[][] Frames, bool Ok)> SendAsync(string command, IReadOnlyList<object?> positional,
+        IReadOnlyDictionary<string, object?> keyword, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        long id = Interlocked.Increment(ref _nextId);
+        var wait = timeout ?? _options.Timeout;
+        var attachments = new List<ReadOnlyMemory<byte>>();
+        byte[] arguments = WireSerializer.Serialize(typeof(object[]), new object[] { positional.ToArray(), keyword }, attachments);
+
+        var message = new NetMQMessage();
+        message.AppendEmptyFrame();
+        message.Append(WireConstants.ClientSignatureBytes);
+        message.Append(Encoding.UTF8.GetBytes(_options.Service));
+        message.Append(Header(id, command, wait));
+        message.Append(arguments);
+        foreach (var attachment in attachments)
+            message.Append(attachment.ToArray());
+
+        var completion = new TaskCompletionSource<(byte[][], bool)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pending[id] = completion;
+        _outgoing.Enqueue(message);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(wait);
+        try
+        {
+            return await completion.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!completion.Task.IsCompleted)
+        {
+            _pending.TryRemove(id, out _);
+            SendCancel(id);
+            if (cancellationToken.IsCancellationRequested)
+                throw;
+            throw new ZeroBridgeTimeoutException($"No reply from {Endpoint} to '{command}' within {wait.TotalSeconds:0.###} s.");
+        }
+    }
+
+    private void SendCancel(long id)
+    {
+        var message = new NetMQMessage();
+        message.AppendEmptyFrame();
+        message.Append(WireConstants.ClientSignatureBytes);
+        message.Append(Encoding.UTF8.GetBytes(_options.Service));
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteMapHeader(3);
+        writer.Write(WireConstants.Header.Version);
+        writer.Write(WireConstants.Version);
+        writer.Write(WireConstants.Header.Id);
+        writer.Write(id);
+        writer.Write(WireConstants.Header.Cancel);
+        writer.Write(true);
+        writer.Flush();
+        message.Append(buffer.WrittenSpan.ToArray());
+        if (_disposed == 0)
+            _outgoing.Enqueue(message);
+    }
+
+    private static byte[] Header(long id, string command, TimeSpan timeout)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteMapHeader(4);
+        writer.Write(WireConstants.Header.Version);
+        writer.Write(WireConstants.Version);
+        writer.Write(WireConstants.Header.Id);
+        writer.Write(id);
+        writer.Write(WireConstants.Header.Command);
+        writer.Write(command);
+        writer.Write(WireConstants.Header.Timeout);
+        writer.Write((long)timeout.TotalMilliseconds);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private void OnReplyReady(object? sender, NetMQSocketEventArgs e)
+    {
+        var message = new NetMQMessage();
+        while (e.Socket.TryReceiveMultipartMessage(ref message))
+        {
+            // [empty] "MDPC01" service header payload attachments...
+            int start = message.FrameCount > 0 && message[0].MessageSize == 0 ? 1 : 0;
+            if (message.FrameCount - start < 4)
+                continue; // not a reply of ours; nothing is waiting on it
+            if (!TryReadReplyHeader(message[start + 2].ToByteArray(), out long id, out bool ok))
+                continue;
+            var frames = message.Skip(start + 3).Select(f => f.ToByteArray()).ToArray();
+            if (_pending.TryRemove(id, out var completion))
+                completion.TrySetResult((frames, ok)); // a reply to a call that gave up finds nobody, and is dropped
+            message = new NetMQMessage();
+        }
+    }
+
+    private static bool TryReadReplyHeader(byte[] header, out long id, out bool ok)
+    {
+        id = 0;
+        ok = false;
+        try
+        {
+            var reader = new MessagePackReader(header);
+            int count = reader.ReadMapHeader();
+            bool haveId = false;
+            for (int i = 0; i < count; i++)
+            {
+                string? key = reader.ReadString();
+                if (key == WireConstants.Header.Id && reader.NextMessagePackType == MessagePackType.Integer)
+                {
+                    id = reader.ReadInt64();
+                    haveId = true;
+                }
+                else if (key == WireConstants.Header.Ok)
+                    ok = reader.ReadBoolean();
+                else
+                    reader.Skip();
+            }
+            return haveId;
+        }
+        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException)
+        {
+            return false;
+        }
+    }
+
+    private static ZeroBridgeRemoteException RemoteError(byte[] payload, IReadOnlyList<ReadOnlyMemory<byte>> attachments)
+    {
+        var error = WireSerializer.Deserialize<Dictionary<string, object?>>(payload, attachments) ?? new();
+        return new ZeroBridgeRemoteException(
+            error.GetValueOrDefault("code") as string ?? ErrorCodes.Internal,
+            error.GetValueOrDefault("type") as string,
+            error.GetValueOrDefault("message") as string ?? "The server reported an error without a message.",
+            error.GetValueOrDefault("stack") as string,
+            error.GetValueOrDefault("details") as IReadOnlyDictionary<string, object?>);
+    }
+
+    private static Dictionary<string, object?> ToKeywordArguments(object? arguments) => arguments switch
+    {
+        null => new Dictionary<string, object?>(),
+        IReadOnlyDictionary<string, object?> readOnly => readOnly.ToDictionary(p => p.Key, p => p.Value),
+        IDictionary<string, object?> dictionary => dictionary.ToDictionary(p => p.Key, p => p.Value),
+        _ => arguments.GetType().GetProperties().Where(p => p.CanRead && p.GetIndexParameters().Length == 0)
+            .ToDictionary(p => p.Name, p => p.GetValue(arguments)),
+    };
+}

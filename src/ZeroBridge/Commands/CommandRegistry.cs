@@ -1,0 +1,79 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+
+namespace ZeroBridge.Commands;
+
+/// <summary>
+/// The commands an application offers. One registry serves every route: a direct server, a broker worker, the
+/// JSON gateway. Register plain methods or lambdas; names, parameters, defaults and descriptions come from the
+/// method itself.
+/// </summary>
+/// <example>
+/// <code>
+/// var commands = new CommandRegistry()
+///     .Add("add", (int a, int b) => a + b, "Adds two numbers.")
+///     .AddObject("orders", new OrdersService(db));   // orders.recent, orders.get, ...
+/// </code>
+/// </example>
+public sealed class CommandRegistry
+{
+    private readonly ConcurrentDictionary<string, CommandDescriptor> _commands = new(StringComparer.Ordinal);
+
+    /// <summary>Registers a delegate (a lambda or a method group) as a command.</summary>
+    /// <param name="name">The command name, e.g. <c>orders.recent</c>.</param>
+    /// <param name="handler">The code to run. Its parameters become the command's; it may return a task.</param>
+    /// <param name="description">What it does; by default taken from <c>[Description]</c> or the XML docs.</param>
+    /// <exception cref="ArgumentException">The name is taken or not a valid command name.</exception>
+    public CommandRegistry Add(string name, Delegate handler, string? description = null) =>
+        Add(new CommandDescriptor(ValidName(name), handler.Method, handler.Target, description));
+
+    /// <summary>Registers one method of an object (or a static method, with a null target) as a command.</summary>
+    public CommandRegistry AddMethod(string name, MethodInfo method, object? target, string? description = null) =>
+        Add(new CommandDescriptor(ValidName(name), method, target, description));
+
+    /// <summary>
+    /// Registers every public instance method an object's class declares, as <c>prefix.method_name</c>
+    /// (snake_case; <see cref="CommandAttribute"/> renames one, <see cref="IgnoreCommandAttribute"/> leaves one out).
+    /// </summary>
+    public CommandRegistry AddObject(string prefix, object instance)
+    {
+        var methods = instance.GetType()
+            .GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
+            .Where(m => !m.IsSpecialName && !m.IsDefined(typeof(IgnoreCommandAttribute)) && !m.ContainsGenericParameters);
+        foreach (var method in methods)
+        {
+            string name = method.GetCustomAttribute<CommandAttribute>()?.Name ?? CommandNames.FromMethodName(method.Name);
+            AddMethod(string.IsNullOrEmpty(prefix) ? name : $"{prefix}.{name}", method, instance);
+        }
+        return this;
+    }
+
+    /// <summary>Removes a command; returns whether it was there.</summary>
+    public bool Remove(string name) => _commands.TryRemove(name, out _);
+
+    /// <summary>Finds a command by name.</summary>
+    public bool TryGet(string name, out CommandDescriptor command) => _commands.TryGetValue(name, out command!);
+
+    /// <summary>Every registered command, sorted by name.</summary>
+    public IReadOnlyList<CommandDescriptor> All => _commands.Values.OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
+
+    /// <summary>Finds a command, or throws the error a caller should see, with close names suggested.</summary>
+    /// <exception cref="UnknownCommandException">No command has that name.</exception>
+    public CommandDescriptor Get(string name) => TryGet(name, out var command)
+        ? command
+        : throw new UnknownCommandException(name, CommandNames.Suggest(name, _commands.Keys));
+
+    private CommandRegistry Add(CommandDescriptor command)
+    {
+        if (!_commands.TryAdd(command.Name, command))
+            throw new ArgumentException($"A command named '{command.Name}' is already registered.", nameof(command));
+        return this;
+    }
+
+    private static string ValidName(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Any(char.IsWhiteSpace) || name.StartsWith('.') || name.EndsWith('.'))
+            throw new ArgumentException($"'{name}' is not a valid command name: use dotted words such as 'orders.recent'.", nameof(name));
+        return name;
+    }
+}

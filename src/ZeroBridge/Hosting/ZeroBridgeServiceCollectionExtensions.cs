@@ -1,0 +1,47 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using ZeroBridge.Commands;
+using ZeroBridge.Server;
+
+namespace ZeroBridge.Hosting;
+
+/// <summary>Adds a ZeroBridge server to a Generic Host (ASP.NET Core, worker services, console hosts).</summary>
+public static class ZeroBridgeServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers a <see cref="CommandRegistry"/>, a <see cref="ZeroBridgeServer"/> serving it, and a hosted service that
+    /// starts the server with the host and stops it (draining running commands) when the host stops.
+    /// </summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="registerCommands">Registers the commands; receives the service provider to resolve the application's objects.</param>
+    /// <param name="configure">Adjusts the options, e.g. <c>o =&gt; o with { Endpoint = "tcp://*:5555" }</c>.</param>
+    /// <example>
+    /// <code>
+    /// builder.Services.AddZeroBridge((sp, commands) => commands.AddObject("orders", sp.GetRequiredService&lt;OrderService&gt;()));
+    /// </code>
+    /// </example>
+    public static IServiceCollection AddZeroBridge(this IServiceCollection services,
+        Action<IServiceProvider, CommandRegistry> registerCommands,
+        Func<ZeroBridgeServerOptions, ZeroBridgeServerOptions>? configure = null)
+    {
+        services.TryAddSingleton(provider =>
+        {
+            var registry = new CommandRegistry();
+            registerCommands(provider, registry);
+            return registry;
+        });
+        services.TryAddSingleton(configure?.Invoke(ZeroBridgeServerOptions.Default) ?? ZeroBridgeServerOptions.Default);
+        services.TryAddSingleton(provider => new ZeroBridgeServer(
+            provider.GetRequiredService<CommandRegistry>(),
+            provider.GetRequiredService<ZeroBridgeServerOptions>(),
+            provider.GetService<ILogger<ZeroBridgeServer>>()));
+        services.AddHostedService<ZeroBridgeHostedService>();
+        return services;
+    }
+
+    /// <summary>Registers a ZeroBridge server whose commands need nothing from the service provider.</summary>
+    public static IServiceCollection AddZeroBridge(this IServiceCollection services, Action<CommandRegistry> registerCommands,
+        Func<ZeroBridgeServerOptions, ZeroBridgeServerOptions>? configure = null) =>
+        services.AddZeroBridge((_, registry) => registerCommands(registry), configure);
+}

@@ -1,0 +1,98 @@
+using MessagePack;
+
+namespace ZeroBridge.Protocol;
+
+/// <summary>The decoded header frame of a bridge-protocol request (docs/protocol.md §2).</summary>
+/// <param name="RawId">The request id exactly as the client encoded it, echoed byte for byte in the reply.</param>
+/// <param name="Command">The command name, or null for a cancel notification.</param>
+/// <param name="Timeout">The client's deadline, if it sent one.</param>
+/// <param name="IsCancel">Whether this is a cancel notification for <paramref name="RawId"/>.</param>
+public sealed record RequestHeader(ReadOnlyMemory<byte> RawId, string? Command, TimeSpan? Timeout, bool IsCancel)
+{
+    /// <summary>The msgpack encoding of nil, used as the id of replies to requests whose id could not be read.</summary>
+    public static ReadOnlyMemory<byte> NilId { get; } = new byte[] { MessagePackCode.Nil };
+
+    /// <summary>
+    /// Decodes a header frame. Throws <see cref="ZeroBridgeProtocolException"/> naming what is wrong;
+    /// <paramref name="rawIdIfAny"/> still receives the id when it could be read, so the error reply can carry it.
+    /// </summary>
+    public static RequestHeader Parse(ReadOnlyMemory<byte> frame, out ReadOnlyMemory<byte> rawIdIfAny)
+    {
+        rawIdIfAny = NilId;
+        ReadOnlyMemory<byte>? rawId = null;
+        string? command = null;
+        TimeSpan? timeout = null;
+        bool cancel = false;
+        long? version = null;
+        try
+        {
+            var reader = new MessagePackReader(frame);
+            if (reader.NextMessagePackType != MessagePackType.Map)
+                throw new ZeroBridgeProtocolException("The header frame must be a msgpack map.");
+            int count = reader.ReadMapHeader();
+            for (int i = 0; i < count; i++)
+            {
+                if (reader.NextMessagePackType != MessagePackType.String)
+                {
+                    reader.Skip();
+                    reader.Skip();
+                    continue;
+                }
+                string? key = reader.ReadString();
+                switch (key)
+                {
+                    case WireConstants.Header.Version:
+                        version = reader.NextMessagePackType == MessagePackType.Integer ? reader.ReadInt64() : SkipAndReturn(ref reader, -1L);
+                        break;
+                    case WireConstants.Header.Id:
+                        var type = reader.NextMessagePackType;
+                        var start = reader.Consumed;
+                        reader.Skip();
+                        if (type is MessagePackType.Integer or MessagePackType.String)
+                        {
+                            rawId = frame.Slice((int)start, (int)(reader.Consumed - start));
+                            rawIdIfAny = rawId.Value;
+                        }
+                        break;
+                    case WireConstants.Header.Command:
+                        command = reader.NextMessagePackType == MessagePackType.String ? reader.ReadString() : SkipAndReturn<string?>(ref reader, null);
+                        break;
+                    case WireConstants.Header.Timeout:
+                        if (reader.NextMessagePackType == MessagePackType.Integer)
+                            timeout = TimeSpan.FromMilliseconds(Math.Max(0, reader.ReadInt64()));
+                        else if (reader.NextMessagePackType == MessagePackType.Float)
+                            timeout = TimeSpan.FromMilliseconds(Math.Max(0, reader.ReadDouble()));
+                        else
+                            reader.Skip();
+                        break;
+                    case WireConstants.Header.Cancel:
+                        cancel = reader.NextMessagePackType == MessagePackType.Boolean ? reader.ReadBoolean() : SkipAndReturn(ref reader, false);
+                        break;
+                    default:
+                        reader.Skip(); // Unknown keys are ignored, so the header can grow without a version bump.
+                        break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or OverflowException)
+        {
+            throw new ZeroBridgeProtocolException($"The header frame is not valid msgpack: {ex.Message}", ex);
+        }
+
+        if (version != WireConstants.Version)
+            throw new ZeroBridgeProtocolException(version is null
+                ? "The header has no protocol version 'v'."
+                : $"Protocol version {version} is not supported; this server speaks version {WireConstants.Version}.");
+        if (rawId is null)
+            throw new ZeroBridgeProtocolException("The header has no request 'id' (an int or a str).");
+        if (!cancel && string.IsNullOrEmpty(command))
+            throw new ZeroBridgeProtocolException("The header has no command name 'cmd'.");
+        return new RequestHeader(rawId.Value, command, timeout, cancel);
+    }
+
+    private static T SkipAndReturn<T>(ref MessagePackReader reader, T value)
+    {
+        reader.Skip();
+        return value;
+    }
+}

@@ -1,0 +1,130 @@
+using System.Buffers;
+using MessagePack;
+using MessagePack.Formatters;
+
+namespace ZeroBridge.Serialization.Formatters;
+
+/// <summary>
+/// The formatter for <see cref="object"/>: writes a value by its run-time type, and reads any msgpack value into
+/// the natural .NET type (integers as <see cref="long"/>, or <see cref="ulong"/> above its range; maps with str keys
+/// as <c>Dictionary&lt;string, object?&gt;</c>; arrays as <c>object?[]</c>; ext types as their .NET types).
+/// Never creates a type the peer names: only these fixed types come out.
+/// </summary>
+internal sealed class DynamicValueFormatter : IMessagePackFormatter<object?>
+{
+    public static readonly DynamicValueFormatter Instance = new();
+
+    public void Serialize(ref MessagePackWriter writer, object? value, MessagePackSerializerOptions options)
+    {
+        if (value is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+        var type = value.GetType();
+        if (type == typeof(object))
+        {
+            writer.WriteMapHeader(0); // A bare object has no properties; dispatching on its type would recurse.
+            return;
+        }
+        MessagePackSerializer.Serialize(type, ref writer, value, options);
+    }
+
+    public object? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    {
+        switch (reader.NextMessagePackType)
+        {
+            case MessagePackType.Nil:
+                reader.ReadNil();
+                return null;
+            case MessagePackType.Boolean:
+                return reader.ReadBoolean();
+            case MessagePackType.Integer:
+                if (reader.NextCode != MessagePackCode.UInt64)
+                    return reader.ReadInt64();
+                ulong unsigned = reader.ReadUInt64();
+                return unsigned > long.MaxValue ? unsigned : (object)(long)unsigned;
+            case MessagePackType.Float:
+                return reader.NextCode == MessagePackCode.Float32 ? reader.ReadSingle() : reader.ReadDouble();
+            case MessagePackType.String:
+                return reader.ReadString();
+            case MessagePackType.Binary:
+                return reader.ReadBytes()!.Value.ToArray();
+            case MessagePackType.Array:
+                return ReadArray(ref reader, options);
+            case MessagePackType.Map:
+                return ReadMap(ref reader, options);
+            case MessagePackType.Extension:
+                return ReadExtension(ref reader, options);
+            default:
+                throw new MessagePackSerializationException($"Unexpected msgpack code 0x{reader.NextCode:x2}.");
+        }
+    }
+
+    private object?[] ReadArray(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    {
+        int count = reader.ReadArrayHeader();
+        options.Security.DepthStep(ref reader);
+        try
+        {
+            var items = new object?[count];
+            for (int i = 0; i < count; i++)
+                items[i] = Deserialize(ref reader, options);
+            return items;
+        }
+        finally
+        {
+            reader.Depth--;
+        }
+    }
+
+    private object ReadMap(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    {
+        int count = reader.ReadMapHeader();
+        options.Security.DepthStep(ref reader);
+        try
+        {
+            var keys = new object?[count];
+            var values = new object?[count];
+            bool allStrings = true;
+            for (int i = 0; i < count; i++)
+            {
+                keys[i] = Deserialize(ref reader, options);
+                values[i] = Deserialize(ref reader, options);
+                allStrings &= keys[i] is string;
+            }
+            if (allStrings)
+            {
+                var byName = new Dictionary<string, object?>(count, StringComparer.Ordinal);
+                for (int i = 0; i < count; i++)
+                    byName[(string)keys[i]!] = values[i];
+                return byName;
+            }
+            var byKey = new Dictionary<object, object?>(count);
+            for (int i = 0; i < count; i++)
+                byKey[keys[i] ?? throw new MessagePackSerializationException("A map key is nil.")] = values[i];
+            return byKey;
+        }
+        finally
+        {
+            reader.Depth--;
+        }
+    }
+
+    private static object ReadExtension(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    {
+        if (reader.CreatePeekReader().ReadExtensionFormatHeader().TypeCode == ExtensionTypeCodes.Table)
+            return TableDataFormatter.Instance.Deserialize(ref reader, options)!;
+        var (code, payload) = ExtensionValues.ReadExtension(ref reader);
+        return code switch
+        {
+            ExtensionTypeCodes.DateTime => ExtensionValues.DecodeDateTime(payload).ToObject(),
+            ExtensionTypeCodes.Timestamp => ExtensionValues.DecodeTimestamp(payload).ToDateTimeOffset(),
+            ExtensionTypeCodes.TimeSpan => new TimeSpan(ExtensionValues.DecodeTicks(payload)),
+            ExtensionTypeCodes.Decimal => ExtensionValues.DecodeDecimal(payload),
+            ExtensionTypeCodes.Uuid => ExtensionValues.DecodeGuid(payload),
+            ExtensionTypeCodes.Attachment => ExtensionValues.DecodeAttachment(payload, options).ToArray(),
+            _ => throw new MessagePackSerializationException($"Unknown ext type {code}."),
+        };
+    }
+}

@@ -1,0 +1,27 @@
+using MessagePack;
+
+namespace ZeroBridge.Serialization;
+
+/// <summary>
+/// Serializer options for one message: besides the shared resolver they carry the message's attachment frames,
+/// so that formatters of large binary values can write them as frames of their own (ext 6) and read them back.
+/// A fresh instance is made per message; the resolver's formatter caches are shared.
+/// </summary>
+internal sealed class WireSerializerOptions : MessagePackSerializerOptions
+{
+    public WireSerializerOptions(MessagePackSerializerOptions copyFrom) : base(copyFrom) { }
+
+    private WireSerializerOptions(WireSerializerOptions copyFrom) : base(copyFrom)
+    {
+        OutgoingAttachments = copyFrom.OutgoingAttachments;
+        IncomingAttachments = copyFrom.IncomingAttachments;
+    }
+
+    /// <summary>Where formatters put frames they send as attachments; null to send everything inline.</summary>
+    public List<ReadOnlyMemory<byte>>? OutgoingAttachments { get; init; }
+
+    /// <summary>The attachment frames of the message being read.</summary>
+    public IReadOnlyList<ReadOnlyMemory<byte>> IncomingAttachments { get; init; } = Array.Empty<ReadOnlyMemory<byte>>();
+
+    protected override MessagePackSerializerOptions Clone() => new WireSerializerOptions(this);
+}

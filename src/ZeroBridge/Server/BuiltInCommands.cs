@@ -1,0 +1,35 @@
+using System.ComponentModel;
+using ZeroBridge.Commands;
+
+namespace ZeroBridge.Server;
+
+/// <summary>
+/// The commands every server answers whatever the application registers (docs/protocol.md §5). They live in a
+/// registry of their own, so an application's registry can be shared by several servers unchanged.
+/// </summary>
+internal sealed class BuiltInCommands
+{
+    private readonly CommandRegistry _builtIns = new();
+    private readonly CommandRegistry _application;
+
+    public BuiltInCommands(CommandRegistry application)
+    {
+        _application = application;
+        _builtIns
+            .Add("ping", [Description("Checks that the server is alive; returns \"pong\".")] () => "pong")
+            .Add("commands", [Description("Lists every command with its parameters, types and description.")] () =>
+                All().Select(c => c.Describe()).ToList());
+    }
+
+    /// <summary>Built-ins first, so an application cannot shadow them by accident; then the application's.</summary>
+    public CommandDescriptor Find(string name)
+    {
+        if (_builtIns.TryGet(name, out var builtIn) || _application.TryGet(name, out builtIn))
+            return builtIn;
+        throw new UnknownCommandException(name, CommandNames.Suggest(name, All().Select(c => c.Name)));
+    }
+
+    private IEnumerable<CommandDescriptor> All() =>
+        _builtIns.All.Concat(_application.All.Where(c => !_builtIns.TryGet(c.Name, out _)))
+            .OrderBy(c => c.Name, StringComparer.Ordinal);
+}

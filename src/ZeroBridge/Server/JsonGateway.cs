@@ -1,0 +1,211 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MessagePack;
+using ZeroBridge.Protocol;
+using ZeroBridge.Serialization;
+
+namespace ZeroBridge.Server;
+
+/// <summary>
+/// The JSON gateway (docs/protocol.md §6): reads a one-frame JSON request into a command name and a msgpack
+/// arguments frame, so it runs through the same binder as a bridge request, and writes the JSON reply.
+/// </summary>
+internal static class JsonGateway
+{
+    private static readonly JsonSerializerOptions ReplyOptions = new()
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters =
+        {
+            new JsonStringEnumConverter(),
+            new TableDataJsonConverter(),
+            new ReadOnlyMemoryJsonConverter(),
+            new TupleJsonConverterFactory(),
+        },
+    };
+
+    /// <summary>A parsed gateway request.</summary>
+    public sealed record Request(string Command, byte[] Arguments, JsonElement? Id);
+
+    /// <summary>Parses the frame; throws <see cref="ZeroBridgeProtocolException"/> with what is wrong.</summary>
+    public static Request Parse(byte[] frame)
+    {
+        string text;
+        try
+        {
+            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(frame).Trim();
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new ZeroBridgeProtocolException(
+                $"The request is neither a bridge-protocol message (first frame '{WireConstants.ClientSignature}') nor UTF-8 text for the JSON gateway.");
+        }
+        if (text.Length == 0)
+            throw new ZeroBridgeProtocolException("The request is empty: send a command name or {\"command\": ..., \"args\": {...}}.");
+        if (!text.StartsWith('{'))
+        {
+            if (text.Any(char.IsWhiteSpace) || text.Any(char.IsControl))
+                throw new ZeroBridgeProtocolException($"'{Shorten(text)}' is not JSON and not a command name.");
+            return new Request(text, EmptyArguments, null);
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            var root = document.RootElement;
+            if (!root.TryGetProperty("command", out var command) || command.ValueKind != JsonValueKind.String)
+                throw new ZeroBridgeProtocolException("The JSON request needs a \"command\" string.");
+            JsonElement? id = root.TryGetProperty("id", out var idElement) ? idElement.Clone() : null;
+            byte[] arguments = root.TryGetProperty("args", out var args) ? ToArgumentsFrame(args) : EmptyArguments;
+            return new Request(command.GetString()!, arguments, id);
+        }
+        catch (JsonException ex)
+        {
+            throw new ZeroBridgeProtocolException($"The request is not valid JSON: {ex.Message}");
+        }
+    }
+
+    /// <summary>The reply frame for a result.</summary>
+    public static byte[] Success(object? result, JsonElement? id)
+    {
+        var reply = new Dictionary<string, object?> { ["ok"] = true, ["result"] = result };
+        if (id is not null)
+            reply["id"] = id;
+        return JsonSerializer.SerializeToUtf8Bytes(reply, ReplyOptions);
+    }
+
+    /// <summary>The reply frame for an error.</summary>
+    public static byte[] Failure(CommandError error, JsonElement? id)
+    {
+        var body = new Dictionary<string, object?>
+        {
+            ["code"] = error.Code,
+            ["type"] = error.Type,
+            ["message"] = error.Message,
+        };
+        if (error.Details is not null)
+            body["details"] = error.Details;
+        if (error.Stack is not null)
+            body["stack"] = error.Stack;
+        var reply = new Dictionary<string, object?> { ["ok"] = false, ["error"] = body };
+        if (id is not null)
+            reply["id"] = id;
+        return JsonSerializer.SerializeToUtf8Bytes(reply, ReplyOptions);
+    }
+
+    private static readonly byte[] EmptyArguments = [0x92, 0x90, 0x80]; // msgpack [[], {}]
+
+    private static byte[] ToArgumentsFrame(JsonElement args)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteArrayHeader(2);
+        switch (args.ValueKind)
+        {
+            case JsonValueKind.Object:
+                writer.WriteArrayHeader(0);
+                WriteValue(ref writer, args);
+                break;
+            case JsonValueKind.Array:
+                WriteValue(ref writer, args);
+                writer.WriteMapHeader(0);
+                break;
+            case JsonValueKind.Null:
+                writer.WriteArrayHeader(0);
+                writer.WriteMapHeader(0);
+                break;
+            default:
+                throw new ZeroBridgeProtocolException("\"args\" must be an object of keyword arguments or an array of positional ones.");
+        }
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void WriteValue(ref MessagePackWriter writer, JsonElement value)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Object:
+                writer.WriteMapHeader(value.EnumerateObject().Count());
+                foreach (var property in value.EnumerateObject())
+                {
+                    writer.Write(property.Name);
+                    WriteValue(ref writer, property.Value);
+                }
+                break;
+            case JsonValueKind.Array:
+                writer.WriteArrayHeader(value.GetArrayLength());
+                foreach (var item in value.EnumerateArray())
+                    WriteValue(ref writer, item);
+                break;
+            case JsonValueKind.String:
+                writer.Write(value.GetString());
+                break;
+            case JsonValueKind.Number:
+                if (value.TryGetInt64(out long integer))
+                    writer.Write(integer);
+                else if (value.TryGetUInt64(out ulong unsigned))
+                    writer.Write(unsigned);
+                else
+                    writer.Write(value.GetDouble());
+                break;
+            case JsonValueKind.True:
+                writer.Write(true);
+                break;
+            case JsonValueKind.False:
+                writer.Write(false);
+                break;
+            default:
+                writer.WriteNil();
+                break;
+        }
+    }
+
+    private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
+
+    /// <summary>A table as an array of row objects.</summary>
+    private sealed class TableDataJsonConverter : JsonConverter<TableData>
+    {
+        public override TableData Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            throw new NotSupportedException("Tables are not read from JSON.");
+
+        public override void Write(Utf8JsonWriter writer, TableData value, JsonSerializerOptions options) =>
+            JsonSerializer.Serialize(writer, value.Rows(), options);
+    }
+
+    /// <summary>Bytes as base64 text, as System.Text.Json writes <c>byte[]</c>.</summary>
+    private sealed class ReadOnlyMemoryJsonConverter : JsonConverter<ReadOnlyMemory<byte>>
+    {
+        public override ReadOnlyMemory<byte> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.GetBytesFromBase64();
+
+        public override void Write(Utf8JsonWriter writer, ReadOnlyMemory<byte> value, JsonSerializerOptions options) =>
+            writer.WriteBase64StringValue(value.Span);
+    }
+
+    /// <summary>Tuples as arrays, matching their msgpack form.</summary>
+    private sealed class TupleJsonConverterFactory : JsonConverterFactory
+    {
+        public override bool CanConvert(Type typeToConvert) => TypeShapes.IsTuple(typeToConvert);
+
+        public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
+            (JsonConverter)Activator.CreateInstance(typeof(TupleJsonConverter<>).MakeGenericType(typeToConvert))!;
+
+        private sealed class TupleJsonConverter<T> : JsonConverter<T>
+        {
+            public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+                throw new NotSupportedException("Tuples are not read from JSON.");
+
+            public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options)
+            {
+                var tuple = (System.Runtime.CompilerServices.ITuple)value!;
+                writer.WriteStartArray();
+                for (int i = 0; i < tuple.Length; i++)
+                    JsonSerializer.Serialize(writer, tuple[i], options);
+                writer.WriteEndArray();
+            }
+        }
+    }
+}

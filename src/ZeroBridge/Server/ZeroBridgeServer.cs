@@ -1,0 +1,259 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using NetMQ;
+using NetMQ.Sockets;
+using ZeroBridge.Commands;
+using ZeroBridge.Protocol;
+
+namespace ZeroBridge.Server;
+
+/// <summary>
+/// Serves a <see cref="CommandRegistry"/> on a ZeroMQ ROUTER socket to any number of clients, in the bridge
+/// protocol and the JSON gateway (docs/protocol.md).
+/// </summary>
+/// <remarks>
+/// The socket lives on one background thread (a <see cref="NetMQPoller"/>); commands run on the thread pool, at
+/// most <see cref="ZeroBridgeServerOptions.MaxConcurrency"/> at once, and their replies return to the socket
+/// thread through a queue. A slow command therefore never holds up the socket or the other clients.
+/// </remarks>
+/// <example>
+/// <code>
+/// var commands = new CommandRegistry().Add("add", (int a, int b) => a + b);
+/// await using var server = new ZeroBridgeServer(commands, ZeroBridgeServerOptions.Default with { Endpoint = "tcp://127.0.0.1:5555" });
+/// server.Start();
+/// </code>
+/// </example>
+public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
+{
+    /// <summary>Frame the socket hands up when a peer disconnects (ZMQ_DISCONNECT_MSG), to cancel its requests.</summary>
+    private static readonly byte[] DisconnectMarker = "\0zerobridge-peer-disconnected"u8.ToArray();
+
+    private readonly ZeroBridgeServerOptions _options;
+    private readonly ILogger _logger;
+    private readonly RequestDispatcher _dispatcher;
+    private readonly SemaphoreSlim _concurrency;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<(string Peer, string Id), CancellationTokenSource> _inFlight = new();
+    private readonly NetMQQueue<NetMQMessage> _replies = new();
+    private int _running;
+    private RouterSocket? _router;
+    private NetMQPoller? _poller;
+    private Thread? _thread;
+    private int _state; // 0 new, 1 started, 2 stopped
+
+    /// <summary>Creates a server for the commands of <paramref name="commands"/>; call <see cref="Start"/> to serve.</summary>
+    public ZeroBridgeServer(CommandRegistry commands, ZeroBridgeServerOptions? options = null, ILogger<ZeroBridgeServer>? logger = null)
+    {
+        _options = options ?? ZeroBridgeServerOptions.Default;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _dispatcher = new RequestDispatcher(commands, _options, _logger);
+        _concurrency = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
+    }
+
+    /// <summary>The endpoint the server is bound to, with the actual port when an ephemeral one was asked for.</summary>
+    public string Endpoint { get; private set; } = "";
+
+    /// <summary>How many requests are running or waiting for a slot right now.</summary>
+    public int RequestsInFlight => Volatile.Read(ref _running);
+
+    /// <summary>Binds the endpoint and starts serving on a background thread.</summary>
+    /// <exception cref="InvalidOperationException">The server was already started or stopped.</exception>
+    /// <exception cref="NetMQ.NetMQException">The endpoint cannot be bound (in use, malformed).</exception>
+    public void Start()
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+            throw new InvalidOperationException("A ZeroBridgeServer starts once.");
+
+        var router = new RouterSocket();
+        router.Options.Linger = TimeSpan.Zero;
+        router.Options.RouterMandatory = true; // so a reply to a peer that left raises, and is logged, not lost unseen
+        router.Options.MaxMsgSize = _options.MaxRequestBytes >= long.MaxValue / 4 ? -1 : _options.MaxRequestBytes * 4;
+        router.Options.DisconnectMessage = DisconnectMarker;
+        try
+        {
+            router.Bind(_options.Endpoint);
+        }
+        catch
+        {
+            router.Dispose();
+            throw;
+        }
+        Endpoint = router.Options.LastEndpoint ?? _options.Endpoint;
+        _router = router;
+        router.ReceiveReady += OnRequestsReady;
+        _replies.ReceiveReady += OnRepliesReady;
+        _poller = new NetMQPoller { router, _replies };
+        // A background thread, so a process that forgets to stop the server can still exit.
+        _thread = new Thread(_poller.Run) { IsBackground = true, Name = $"ZeroBridge server {Endpoint}" };
+        _thread.Start();
+        _logger.LogInformation("ZeroBridge server listening on {Endpoint}", Endpoint);
+    }
+
+    /// <summary>
+    /// Stops taking requests, lets running commands finish for up to <see cref="ZeroBridgeServerOptions.ShutdownTimeout"/>,
+    /// cancels the rest (they reply <c>cancelled</c>), sends the last replies and closes the socket.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _state, 2) != 1)
+            return;
+        _router!.ReceiveReady -= OnRequestsReady; // runs on whichever thread; the poller reads the event list under its own lock
+        using (var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            drain.CancelAfter(_options.ShutdownTimeout);
+            while (Volatile.Read(ref _running) > 0 && !drain.IsCancellationRequested)
+                await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
+        }
+        _stopping.Cancel();
+        using (var last = new CancellationTokenSource(TimeSpan.FromSeconds(1)))
+        {
+            while (Volatile.Read(ref _running) > 0 && !last.IsCancellationRequested)
+                await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
+        }
+        _poller!.Stop(); // processes what is queued, then returns from Run
+        _thread!.Join(TimeSpan.FromSeconds(5));
+        _poller.Dispose();
+        _router.Dispose();
+        _replies.Dispose();
+        _logger.LogInformation("ZeroBridge server on {Endpoint} stopped", Endpoint);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+        _concurrency.Dispose();
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private void OnRequestsReady(object? sender, NetMQSocketEventArgs e)
+    {
+        // Take what is there now, up to a bound, so replies and other sockets get their turn.
+        for (int i = 0; i < 1000; i++)
+        {
+            var message = new NetMQMessage();
+            if (!e.Socket.TryReceiveMultipartMessage(ref message))
+                return;
+            Accept(message);
+        }
+    }
+
+    private void Accept(NetMQMessage message)
+    {
+        if (message.FrameCount == 2 && message[1].Buffer.AsSpan(0, message[1].MessageSize).SequenceEqual(DisconnectMarker))
+        {
+            CancelPeer(Convert.ToHexString(message[0].Buffer, 0, message[0].MessageSize));
+            return;
+        }
+
+        var request = InboundRequest.Parse(message);
+        string peer = Convert.ToHexString(request.Envelope.PeerIdentity);
+        long size = 0;
+        foreach (var frame in message)
+            size += frame.MessageSize;
+        if (size > _options.MaxRequestBytes)
+        {
+            _replies.Enqueue(_dispatcher.Reject(request, CommandError.Protocol(ErrorCodes.TooLarge,
+                $"The request is {size} bytes; this server accepts at most {_options.MaxRequestBytes}.",
+                new Dictionary<string, object?> { ["limit"] = _options.MaxRequestBytes, ["size"] = size })));
+            return;
+        }
+
+        if (request is BridgeRequest { Header.IsCancel: true } cancel)
+        {
+            if (_inFlight.TryGetValue((peer, Convert.ToHexString(cancel.Header.RawId.Span)), out var running))
+                CancelQuietly(running);
+            return; // a cancel notification has no reply
+        }
+
+        var key = (peer, request is BridgeRequest b ? Convert.ToHexString(b.Header.RawId.Span) : Guid.NewGuid().ToString());
+        var cancellation = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        if (!_inFlight.TryAdd(key, cancellation))
+        {
+            key = (peer, Guid.NewGuid().ToString()); // the client reused an id in flight; serve it, uncancellable by id
+            _inFlight.TryAdd(key, cancellation);
+        }
+        Interlocked.Increment(ref _running);
+        _ = RunAsync(request, peer, key, cancellation);
+    }
+
+    private async Task RunAsync(InboundRequest request, string peer, (string, string) key, CancellationTokenSource cancellation)
+    {
+        try
+        {
+            await _concurrency.WaitAsync(cancellation.Token).ConfigureAwait(false);
+            try
+            {
+                _replies.Enqueue(await _dispatcher.HandleAsync(request, peer, cancellation.Token).ConfigureAwait(false));
+            }
+            finally
+            {
+                _concurrency.Release();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Cancelled while waiting for a slot: it still gets its answer.
+            _replies.Enqueue(_dispatcher.Reject(request, CommandError.Protocol(ErrorCodes.Cancelled,
+                "The request was cancelled before it started.")));
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Unexpected fault serving a request from {Peer}", peer);
+            _replies.Enqueue(_dispatcher.Reject(request, CommandError.Protocol(ErrorCodes.Internal, $"Server fault: {ex.Message}")));
+        }
+        finally
+        {
+            _inFlight.TryRemove(key, out _);
+            cancellation.Dispose();
+            Interlocked.Decrement(ref _running);
+        }
+    }
+
+    private void CancelPeer(string peer)
+    {
+        foreach (var (key, cancellation) in _inFlight)
+        {
+            if (key.Peer == peer)
+            {
+                _logger.LogDebug("Peer {Peer} disconnected; cancelling its request", peer);
+                CancelQuietly(cancellation);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Cancels without running the command's cancellation callbacks on the socket thread, and tolerates a request
+    /// that finished (and disposed its source) a moment ago.
+    /// </summary>
+    private static void CancelQuietly(CancellationTokenSource cancellation)
+    {
+        try
+        {
+            _ = cancellation.CancelAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private void OnRepliesReady(object? sender, NetMQQueueEventArgs<NetMQMessage> e)
+    {
+        while (e.Queue.TryDequeue(out var reply, TimeSpan.Zero))
+        {
+            try
+            {
+                if (!_router!.TrySendMultipartMessage(reply))
+                    _logger.LogWarning("A reply was dropped: the client is not reading (its queue is full)");
+            }
+            catch (NetMQ.HostUnreachableException)
+            {
+                _logger.LogDebug("A client left before its reply was ready; the reply is dropped");
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+namespace ZeroBridge.Server;
+
+/// <summary>Settings of a <see cref="ZeroBridgeServer"/>. Immutable; change with <c>with</c>.</summary>
+public sealed record ZeroBridgeServerOptions
+{
+    /// <summary>The options with every default.</summary>
+    public static ZeroBridgeServerOptions Default { get; } = new();
+
+    /// <summary>
+    /// The ZeroMQ endpoint to bind (default: <c>tcp://127.0.0.1:5555</c>, loopback only). Use port <c>*</c> for an
+    /// ephemeral port; <see cref="ZeroBridgeServer.Endpoint"/> then tells which.
+    /// </summary>
+    public string Endpoint { get; init; } = "tcp://127.0.0.1:5555";
+
+    /// <summary>
+    /// The largest request accepted, all frames together (default: 256 MiB). Larger ones get a <c>too_large</c>
+    /// error reply; a single frame over four times this is refused by the transport, which drops the connection.
+    /// </summary>
+    public long MaxRequestBytes { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>How many commands run at once (default: twice the processor count, at least 4); the rest wait in order.</summary>
+    public int MaxConcurrency { get; init; } = Math.Max(4, Environment.ProcessorCount * 2);
+
+    /// <summary>Whether error replies carry the remote stack trace (default: true).</summary>
+    public bool IncludeStackTraces { get; init; } = true;
+
+    /// <summary>How long stopping waits for running commands before cancelling them (default: 5 s).</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
+}
