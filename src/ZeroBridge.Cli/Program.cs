@@ -1,1 +1,9 @@
-﻿Console.WriteLine("Hello, World!");
+using System.CommandLine;
+using ZeroBridge.Cli;
+
+var root = new RootCommand("zbridge: reach a running .NET application from Python and Jupyter over ZeroMQ.")
+{
+    DemoCommand.Create(),
+    CallCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

@@ -79,10 +79,17 @@ internal static class ArgumentBinder
         {
             return WireSerializer.Deserialize(parameter.Type, raw, attachments);
         }
+        catch (ZeroBridgeSerializationException ex) when (WireSerializer.Innermost(ex) is MissingAttachmentException missing)
+        {
+            throw Malformed(missing.Message.TrimEnd('.'));
+        }
         catch (ZeroBridgeSerializationException ex)
         {
+            // MessagePack's own words ("Unexpected msgpack code 161 (fixstr)") add nothing to "got str"; other
+            // reasons (out of range, not an enum member) do.
+            string reason = ex.Message.StartsWith("Unexpected msgpack code", StringComparison.Ordinal) ? "" : $" ({ex.Message})";
             throw new InvalidArgumentException(parameter.Name, parameter.WireTypeName,
-                $"{command.Name}: argument '{parameter.Name}' must be {parameter.WireTypeName}; got {WireTypeNames.Describe(arrived)}. {ex.Message}");
+                $"{command.Name}: argument '{parameter.Name}' must be {parameter.WireTypeName}; got {WireTypeNames.Describe(arrived)}{reason}.");
         }
     }
 

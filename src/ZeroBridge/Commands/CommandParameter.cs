@@ -26,8 +26,11 @@ public sealed class CommandParameter
             : ParameterSource.Argument;
         IsRequired = !parameter.HasDefaultValue && !parameter.IsOptional;
         DefaultValue = parameter.HasDefaultValue ? parameter.DefaultValue : null;
-        IsNullable = !Type.IsValueType || Nullable.GetUnderlyingType(Type) is not null
-            || new NullabilityInfoContext().Create(parameter).WriteState == NullabilityState.Nullable;
+        // Value types are nullable only as Nullable<T>; reference types as their nullable annotation says
+        // (unannotated code, where the state is unknown, counts as nullable).
+        IsNullable = Type.IsValueType
+            ? Nullable.GetUnderlyingType(Type) is not null
+            : new NullabilityInfoContext().Create(parameter).WriteState != NullabilityState.NotNull;
         Description = description;
     }
 

@@ -41,7 +41,7 @@ public abstract record InboundRequest(Envelope Envelope)
             return new MalformedRequest(envelope, rawId, service, ex.Message);
         }
 
-        ReadOnlyMemory<byte>? arguments = body.Count > 3 ? Frame(body[3]) : null;
+        ReadOnlyMemory<byte>? arguments = body.Count > 3 ? Frame(body[3]) : (ReadOnlyMemory<byte>?)null;
         var attachments = new ReadOnlyMemory<byte>[Math.Max(0, body.Count - 4)];
         for (int i = 0; i < attachments.Length; i++)
             attachments[i] = Frame(body[i + 4]);

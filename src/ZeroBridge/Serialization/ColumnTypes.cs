@@ -60,4 +60,13 @@ public static class ColumnTypes
         };
         return (name, nullable);
     }
+
+    /// <summary>
+    /// Adjusts a column type by the values it holds where the .NET type alone cannot tell: a <see cref="System.DateTime"/>
+    /// column whose values are UTC or local times is time-zone aware, and travels as <see cref="DateTimeTz"/>.
+    /// </summary>
+    public static string Refine(string type, IEnumerable<object?> values) =>
+        type == DateTime && values.Any(v => v is System.DateTime { Kind: not DateTimeKind.Unspecified })
+            ? DateTimeTz
+            : type;
 }

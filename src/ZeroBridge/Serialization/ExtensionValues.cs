@@ -22,7 +22,7 @@ internal static class ExtensionValues
         public DateTimeOffset ToDateTimeOffset() => new(Ticks, Offset ?? System.TimeSpan.Zero);
 
         /// <summary>Naive values become <see cref="DateTime"/>, aware ones <see cref="DateTimeOffset"/>.</summary>
-        public object ToObject() => Offset is null ? ToDateTime() : ToDateTimeOffset();
+        public object ToObject() => Offset is null ? ToDateTime() : (object)ToDateTimeOffset(); // the cast stops DateTime converting to DateTimeOffset
     }
 
     public static void WriteDateTime(ref MessagePackWriter writer, DateTime value)
@@ -150,8 +150,7 @@ internal static class ExtensionValues
         var frames = (options as WireSerializerOptions)?.IncomingAttachments ?? Array.Empty<ReadOnlyMemory<byte>>();
         return index < frames.Count
             ? frames[(int)index]
-            : throw new MessagePackSerializationException(
-                $"Attachment {index} is referenced but the message has {frames.Count} attachment frame(s).");
+            : throw new MissingAttachmentException(index, frames.Count);
     }
 
     /// <summary>Writes bytes inline as bin, or as an attachment frame when they are large and the message allows it.</summary>
@@ -195,3 +194,10 @@ internal static class ExtensionValues
         }
     }
 }
+
+/// <summary>
+/// A value refers to an attachment frame the message does not have: the message is malformed (a
+/// <c>bad_request</c>), not an argument of the wrong type.
+/// </summary>
+internal sealed class MissingAttachmentException(uint index, int count)
+    : MessagePackSerializationException($"Attachment {index} is referenced but the message has {count} attachment frame(s).");

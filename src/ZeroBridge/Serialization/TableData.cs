@@ -60,7 +60,7 @@ public sealed class TableData
         return new TableData(accessors.Properties.Select((p, i) =>
         {
             var (type, nullable) = ColumnTypes.For(p.Type);
-            return new TableColumn(p.Name, type, values[i], nullable);
+            return new TableColumn(p.Name, ColumnTypes.Refine(type, values[i]), values[i], nullable);
         }));
     }
 
@@ -85,7 +85,7 @@ public sealed class TableData
         return new TableData(Enumerable.Range(0, count).Select(i =>
         {
             var (type, _) = ColumnTypes.For(reader.GetFieldType(i));
-            return new TableColumn(reader.GetName(i), type, values[i], nullable: sawNull[i]);
+            return new TableColumn(reader.GetName(i), ColumnTypes.Refine(type, values[i]), values[i], nullable: sawNull[i]);
         }));
     }
 

@@ -1,0 +1,66 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ZeroBridge.Demo;
+using ZeroBridge.Hosting;
+using ZeroBridge.Server;
+
+namespace ZeroBridge.Cli;
+
+/// <summary><c>zbridge demo</c>: the sample "legacy application" served over ZeroBridge on the Generic Host.</summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var bind = new Option<string>("--bind")
+        {
+            Description = "The endpoint to serve on; port * picks a free one.",
+            DefaultValueFactory = _ => "tcp://127.0.0.1:5555",
+        };
+        var data = new Option<string?>("--data") { Description = $"The SQLite file (created on first run). Default: {SampleDatabase.DefaultPath}" };
+        var maxRequest = new Option<long>("--max-request-bytes")
+        {
+            Description = "The largest request accepted.",
+            DefaultValueFactory = _ => ZeroBridgeServerOptions.Default.MaxRequestBytes,
+        };
+        var verbose = new Option<bool>("--verbose") { Description = "Log every request." };
+        var command = new Command("demo", "Run the demo application (a small business database) as a ZeroBridge server.")
+        {
+            bind, data, maxRequest, verbose,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            Console.Error.WriteLine("Preparing the demo database…");
+            var database = SampleDatabase.OpenOrCreate(parse.GetValue(data));
+            var builder = Host.CreateApplicationBuilder();
+            builder.Logging.SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Warning);
+            builder.Services.AddZeroBridge(commands => commands.AddDemoCommands(database),
+                options => options with { Endpoint = parse.GetValue(bind)!, MaxRequestBytes = parse.GetValue(maxRequest) });
+            using var host = builder.Build();
+            await host.StartAsync(cancellationToken);
+            var endpoint = host.Services.GetRequiredService<ZeroBridgeServer>().Endpoint;
+            Console.WriteLine($$$"""
+                ZeroBridge demo: Listening on {{{endpoint}}}
+                Database: {{{database.Path}}}
+
+                From Python (/usr/bin/python3 here; `pip install ./python` elsewhere):
+
+                    import zerobridge
+                    client = zerobridge.connect("{{{endpoint}}}")
+                    client.orders.recent(n=5)          # a pandas DataFrame
+                    help(client.orders.recent)
+
+                Or with nothing but pyzmq:
+
+                    import zmq; s = zmq.Context().socket(zmq.REQ); s.connect("{{{endpoint}}}")
+                    s.send_string('{"command": "echo", "args": {"value": [1, 2]}}'); print(s.recv_string())
+
+                Press Ctrl+C to stop.
+                """);
+            await host.WaitForShutdownAsync(cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+}

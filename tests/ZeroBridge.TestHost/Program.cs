@@ -1,0 +1,31 @@
+using System.Runtime.InteropServices;
+using ZeroBridge.Commands;
+using ZeroBridge.Demo;
+using ZeroBridge.Server;
+using ZeroBridge.TestHost;
+
+// Usage: ZeroBridge.TestHost --bind ENDPOINT --data FILE [--max-request-bytes N]
+string Option(string name, string fallback)
+{
+    int at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
+}
+
+var database = SampleDatabase.OpenOrCreate(Option("--data", Path.Combine(Path.GetTempPath(), "zerobridge-test.db")));
+var commands = new CommandRegistry().AddDemoCommands(database).AddTestCommands();
+var options = ZeroBridgeServerOptions.Default with
+{
+    Endpoint = Option("--bind", "tcp://127.0.0.1:*"),
+    MaxRequestBytes = long.Parse(Option("--max-request-bytes", ZeroBridgeServerOptions.Default.MaxRequestBytes.ToString())),
+    ShutdownTimeout = TimeSpan.FromSeconds(1),
+};
+await using var server = new ZeroBridgeServer(commands, options);
+server.Start();
+
+var stop = new TaskCompletionSource();
+using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.TrySetResult(); });
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.TrySetResult(); });
+Console.WriteLine($"Listening on {server.Endpoint}");
+Console.Out.Flush();
+await stop.Task;
+await server.StopAsync();
