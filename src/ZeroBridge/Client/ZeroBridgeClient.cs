@@ -59,26 +59,14 @@ public sealed class ZeroBridgeClient : IDisposable
     /// <param name="cancellationToken">Gives up on the call (the server is told, and cancels the command).</param>
     /// <exception cref="ZeroBridgeRemoteException">The server answered with an error.</exception>
     /// <exception cref="ZeroBridgeTimeoutException">No reply came in time.</exception>
-    public async Task<T?> CallAsync<T>(string command, object? arguments = null, TimeSpan? timeout = null,
-        CancellationToken cancellationToken = default)
-    {
-        var (frames, ok) = await SendAsync(command, [], ToKeywordArguments(arguments), timeout, cancellationToken).ConfigureAwait(false);
-        var attachments = frames.Skip(1).Select(f => (ReadOnlyMemory<byte>)f).ToArray();
-        if (!ok)
-            throw RemoteError(frames[0], attachments);
-        return WireSerializer.Deserialize<T>(frames[0], attachments);
-    }
+    public Task<T?> CallAsync<T>(string command, object? arguments = null, TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default) =>
+        InvokeAsync<T>(command, [], ToKeywordArguments(arguments), timeout, cancellationToken);
 
     /// <summary>Calls a command with positional arguments and returns its result as <typeparamref name="T"/>.</summary>
-    public async Task<T?> CallPositionalAsync<T>(string command, IReadOnlyList<object?> arguments, TimeSpan? timeout = null,
-        CancellationToken cancellationToken = default)
-    {
-        var (frames, ok) = await SendAsync(command, arguments, new Dictionary<string, object?>(), timeout, cancellationToken).ConfigureAwait(false);
-        var attachments = frames.Skip(1).Select(f => (ReadOnlyMemory<byte>)f).ToArray();
-        if (!ok)
-            throw RemoteError(frames[0], attachments);
-        return WireSerializer.Deserialize<T>(frames[0], attachments);
-    }
+    public Task<T?> CallPositionalAsync<T>(string command, IReadOnlyList<object?> arguments, TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default) =>
+        InvokeAsync<T>(command, arguments, new Dictionary<string, object?>(), timeout, cancellationToken);
 
     /// <summary>Calls a command and returns its result as a natural .NET value (see docs/protocol.md §4).</summary>
     public Task<object?> CallAsync(string command, object? arguments = null, TimeSpan? timeout = null,
@@ -104,6 +92,16 @@ public sealed class ZeroBridgeClient : IDisposable
         _outgoing.Dispose();
         foreach (var pending in _pending.Values)
             pending.TrySetException(new ObjectDisposedException(nameof(ZeroBridgeClient)));
+    }
+
+    private async Task<T?> InvokeAsync<T>(string command, IReadOnlyList<object?> positional,
+        IReadOnlyDictionary<string, object?> keyword, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        var (frames, ok) = await SendAsync(command, positional, keyword, timeout, cancellationToken).ConfigureAwait(false);
+        var attachments = frames.Skip(1).Select(f => (ReadOnlyMemory<byte>)f).ToArray();
+        if (!ok)
+            throw RemoteError(frames[0], attachments);
+        return WireSerializer.Deserialize<T>(frames[0], attachments);
     }
 
     private async Task<(byte[][] Frames, bool Ok)> SendAsync(string command, IReadOnlyList<object?> positional,
