@@ -69,4 +69,21 @@ public static class ColumnTypes
         type == DateTime && values.Any(v => v is System.DateTime { Kind: not DateTimeKind.Unspecified })
             ? DateTimeTz
             : type;
+
+    /// <summary>
+    /// The column type of values whose declared type says little (a database reader's column of a dynamically
+    /// typed engine such as SQLite): the one .NET type all non-null values share, integers and floats together as
+    /// float64; else <paramref name="declared"/>.
+    /// </summary>
+    public static string FromValues(IReadOnlyList<object?> values, Type declared)
+    {
+        var types = values.Where(v => v is not null).Select(v => v!.GetType()).Distinct().ToList();
+        return types.Count switch
+        {
+            0 => For(declared).Type,
+            1 => Refine(For(types[0]).Type, values),
+            2 when types.Contains(typeof(long)) && types.Contains(typeof(double)) => Float64,
+            _ => Object,
+        };
+    }
 }

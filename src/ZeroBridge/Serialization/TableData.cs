@@ -65,8 +65,9 @@ public sealed class TableData
     }
 
     /// <summary>
-    /// Reads every row of a data reader (a SQL query's result, say) into a table, with column types from the
-    /// reader's field types. Database nulls become nulls.
+    /// Reads every row of a data reader (a SQL query's result, say) into a table. Column types come from the values
+    /// read (engines such as SQLite type each value, not the column), else from the reader's field types.
+    /// Database nulls become nulls.
     /// </summary>
     public static TableData FromDataReader(IDataReader reader)
     {
@@ -84,8 +85,8 @@ public sealed class TableData
         }
         return new TableData(Enumerable.Range(0, count).Select(i =>
         {
-            var (type, _) = ColumnTypes.For(reader.GetFieldType(i));
-            return new TableColumn(reader.GetName(i), ColumnTypes.Refine(type, values[i]), values[i], nullable: sawNull[i]);
+            string type = ColumnTypes.FromValues(values[i], reader.GetFieldType(i));
+            return new TableColumn(reader.GetName(i), type, values[i], nullable: sawNull[i]);
         }));
     }
 
