@@ -7,12 +7,9 @@ terminates the server (SIGTERM, then SIGKILL after a deadline).
 from __future__ import annotations
 
 import os
-import queue
-import re
 import shutil
 import subprocess
 import threading
-import time
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional
 
@@ -20,71 +17,14 @@ import pytest
 import zmq
 
 import zerobridge
-from support import RECV_TIMEOUT
+from support import RECV_TIMEOUT, ServerProcess
 
 REPO = Path(__file__).resolve().parents[2]
 HOST_PROJECT = REPO / "tests" / "ZeroBridge.TestHost"
 HOST_DLL = HOST_PROJECT / "bin" / "Debug" / "net10.0" / "ZeroBridge.TestHost.dll"
 START_DEADLINE = 60.0
 BUILD_DEADLINE = 600.0
-STOP_DEADLINE = 10.0
-_LISTENING = re.compile(r"Listening on (tcp://[^\s]+)")
 _build_lock = threading.Lock()
-
-
-class ServerProcess:
-    """A running test host and what it printed."""
-
-    def __init__(self, args: List[str]) -> None:
-        self.args = args
-        self.output: List[str] = []
-        self.endpoint = ""
-        self._lines: "queue.Queue[Optional[str]]" = queue.Queue()
-        self.process = subprocess.Popen(
-            args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            text=True, encoding="utf-8", errors="replace", bufsize=1)
-        self._pump = threading.Thread(target=self._read, daemon=True)
-        self._pump.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.output.append(line.rstrip("\n"))
-            self._lines.put(line)
-        self._lines.put(None)
-
-    def wait_ready(self, deadline: float) -> str:
-        """The endpoint from the "Listening on" line, or fail with the output so far."""
-        end = time.monotonic() + deadline
-        while True:
-            remaining = end - time.monotonic()
-            if remaining <= 0:
-                break
-            try:
-                line = self._lines.get(timeout=remaining)
-            except queue.Empty:
-                break
-            if line is None:
-                break
-            match = _LISTENING.search(line)
-            if match:
-                self.endpoint = match.group(1).rstrip(".,;")
-                return self.endpoint
-        self.stop()
-        pytest.fail(f"the test host did not print 'Listening on tcp://...' within {deadline} s "
-                    f"(exit code {self.process.poll()}); output:\n" + "\n".join(self.output[-50:]))
-
-    def stop(self) -> None:
-        """SIGTERM, then SIGKILL if it does not exit within the deadline."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(STOP_DEADLINE)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(STOP_DEADLINE)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
 
 
 def _ensure_host_built() -> None:

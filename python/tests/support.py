@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import queue
+import re
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import msgpack
@@ -10,6 +18,8 @@ import zmq
 
 RECV_TIMEOUT = 10.0
 SIGNATURE = b"MDPC01"
+STOP_DEADLINE = 10.0
+_LISTENING = re.compile(r"Listening on (tcp://[^\s]+)")
 
 
 def recv_multipart(socket: zmq.Socket, timeout: float = RECV_TIMEOUT) -> List[bytes]:
@@ -62,3 +72,64 @@ def raw_ping(socket: zmq.Socket, request_id: Optional[int] = 4242) -> None:
     socket.send_multipart(mdp_request({"v": 1, "id": request_id, "cmd": "ping"}))
     header, payload = mdp_reply(recv_multipart(socket))
     assert header["id"] == request_id and header["ok"] is True and payload == "pong"
+
+
+class ServerProcess:
+    """A server process (the C# test host, or `zbridge demo`) in its own process group, and what it printed."""
+
+    def __init__(self, args: List[str], cwd: Optional[Path] = None) -> None:
+        self.args = args
+        self.output: List[str] = []
+        self.endpoint = ""
+        self._lines: "queue.Queue[Optional[str]]" = queue.Queue()
+        self.process = subprocess.Popen(
+            args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            text=True, encoding="utf-8", errors="replace", bufsize=1, start_new_session=True)
+        self._pump = threading.Thread(target=self._read, daemon=True)
+        self._pump.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.output.append(line.rstrip("\n"))
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def wait_ready(self, deadline: float) -> str:
+        """The endpoint from the "Listening on" line, or fail with the output so far."""
+        end = time.monotonic() + deadline
+        while True:
+            remaining = end - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                line = self._lines.get(timeout=remaining)
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            match = _LISTENING.search(line)
+            if match:
+                self.endpoint = match.group(1).rstrip(".,;")
+                return self.endpoint
+        self.stop()
+        pytest.fail(f"{Path(self.args[0]).name} {' '.join(self.args[1:2])} did not print 'Listening on tcp://...' within {deadline} s "
+                    f"(exit code {self.process.poll()}); output:\n" + "\n".join(self.output[-50:]))
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it does not exit within the deadline."""
+        if self.process.poll() is None:
+            self._signal(signal.SIGTERM)
+            try:
+                self.process.wait(STOP_DEADLINE)
+            except subprocess.TimeoutExpired:
+                self._signal(signal.SIGKILL)
+                self.process.wait(STOP_DEADLINE)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+    def _signal(self, sig: int) -> None:
+        try:
+            os.killpg(self.process.pid, sig)
+        except ProcessLookupError:
+            pass
