@@ -113,11 +113,7 @@ public sealed class ZeroBridgeClient : IDisposable
         var attachments = new List<ReadOnlyMemory<byte>>();
         byte[] arguments = WireSerializer.Serialize(typeof(object[]), new object[] { positional.ToArray(), keyword }, attachments);
 
-        var message = new NetMQMessage();
-        message.AppendEmptyFrame();
-        message.Append(WireConstants.ClientSignatureBytes);
-        message.Append(Encoding.UTF8.GetBytes(_options.Service));
-        message.Append(Header(id, command, wait));
+        var message = Request(Header(id, command, wait));
         message.Append(arguments);
         foreach (var attachment in attachments)
             message.Append(attachment.ToArray());
@@ -143,38 +139,45 @@ public sealed class ZeroBridgeClient : IDisposable
 
     private void SendCancel(long id)
     {
+        if (_disposed == 0)
+            _outgoing.Enqueue(Request(CancelHeader(id)));
+    }
+
+    /// <summary>A request message: delimiter, signature, service, header (docs/protocol.md §2); the caller appends the rest.</summary>
+    private NetMQMessage Request(byte[] header)
+    {
         var message = new NetMQMessage();
         message.AppendEmptyFrame();
         message.Append(WireConstants.ClientSignatureBytes);
         message.Append(Encoding.UTF8.GetBytes(_options.Service));
-        var buffer = new ArrayBufferWriter<byte>();
-        var writer = new MessagePackWriter(buffer);
-        writer.WriteMapHeader(3);
-        writer.Write(WireConstants.Header.Version);
-        writer.Write(WireConstants.Version);
-        writer.Write(WireConstants.Header.Id);
-        writer.Write(id);
-        writer.Write(WireConstants.Header.Cancel);
-        writer.Write(true);
-        writer.Flush();
-        message.Append(buffer.WrittenSpan.ToArray());
-        if (_disposed == 0)
-            _outgoing.Enqueue(message);
+        message.Append(header);
+        return message;
     }
 
-    private static byte[] Header(long id, string command, TimeSpan timeout)
+    private static byte[] Header(long id, string command, TimeSpan timeout) => WriteHeader(id, (WireConstants.Header.Command, command),
+        (WireConstants.Header.Timeout, (long)timeout.TotalMilliseconds));
+
+    private static byte[] CancelHeader(long id) => WriteHeader(id, (WireConstants.Header.Cancel, true));
+
+    private static byte[] WriteHeader(long id, params (string Key, object Value)[] entries)
     {
         var buffer = new ArrayBufferWriter<byte>();
         var writer = new MessagePackWriter(buffer);
-        writer.WriteMapHeader(4);
+        writer.WriteMapHeader(2 + entries.Length);
         writer.Write(WireConstants.Header.Version);
         writer.Write(WireConstants.Version);
         writer.Write(WireConstants.Header.Id);
         writer.Write(id);
-        writer.Write(WireConstants.Header.Command);
-        writer.Write(command);
-        writer.Write(WireConstants.Header.Timeout);
-        writer.Write((long)timeout.TotalMilliseconds);
+        foreach (var (key, value) in entries)
+        {
+            writer.Write(key);
+            switch (value)
+            {
+                case string text: writer.Write(text); break;
+                case long number: writer.Write(number); break;
+                case bool flag: writer.Write(flag); break;
+            }
+        }
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
