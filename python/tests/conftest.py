@@ -67,6 +67,14 @@ def small_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPro
     process.stop()
 
 
+@pytest.fixture(scope="session")
+def script_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A test host with C# scripts enabled (10 s script timeout)."""
+    process = _start(tmp_path_factory.mktemp("scripts"), "--allow-scripts")
+    yield process
+    process.stop()
+
+
 @pytest.fixture
 def endpoint(server: ServerProcess) -> str:
     return server.endpoint

@@ -9,6 +9,7 @@ with the repository's ``python/`` first on ``PYTHONPATH``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -38,11 +39,12 @@ CELL_TIMEOUT = 120
 STARTUP_TIMEOUT = 120
 
 
-@pytest.fixture
-def demo_endpoint(tmp_path: Path) -> Iterator[str]:
+@contextlib.contextmanager
+def demo_server(data: Path, *flags: str) -> Iterator[str]:
+    """`zbridge demo` on an ephemeral port; yields its endpoint, stops it on exit."""
     if shutil.which("dotnet") is None:
-        pytest.skip("dotnet is not installed: the notebook needs the zbridge demo server")
-    server = ServerProcess([str(ZBRIDGE), "demo", "--bind", "tcp://127.0.0.1:*", "--data", str(tmp_path / "demo.db")], cwd=REPO)
+        pytest.skip("dotnet is not installed: the notebooks need the zbridge demo server")
+    server = ServerProcess([str(ZBRIDGE), "demo", "--bind", "tcp://127.0.0.1:*", "--data", str(data), *flags], cwd=REPO)
     try:
         yield server.wait_ready(START_DEADLINE)
     finally:
@@ -64,20 +66,21 @@ def kernel_manager(tmp_path: Path) -> KernelManager:
     return KernelManager(kernel_name="python3", kernel_spec_manager=specs)
 
 
-def test_quickstart_notebook_runs(demo_endpoint: str, kernel_manager: KernelManager,
-                                  monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def execute(notebook_path: Path, endpoint: str, kernel_manager: KernelManager,
+            monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """Run every cell of a notebook against ``endpoint``; fail on the first failing cell; return the text outputs."""
     # The kernel inherits this process's environment.
-    monkeypatch.setenv("ZEROBRIDGE_ENDPOINT", demo_endpoint)
+    monkeypatch.setenv("ZEROBRIDGE_ENDPOINT", endpoint)
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
         [str(PYTHON_DIR)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
     monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # quiets ipykernel's debugger warning
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))  # no user profile or startup files
 
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    notebook = nbformat.read(notebook_path, as_version=4)
     assert not any(cell.get("outputs") or cell.get("execution_count")
                    for cell in notebook.cells if cell.cell_type == "code"), \
-        "examples/quickstart.ipynb should be committed with its outputs cleared"
+        f"{notebook_path.name} should be committed with its outputs cleared"
 
     client = nbclient.NotebookClient(
         notebook, km=kernel_manager, timeout=CELL_TIMEOUT, startup_timeout=STARTUP_TIMEOUT,
@@ -85,14 +88,28 @@ def test_quickstart_notebook_runs(demo_endpoint: str, kernel_manager: KernelMana
     try:
         client.execute()
     except nbclient.exceptions.CellExecutionError as error:
-        pytest.fail(f"a notebook cell failed:\n{error}")
+        pytest.fail(f"a cell of {notebook_path.name} failed:\n{error}")
+    return _text_outputs(notebook)
 
-    outputs = _text_outputs(notebook)
+
+def test_quickstart_notebook_runs(kernel_manager: KernelManager, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    with demo_server(tmp_path / "demo.db") as endpoint:
+        outputs = execute(NOTEBOOK, endpoint, kernel_manager, monkeypatch, tmp_path)
     assert "pong" in outputs
     assert "orders.recent" in outputs
     assert "[unknown_command]" in outputs or "unknown_command" in outputs
     assert "'ok': True, 'result': [1, 2]" in outputs
 
+
+def test_csharp_notebook_runs_its_magics_in_a_real_kernel(kernel_manager: KernelManager, monkeypatch: pytest.MonkeyPatch,
+                                                         tmp_path: Path) -> None:
+    with demo_server(tmp_path / "demo.db", "--allow-scripts") as endpoint:
+        outputs = execute(REPO / "examples" / "csharp.ipynb", endpoint, kernel_manager, monkeypatch, tmp_path)
+    assert "Connected to" in outputs
+    assert "1000 orders, revenue" in outputs          # console output of a %%csharp cell
+    assert "CustomerName" in outputs                   # a DataFrame result displayed
+    assert "line 2, column 9: CS0029" in outputs       # compile error positions
+    assert "timeout -" in outputs                      # runaway loop stopped
 
 def _text_outputs(notebook) -> str:
     parts = []

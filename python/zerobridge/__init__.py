@@ -54,6 +54,13 @@ from ._exceptions import (
 
 __version__ = "0.1.0"
 
+
+def load_ipython_extension(ipython: object) -> None:
+    """``%load_ext zerobridge``: the ``%zerobridge`` (connect) and ``%%csharp`` magics."""
+    from ._magics import load_ipython_extension as load  # IPython is imported only here
+
+    load(ipython)
+
 __all__ = [
     "Client",
     "CommandNotFound",
@@ -71,4 +78,5 @@ __all__ = [
     "ZeroBridgeError",
     "__version__",
     "connect",
+    "load_ipython_extension",
 ]

@@ -12,6 +12,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, 
 import zmq
 import zmq.asyncio
 
+from . import _scripting
 from ._async import AsyncChannel
 from ._call import UNSET, PreparedCall, Unset, check_options
 from ._commands import CommandTree
@@ -77,6 +78,10 @@ class Client:
         self._channels: Dict[asyncio.AbstractEventLoop, AsyncChannel] = {}
         self._tree: Optional[CommandTree] = None
         self._closed = False
+        self.csharp_session: str = _scripting.new_session_name()
+        """The script session :meth:`run_csharp` uses unless told otherwise: this client's own."""
+        self.last_csharp_output: str = ""
+        """The console output of the last :meth:`run_csharp`."""
         try:
             self._socket = self._open_socket()
         except BaseException:
@@ -152,6 +157,40 @@ class Client:
     def refresh(self) -> None:
         """Fetch the command descriptions again (after the server gained or lost commands)."""
         self.commands()
+
+    # ------------------------------------------------------------------ C# scripts
+
+    def run_csharp(self, code: str, *, timeout: TimeoutArg = UNSET, session: Optional[str] = None,
+                   echo: bool = True) -> Any:
+        """Compile and run C# inside the application; return the value of its last expression.
+
+        The server must have been started with scripts enabled (``zbridge demo --allow-scripts``).
+        Variables, functions and ``using``s persist between runs of the same session (by default
+        this client's own, :attr:`csharp_session`), as in a REPL. What the script writes to the
+        console is printed here (unless ``echo=False``) and kept in :attr:`last_csharp_output`.
+
+        Args:
+            code: C# script code; a final expression without a semicolon is the result.
+            timeout: seconds before the server stops the script (at most its own limit); the
+                client waits that long plus a margin for compiling. ``None``: the server's limit.
+            session: run in another session than this client's own.
+            echo: print the console output.
+
+        Raises:
+            RemoteError: code ``compile_error`` (``details["diagnostics"]`` has line and column of
+                each error), ``script_error`` (the script threw; ``remote_type`` is its exception
+                type), ``timeout``, or ``permission_denied`` when scripts are disabled.
+        """
+        return _scripting.run(self, code, timeout=timeout, session=session, echo=echo)
+
+    async def arun_csharp(self, code: str, *, timeout: TimeoutArg = UNSET, session: Optional[str] = None,
+                          echo: bool = True) -> Any:
+        """Async :meth:`run_csharp`."""
+        return await _scripting.arun(self, code, timeout=timeout, session=session, echo=echo)
+
+    def reset_csharp(self, session: Optional[str] = None) -> bool:
+        """Forget a script session's variables (by default this client's); returns whether it existed."""
+        return bool(self.call("csharp.reset", session=session or self.csharp_session))
 
     # ------------------------------------------------------------------ async API
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ZeroBridge.Demo;
 using ZeroBridge.Hosting;
+using ZeroBridge.Scripting;
 using ZeroBridge.Server;
 
 namespace ZeroBridge.Cli;
@@ -25,9 +26,13 @@ internal static class DemoCommand
             DefaultValueFactory = _ => ZeroBridgeServerOptions.Default.MaxRequestBytes,
         };
         var verbose = new Option<bool>("--verbose") { Description = "Log every request." };
+        var allowScripts = new Option<bool>("--allow-scripts")
+        {
+            Description = "Let clients run C# inside the demo (csharp.run). Dangerous: loopback endpoints only.",
+        };
         var command = new Command("demo", "Run the demo application (a small business database) as a ZeroBridge server.")
         {
-            bind, data, maxRequest, verbose,
+            bind, data, maxRequest, verbose, allowScripts,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -35,11 +40,30 @@ internal static class DemoCommand
             var database = SampleDatabase.OpenOrCreate(parse.GetValue(data));
             var builder = Host.CreateApplicationBuilder();
             builder.Logging.SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Warning);
-            builder.Services.AddZeroBridge(commands => commands.AddDemoCommands(database),
+            builder.Logging.AddFilter("ZeroBridge.Scripting", LogLevel.Information); // every script run is logged with its client
+            var scripting = ScriptingOptions.Default with
+            {
+                Enabled = parse.GetValue(allowScripts),
+                Imports = [.. ScriptingOptions.Default.Imports, "ZeroBridge.Demo", "ZeroBridge.Serialization"],
+            };
+            builder.Services.AddZeroBridge((services, commands) => commands
+                    .AddDemoCommands(database)
+                    .AddScripting(new DemoScriptGlobals(database), scripting, services.GetService<ILoggerFactory>()?.CreateLogger("ZeroBridge.Scripting")),
                 options => options with { Endpoint = parse.GetValue(bind)!, MaxRequestBytes = parse.GetValue(maxRequest) });
             using var host = builder.Build();
-            await host.StartAsync(cancellationToken);
+            try
+            {
+                await host.StartAsync(cancellationToken);
+            }
+            catch (ZeroBridgeException ex)
+            {
+                Console.Error.WriteLine($"error: {ex.Message}");
+                return 2;
+            }
             var endpoint = host.Services.GetRequiredService<ZeroBridgeServer>().Endpoint;
+            string scriptsLine = scripting.Enabled
+                ? "C# scripts are enabled:  client.run_csharp(\"Orders.Recent(3).Sum(o => o.Total)\")" + Environment.NewLine
+                : "";
             Console.WriteLine($$$"""
                 ZeroBridge demo: Listening on {{{endpoint}}}
                 Database: {{{database.Path}}}
@@ -51,6 +75,7 @@ internal static class DemoCommand
                     client.orders.recent(n=5)          # a pandas DataFrame
                     help(client.orders.recent)
 
+                {{{scriptsLine}}}
                 Or with nothing but pyzmq:
 
                     import zmq; s = zmq.Context().socket(zmq.REQ); s.connect("{{{endpoint}}}")

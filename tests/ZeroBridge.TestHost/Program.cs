@@ -1,10 +1,11 @@
 using System.Runtime.InteropServices;
 using ZeroBridge.Commands;
 using ZeroBridge.Demo;
+using ZeroBridge.Scripting;
 using ZeroBridge.Server;
 using ZeroBridge.TestHost;
 
-// Usage: ZeroBridge.TestHost --bind ENDPOINT --data FILE [--max-request-bytes N]
+// Usage: ZeroBridge.TestHost --bind ENDPOINT --data FILE [--max-request-bytes N] [--allow-scripts]
 string Option(string name, string fallback)
 {
     int at = Array.IndexOf(args, name);
@@ -12,7 +13,14 @@ string Option(string name, string fallback)
 }
 
 var database = SampleDatabase.OpenOrCreate(Option("--data", Path.Combine(Path.GetTempPath(), "zerobridge-test.db")));
-var commands = new CommandRegistry().AddDemoCommands(database).AddTestCommands();
+var commands = new CommandRegistry().AddDemoCommands(database).AddTestCommands()
+    .AddScripting(new DemoScriptGlobals(database), ScriptingOptions.Default with
+    {
+        Enabled = args.Contains("--allow-scripts"),
+        Timeout = TimeSpan.FromSeconds(10),
+        HardStopGrace = TimeSpan.FromSeconds(1),
+        Imports = [.. ScriptingOptions.Default.Imports, "ZeroBridge.Demo"],
+    });
 var options = ZeroBridgeServerOptions.Default with
 {
     Endpoint = Option("--bind", "tcp://127.0.0.1:*"),

@@ -24,7 +24,11 @@ public sealed class CommandDescriptor
                 p.GetCustomAttribute<DescriptionAttribute>()?.Description ?? docs.Parameters.GetValueOrDefault(p.Name ?? "")))
             .ToList();
         (ReturnType, _awaitResult) = ResultAwaiting.For(method.ReturnType);
+        RequiresTrustedEndpoint = method.IsDefined(typeof(RequiresTrustedEndpointAttribute), inherit: true);
     }
+
+    /// <summary>Whether the command may only be served on an endpoint untrusted clients cannot reach.</summary>
+    public bool RequiresTrustedEndpoint { get; }
 
     /// <summary>The name callers use, e.g. <c>orders.recent</c>.</summary>
     public string Name { get; }

@@ -22,6 +22,15 @@ public class CommandException : Exception
 
     /// <summary>Extra facts sent to the caller, if any.</summary>
     public IReadOnlyDictionary<string, object?>? Details { get; }
+
+    /// <summary>
+    /// The type name the caller sees; by default this exception's own. A command that reports an error it caught
+    /// (a script's exception, say) names the original type here.
+    /// </summary>
+    public virtual string RemoteType => GetType().FullName ?? GetType().Name;
+
+    /// <summary>The stack trace the caller sees; by default this exception's own.</summary>
+    public virtual string? RemoteStackTrace => StackTrace;
 }
 
 /// <summary>What the command was asked for does not exist (code <c>not_found</c>).</summary>

@@ -28,8 +28,9 @@ public sealed record CommandError(string Code, string Type, string Message, stri
             ZeroBridgeSerializationException => $"The command's result could not be serialized: {exception.Message}",
             _ => exception.Message,
         };
-        return new CommandError(code, exception.GetType().FullName ?? exception.GetType().Name, message,
-            includeStack ? exception.StackTrace : null, (exception as CommandException)?.Details);
+        string type = exception is CommandException reported ? reported.RemoteType : exception.GetType().FullName ?? exception.GetType().Name;
+        string? stack = exception is CommandException withStack ? withStack.RemoteStackTrace : exception.StackTrace;
+        return new CommandError(code, type, message, includeStack ? stack : null, (exception as CommandException)?.Details);
     }
 
     /// <summary>An error raised by the protocol layer itself, with no exception behind it.</summary>

@@ -29,6 +29,7 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
     /// <summary>Frame the socket hands up when a peer disconnects (ZMQ_DISCONNECT_MSG), to cancel its requests.</summary>
     private static readonly byte[] DisconnectMarker = "\0zerobridge-peer-disconnected"u8.ToArray();
 
+    private readonly CommandRegistry _commands;
     private readonly ZeroBridgeServerOptions _options;
     private readonly ILogger _logger;
     private readonly RequestDispatcher _dispatcher;
@@ -45,6 +46,7 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
     /// <summary>Creates a server for the commands of <paramref name="commands"/>; call <see cref="Start"/> to serve.</summary>
     public ZeroBridgeServer(CommandRegistry commands, ZeroBridgeServerOptions? options = null, ILogger<ZeroBridgeServer>? logger = null)
     {
+        _commands = commands;
         _options = options ?? ZeroBridgeServerOptions.Default;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _dispatcher = new RequestDispatcher(commands, _options, _logger);
@@ -64,6 +66,7 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
     {
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
             throw new InvalidOperationException("A ZeroBridgeServer starts once.");
+        RefuseUntrustedEndpoint();
 
         var router = new RouterSocket();
         router.Options.Linger = TimeSpan.Zero;
@@ -88,6 +91,22 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
         _thread = new Thread(_poller.Run) { IsBackground = true, Name = $"ZeroBridge server {Endpoint}" };
         _thread.Start();
         _logger.LogInformation("ZeroBridge server listening on {Endpoint}", Endpoint);
+    }
+
+    /// <summary>
+    /// Commands that run caller-supplied code must not be reachable from other machines while the transport has no
+    /// authentication: refuse to start rather than expose them.
+    /// </summary>
+    private void RefuseUntrustedEndpoint()
+    {
+        var privileged = _commands.All.Where(c => c.RequiresTrustedEndpoint).Select(c => c.Name).ToList();
+        if (privileged.Count == 0 || EndpointAddress.IsLocalOnly(_options.Endpoint))
+            return;
+        Interlocked.Exchange(ref _state, 2);
+        throw new ZeroBridgeException(
+            $"Refusing to serve {string.Join(", ", privileged)} on {_options.Endpoint}: these commands run code sent by the caller, " +
+            "so they are served only on a loopback, ipc or inproc endpoint (e.g. tcp://127.0.0.1:5555) until the endpoint is protected " +
+            "by authentication.");
     }
 
     /// <summary>

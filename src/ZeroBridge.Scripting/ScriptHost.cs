@@ -1,0 +1,193 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.CodeAnalysis.CSharp.Scripting;
+using Microsoft.CodeAnalysis.Scripting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using ZeroBridge.Commands;
+using ZeroBridge.Protocol;
+using ZeroBridge.Serialization;
+
+namespace ZeroBridge.Scripting;
+
+/// <summary>
+/// Runs C# sent by clients against an application object (the globals): each session keeps its variables,
+/// functions and usings between runs, as a REPL does. Console output is captured per run; runaway code is stopped
+/// at its timeout (see <see cref="CancellationInjector"/> for what can and cannot be stopped).
+/// </summary>
+/// <typeparam name="TGlobals">The type whose public members scripts see as globals.</typeparam>
+public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
+{
+    private readonly TGlobals _globals;
+    private readonly ScriptingOptions _options;
+    private readonly ScriptOptions _scriptOptions;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, ScriptSession> _sessions = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _slots;
+    private readonly Timer _expiry;
+
+    /// <summary>Creates a host whose scripts see the public members of <paramref name="globals"/>.</summary>
+    public ScriptHost(TGlobals globals, ScriptingOptions options, ILogger? logger = null)
+    {
+        _globals = globals;
+        _options = options;
+        _logger = logger ?? NullLogger.Instance;
+        _slots = new SemaphoreSlim(options.MaxConcurrentScripts, options.MaxConcurrentScripts);
+        _scriptOptions = ScriptOptions.Default
+            .AddReferences(typeof(TGlobals).Assembly, typeof(ScriptGuard).Assembly, typeof(TableData).Assembly)
+            .AddReferences(options.References)
+            .AddImports(options.Imports)
+            .WithOptimizationLevel(Microsoft.CodeAnalysis.OptimizationLevel.Release);
+        var sweep = TimeSpan.FromSeconds(Math.Clamp(options.SessionIdleTimeout.TotalSeconds / 4, 1, 60));
+        _expiry = new Timer(_ => ForgetIdleSessions(), null, sweep, sweep);
+        if (options.Enabled && options.WarmUp)
+            _ = Task.Run(WarmUpAsync);
+    }
+
+    /// <summary>The sessions that exist now.</summary>
+    public IReadOnlyList<string> Sessions => _sessions.Keys.Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>Compiles and runs <paramref name="code"/> in a session, creating the session on first use.</summary>
+    /// <exception cref="ScriptCompilationException">The code does not compile.</exception>
+    /// <exception cref="ScriptRuntimeException">The code threw.</exception>
+    /// <exception cref="CommandException">Scripts are disabled (<c>permission_denied</c>), the timeout passed (<c>timeout</c>), or the result is too large.</exception>
+    public async Task<ScriptResult> RunAsync(string code, string session, TimeSpan? timeout, string peer, CancellationToken cancellationToken)
+    {
+        if (!_options.Enabled)
+            throw new PermissionDeniedException(
+                "Code execution is disabled on this server. Start it with --allow-scripts (zbridge) or ScriptingOptions.Enabled = true.");
+        var limit = timeout is { } asked && asked > TimeSpan.Zero && asked < _options.Timeout ? asked : _options.Timeout;
+        var state = _sessions.GetOrAdd(session, _ => new ScriptSession());
+        var clock = Stopwatch.StartNew();
+        _logger.LogInformation("Script run for {Peer} in session {Session}: {Length} chars", peer, session, code.Length);
+
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        bool slotHandedOver = false;
+        try
+        {
+            await state.Lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                deadline.CancelAfter(limit);
+                using var capture = ConsoleCapture.Begin();
+                var run = Task.Run(() => ExecuteAsync(state, code, deadline.Token), CancellationToken.None);
+                bool TimedOut() => deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
+                ScriptState<object> finished;
+                try
+                {
+                    finished = await run.WaitAsync(limit + _options.HardStopGrace, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // The code ignores cancellation (blocked in a call the injected checks cannot reach). It is
+                    // abandoned: its session starts over, and its slot is freed only when the code really ends.
+                    _sessions.TryRemove(new KeyValuePair<string, ScriptSession>(session, state));
+                    slotHandedOver = true;
+                    _ = run.ContinueWith(_ => _slots.Release(), TaskScheduler.Default);
+                    _logger.LogWarning("Script in session {Session} for {Peer} ignored its {Timeout} timeout and was abandoned", session, peer, limit);
+                    throw new CommandException(ErrorCodes.Timeout,
+                        $"The script did not stop within {limit.TotalSeconds:0.###} s and was abandoned; session '{session}' was reset.");
+                }
+                catch (OperationCanceledException) when (TimedOut())
+                {
+                    throw StoppedAt(limit); // stopped while compiling, or by the run's own cancellation check
+                }
+                if (finished.Exception is OperationCanceledException && TimedOut())
+                    throw StoppedAt(limit);
+                if (finished.Exception is { } thrown)
+                    throw new ScriptRuntimeException(thrown, capture.Text);
+                var value = finished.ReturnValue;
+                CheckSize(value);
+                return new ScriptResult(value, capture.Text, clock.Elapsed.TotalMilliseconds);
+            }
+            finally
+            {
+                state.LastUsed = DateTime.UtcNow;
+                state.Lock.Release();
+            }
+        }
+        finally
+        {
+            if (!slotHandedOver)
+                _slots.Release();
+        }
+    }
+
+    /// <summary>Forgets a session's state; returns whether it existed.</summary>
+    public bool Reset(string session) => _sessions.TryRemove(session, out _);
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _expiry.Dispose();
+        _slots.Dispose();
+    }
+
+    private async Task<ScriptState<object>> ExecuteAsync(ScriptSession session, string code, CancellationToken cancellationToken)
+    {
+        ScriptGuard.Enter(cancellationToken);
+        string guarded = CancellationInjector.Inject(code);
+        var script = session.State is null
+            ? CSharpScript.Create<object>(guarded, _scriptOptions, typeof(TGlobals))
+            : session.State.Script.ContinueWith<object>(guarded, _scriptOptions);
+        if (script.Compile(cancellationToken).Any(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error))
+        {
+            // Report the positions of the code as the client wrote it, not as guarded.
+            var original = session.State is null
+                ? CSharpScript.Create<object>(code, _scriptOptions, typeof(TGlobals))
+                : session.State.Script.ContinueWith<object>(code, _scriptOptions);
+            throw new ScriptCompilationException(original.Compile(cancellationToken));
+        }
+        var state = session.State is null
+            ? await script.RunAsync(_globals, _ => true, cancellationToken).ConfigureAwait(false)
+            : await script.RunFromAsync(session.State, _ => true, cancellationToken).ConfigureAwait(false);
+        if (state.Exception is null)
+            session.State = state; // a run that threw leaves the session as it was before the run
+        return state;
+    }
+
+    private static CommandException StoppedAt(TimeSpan limit) =>
+        new(ErrorCodes.Timeout, $"The script was stopped at its {limit.TotalSeconds:0.###} s timeout.");
+
+    private void CheckSize(object? value)
+    {
+        var attachments = new List<ReadOnlyMemory<byte>>();
+        long size = WireSerializer.Serialize(value, attachments).Length + attachments.Sum(a => (long)a.Length);
+        if (size > _options.MaxResultBytes)
+            throw new CommandException(ErrorCodes.TooLarge,
+                $"The script's result is {size} bytes; the limit is {_options.MaxResultBytes}.",
+                new Dictionary<string, object?> { ["limit"] = _options.MaxResultBytes, ["size"] = size });
+    }
+
+    private async Task WarmUpAsync()
+    {
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            await CSharpScript.Create<object>(CancellationInjector.Inject("1 + 1"), _scriptOptions, typeof(TGlobals)).RunAsync(_globals).ConfigureAwait(false);
+            _logger.LogInformation("C# scripting warmed up in {Milliseconds} ms", clock.ElapsedMilliseconds);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "C# scripting warm-up failed");
+        }
+    }
+
+    private void ForgetIdleSessions()
+    {
+        var cutoff = DateTime.UtcNow - _options.SessionIdleTimeout;
+        foreach (var (name, session) in _sessions)
+        {
+            if (session.LastUsed < cutoff && session.Lock.CurrentCount == 1)
+                _sessions.TryRemove(new KeyValuePair<string, ScriptSession>(name, session));
+        }
+    }
+
+    private sealed class ScriptSession
+    {
+        public SemaphoreSlim Lock { get; } = new(1, 1);
+        public ScriptState<object>? State { get; set; }
+        public DateTime LastUsed { get; set; } = DateTime.UtcNow;
+    }
+}

@@ -1,0 +1,83 @@
+using System.ComponentModel;
+using Microsoft.Extensions.Logging;
+using ZeroBridge.Commands;
+
+namespace ZeroBridge.Scripting;
+
+/// <summary>Registers the <c>csharp.*</c> commands (docs/protocol.md, "C# scripts").</summary>
+public static class ScriptingCommands
+{
+    /// <summary>
+    /// Adds <c>csharp.run</c>, <c>csharp.reset</c> and <c>csharp.sessions</c>. With <see cref="ScriptingOptions.Enabled"/>
+    /// false (the default) they refuse; with it true the server refuses to start on a non-loopback endpoint.
+    /// </summary>
+    /// <param name="commands">The registry to add to.</param>
+    /// <param name="globals">The object whose public members scripts see (the application's data and services).</param>
+    /// <param name="options">The limits, and whether scripts are enabled at all.</param>
+    /// <param name="logger">Logs every run with its client.</param>
+    public static CommandRegistry AddScripting<TGlobals>(this CommandRegistry commands, TGlobals globals, ScriptingOptions options,
+        ILogger? logger = null) where TGlobals : class
+    {
+        var host = new ScriptHost<TGlobals>(globals, options, logger);
+        var target = new Endpoints<TGlobals>(host);
+        var type = target.GetType();
+        if (options.Enabled)
+        {
+            commands.AddMethod("csharp.run", type.GetMethod(nameof(Endpoints<TGlobals>.Run))!, target)
+                .AddMethod("csharp.reset", type.GetMethod(nameof(Endpoints<TGlobals>.Reset))!, target)
+                .AddMethod("csharp.sessions", type.GetMethod(nameof(Endpoints<TGlobals>.ListSessions))!, target);
+        }
+        else
+        {
+            // The same names and signatures, so a caller learns why rather than that nothing is there.
+            commands.AddMethod("csharp.run", type.GetMethod(nameof(Endpoints<TGlobals>.RunDisabled))!, target)
+                .AddMethod("csharp.reset", type.GetMethod(nameof(Endpoints<TGlobals>.ResetDisabled))!, target)
+                .AddMethod("csharp.sessions", type.GetMethod(nameof(Endpoints<TGlobals>.ListSessionsDisabled))!, target);
+        }
+        return commands;
+    }
+
+    /// <summary>The command methods, bound to one host.</summary>
+    public sealed class Endpoints<TGlobals>(ScriptHost<TGlobals> host) where TGlobals : class
+    {
+        /// <summary>Compiles and runs C# against the application; returns the last expression's value and the console output.</summary>
+        /// <param name="code">C# script code; the value of a final expression (no semicolon) is returned.</param>
+        /// <param name="session">The session whose variables and functions the code sees and extends.</param>
+        /// <param name="timeout">Seconds before the script is stopped (at most the server's limit).</param>
+        /// <param name="context">Filled by the server.</param>
+        [RequiresTrustedEndpoint]
+        public async Task<Dictionary<string, object?>> Run(string code, string session = "default", double? timeout = null, CommandContext context = null!)
+        {
+            var result = await host.RunAsync(code, session, timeout is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                context.Peer, context.CancellationToken).ConfigureAwait(false);
+            return new Dictionary<string, object?>
+            {
+                ["value"] = result.Value,
+                ["output"] = result.Output,
+                ["elapsed_ms"] = result.ElapsedMilliseconds,
+            };
+        }
+
+        /// <summary>Forgets a session's variables, functions and usings.</summary>
+        /// <param name="session">The session to reset.</param>
+        [RequiresTrustedEndpoint]
+        public bool Reset(string session = "default") => host.Reset(session);
+
+        /// <summary>The sessions that exist now.</summary>
+        [RequiresTrustedEndpoint]
+        public IReadOnlyList<string> ListSessions() => host.Sessions;
+
+        /// <summary>Code execution is disabled on this server.</summary>
+        [Description("Code execution is disabled on this server (start it with --allow-scripts).")]
+        public Dictionary<string, object?> RunDisabled(string code, string session = "default", double? timeout = null) => throw Disabled();
+
+        /// <summary>Code execution is disabled on this server.</summary>
+        public bool ResetDisabled(string session = "default") => throw Disabled();
+
+        /// <summary>Code execution is disabled on this server.</summary>
+        public IReadOnlyList<string> ListSessionsDisabled() => throw Disabled();
+
+        private static PermissionDeniedException Disabled() => new(
+            "Code execution is disabled on this server. Start it with --allow-scripts (zbridge) or ScriptingOptions.Enabled = true.");
+    }
+}
