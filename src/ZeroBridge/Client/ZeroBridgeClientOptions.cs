@@ -11,4 +11,11 @@ public sealed record ZeroBridgeClientOptions
 
     /// <summary>The service frame of requests (default: <c>zerobridge</c>); names the service when going through a broker.</summary>
     public string Service { get; init; } = Protocol.WireConstants.DefaultService;
+
+    /// <summary>
+    /// How many times a call that got no reply in time is sent again, each time with a fresh <see cref="Timeout"/>
+    /// (default: 0). Meant for a broker that restarts or a service that is briefly away; only safe for commands that
+    /// may run twice, since the first attempt may have run anyway.
+    /// </summary>
+    public int Retries { get; init; }
 }
