@@ -285,7 +285,9 @@ public sealed class ZeroBridgeBroker : IAsyncDisposable, IDisposable
             }
         }
 
-        var wait = timeout is { } t && t < _options.RequestTimeout ? t : _options.RequestTimeout;
+        // Half the client's deadline at most: the error must reach the client before it gives up, and the other
+        // half is the worker's to run the command.
+        var wait = timeout is { } t && t / 2 < _options.RequestTimeout ? t / 2 : _options.RequestTimeout;
         var request = new PendingRequest
         {
             Client = client, ClientKey = key, HasDelimiter = delimited, Service = service, Body = body,

@@ -20,7 +20,8 @@ public sealed record ZeroBridgeBrokerOptions
 
     /// <summary>
     /// How long a request waits for a worker of its service before it is answered <c>service_unavailable</c>
-    /// (default: 10 s). A shorter <c>timeout</c> in the request's header wins.
+    /// (default: 10 s). A request whose header has a <c>timeout</c> waits at most half of it, so the error reaches
+    /// the client before the client gives up.
     /// </summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -127,7 +127,11 @@ public sealed class ZeroBridgeClient : IDisposable
             deadline.CancelAfter(wait);
             try
             {
-                return await completion.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
+                var reply = await completion.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
+                // A broker's service_unavailable means the request never ran: always safe to send again.
+                if (attempt < attempts && !reply.Item2 && IsServiceUnavailable(reply.Item1))
+                    continue;
+                return reply;
             }
             catch (OperationCanceledException) when (!completion.Task.IsCompleted)
             {
@@ -231,6 +235,19 @@ public sealed class ZeroBridgeClient : IDisposable
             return haveId;
         }
         catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsServiceUnavailable(byte[][] frames)
+    {
+        try
+        {
+            var error = WireSerializer.Deserialize<Dictionary<string, object?>>(frames[0], []);
+            return error?.GetValueOrDefault("code") as string == BrokerErrorCodes.ServiceUnavailable;
+        }
+        catch (ZeroBridgeException)
         {
             return false;
         }

@@ -13,9 +13,10 @@ public sealed record ZeroBridgeClientOptions
     public string Service { get; init; } = Protocol.WireConstants.DefaultService;
 
     /// <summary>
-    /// How many times a call that got no reply in time is sent again, each time with a fresh <see cref="Timeout"/>
-    /// (default: 0). Meant for a broker that restarts or a service that is briefly away; only safe for commands that
-    /// may run twice, since the first attempt may have run anyway.
+    /// How many times a call is sent again (default: 0) when it got no reply in time (each attempt has a fresh
+    /// <see cref="Timeout"/>), or when a broker answered <c>service_unavailable</c> (the request never ran). For a
+    /// broker that restarts or a service that is briefly away. Re-sending after a timeout is only safe for commands
+    /// that may run twice, since the first attempt may have run anyway.
     /// </summary>
     public int Retries { get; init; }
 }
