@@ -6,7 +6,7 @@ using ZeroBridge.Worker;
 namespace ZeroBridge.TestHost;
 
 /// <summary>
-/// The test host as a broker worker: <c>--join ENDPOINT --service NAME [--heartbeat SECONDS] [--concurrency N] [--name TAG]</c>.
+/// The test host as a broker worker: <c>--join ENDPOINT --service NAME [--heartbeat SECONDS] [--liveness N] [--concurrency N] [--name TAG]</c>.
 /// Serves the same commands as the direct host, plus <c>broker.*</c> fixtures for the broker tests.
 /// </summary>
 public static class BrokerWorkerMode
@@ -25,6 +25,7 @@ public static class BrokerWorkerMode
         var options = ZeroBridgeWorkerOptions.Default with
         {
             HeartbeatInterval = TimeSpan.FromSeconds(double.Parse(Option("--heartbeat", "2.5"), System.Globalization.CultureInfo.InvariantCulture)),
+            HeartbeatLiveness = int.Parse(Option("--liveness", "3")),
             Concurrency = int.Parse(Option("--concurrency", "1")),
             ShutdownTimeout = TimeSpan.FromSeconds(1),
         };
