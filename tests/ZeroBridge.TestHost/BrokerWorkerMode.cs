@@ -56,11 +56,13 @@ public static class BrokerWorkerMode
                 await Task.Delay(TimeSpan.FromSeconds(seconds), token);
                 return name;
             })
-            .Add("broker.slow_idempotent", [Idempotent, Description("Like broker.slow, and safe to run twice.")] async (double seconds, CancellationToken token) =>
+            .Add("broker.slow_idempotent", [Idempotent, Description("Like broker.slow (sleeping only on worker only_on, when given), and safe to run twice.")]
+                async (double seconds, string? only_on, CancellationToken token) =>
             {
                 Console.WriteLine($"STARTED broker.slow_idempotent on {name}");
                 Console.Out.Flush();
-                await Task.Delay(TimeSpan.FromSeconds(seconds), token);
+                if (only_on is null || only_on == name)
+                    await Task.Delay(TimeSpan.FromSeconds(seconds), token);
                 return name;
             })
             .Add("broker.served", () => Volatile.Read(ref served));
