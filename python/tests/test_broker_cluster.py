@@ -77,7 +77,7 @@ def test_several_workers_share_a_service_least_recently_used_first(broker, proce
     assert max(served.values()) - min(served.values()) <= 1, served
 
 
-def test_one_worker_process_can_offer_several_services_and_run_requests_concurrently(broker, processes, tmp_path):
+def test_one_worker_process_runs_requests_concurrently_over_several_connections(broker, processes, tmp_path):
     processes.append(start_worker(broker.endpoint, "multi", "w-multi", tmp_path, "--concurrency", "3"))
     wait_for_workers(broker.endpoint, "multi", 3)
     with zerobridge.connect(broker.endpoint, service="multi", timeout=20) as client:
