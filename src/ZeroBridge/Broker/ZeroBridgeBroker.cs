@@ -70,7 +70,7 @@ public sealed class ZeroBridgeBroker : IAsyncDisposable, IDisposable
 
     /// <summary>Binds the endpoint and starts brokering on a background thread.</summary>
     /// <exception cref="InvalidOperationException">The broker was already started or stopped.</exception>
-    /// <exception cref="NetMQException">The endpoint cannot be bound.</exception>
+    /// <exception cref="NetMQException">The endpoint cannot be bound (then <see cref="Start"/> may be tried again).</exception>
     public void Start()
     {
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
@@ -89,6 +89,7 @@ public sealed class ZeroBridgeBroker : IAsyncDisposable, IDisposable
         catch
         {
             router.Dispose();
+            Volatile.Write(ref _state, 0); // nothing started: Start may be called again
             throw;
         }
         Endpoint = router.Options.LastEndpoint ?? _options.Endpoint;
