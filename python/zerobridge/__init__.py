@@ -27,7 +27,9 @@ Exceptions::
         ├── NotFound              not_found
         ├── PermissionDenied      permission_denied
         ├── RemoteTimeout         timeout: the server's deadline passed
-        └── RequestTooLarge       too_large
+        ├── RequestTooLarge       too_large
+        ├── ServiceUnavailable    service_unavailable: a broker had no worker in time
+        └── WorkerLost            worker_lost: a broker lost the worker running the request
 
 Other codes (``bad_request``, ``command_failed``, ``cancelled``, ``internal``) raise
 :class:`RemoteError` itself; check ``err.code``.
@@ -47,10 +49,14 @@ from ._exceptions import (
     RemoteTimeout,
     RequestTooLarge,
     SerializationError,
+    ServiceUnavailable,
     TimeoutError,
     TransportError,
+    WorkerLost,
     ZeroBridgeError,
 )
+from ._mmi import mmi
+from ._worker import Worker
 
 __version__ = "0.1.0"
 
@@ -72,11 +78,15 @@ __all__ = [
     "RemoteTimeout",
     "RequestTooLarge",
     "SerializationError",
+    "ServiceUnavailable",
     "TimeoutError",
     "TransportError",
     "UNSET",
+    "Worker",
+    "WorkerLost",
     "ZeroBridgeError",
     "__version__",
     "connect",
     "load_ipython_extension",
+    "mmi",
 ]

@@ -45,7 +45,7 @@ class AsyncChannel:
     async def request(self, call: PreparedCall) -> Any:
         """Send ``call`` (retrying on timeout as configured) and return its result."""
         attempts = call.retries + 1
-        for _ in range(attempts):
+        for attempt in range(1, attempts + 1):
             request_id = self.client._next_id()
             future: "asyncio.Future[Reply]" = self.loop.create_future()
             self.pending[request_id] = future
@@ -61,6 +61,8 @@ class AsyncChannel:
                 self._abandon(call, request_id)
                 raise
             self.pending.pop(request_id, None)
+            if attempt < attempts and call.never_ran(reply):
+                continue  # a broker had no worker in time; the request never ran
             return call.result(reply)
         raise call.timeout_error(attempts)
 

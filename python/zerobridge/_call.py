@@ -96,6 +96,18 @@ class PreparedCall:
             return value
         raise remote_error_from_map(value)
 
+    @staticmethod
+    def never_ran(reply: Reply) -> bool:
+        """Whether ``reply`` is a broker's ``service_unavailable``: the request never ran, so a
+        retry is safe whatever the command."""
+        if reply.ok:
+            return False
+        try:
+            error = Decoder(reply.attachments).unpack(reply.payload)
+        except SerializationError:
+            return False
+        return isinstance(error, Mapping) and error.get("code") == "service_unavailable"
+
     def timeout_error(self, attempts: int) -> TimeoutError:
         """The error for a call that got no reply in time."""
         tries = f" (tried {attempts} times)" if attempts > 1 else ""

@@ -48,7 +48,9 @@ class Client:
     timeout the client sends the server a cancel notification for the request, and (sync path)
     replaces its socket, Lazy Pirate style; late replies are discarded by request id.
     ``retries=N`` re-sends a timed-out request up to N more times: only safe for idempotent
-    commands, since the server may have run the first attempt anyway.
+    commands, since the server may have run the first attempt anyway. Through a Majordomo broker
+    (``service=``), a ``service_unavailable`` reply (no worker in time; the request never ran) is
+    re-sent the same way, and raised as :class:`ServiceUnavailable` when the retries run out.
 
     Sockets and context: each client owns a private :class:`zmq.Context` (unless ``context=`` is
     given, which the client then does not terminate) with one blocking DEALER socket for sync
@@ -337,7 +339,7 @@ class Client:
         """The sync request loop: send, wait with poll, Lazy Pirate on timeout."""
         attempts = call.retries + 1
         with self._lock:
-            for _ in range(attempts):
+            for attempt in range(1, attempts + 1):
                 self._check_open()
                 if self._socket is None:
                     self._socket = self._open_socket()
@@ -352,6 +354,8 @@ class Client:
                     self._abandon(call, request_id)
                     raise
                 if reply is not None:
+                    if attempt < attempts and call.never_ran(reply):
+                        continue  # a broker had no worker in time; the request never ran
                     return call.result(reply)
                 self._abandon(call, request_id)
         raise call.timeout_error(attempts)

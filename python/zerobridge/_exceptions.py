@@ -18,8 +18,10 @@ __all__ = [
     "RemoteTimeout",
     "RequestTooLarge",
     "SerializationError",
+    "ServiceUnavailable",
     "TimeoutError",
     "TransportError",
+    "WorkerLost",
     "ZeroBridgeError",
     "remote_error_from_map",
     "translate_zmq_errors",
@@ -133,6 +135,22 @@ class RequestTooLarge(RemoteError):
     """The request exceeded the server's size limit (``too_large``)."""
 
 
+class ServiceUnavailable(RemoteError):
+    """A Majordomo broker found no worker for the service in time (``service_unavailable``).
+
+    The request never ran, so sending it again is always safe (``retries=`` does so).
+    """
+
+    @property
+    def service(self) -> Optional[str]:
+        """The service that had no free worker."""
+        return self.details.get("service")
+
+
+class WorkerLost(RemoteError):
+    """The broker lost the worker running the request (``worker_lost``); it may or may not have run."""
+
+
 _BY_CODE: Mapping[str, Type[RemoteError]] = {
     "unknown_command": CommandNotFound,
     "invalid_argument": InvalidArgument,
@@ -140,6 +158,8 @@ _BY_CODE: Mapping[str, Type[RemoteError]] = {
     "permission_denied": PermissionDenied,
     "timeout": RemoteTimeout,
     "too_large": RequestTooLarge,
+    "service_unavailable": ServiceUnavailable,
+    "worker_lost": WorkerLost,
 }
 
 

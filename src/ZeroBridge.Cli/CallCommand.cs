@@ -19,13 +19,23 @@ internal static class CallCommand
             Arity = ArgumentArity.ZeroOrMore,
         };
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for the reply.", DefaultValueFactory = _ => 30 };
-        var command = new Command("call", "Call a command on a ZeroBridge server and print the result as JSON.")
+        var service = new Option<string>("--service")
         {
-            endpoint, name, arguments, timeout,
+            Description = "The service to call through a Majordomo broker (e.g. erp); not needed for a server called directly.",
+            DefaultValueFactory = _ => ZeroBridgeClientOptions.Default.Service,
+        };
+        var retries = new Option<int>("--retries") { Description = "Re-sends after a timeout (only for commands safe to run twice)." };
+        var command = new Command("call", "Call a command on a ZeroBridge server, directly or through a broker, and print the result as JSON.")
+        {
+            endpoint, name, arguments, timeout, service, retries,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var client = new ZeroBridgeClient(parse.GetValue(endpoint)!);
+            using var client = new ZeroBridgeClient(parse.GetValue(endpoint)!, ZeroBridgeClientOptions.Default with
+            {
+                Service = parse.GetValue(service)!,
+                Retries = parse.GetValue(retries),
+            });
             try
             {
                 var result = await client.CallAsync(parse.GetValue(name)!, ParseArguments(parse.GetValue(arguments) ?? []),

@@ -21,6 +21,7 @@ var commands = new CommandRegistry().AddDemoCommands(database).AddTestCommands()
         HardStopGrace = TimeSpan.FromSeconds(1),
         Imports = [.. ScriptingOptions.Default.Imports, "ZeroBridge.Demo"],
     });
+if (args.Contains("--join")) { await BrokerWorkerMode.RunAsync(args, commands); return; }
 var options = ZeroBridgeServerOptions.Default with
 {
     Endpoint = Option("--bind", "tcp://127.0.0.1:*"),

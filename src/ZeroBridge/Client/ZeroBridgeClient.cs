@@ -108,32 +108,42 @@ public sealed class ZeroBridgeClient : IDisposable
         IReadOnlyDictionary<string, object?> keyword, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        long id = Interlocked.Increment(ref _nextId);
         var wait = timeout ?? _options.Timeout;
         var attachments = new List<ReadOnlyMemory<byte>>();
         byte[] arguments = WireSerializer.Serialize(typeof(object[]), new object[] { positional.ToArray(), keyword }, attachments);
-
-        var message = Request(Header(id, command, wait));
-        message.Append(arguments);
-        foreach (var attachment in attachments)
-            message.Append(attachment.ToArray());
-
-        var completion = new TaskCompletionSource<(byte[][], bool)>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pending[id] = completion;
-        _outgoing.Enqueue(message);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(wait);
-        try
+        int attempts = Math.Max(0, _options.Retries) + 1;
+        for (int attempt = 1; ; attempt++)
         {
-            return await completion.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!completion.Task.IsCompleted)
-        {
-            _pending.TryRemove(id, out _);
-            SendCancel(id);
-            if (cancellationToken.IsCancellationRequested)
-                throw;
-            throw new ZeroBridgeTimeoutException($"No reply from {Endpoint} to '{command}' within {wait.TotalSeconds:0.###} s.");
+            long id = Interlocked.Increment(ref _nextId);
+            var message = Request(Header(id, command, wait));
+            message.Append(arguments);
+            foreach (var attachment in attachments)
+                message.Append(attachment.ToArray());
+
+            var completion = new TaskCompletionSource<(byte[][], bool)>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _pending[id] = completion;
+            _outgoing.Enqueue(message);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(wait);
+            try
+            {
+                var reply = await completion.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
+                // A broker's service_unavailable means the request never ran: always safe to send again.
+                if (attempt < attempts && !reply.Item2 && IsServiceUnavailable(reply.Item1))
+                    continue;
+                return reply;
+            }
+            catch (OperationCanceledException) when (!completion.Task.IsCompleted)
+            {
+                _pending.TryRemove(id, out _);
+                SendCancel(id);
+                if (cancellationToken.IsCancellationRequested)
+                    throw;
+                if (attempt < attempts)
+                    continue;
+                string tries = attempts > 1 ? $" (tried {attempts} times)" : "";
+                throw new ZeroBridgeTimeoutException($"No reply from {Endpoint} to '{command}' within {wait.TotalSeconds:0.###} s{tries}.");
+            }
         }
     }
 
@@ -225,6 +235,19 @@ public sealed class ZeroBridgeClient : IDisposable
             return haveId;
         }
         catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsServiceUnavailable(byte[][] frames)
+    {
+        try
+        {
+            var error = WireSerializer.Deserialize<Dictionary<string, object?>>(frames[0], []);
+            return error?.GetValueOrDefault("code") as string == BrokerErrorCodes.ServiceUnavailable;
+        }
+        catch (ZeroBridgeException)
         {
             return false;
         }

@@ -48,6 +48,16 @@ public sealed class CommandDescriptor
     /// <summary>The method that runs.</summary>
     public MethodInfo Method { get; }
 
+    /// <summary>
+    /// Whether the command is safe to run twice (<see cref="IdempotentAttribute"/>, or
+    /// <see cref="CommandRegistry.MarkIdempotent"/>); a broker retries such a command on another worker.
+    /// </summary>
+    public bool IsIdempotent => _idempotent || Method.IsDefined(typeof(IdempotentAttribute), inherit: true);
+
+    private volatile bool _idempotent;
+
+    internal void MarkIdempotent() => _idempotent = true;
+
     /// <summary>Runs the command with bound arguments and awaits its result.</summary>
     internal ValueTask<object?> InvokeAsync(object?[] arguments)
     {

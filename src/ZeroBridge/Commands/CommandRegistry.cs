@@ -48,6 +48,18 @@ public sealed class CommandRegistry
         return this;
     }
 
+    /// <summary>
+    /// Marks registered commands as safe to run twice, like <see cref="IdempotentAttribute"/> does
+    /// (a broker retries them on another worker when their worker is lost).
+    /// </summary>
+    /// <exception cref="UnknownCommandException">A name is not registered.</exception>
+    public CommandRegistry MarkIdempotent(params string[] names)
+    {
+        foreach (var name in names)
+            Get(name).MarkIdempotent();
+        return this;
+    }
+
     /// <summary>Removes a command; returns whether it was there.</summary>
     public bool Remove(string name) => _commands.TryRemove(name, out _);
 

@@ -24,3 +24,12 @@ public static class ErrorCodes
     /// <summary>A fault in the server itself, or a result that could not be serialized.</summary>
     public const string Internal = "internal";
 }
+
+/// <summary>The error codes a Majordomo broker adds (docs/protocol.md §9.5).</summary>
+public static class BrokerErrorCodes
+{
+    /// <summary>No worker of the requested service took the request within the broker's wait time.</summary>
+    public const string ServiceUnavailable = "service_unavailable";
+    /// <summary>The worker running the request died or left before replying; the request was not retried.</summary>
+    public const string WorkerLost = "worker_lost";
+}

@@ -155,7 +155,7 @@ internal sealed class RequestDispatcher
     }
 
     /// <summary>The reply header {"v": 1, "id": &lt;the request's id, byte for byte&gt;, "ok": ok}.</summary>
-    private static byte[] ReplyHeader(ReadOnlyMemory<byte> rawId, bool ok)
+    internal static byte[] ReplyHeader(ReadOnlyMemory<byte> rawId, bool ok)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(32);
         var writer = new MessagePackWriter(buffer);

@@ -1,0 +1,50 @@
+"""Asking a Majordomo broker about itself: 8/MMI and the ZeroBridge ``mmi.*`` services (protocol.md §9.6)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Optional, Tuple
+
+import zmq
+
+from ._exceptions import ProtocolError, TimeoutError, translate_zmq_errors
+from ._protocol import SIGNATURE
+
+__all__ = ["mmi"]
+
+
+def mmi(endpoint: str, service: str = "mmi.services", *args: str,
+        timeout: float = 5.0) -> Tuple[str, Any]:
+    """Send one management request to the broker at ``endpoint``; return ``(status, value)``.
+
+    ``status`` is the broker's code (``"200"`` found, ``"404"`` not found, ``"501"`` not
+    implemented); ``value`` the decoded JSON frame when the reply has one, else ``None``::
+
+        zerobridge.mmi(broker, "mmi.service", "erp")      # ('200', None): erp has a worker
+        zerobridge.mmi(broker, "mmi.services")            # ('200', [{'service': 'erp', 'workers': 2, ...}])
+        zerobridge.mmi(broker, "mmi.workers", "erp")      # ('200', {'service': 'erp', 'workers': [...]})
+        zerobridge.mmi(broker, "mmi.broker")              # ('200', {'requests': ..., 'retries': ...})
+
+    Raises:
+        TimeoutError: no reply within ``timeout`` seconds.
+        ProtocolError: the reply is not an MMI reply.
+    """
+    context = zmq.Context.instance()
+    with translate_zmq_errors(endpoint):
+        socket = context.socket(zmq.DEALER)
+        socket.setsockopt(zmq.LINGER, 0)
+        try:
+            socket.connect(endpoint)
+            socket.send_multipart([b"", SIGNATURE, service.encode("utf-8"),
+                                   *(a.encode("utf-8") for a in args)])
+            if not socket.poll(int(timeout * 1000), zmq.POLLIN):
+                raise TimeoutError(f"no reply from {endpoint} to {service!r} within {timeout:g} s",
+                                   endpoint=endpoint, command=service, seconds=timeout)
+            frames = socket.recv_multipart()
+        finally:
+            socket.close(linger=0)
+    if len(frames) < 4 or frames[0] != b"" or frames[1] != SIGNATURE:
+        raise ProtocolError(f"not an MMI reply from {endpoint}: {frames[:4]!r}")
+    status = frames[3].decode("ascii", "replace")
+    value: Optional[Any] = json.loads(frames[4]) if len(frames) > 4 else None
+    return status, value

@@ -1,0 +1,419 @@
+"""A Majordomo (7/MDP) worker: Python functions served as a service of a broker (protocol.md §9).
+
+::
+
+    worker = zerobridge.Worker("tcp://broker:5555", "maths")
+
+    @worker.command()
+    def add(a: int, b: int = 1) -> int:
+        "Adds two numbers."
+        return a + b
+
+    worker.run()            # or: with worker: ...  (serves on a background thread)
+
+Clients call it like any ZeroBridge command: ``zerobridge.connect(broker, service="maths").add(a=1)``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import logging
+import socket as _socket
+import threading
+import time
+import traceback
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+
+import msgpack
+import zmq
+
+from ._codec import Decoder, Encoder
+from ._exceptions import RemoteError, SerializationError
+from ._protocol import PROTOCOL_VERSION, SIGNATURE
+
+__all__ = ["Worker"]
+
+_log = logging.getLogger("zerobridge.worker")
+
+WORKER_SIGNATURE = b"MDPW01"
+READY, REQUEST, REPLY, HEARTBEAT, DISCONNECT = (bytes([c]) for c in range(1, 6))
+IDEMPOTENT_SERVICE = b"mmi.idempotent"
+
+_WIRE_TYPES = {int: "int", float: "float", str: "str", bool: "bool", bytes: "bytes",
+               dict: "dict", list: "list", type(None): "None"}
+
+
+class _Command:
+    def __init__(self, name: str, function: Callable[..., Any], idempotent: bool) -> None:
+        self.name = name
+        self.function = function
+        self.idempotent = idempotent
+        self.signature = inspect.signature(function)
+
+    def describe(self) -> Dict[str, Any]:
+        """The description the ``commands`` built-in sends (protocol.md §5)."""
+        parameters = []
+        for p in self.signature.parameters.values():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                continue
+            entry: Dict[str, Any] = {
+                "name": p.name, "type": _type_name(p.annotation), "clr_type": _type_name(p.annotation),
+                "required": p.default is p.empty, "nullable": p.default is None,
+                "description": None}
+            if p.default is not p.empty:
+                entry["default"] = p.default
+            parameters.append(entry)
+        returns = _type_name(self.signature.return_annotation)
+        return {"name": self.name, "description": inspect.getdoc(self.function),
+                "parameters": parameters, "returns": returns, "clr_returns": returns,
+                "idempotent": self.idempotent}
+
+
+def _type_name(annotation: Any) -> str:
+    if annotation is inspect.Parameter.empty:
+        return "Any"
+    if isinstance(annotation, str):
+        return annotation
+    return _WIRE_TYPES.get(annotation, getattr(annotation, "__name__", str(annotation)))
+
+
+class _Failure(Exception):
+    """An error reply in the making: a protocol code and a message."""
+
+    def __init__(self, code: str, message: str, details: Optional[Dict[str, Any]] = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.details = details
+
+
+class Worker:
+    """Serves Python functions as one service of a Majordomo broker.
+
+    Args:
+        endpoint: the broker's endpoint, e.g. ``"tcp://broker:5555"``.
+        service: the service name clients ask for (not in the broker's ``mmi.`` namespace).
+        heartbeat: seconds between heartbeats; MUST match the broker's (default 2.5).
+        liveness: missed heartbeats before the worker reconnects (default 3).
+        reconnect_delay: first wait before reconnecting; doubles up to ``max_reconnect_delay``.
+        include_stack: whether error replies carry the Python traceback.
+
+    Each command runs on a helper thread while the socket thread keeps heartbeating, so a long
+    command never makes the broker think the worker died. When the broker goes silent, or says
+    DISCONNECT (a restarted broker does that to workers it does not know), the worker opens a new
+    socket and registers again. Like every MDP worker it runs one request at a time; start several
+    workers for more.
+    """
+
+    def __init__(self, endpoint: str, service: str, *, heartbeat: float = 2.5, liveness: int = 3,
+                 reconnect_delay: float = 0.25, max_reconnect_delay: float = 4.0,
+                 include_stack: bool = True, context: Optional[zmq.Context] = None) -> None:
+        if not service or service.startswith("mmi."):
+            raise ValueError(f"{service!r} cannot be a service name: it is empty or in the "
+                             "broker's reserved 'mmi.' namespace")
+        if heartbeat <= 0 or liveness < 1:
+            raise ValueError("heartbeat must be positive and liveness at least 1")
+        self.endpoint = endpoint
+        self.service = service
+        self.heartbeat = heartbeat
+        self.liveness = liveness
+        self.reconnect_delay = reconnect_delay
+        self.max_reconnect_delay = max_reconnect_delay
+        self.include_stack = include_stack
+        self._context = context or zmq.Context.instance()
+        self._commands: Dict[str, _Command] = {}
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        self.registrations = 0
+        """How many times the worker sent READY (1, plus one per reconnection)."""
+        self.served = 0
+        """How many requests the worker answered."""
+
+    # ------------------------------------------------------------------ registration
+
+    def add(self, name: str, function: Callable[..., Any], *, idempotent: bool = False) -> "Worker":
+        """Register ``function`` as command ``name``; ``idempotent=True`` lets the broker re-send
+        the request to another worker if this one dies while running it."""
+        if not name or any(c.isspace() for c in name) or name in ("ping", "commands"):
+            raise ValueError(f"{name!r} is not a valid command name (or is built in)")
+        if name in self._commands:
+            raise ValueError(f"a command named {name!r} is already registered")
+        self._commands[name] = _Command(name, function, idempotent)
+        return self
+
+    def command(self, name: Optional[str] = None, *, idempotent: bool = False
+                ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Decorator form of :meth:`add`; the name defaults to the function's."""
+        def register(function: Callable[..., Any]) -> Callable[..., Any]:
+            self.add(name or function.__name__, function, idempotent=idempotent)
+            return function
+        return register
+
+    # ------------------------------------------------------------------ lifetime
+
+    def start(self) -> "Worker":
+        """Serve on a background (daemon) thread; returns at once."""
+        if self._thread is not None:
+            raise RuntimeError("this worker was already started")
+        self._thread = threading.Thread(target=self.run, name=f"zerobridge worker {self.service}",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Say DISCONNECT and stop serving (waits up to ``timeout`` for a running command)."""
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def __enter__(self) -> "Worker":
+        return self.start()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.stop()
+
+    def run(self) -> None:
+        """Serve until :meth:`stop` (or Ctrl-C); blocks."""
+        _Session(self).run()
+
+    # ------------------------------------------------------------------ requests
+
+    def handle(self, body: Sequence[bytes]) -> List[bytes]:
+        """Turn one request body (header, arguments, attachments) into its reply body."""
+        request_id: Any = None
+        command = ""
+        try:
+            if not body:
+                raise _Failure("bad_request", "the request has no header frame")
+            try:
+                header = msgpack.unpackb(body[0], raw=False, strict_map_key=False)
+            except Exception as exc:  # noqa: BLE001 - msgpack raises many kinds
+                raise _Failure("bad_request", f"the header frame is not valid msgpack: {exc}")
+            if not isinstance(header, dict):
+                raise _Failure("bad_request", "the header frame must be a msgpack map")
+            if isinstance(header.get("id"), (int, str)) and not isinstance(header.get("id"), bool):
+                request_id = header["id"]
+            if header.get("v") != PROTOCOL_VERSION:
+                raise _Failure("bad_request", f"protocol version {header.get('v')!r} is not supported")
+            if request_id is None:
+                raise _Failure("bad_request", "the header has no request 'id' (an int or a str)")
+            if header.get("cancel") is True:
+                raise _Failure("cancelled", "a cancel notification reached a worker")
+            command = header.get("cmd")
+            if not isinstance(command, str) or not command:
+                raise _Failure("bad_request", "the header has no command name 'cmd'")
+            args, kwargs = self._arguments(body)
+            result = self._run(command, args, kwargs)
+            encoder = Encoder()
+            try:
+                payload = encoder.pack(result)
+            except SerializationError as exc:
+                raise _Failure("internal", f"the result of {command} cannot be serialized: {exc}")
+            return [_reply_header(request_id, True), payload, *encoder.attachments]
+        except _Failure as failure:
+            error = {"code": failure.code, "type": "zerobridge.ProtocolError", "message": str(failure),
+                     "stack": None, "details": failure.details}
+        except RemoteError as exc:  # a command may raise NotFound, PermissionDenied, ...
+            error = self._error(exc, exc.code or "command_failed", exc.details)
+        except Exception as exc:  # noqa: BLE001 - the command's failure goes to the caller
+            _log.warning("command %s failed", command, exc_info=True)
+            error = self._error(exc, "command_failed", None)
+        return [_reply_header(request_id, False), msgpack.packb(error, use_bin_type=True)]
+
+    def _error(self, exc: BaseException, code: str, details: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+        kind = type(exc)
+        name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+        stack = "".join(traceback.format_exception(kind, exc, exc.__traceback__)) if self.include_stack else None
+        return {"code": code, "type": name, "message": str(exc), "stack": stack,
+                "details": dict(details) if details else None}
+
+    @staticmethod
+    def _arguments(body: Sequence[bytes]) -> Tuple[List[Any], Dict[str, Any]]:
+        if len(body) < 2:
+            return [], {}
+        try:
+            value = Decoder(list(body[2:])).unpack(body[1])
+        except SerializationError as exc:
+            raise _Failure("bad_request", f"the arguments frame cannot be decoded: {exc}")
+        if not (isinstance(value, (list, tuple)) and len(value) == 2
+                and isinstance(value[0] or [], (list, tuple)) and isinstance(value[1] or {}, dict)):
+            raise _Failure("bad_request", "the arguments must be a msgpack array [positional, keyword]")
+        return list(value[0] or []), dict(value[1] or {})
+
+    def _run(self, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+        if name == "ping":
+            return "pong"
+        if name == "commands":
+            builtin = [{"name": "commands", "description": "Lists every command.", "parameters": [],
+                        "returns": "list", "clr_returns": "list"},
+                       {"name": "ping", "description": "Checks that the worker is alive.",
+                        "parameters": [], "returns": "str", "clr_returns": "str"}]
+            return sorted(builtin + [c.describe() for c in self._commands.values()],
+                          key=lambda d: d["name"])
+        command = self._commands.get(name)
+        if command is None:
+            close = difflib.get_close_matches(name, list(self._commands) + ["ping", "commands"], n=3)
+            raise _Failure("unknown_command", f"Unknown command '{name}'.",
+                           {"command": name, "suggestions": close})
+        try:
+            bound = command.signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise _Failure("invalid_argument", f"{name}: {exc}")
+        return command.function(*bound.args, **bound.kwargs)
+
+
+def _reply_header(request_id: Any, ok: bool) -> bytes:
+    return msgpack.packb({"v": PROTOCOL_VERSION, "id": request_id, "ok": ok}, use_bin_type=True)
+
+
+class _Session:
+    """The socket loop of one :class:`Worker.run`: heartbeats, requests, reconnections."""
+
+    def __init__(self, worker: Worker) -> None:
+        self.worker = worker
+        self.socket: Optional[zmq.Socket] = None
+        self.broker_expiry = 0.0
+        self.next_heartbeat = 0.0
+        self.reconnect_at = 0.0
+        self.delay = 0.0
+        # A running command; its thread wakes the loop through this socket pair when done.
+        self.running: Optional[threading.Thread] = None
+        self.outcome: Optional[Tuple[zmq.Socket, bytes, List[bytes]]] = None
+        self.wake_read, self.wake_write = _socket.socketpair()
+        self.wake_read.setblocking(False)
+
+    @property
+    def expiry(self) -> float:
+        return self.worker.heartbeat * self.worker.liveness
+
+    def run(self) -> None:
+        worker = self.worker
+        try:
+            while not worker._stop.is_set():
+                now = time.monotonic()
+                if self.socket is None and now >= self.reconnect_at and self.running is None:
+                    self.connect()  # not while a command runs: a new broker would send it a second
+                poller = zmq.Poller()
+                poller.register(self.wake_read, zmq.POLLIN)
+                if self.socket is not None:
+                    poller.register(self.socket, zmq.POLLIN)
+                    wait = min(self.next_heartbeat, self.broker_expiry) - now
+                else:
+                    wait = self.reconnect_at - now
+                events = dict(poller.poll(max(1, int(min(max(wait, 0.0), 0.1) * 1000))))
+                if self.wake_read.fileno() in events:
+                    self.finish()
+                if self.socket is not None and self.socket in events:
+                    self.receive()
+                now = time.monotonic()
+                if self.socket is None:
+                    continue
+                if now >= self.broker_expiry:
+                    self.delay = min(max(self.delay * 2, worker.reconnect_delay), worker.max_reconnect_delay)
+                    self.reconnect(self.delay, f"the broker sent nothing for {self.expiry:g} s")
+                elif now >= self.next_heartbeat:
+                    self.send(HEARTBEAT)
+        finally:
+            if self.running is not None:
+                self.running.join(5.0)
+                self.finish()
+            if self.socket is not None:
+                self.send(DISCONNECT)
+                self.socket.close(linger=100)
+                self.socket = None
+            self.wake_read.close()
+            self.wake_write.close()
+
+    def connect(self) -> None:
+        worker = self.worker
+        socket = worker._context.socket(zmq.DEALER)
+        socket.setsockopt(zmq.LINGER, 0)
+        socket.connect(worker.endpoint)
+        self.socket = socket
+        now = time.monotonic()
+        self.broker_expiry = now + self.expiry
+        self.send(READY, worker.service.encode("utf-8"))
+        worker.registrations += 1
+        idempotent = [name.encode("utf-8") for name, c in worker._commands.items() if c.idempotent]
+        if idempotent:
+            socket.send_multipart([b"", SIGNATURE, IDEMPOTENT_SERVICE, *idempotent])
+
+    def reconnect(self, delay: float, why: str) -> None:
+        _log.warning("worker for %r: %s; reconnecting to %s in %.2f s", self.worker.service, why,
+                     self.worker.endpoint, delay)
+        if self.socket is not None:
+            self.socket.close(linger=0)
+            self.socket = None
+        self.reconnect_at = time.monotonic() + delay
+
+    def send(self, command: bytes, *frames: bytes) -> None:
+        assert self.socket is not None
+        try:
+            self.socket.send_multipart([b"", WORKER_SIGNATURE, command, *frames], flags=zmq.NOBLOCK)
+        except zmq.Again:
+            _log.warning("worker for %r: the broker is not reading; a %r was dropped",
+                         self.worker.service, command)
+        self.next_heartbeat = time.monotonic() + self.worker.heartbeat
+
+    def receive(self) -> None:
+        assert self.socket is not None
+        try:
+            frames = self.socket.recv_multipart(flags=zmq.NOBLOCK)
+        except zmq.Again:
+            return
+        self.broker_expiry = time.monotonic() + self.expiry  # any message is a heartbeat
+        self.delay = 0.0
+        if len(frames) >= 2 and frames[0] == b"" and frames[1] == SIGNATURE:
+            if len(frames) < 4 or frames[3] != b"200":
+                _log.warning("worker for %r: the broker did not accept the idempotent commands",
+                             self.worker.service)
+            return
+        if len(frames) < 3 or frames[0] != b"" or frames[1] != WORKER_SIGNATURE:
+            _log.warning("worker for %r: dropped a message that is not MDP/Worker", self.worker.service)
+            return
+        command = frames[2]
+        if command == REQUEST and len(frames) >= 6 and frames[4] == b"":
+            if self.running is not None:
+                _log.warning("worker for %r: a second request before the first was answered; dropped",
+                             self.worker.service)
+                return
+            self.start(self.socket, frames[3], frames[5:])
+        elif command == DISCONNECT:
+            self.reconnect(0.0, "the broker said DISCONNECT")
+        elif command != HEARTBEAT:
+            _log.warning("worker for %r: dropped an unexpected MDP command %r", self.worker.service, command)
+
+    def start(self, socket: zmq.Socket, client: bytes, body: List[bytes]) -> None:
+        def work() -> None:
+            try:
+                reply = self.worker.handle(body)
+            except BaseException as exc:  # noqa: BLE001 - must always answer
+                reply = [_reply_header(None, False), msgpack.packb(
+                    {"code": "internal", "type": type(exc).__name__, "message": str(exc),
+                     "stack": None, "details": None}, use_bin_type=True)]
+            self.outcome = (socket, client, reply)
+            self.wake_write.send(b"x")
+
+        self.running = threading.Thread(target=work, name=f"zerobridge {self.worker.service} command",
+                                        daemon=True)
+        self.running.start()
+
+    def finish(self) -> None:
+        try:
+            while self.wake_read.recv(64):
+                pass
+        except (BlockingIOError, OSError):
+            pass
+        outcome, self.outcome = self.outcome, None
+        if outcome is None:
+            return
+        if self.running is not None:
+            self.running.join()
+            self.running = None
+        socket, client, reply = outcome
+        if socket is not self.socket:
+            _log.warning("worker for %r: a reply was dropped: the broker connection was replaced "
+                         "while the command ran", self.worker.service)
+            return
+        self.worker.served += 1
+        self.send(REPLY, client, b"", *reply)

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using ZeroBridge.Broker;
+
+namespace ZeroBridge.Cli;
+
+/// <summary><c>zbridge broker --bind tcp://*:5555</c>: a Majordomo broker between clients and workers.</summary>
+internal static class BrokerCommand
+{
+    public static Command Create()
+    {
+        var defaults = ZeroBridgeBrokerOptions.Default;
+        var bind = new Option<string>("--bind") { Description = "The endpoint clients and workers connect to; port * picks a free one.", DefaultValueFactory = _ => "tcp://*:5555" };
+        var heartbeat = new Option<double>("--heartbeat") { Description = "Seconds between heartbeats (workers must use the same).", DefaultValueFactory = _ => defaults.HeartbeatInterval.TotalSeconds };
+        var liveness = new Option<int>("--liveness") { Description = "Missed heartbeats before a worker is dead.", DefaultValueFactory = _ => defaults.HeartbeatLiveness };
+        var requestTimeout = new Option<double>("--request-timeout") { Description = "Seconds a request waits for a worker before service_unavailable.", DefaultValueFactory = _ => defaults.RequestTimeout.TotalSeconds };
+        var retries = new Option<int>("--retries") { Description = "Re-sends of an idempotent command whose worker was lost.", DefaultValueFactory = _ => defaults.MaxRetries };
+        var verbose = new Option<bool>("--verbose") { Description = "Log workers coming and going." };
+        var command = new Command("broker", "Run a Majordomo (7/MDP) broker: clients name a service, workers offer services.")
+        {
+            bind, heartbeat, liveness, requestTimeout, retries, verbose,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true)
+                .SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning));
+            var options = defaults with
+            {
+                Endpoint = parse.GetValue(bind)!,
+                HeartbeatInterval = TimeSpan.FromSeconds(parse.GetValue(heartbeat)),
+                HeartbeatLiveness = parse.GetValue(liveness),
+                RequestTimeout = TimeSpan.FromSeconds(parse.GetValue(requestTimeout)),
+                MaxRetries = parse.GetValue(retries),
+            };
+            await using var broker = new ZeroBridgeBroker(options, logging.CreateLogger<ZeroBridgeBroker>());
+            broker.Start();
+            Console.WriteLine($"ZeroBridge broker: Listening on {broker.Endpoint}");
+            Console.Out.Flush();
+            await WaitForStop(cancellationToken);
+            await broker.StopAsync();
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Until Ctrl+C or SIGTERM.</summary>
+    internal static async Task WaitForStop(CancellationToken cancellationToken)
+    {
+        var stop = new TaskCompletionSource();
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.TrySetResult(); });
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.TrySetResult(); });
+        using var registration = cancellationToken.Register(() => stop.TrySetResult());
+        await stop.Task;
+    }
+}

@@ -1,0 +1,42 @@
+namespace ZeroBridge.Broker;
+
+/// <summary>Settings of a <see cref="ZeroBridgeBroker"/>. Immutable; change with <c>with</c>.</summary>
+public sealed record ZeroBridgeBrokerOptions
+{
+    /// <summary>The options with every default.</summary>
+    public static ZeroBridgeBrokerOptions Default { get; } = new();
+
+    /// <summary>The endpoint clients and workers connect to; port <c>*</c> picks a free one (default: <c>tcp://127.0.0.1:5555</c>).</summary>
+    public string Endpoint { get; init; } = "tcp://127.0.0.1:5555";
+
+    /// <summary>
+    /// How often the broker sends HEARTBEAT to each worker, and expects one back (default: 2.5 s, the value of the
+    /// Majordomo reference implementation). Workers MUST use the same interval.
+    /// </summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(2500);
+
+    /// <summary>How many intervals a worker may stay silent before it is declared dead (default: 3).</summary>
+    public int HeartbeatLiveness { get; init; } = 3;
+
+    /// <summary>
+    /// How long a request waits for a worker of its service before it is answered <c>service_unavailable</c>
+    /// (default: 10 s). A request whose header has a <c>timeout</c> waits at most half of it, so the error reaches
+    /// the client before the client gives up.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How many times a request for an idempotent command is sent to another worker after its worker was lost
+    /// (default: 2). Other commands are never re-sent: their caller gets <c>worker_lost</c>.
+    /// </summary>
+    public int MaxRetries { get; init; } = 2;
+
+    /// <summary>How many requests may wait per service; more are answered <c>service_unavailable</c> at once (default: 10 000).</summary>
+    public int MaxQueuedPerService { get; init; } = 10_000;
+
+    /// <summary>The largest single frame accepted; a peer sending more is disconnected by the transport (default: 1 GiB).</summary>
+    public long MaxFrameBytes { get; init; } = 1L << 30;
+
+    /// <summary>The dead worker's allowed silence: <see cref="HeartbeatInterval"/> × <see cref="HeartbeatLiveness"/>.</summary>
+    public TimeSpan WorkerExpiry => HeartbeatInterval * HeartbeatLiveness;
+}

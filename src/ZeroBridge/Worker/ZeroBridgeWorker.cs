@@ -1,0 +1,375 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using NetMQ;
+using NetMQ.Sockets;
+using ZeroBridge.Commands;
+using ZeroBridge.Protocol;
+using ZeroBridge.Server;
+using static ZeroBridge.Protocol.Majordomo;
+
+namespace ZeroBridge.Worker;
+
+/// <summary>
+/// Serves a <see cref="CommandRegistry"/> as one service of a Majordomo broker (7/MDP worker, docs/protocol.md §8),
+/// with the same dispatcher as the direct server: a client calls <c>orders.recent</c> the same way on either route.
+/// </summary>
+/// <remarks>
+/// <para>The sockets live on one background thread; commands run on the thread pool, so heartbeats keep flowing
+/// while a long command runs and the broker never mistakes a busy worker for a dead one.</para>
+/// <para>When the broker goes silent for <see cref="ZeroBridgeWorkerOptions.HeartbeatInterval"/> ×
+/// <see cref="ZeroBridgeWorkerOptions.HeartbeatLiveness"/>, or says DISCONNECT (as a restarted broker does to a worker
+/// it does not know), the worker opens a new socket and registers again, waiting longer between attempts while the
+/// broker stays away.</para>
+/// <para>Commands marked idempotent (<see cref="IdempotentAttribute"/>) are declared to the broker after READY
+/// (<c>mmi.idempotent</c>), so it can re-send them to another worker if this one dies while running them.</para>
+/// </remarks>
+public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
+{
+    private readonly CommandRegistry _commands;
+    private readonly ZeroBridgeWorkerOptions _options;
+    private readonly ILogger _logger;
+    private readonly RequestDispatcher _dispatcher;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly NetMQQueue<(Connection Connection, int Generation, byte[] Client, List<byte[]> Body)> _replies = new();
+    private readonly Connection[] _connections;
+    private readonly byte[] _serviceBytes;
+    private NetMQPoller? _poller;
+    private NetMQTimer? _timer;
+    private Thread? _thread;
+    private int _running;
+    private long _registrations;
+    private int _state; // 0 new, 1 started, 2 stopped
+
+    /// <summary>Creates a worker for <paramref name="service"/>; call <see cref="Start"/> to connect and register.</summary>
+    public ZeroBridgeWorker(CommandRegistry commands, string brokerEndpoint, string service,
+        ZeroBridgeWorkerOptions? options = null, ILogger<ZeroBridgeWorker>? logger = null)
+    {
+        if (string.IsNullOrEmpty(service) || service.StartsWith(ManagementPrefix, StringComparison.Ordinal))
+            throw new ArgumentException($"'{service}' cannot be a service name: it is empty or in the broker's reserved 'mmi.' namespace.", nameof(service));
+        _commands = commands;
+        _options = options ?? ZeroBridgeWorkerOptions.Default;
+        if (_options.Concurrency < 1)
+            throw new ArgumentException("Concurrency must be at least 1.", nameof(options));
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _dispatcher = new RequestDispatcher(commands, ZeroBridgeServerOptions.Default with { IncludeStackTraces = _options.IncludeStackTraces }, _logger);
+        BrokerEndpoint = brokerEndpoint;
+        Service = service;
+        _serviceBytes = Encoding.UTF8.GetBytes(service);
+        _connections = Enumerable.Range(0, _options.Concurrency).Select(i => new Connection(i)).ToArray();
+    }
+
+    /// <summary>The broker this worker connects to.</summary>
+    public string BrokerEndpoint { get; }
+
+    /// <summary>The service this worker offers.</summary>
+    public string Service { get; }
+
+    /// <summary>How many times a connection sent READY (one per connection at start, more after reconnections).</summary>
+    public long Registrations => Interlocked.Read(ref _registrations);
+
+    /// <summary>How many requests are running right now.</summary>
+    public int RequestsInFlight => Volatile.Read(ref _running);
+
+    /// <summary>Connects to the broker and registers; returns at once (ZeroMQ connects in the background).</summary>
+    /// <exception cref="InvalidOperationException">The worker was already started or stopped.</exception>
+    public void Start()
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+            throw new InvalidOperationException("A ZeroBridgeWorker starts once.");
+        _timer = new NetMQTimer(TimeSpan.FromMilliseconds(50));
+        _timer.Elapsed += (_, _) => OnTick();
+        _replies.ReceiveReady += OnRepliesReady;
+        _poller = new NetMQPoller { _timer, _replies };
+        foreach (var connection in _connections)
+            Connect(connection);
+        _thread = new Thread(_poller.Run) { IsBackground = true, Name = $"ZeroBridge worker {Service}@{BrokerEndpoint}" };
+        _thread.Start();
+        _logger.LogInformation("ZeroBridge worker for '{Service}' joining {Endpoint} ({Count} connection(s))", Service, BrokerEndpoint, _connections.Length);
+    }
+
+    /// <summary>
+    /// Leaves the broker: lets running commands finish for up to <see cref="ZeroBridgeWorkerOptions.ShutdownTimeout"/>
+    /// (then cancels them), sends their replies, says DISCONNECT and closes the sockets.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _state, 2) != 1)
+            return;
+        using (var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            drain.CancelAfter(_options.ShutdownTimeout);
+            while (Volatile.Read(ref _running) > 0 && !drain.IsCancellationRequested)
+                await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
+        }
+        _stopping.Cancel();
+        using (var last = new CancellationTokenSource(TimeSpan.FromSeconds(1)))
+        {
+            while (Volatile.Read(ref _running) > 0 && !last.IsCancellationRequested)
+                await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
+        }
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = Task.Factory.StartNew(() =>
+        {
+            try
+            {
+                OnRepliesReady(null, null);
+                foreach (var connection in _connections)
+                {
+                    if (connection.Socket is { } socket)
+                        Send(socket, Command.Disconnect);
+                    Close(connection);
+                }
+            }
+            finally
+            {
+                closed.TrySetResult();
+            }
+        }, CancellationToken.None, TaskCreationOptions.None, _poller!);
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
+        _poller!.Stop();
+        _thread!.Join(TimeSpan.FromSeconds(5));
+        _poller.Dispose();
+        _replies.Dispose();
+        _logger.LogInformation("ZeroBridge worker for '{Service}' left {Endpoint}", Service, BrokerEndpoint);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    // ------------------------------------------------------------------ connections (poller thread only)
+
+    private sealed class Connection(int index)
+    {
+        public int Index { get; } = index;
+        public DealerSocket? Socket { get; set; }
+        public int Generation { get; set; }
+        public DateTime BrokerExpiry { get; set; }
+        public DateTime NextHeartbeat { get; set; }
+        public DateTime ReconnectAt { get; set; }
+        public TimeSpan Delay { get; set; }
+        public bool Busy { get; set; }
+    }
+
+    private TimeSpan Expiry => _options.HeartbeatInterval * _options.HeartbeatLiveness;
+
+    private void Connect(Connection connection)
+    {
+        var socket = new DealerSocket();
+        socket.Options.Linger = TimeSpan.Zero;
+        socket.Options.MaxMsgSize = _options.MaxFrameBytes;
+        socket.Connect(BrokerEndpoint);
+        connection.Socket = socket;
+        connection.Generation++;
+        connection.Busy = false;
+        int generation = connection.Generation;
+        socket.ReceiveReady += (_, e) => OnMessages(connection, generation, e.Socket);
+        _poller!.Add(socket);
+
+        var now = DateTime.UtcNow;
+        connection.BrokerExpiry = now + Expiry;
+        connection.NextHeartbeat = now + _options.HeartbeatInterval;
+        var ready = Command_(Command.Ready);
+        ready.Append(_serviceBytes);
+        socket.SendMultipartMessage(ready);
+        Interlocked.Increment(ref _registrations);
+
+        var idempotent = _commands.All.Where(c => c.IsIdempotent).Select(c => c.Name).ToList();
+        if (idempotent.Count > 0)
+        {
+            var declare = new NetMQMessage();
+            declare.AppendEmptyFrame();
+            declare.Append(WireConstants.ClientSignatureBytes);
+            declare.Append(Services.Idempotent);
+            foreach (var name in idempotent)
+                declare.Append(name);
+            socket.SendMultipartMessage(declare);
+        }
+    }
+
+    private void Close(Connection connection)
+    {
+        if (connection.Socket is { } socket)
+        {
+            connection.Socket = null;
+            _poller!.RemoveAndDispose(socket);
+        }
+        connection.Busy = false;
+    }
+
+    private void Reconnect(Connection connection, TimeSpan delay, string why)
+    {
+        _logger.LogWarning("Worker for '{Service}': {Why}; reconnecting to {Endpoint} in {Delay} ms", Service, why, BrokerEndpoint, (int)delay.TotalMilliseconds);
+        Close(connection);
+        connection.ReconnectAt = DateTime.UtcNow + delay;
+    }
+
+    private void OnTick()
+    {
+        if (_state != 1)
+            return;
+        var now = DateTime.UtcNow;
+        foreach (var connection in _connections)
+        {
+            if (connection.Socket is null)
+            {
+                if (now >= connection.ReconnectAt)
+                    Connect(connection);
+                continue;
+            }
+            if (now >= connection.BrokerExpiry)
+            {
+                var delay = connection.Delay == TimeSpan.Zero ? _options.ReconnectDelay : connection.Delay;
+                connection.Delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxReconnectDelay.Ticks));
+                Reconnect(connection, delay, $"the broker sent nothing for {Expiry.TotalSeconds:0.###} s");
+            }
+            else if (now >= connection.NextHeartbeat)
+            {
+                Send(connection.Socket, Command.Heartbeat);
+                connection.NextHeartbeat = now + _options.HeartbeatInterval;
+            }
+        }
+    }
+
+    private void OnMessages(Connection connection, int generation, NetMQSocket socket)
+    {
+        var message = new NetMQMessage();
+        for (int i = 0; i < 100 && connection.Generation == generation && connection.Socket is not null; i++)
+        {
+            if (!socket.TryReceiveMultipartMessage(ref message))
+                return;
+            connection.BrokerExpiry = DateTime.UtcNow + Expiry; // any message is a heartbeat
+            connection.Delay = TimeSpan.Zero;
+            try
+            {
+                OnMessage(connection, message);
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError(ex, "Worker for '{Service}': unexpected fault handling a message from the broker", Service);
+            }
+            message = new NetMQMessage();
+        }
+    }
+
+    private void OnMessage(Connection connection, NetMQMessage message)
+    {
+        if (message.FrameCount >= 2 && message[0].MessageSize == 0 && IsFrame(message[1], WireConstants.ClientSignatureBytes))
+        {
+            // The broker's answer to our mmi.idempotent declaration.
+            if (message.FrameCount < 4 || message[3].ConvertToString() != Majordomo.Status.Ok)
+                _logger.LogWarning("Worker for '{Service}': the broker did not accept the idempotent commands; they will not be retried", Service);
+            return;
+        }
+        if (message.FrameCount < 3 || message[0].MessageSize != 0 || !IsFrame(message[1], WorkerSignatureBytes) || message[2].MessageSize != 1)
+        {
+            _logger.LogWarning("Worker for '{Service}': dropped a message that is not MDP/Worker ({Frames} frames)", Service, message.FrameCount);
+            return;
+        }
+        switch ((Command)message[2].Buffer[0])
+        {
+            case Command.Request when message.FrameCount >= 6 && message[4].MessageSize == 0:
+                if (connection.Busy)
+                    _logger.LogWarning("Worker for '{Service}': the broker sent a second request before the reply to the first", Service);
+                connection.Busy = true;
+                byte[] client = message[3].ToByteArray();
+                var body = new List<NetMQFrame>(message.FrameCount - 5);
+                for (int i = 5; i < message.FrameCount; i++)
+                    body.Add(message[i]);
+                Interlocked.Increment(ref _running);
+                _ = RunAsync(connection, connection.Generation, client, body);
+                break;
+            case Command.Heartbeat:
+                break;
+            case Command.Disconnect:
+                Reconnect(connection, TimeSpan.Zero, "the broker said DISCONNECT");
+                break;
+            default:
+                _logger.LogWarning("Worker for '{Service}': dropped an unexpected or malformed MDP command 0x{Command:x2}", Service, message[2].Buffer[0]);
+                break;
+        }
+    }
+
+    private async Task RunAsync(Connection connection, int generation, byte[] client, List<NetMQFrame> body)
+    {
+        List<byte[]> reply;
+        try
+        {
+            // The body is the client's request after its service frame; seen from the dispatcher it is a bridge
+            // request whose envelope is the client's address.
+            var request = new NetMQMessage();
+            request.Append(client);
+            request.AppendEmptyFrame();
+            request.Append(WireConstants.ClientSignatureBytes);
+            request.Append(_serviceBytes);
+            foreach (var frame in body)
+                request.Append(frame);
+            var inbound = InboundRequest.Parse(request);
+            string peer = Convert.ToHexString(client);
+            var answer = inbound is BridgeRequest { Header.IsCancel: true }
+                ? _dispatcher.Reject(inbound, CommandError.Protocol(ErrorCodes.Cancelled,
+                    "A cancel notification reached a worker; a broker answers those itself."))
+                : await Task.Run(() => _dispatcher.HandleAsync(inbound, peer, _stopping.Token)).ConfigureAwait(false);
+            // [client] [""] "MDPC01" service | body...
+            reply = answer.Skip(4).Select(f => f.ToByteArray()).ToList();
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Worker for '{Service}': unexpected fault serving a request", Service);
+            reply = [Encoding.UTF8.GetBytes($"internal: {ex.Message}")];
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+        }
+        try
+        {
+            _replies.Enqueue((connection, generation, client, reply));
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private void OnRepliesReady(object? sender, NetMQQueueEventArgs<(Connection, int, byte[], List<byte[]>)>? e)
+    {
+        while (_replies.TryDequeue(out var item, TimeSpan.Zero))
+        {
+            var (connection, generation, client, body) = item;
+            if (connection.Generation != generation || connection.Socket is null)
+            {
+                _logger.LogWarning("Worker for '{Service}': a reply was dropped: its broker connection was replaced while the command ran", Service);
+                continue;
+            }
+            var reply = Command_(Command.Reply);
+            reply.Append(client);
+            reply.AppendEmptyFrame();
+            foreach (var frame in body)
+                reply.Append(frame);
+            connection.Socket.SendMultipartMessage(reply);
+            connection.Busy = false;
+            connection.NextHeartbeat = DateTime.UtcNow + _options.HeartbeatInterval;
+        }
+    }
+
+    private static NetMQMessage Command_(Command command)
+    {
+        var message = new NetMQMessage();
+        message.AppendEmptyFrame();
+        message.Append(WorkerSignatureBytes);
+        message.Append(new[] { (byte)command });
+        return message;
+    }
+
+    private static void Send(NetMQSocket socket, Command command) => socket.TrySendMultipartMessage(Command_(command));
+
+    private static bool IsFrame(NetMQFrame frame, byte[] expected) =>
+        frame.Buffer.AsSpan(0, frame.MessageSize).SequenceEqual(expected);
+}

@@ -1,0 +1,35 @@
+namespace ZeroBridge.Worker;
+
+/// <summary>Settings of a <see cref="ZeroBridgeWorker"/>. Immutable; change with <c>with</c>.</summary>
+public sealed record ZeroBridgeWorkerOptions
+{
+    /// <summary>The options with every default.</summary>
+    public static ZeroBridgeWorkerOptions Default { get; } = new();
+
+    /// <summary>
+    /// How many requests this worker runs at once (default: 1). MDP gives a worker one request at a time, so the
+    /// worker opens this many connections to the broker, each registered for the service.
+    /// </summary>
+    public int Concurrency { get; init; } = 1;
+
+    /// <summary>How often a HEARTBEAT goes to the broker, and is expected from it (default: 2.5 s; MUST match the broker's).</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(2500);
+
+    /// <summary>How many intervals the broker may stay silent before the worker reconnects (default: 3).</summary>
+    public int HeartbeatLiveness { get; init; } = 3;
+
+    /// <summary>The first wait before reconnecting to a silent broker; it doubles up to <see cref="MaxReconnectDelay"/> (default: 250 ms).</summary>
+    public TimeSpan ReconnectDelay { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The longest wait between reconnection attempts (default: 4 s).</summary>
+    public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>Whether error replies carry the remote stack trace (default: true).</summary>
+    public bool IncludeStackTraces { get; init; } = true;
+
+    /// <summary>How long stopping waits for running commands before cancelling them (default: 5 s).</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The largest single frame accepted from the broker (default: 1 GiB).</summary>
+    public long MaxFrameBytes { get; init; } = 1L << 30;
+}
