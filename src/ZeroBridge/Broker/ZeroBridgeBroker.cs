@@ -14,7 +14,7 @@ namespace ZeroBridge.Broker;
 /// <summary>
 /// A Majordomo broker (7/MDP, with 8/MMI): clients send requests for a named service, workers register for
 /// services, and the broker hands each request to an idle worker of its service and the reply back to the client.
-/// Clients and workers only know the broker's address. See docs/protocol.md §8.
+/// Clients and workers only know the broker's address. See docs/protocol.md §9.
 /// </summary>
 /// <remarks>
 /// <para>One ROUTER socket serves both sub-protocols, on one background thread (a <see cref="NetMQPoller"/>);
@@ -654,7 +654,7 @@ public sealed class ZeroBridgeBroker : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// An error reply from the broker itself: in the bridge protocol's form (header + error map) when the request
-    /// was a bridge request, else two text frames, an MMI-style status code and a message (docs/protocol.md §8.5).
+    /// was a bridge request, else two text frames, an MMI-style status code and a message (docs/protocol.md §9.5).
     /// </summary>
     private void ReplyError(PendingRequest request, string code, string status, string message,
         IReadOnlyDictionary<string, object?>? details = null)

@@ -11,7 +11,7 @@ using static ZeroBridge.Protocol.Majordomo;
 namespace ZeroBridge.Worker;
 
 /// <summary>
-/// Serves a <see cref="CommandRegistry"/> as one service of a Majordomo broker (7/MDP worker, docs/protocol.md §8),
+/// Serves a <see cref="CommandRegistry"/> as one service of a Majordomo broker (7/MDP worker, docs/protocol.md §9),
 /// with the same dispatcher as the direct server: a client calls <c>orders.recent</c> the same way on either route.
 /// </summary>
 /// <remarks>
