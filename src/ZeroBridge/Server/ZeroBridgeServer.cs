@@ -66,7 +66,11 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
     {
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
             throw new InvalidOperationException("A ZeroBridgeServer starts once.");
-        RefuseUntrustedEndpoint();
+        if (TrustedEndpointGuard.Violation(_commands, _options.Endpoint, "serve") is { } refusal)
+        {
+            Interlocked.Exchange(ref _state, 2);
+            throw new ZeroBridgeException(refusal);
+        }
 
         var router = new RouterSocket();
         router.Options.Linger = TimeSpan.Zero;
@@ -91,22 +95,6 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
         _thread = new Thread(_poller.Run) { IsBackground = true, Name = $"ZeroBridge server {Endpoint}" };
         _thread.Start();
         _logger.LogInformation("ZeroBridge server listening on {Endpoint}", Endpoint);
-    }
-
-    /// <summary>
-    /// Commands that run caller-supplied code must not be reachable from other machines while the transport has no
-    /// authentication: refuse to start rather than expose them.
-    /// </summary>
-    private void RefuseUntrustedEndpoint()
-    {
-        var privileged = _commands.All.Where(c => c.RequiresTrustedEndpoint).Select(c => c.Name).ToList();
-        if (privileged.Count == 0 || EndpointAddress.IsLocalOnly(_options.Endpoint))
-            return;
-        Interlocked.Exchange(ref _state, 2);
-        throw new ZeroBridgeException(
-            $"Refusing to serve {string.Join(", ", privileged)} on {_options.Endpoint}: these commands run code sent by the caller, " +
-            "so they are served only on a loopback, ipc or inproc endpoint (e.g. tcp://127.0.0.1:5555) until the endpoint is protected " +
-            "by authentication.");
     }
 
     /// <summary>

@@ -77,6 +77,11 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
     {
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
             throw new InvalidOperationException("A ZeroBridgeWorker starts once.");
+        if (TrustedEndpointGuard.Violation(_commands, BrokerEndpoint, "offer") is { } refusal)
+        {
+            Interlocked.Exchange(ref _state, 2);
+            throw new ZeroBridgeException(refusal); // clients of any broker elsewhere could reach them
+        }
         _timer = new NetMQTimer(TimeSpan.FromMilliseconds(50));
         _timer.Elapsed += (_, _) => OnTick();
         _replies.ReceiveReady += OnRepliesReady;

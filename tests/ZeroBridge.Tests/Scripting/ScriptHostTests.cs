@@ -155,6 +155,14 @@ public class ScriptHostTests
         Assert.Contains("loopback", error.Message);
     }
 
+    [Fact]
+    public async Task Enabled_scripts_refuse_to_join_a_broker_on_another_machine()
+    {
+        var commands = new CommandRegistry().AddScripting(new Inventory(), ScriptingOptions.Default with { Enabled = true, WarmUp = false });
+        await using var worker = new ZeroBridge.Worker.ZeroBridgeWorker(commands, "tcp://10.1.2.3:5555", "erp");
+        Assert.Contains("loopback", Assert.Throws<ZeroBridgeException>(worker.Start).Message);
+    }
+
     [Theory]
     [InlineData("tcp://127.0.0.1:5555", true)]
     [InlineData("tcp://localhost:1", true)]
