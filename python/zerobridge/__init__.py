@@ -51,6 +51,7 @@ from ._exceptions import (
     TransportError,
     ZeroBridgeError,
 )
+from ._tables import Table
 
 __version__ = "0.1.0"
 
@@ -65,6 +66,7 @@ __all__ = [
     "RemoteTimeout",
     "RequestTooLarge",
     "SerializationError",
+    "Table",
     "TimeoutError",
     "TransportError",
     "UNSET",

@@ -61,7 +61,7 @@ class AsyncChannel:
                 self._abandon(call, request_id)
                 raise
             self.pending.pop(request_id, None)
-            return call.result(reply)
+            return call.decode(reply)
         raise call.timeout_error(attempts)
 
     def _check_open(self) -> None:
@@ -82,7 +82,7 @@ class AsyncChannel:
     async def _read(self) -> None:
         try:
             while True:
-                frames = await self.socket.recv_multipart()
+                frames = await self.socket.recv_multipart(copy=False)
                 self._dispatch(frames)
         except asyncio.CancelledError:
             self._fail_pending(TransportError(f"the connection to {self.client.endpoint} "
