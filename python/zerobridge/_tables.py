@@ -324,7 +324,8 @@ def to_frame(columns: List[Column], rows: int) -> Any:
     data: Dict[str, Any] = {}
     for col in columns:
         data[col.name] = pd.Series(_series_values(pd, np, col), name=col.name, copy=False)
-    frame = pd.DataFrame(data, columns=[c.name for c in columns], copy=False)
+    # No columns= argument: with it pandas 1.x turns datetime columns into objects and back.
+    frame = pd.DataFrame(data, copy=False) if data else pd.DataFrame(index=pd.RangeIndex(rows))
     if len(frame.index) != rows:
         frame.index = pd.RangeIndex(rows)
     return frame
