@@ -56,6 +56,7 @@ from ._exceptions import (
     ZeroBridgeError,
 )
 from ._mmi import mmi
+from ._tables import Table
 from ._worker import Worker
 
 __version__ = "0.1.0"
@@ -79,6 +80,7 @@ __all__ = [
     "RequestTooLarge",
     "SerializationError",
     "ServiceUnavailable",
+    "Table",
     "TimeoutError",
     "TransportError",
     "UNSET",

@@ -63,7 +63,7 @@ class AsyncChannel:
             self.pending.pop(request_id, None)
             if attempt < attempts and call.never_ran(reply):
                 continue  # a broker had no worker in time; the request never ran
-            return call.result(reply)
+            return call.decode(reply)
         raise call.timeout_error(attempts)
 
     def _check_open(self) -> None:
@@ -84,7 +84,7 @@ class AsyncChannel:
     async def _read(self) -> None:
         try:
             while True:
-                frames = await self.socket.recv_multipart()
+                frames = await self.socket.recv_multipart(copy=False)
                 self._dispatch(frames)
         except asyncio.CancelledError:
             self._fail_pending(TransportError(f"the connection to {self.client.endpoint} "

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from ._codec import Decoder, Encoder
+from ._tables import TableAssembler, TablePart
 from ._exceptions import SerializationError, TimeoutError, remote_error_from_map
 from ._protocol import Reply, build_cancel, build_request
 
-__all__ = ["PreparedCall", "SERVER_GRACE_SECONDS", "Unset", "UNSET"]
+__all__ = ["PreparedCall", "SERVER_GRACE_SECONDS", "TableCompletion", "Unset", "UNSET"]
 
 SERVER_GRACE_SECONDS = 1.0
 """The server's deadline (header ``timeout``) is the client's plus this, so the client always
@@ -49,11 +50,19 @@ class PreparedCall:
     retries: int
     arguments: Optional[bytes] = None
     attachments: List[Any] = field(default_factory=list)
+    as_frame: Optional[bool] = None
+    """Tables as DataFrames (True), dicts of numpy arrays (False), or DataFrames when pandas is
+    installed (None)."""
+    progress: bool = True
+    """Show a tqdm progress bar while a chunked table arrives (when tqdm is installed)."""
+    raw_tables: bool = False
+    """Return tables as :class:`TablePart` (``table.next`` replies)."""
 
     @classmethod
     def prepare(cls, *, endpoint: str, service: str, command: str, args: Sequence[Any],
                 kwargs: Optional[Mapping[str, Any]], timeout: Optional[float],
-                retries: int) -> "PreparedCall":
+                retries: int, as_frame: Optional[bool] = None, progress: bool = True,
+                raw_tables: bool = False) -> "PreparedCall":
         """Validate and encode once; raises :class:`SerializationError` or ``TypeError``."""
         if not isinstance(command, str) or not command:
             raise TypeError(f"command must be a non-empty str, not {command!r}")
@@ -67,7 +76,8 @@ class PreparedCall:
             encoder = Encoder()
             arguments = encoder.pack([list(args), dict(kwargs or {})])
             attachments = encoder.attachments
-        return cls(endpoint, service, command, timeout, retries, arguments, attachments)
+        return cls(endpoint, service, command, timeout, retries, arguments, attachments,
+                   as_frame, progress, raw_tables)
 
     @property
     def timeout_ms(self) -> Optional[int]:
@@ -86,14 +96,22 @@ class PreparedCall:
         return build_cancel(self.service, request_id)
 
     def result(self, reply: Reply) -> Any:
-        """The command's result, or raise the matching :class:`RemoteError`."""
+        """The command's result, or raise the matching :class:`RemoteError`.
+
+        Tables the server sends in chunks are not complete yet: see :meth:`decode`.
+        """
+        return self.decode(reply).value
+
+    def decode(self, reply: Reply) -> "TableCompletion":
+        """The result with the chunked tables in it still to fetch (``table.next``)."""
+        decoder = Decoder(reply.attachments, as_frame=self.as_frame, raw_tables=self.raw_tables)
         try:
-            value = Decoder(reply.attachments).unpack(reply.payload)
+            value = decoder.unpack(reply.payload)
         except SerializationError as exc:
             raise SerializationError(f"reply to {self.command!r} from {self.endpoint}: {exc}") \
                 from exc
         if reply.ok:
-            return value
+            return TableCompletion(self, value, decoder.pending, decoder.as_frame)
         raise remote_error_from_map(value)
 
     @staticmethod
@@ -108,12 +126,95 @@ class PreparedCall:
             return False
         return isinstance(error, Mapping) and error.get("code") == "service_unavailable"
 
+    def follow_up(self, command: str, cursor: str, *, raw_tables: bool) -> "PreparedCall":
+        """A ``table.next`` / ``table.close`` call on behalf of this one (never retried: it moves
+        the cursor)."""
+        return PreparedCall.prepare(endpoint=self.endpoint, service=self.service, command=command,
+                                    args=(), kwargs={"cursor": cursor}, timeout=self.timeout,
+                                    retries=0, raw_tables=raw_tables)
+
     def timeout_error(self, attempts: int) -> TimeoutError:
         """The error for a call that got no reply in time."""
         tries = f" (tried {attempts} times)" if attempts > 1 else ""
         return TimeoutError(
             f"no reply from {self.endpoint} to {self.command!r} within {self.timeout:g} s{tries}",
             endpoint=self.endpoint, command=self.command, seconds=self.timeout)
+
+
+class TableCompletion:
+    """Fetches the remaining chunks of the tables in one result; the sync and async clients drive
+    it (``while (call := c.next_call()) is not None: c.add(send(call))``)."""
+
+    def __init__(self, call: PreparedCall, value: Any, pending: List[TableAssembler],
+                 as_frame: bool) -> None:
+        self.call = call
+        self.value = value
+        self.pending = list(pending)
+        self.as_frame = as_frame
+        self._bar: Any = None
+        self._done: Dict[int, Any] = {}
+
+    def next_call(self) -> Optional[PreparedCall]:
+        """The ``table.next`` call to make next, or ``None`` when every table is complete."""
+        while self.pending:
+            assembler = self.pending[0]
+            if assembler.more is not None:
+                if self._bar is None:
+                    self._bar = _progress_bar(self.call, assembler)
+                return self.call.follow_up("table.next", assembler.more, raw_tables=True)
+            self._close_bar()
+            self._done[id(assembler)] = assembler.finish(self.as_frame)
+            self.pending.pop(0)
+        return None
+
+    def add(self, part: Any) -> None:
+        """The reply to the last :meth:`next_call`."""
+        if not isinstance(part, TablePart):
+            raise SerializationError(f"table.next returned {type(part).__name__}, not a table")
+        self.pending[0].add(part)
+
+    def close_calls(self) -> List[PreparedCall]:
+        """``table.close`` for the tables still open (after a failure or an interrupt)."""
+        self._close_bar()
+        calls = [self.call.follow_up("table.close", a.more, raw_tables=True)
+                 for a in self.pending if a.more is not None]
+        self.pending = []
+        return calls
+
+    def result(self) -> Any:
+        """The value with every table complete."""
+        if not self._done:
+            return self.value
+        return _replace(self.value, self._done)
+
+    def _close_bar(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def _progress_bar(call: PreparedCall, assembler: TableAssembler) -> Any:
+    """A tqdm bar counting rows (shown only after a second), or ``None``."""
+    if not call.progress:
+        return None
+    try:
+        from tqdm.auto import tqdm  # noqa: PLC0415 - optional
+    except ImportError:
+        return None
+    bar = tqdm(total=assembler.total, initial=assembler.rows, unit="rows", unit_scale=True,
+               delay=1.0, desc=call.command, leave=False)
+    assembler.progress = bar.update
+    return bar
+
+
+def _replace(value: Any, done: Dict[int, Any]) -> Any:
+    if id(value) in done:
+        return done[id(value)]
+    if isinstance(value, dict):
+        return {k: _replace(v, done) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace(v, done) for v in value]
+    return value
 
 
 def check_options(timeout: Any, retries: Any) -> Dict[str, Any]:

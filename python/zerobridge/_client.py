@@ -14,7 +14,7 @@ import zmq.asyncio
 
 from . import _scripting
 from ._async import AsyncChannel
-from ._call import UNSET, PreparedCall, Unset, check_options
+from ._call import UNSET, PreparedCall, TableCompletion, Unset, check_options
 from ._commands import CommandTree
 from ._exceptions import TransportError, ZeroBridgeError, translate_zmq_errors
 from ._protocol import DEFAULT_ENDPOINT, DEFAULT_SERVICE, Reply, parse_reply
@@ -63,8 +63,14 @@ class Client:
 
     def __init__(self, endpoint: str = DEFAULT_ENDPOINT, *, timeout: Optional[float] = 10.0,
                  retries: int = 0, service: str = DEFAULT_SERVICE,
-                 context: Optional[zmq.Context] = None) -> None:
+                 context: Optional[zmq.Context] = None, as_frame: Optional[bool] = None,
+                 progress: bool = True) -> None:
         check_options(timeout, retries)
+        self.as_frame: Optional[bool] = as_frame
+        """Tables as ``pandas.DataFrame`` (True) or dicts of numpy arrays (False); ``None``:
+        DataFrames when pandas is installed."""
+        self.progress: bool = progress
+        """Show a tqdm progress bar while a large (chunked) table arrives, when tqdm is installed."""
         self._endpoint = endpoint
         self._service = service
         self.timeout: Optional[float] = timeout
@@ -134,14 +140,21 @@ class Client:
 
     def call_with(self, command: str, args: Sequence[Any] = (),
                   kwargs: Optional[Mapping[str, Any]] = None, *, timeout: TimeoutArg = UNSET,
-                  retries: Union[int, Unset] = UNSET) -> Any:
-        """Like :meth:`call`, with the arguments as a sequence and a mapping.
+                  retries: Union[int, Unset] = UNSET,
+                  as_frame: Union[Optional[bool], Unset] = UNSET,
+                  progress: Union[bool, Unset] = UNSET) -> Any:
+        """Like :meth:`call`, with the arguments as a sequence and a mapping, and per-call options.
 
         The escape hatch for a command with a parameter named ``timeout`` or ``retries``:
         ``client.call_with("jobs.start", kwargs={"timeout": 30}, timeout=5)``.
+
+        Args:
+            as_frame: tables as ``pandas.DataFrame`` (True) or dicts of numpy arrays (False);
+                not passed: the client's :attr:`as_frame`.
+            progress: a tqdm bar for chunked tables; not passed: the client's :attr:`progress`.
         """
-        call = self._prepare(command, args, kwargs, timeout, retries)
-        return self._request(call)
+        call = self._prepare(command, args, kwargs, timeout, retries, as_frame, progress)
+        return self._complete(call, self._request(call))
 
     def ping(self, *, timeout: TimeoutArg = UNSET) -> str:
         """Run the built-in ``ping`` command; returns ``"pong"``."""
@@ -204,10 +217,24 @@ class Client:
     async def acall_with(self, command: str, args: Sequence[Any] = (),
                          kwargs: Optional[Mapping[str, Any]] = None, *,
                          timeout: TimeoutArg = UNSET,
-                         retries: Union[int, Unset] = UNSET) -> Any:
+                         retries: Union[int, Unset] = UNSET,
+                         as_frame: Union[Optional[bool], Unset] = UNSET,
+                         progress: Union[bool, Unset] = UNSET) -> Any:
         """Async :meth:`call_with`."""
-        call = self._prepare(command, args, kwargs, timeout, retries)
-        return await self._channel().request(call)
+        call = self._prepare(command, args, kwargs, timeout, retries, as_frame, progress)
+        channel = self._channel()
+        completion = await channel.request(call)
+        try:
+            while (follow := completion.next_call()) is not None:
+                completion.add((await channel.request(follow)).value)
+        except BaseException:
+            for close in completion.close_calls():
+                try:
+                    await channel.request(close)
+                except Exception:  # noqa: BLE001 - best effort; the server also expires it
+                    pass
+            raise
+        return completion.result()
 
     async def aping(self, *, timeout: TimeoutArg = UNSET) -> str:
         """Async :meth:`ping`."""
@@ -308,14 +335,32 @@ class Client:
         return next(self._ids)
 
     def _prepare(self, command: str, args: Sequence[Any], kwargs: Optional[Mapping[str, Any]],
-                 timeout: TimeoutArg, retries: Union[int, Unset]) -> PreparedCall:
+                 timeout: TimeoutArg, retries: Union[int, Unset],
+                 as_frame: Union[Optional[bool], Unset] = UNSET,
+                 progress: Union[bool, Unset] = UNSET) -> PreparedCall:
         self._check_open()
         check_options(timeout, retries)
         return PreparedCall.prepare(
             endpoint=self._endpoint, service=self._service, command=command, args=args,
             kwargs=kwargs,
             timeout=self.timeout if isinstance(timeout, Unset) else timeout,
-            retries=self.retries if isinstance(retries, Unset) else int(retries))
+            retries=self.retries if isinstance(retries, Unset) else int(retries),
+            as_frame=self.as_frame if isinstance(as_frame, Unset) else as_frame,
+            progress=self.progress if isinstance(progress, Unset) else bool(progress))
+
+    def _complete(self, call: PreparedCall, completion: TableCompletion) -> Any:
+        """Fetches the remaining chunks of chunked tables (``table.next``) into the result."""
+        try:
+            while (follow := completion.next_call()) is not None:
+                completion.add(self._request(follow).value)
+        except BaseException:
+            for close in completion.close_calls():  # free the server's cursors, best effort
+                try:
+                    self._request(close)
+                except Exception:  # noqa: BLE001 - the server also expires idle cursors
+                    pass
+            raise
+        return completion.result()
 
     def _open_socket(self, asynchronous: bool = False) -> zmq.Socket:
         with translate_zmq_errors(self._endpoint):
@@ -335,7 +380,7 @@ class Client:
         except (zmq.ZMQError, RuntimeError):  # pragma: no cover - closing anyway
             pass
 
-    def _request(self, call: PreparedCall) -> Any:
+    def _request(self, call: PreparedCall) -> TableCompletion:
         """The sync request loop: send, wait with poll, Lazy Pirate on timeout."""
         attempts = call.retries + 1
         with self._lock:
@@ -356,7 +401,7 @@ class Client:
                 if reply is not None:
                     if attempt < attempts and call.never_ran(reply):
                         continue  # a broker had no worker in time; the request never ran
-                    return call.result(reply)
+                    return call.decode(reply)
                 self._abandon(call, request_id)
         raise call.timeout_error(attempts)
 
@@ -383,7 +428,7 @@ class Client:
                     return None
                 if not socket.poll(remaining, zmq.POLLIN):
                     continue
-                reply = parse_reply(socket.recv_multipart(flags=zmq.NOBLOCK))
+                reply = parse_reply(socket.recv_multipart(flags=zmq.NOBLOCK, copy=False))
                 if reply.id == request_id or (reply.id is None and not reply.ok):
                     # id nil: the server could not read our request's id; ours is the only one.
                     return reply
@@ -423,7 +468,8 @@ def _remaining_ms(deadline: Optional[float]) -> int:
 
 
 def connect(endpoint: str = DEFAULT_ENDPOINT, *, timeout: Optional[float] = 10.0,
-            retries: int = 0, service: str = DEFAULT_SERVICE) -> Client:
+            retries: int = 0, service: str = DEFAULT_SERVICE, as_frame: Optional[bool] = None,
+            progress: bool = True) -> Client:
     """Connect to a ZeroBridge server and return a :class:`Client`.
 
     ZeroMQ connects in the background, so this returns at once; a server that is not there
@@ -435,4 +481,5 @@ def connect(endpoint: str = DEFAULT_ENDPOINT, *, timeout: Optional[float] = 10.0
         retries: default re-sends after a timeout (only for idempotent commands).
         service: the service name sent with each request (matters behind a Majordomo broker).
     """
-    return Client(endpoint, timeout=timeout, retries=retries, service=service)
+    return Client(endpoint, timeout=timeout, retries=retries, service=service, as_frame=as_frame,
+                  progress=progress)

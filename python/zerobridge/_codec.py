@@ -6,7 +6,7 @@
 | 2   | ``datetime.timedelta``                  |
 | 3   | ``decimal.Decimal``                     |
 | 4   | ``uuid.UUID``                           |
-| 5   | ``pandas.DataFrame`` (list of dicts without pandas) |
+| 5   | ``pandas.DataFrame`` (dict of numpy arrays without pandas; §10) |
 | 6   | ``bytes`` held in an attachment frame   |
 | -1  | msgpack timestamp, decoded as an aware UTC ``datetime`` |
 
@@ -31,6 +31,7 @@ import msgpack
 
 from ._exceptions import SerializationError
 from ._protocol import ATTACHMENT_THRESHOLD
+from ._tables import AttachmentRef, Table, TableAssembler, TablePart, decode_columns, encode_columns
 
 __all__ = [
     "EXT_ATTACHMENT",
@@ -201,11 +202,12 @@ class Encoder:
             if value is pd.NaT or value is getattr(pd, "NA", None):
                 return None
             if isinstance(value, pd.DataFrame):
-                table = table_from_frame(value)
-                return msgpack.ExtType(EXT_TABLE, msgpack.packb(
-                    self._prepare(table), default=self._default, use_bin_type=True))
+                columns = {str(name): value.iloc[:, i] for i, name in enumerate(value.columns)}
+                return self._table(columns, {}, len(value))
             if isinstance(value, (pd.Series, pd.Index, pd.Categorical)):
                 return self._prepare(list(value))
+        if isinstance(value, Table):
+            return self._table(value.columns, value.masks, value.rows)
         if isinstance(value, _dt.datetime):
             return datetime_to_ext(value)
         if isinstance(value, _dt.date):  # DateOnly: midnight, naive
@@ -237,6 +239,13 @@ class Encoder:
         raise SerializationError(f"cannot encode a value of type {type(value).__qualname__}")
 
 
+    def _table(self, columns: Dict[str, Any], masks: Dict[str, Any], rows: int) -> msgpack.ExtType:
+        """A table in the "columns" layout (§10): one attachment frame per column buffer."""
+        table = encode_columns(columns, masks, rows, self._attach)
+        return msgpack.ExtType(EXT_TABLE, msgpack.packb(
+            self._prepare(table), default=self._default, use_bin_type=True))
+
+
 def _numpy_datetime(value: Any, pd: Any) -> Any:
     if pd is not None:
         return pd.Timestamp(value)
@@ -260,10 +269,19 @@ def encode(value: Any, attachment_threshold: Optional[int] = ATTACHMENT_THRESHOL
 
 
 class Decoder:
-    """Unpacks one message body whose ext 6 references point into ``attachments``."""
+    """Unpacks one message body whose ext 6 references point into ``attachments``.
 
-    def __init__(self, attachments: Sequence[bytes] = ()) -> None:
+    Tables in the "columns" layout become DataFrames when ``as_frame`` (else dicts of numpy arrays);
+    a table sent in chunks becomes a :class:`TableAssembler` listed in :attr:`pending`, for the caller
+    to complete with ``table.next``. With ``raw_tables`` every table stays a :class:`TablePart`.
+    """
+
+    def __init__(self, attachments: Sequence[Any] = (), *, as_frame: Optional[bool] = None,
+                 raw_tables: bool = False) -> None:
         self.attachments = attachments
+        self.as_frame = (_import_pandas() is not None) if as_frame is None else bool(as_frame)
+        self.raw_tables = raw_tables
+        self.pending: List[TableAssembler] = []
 
     def unpack(self, body: bytes) -> Any:
         """Decode ``body``; raises :class:`SerializationError` when it cannot be decoded."""
@@ -289,7 +307,7 @@ class Decoder:
         if code == EXT_UUID:
             return uuid.UUID(bytes=bytes(data))
         if code == EXT_TABLE:
-            return table_to_frame(self._unpackb(data))
+            return self._table(data)
         if code == EXT_ATTACHMENT:
             if len(data) != 4:
                 raise ValueError(f"ext 6 (attachment) needs 4 bytes, got {len(data)}")
@@ -301,16 +319,41 @@ class Decoder:
         return msgpack.ExtType(code, bytes(data))  # opaque, and sent back unchanged
 
 
-def decode(body: bytes, attachments: Sequence[bytes] = ()) -> Any:
-    """Decode one message body."""
-    return Decoder(attachments).unpack(body)
+    def _ref_hook(self, code: int, data: bytes) -> Any:
+        if code == EXT_ATTACHMENT and len(data) == 4:
+            return AttachmentRef(_UINT32.unpack(data)[0])
+        return self.ext_hook(code, data)
+
+    def _table(self, data: bytes) -> Any:
+        header = msgpack.unpackb(data, raw=False, strict_map_key=False, ext_hook=self._ref_hook,
+                                 timestamp=3)
+        layout = header.get("layout") if isinstance(header, dict) else None
+        if layout == "lists":
+            return table_to_frame(self._unpackb(data), self.as_frame)
+        if layout != "columns":
+            raise ValueError(f"unsupported table layout {layout!r}")
+        part = decode_columns(header, self.attachments)
+        if self.raw_tables:
+            return part
+        assembler = TableAssembler(part)
+        if part.more is not None:
+            self.pending.append(assembler)
+            return assembler
+        return assembler.finish(self.as_frame)
+
+
+def decode(body: bytes, attachments: Sequence[bytes] = (), *,
+           as_frame: Optional[bool] = None) -> Any:
+    """Decode one message body (a table chunked by the server is not completed here)."""
+    return Decoder(attachments, as_frame=as_frame).unpack(body)
 
 
 # --------------------------------------------------------------------------- tables
 
 
-def table_to_frame(table: Any) -> Any:
-    """An ext 5 map (§4.2) as a ``pandas.DataFrame``, or a list of row dicts without pandas."""
+def table_to_frame(table: Any, as_frame: bool = True) -> Any:
+    """An ext 5 map in the "lists" layout (§4.2) as a ``pandas.DataFrame``, or a list of row dicts
+    without pandas (or when ``as_frame`` is false)."""
     if not isinstance(table, dict) or table.get("layout") != "lists":
         layout = table.get("layout") if isinstance(table, dict) else type(table).__name__
         raise ValueError(f"unsupported table layout {layout!r}")
@@ -320,7 +363,7 @@ def table_to_frame(table: Any) -> Any:
     if len(data) != len(columns) or any(len(values) != rows for values in data):
         raise ValueError("table data does not match its columns and rows")
     names = [str(column.get("name")) for column in columns]
-    pd = _import_pandas()
+    pd = _import_pandas() if as_frame else None
     if pd is None:
         return [{name: values[r] for name, values in zip(names, data)} for r in range(rows)]
     series = {

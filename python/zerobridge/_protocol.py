@@ -83,6 +83,7 @@ def parse_reply(frames: Sequence[bytes]) -> Reply:
     frames = list(frames)
     if frames and len(frames[0]) == 0:
         frames = frames[1:]
+    frames = [_bytes(f) for f in frames[:4]] + frames[4:]
     if len(frames) < 3:
         raise ProtocolError(f"reply has {len(frames)} body frames; expected at least 3")
     if bytes(frames[0]) != SIGNATURE:
@@ -100,6 +101,16 @@ def parse_reply(frames: Sequence[bytes]) -> Reply:
     ok = header.get("ok")
     if not isinstance(ok, bool):
         raise ProtocolError(f"reply header has no boolean 'ok': {header!r}")
-    payload = bytes(frames[3]) if len(frames) > 3 else msgpack.packb(None)
+    payload = _bytes(frames[3]) if len(frames) > 3 else msgpack.packb(None)
     return Reply(id=header.get("id"), ok=ok, payload=payload,
-                 attachments=[bytes(f) for f in frames[4:]], service=service)
+                 attachments=[_view(f) for f in frames[4:]], service=service)
+
+
+def _bytes(frame: Any) -> bytes:
+    """A small frame's bytes (a ``zmq.Frame`` received with ``copy=False``, or bytes)."""
+    return frame.bytes if hasattr(frame, "bytes") else bytes(frame)
+
+
+def _view(frame: Any) -> Any:
+    """An attachment frame without copying it: the ``zmq.Frame``'s buffer, or the bytes."""
+    return frame.buffer if hasattr(frame, "buffer") else frame

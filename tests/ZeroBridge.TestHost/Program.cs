@@ -13,7 +13,7 @@ string Option(string name, string fallback)
 }
 
 var database = SampleDatabase.OpenOrCreate(Option("--data", Path.Combine(Path.GetTempPath(), "zerobridge-test.db")));
-var commands = new CommandRegistry().AddDemoCommands(database).AddTestCommands()
+var commands = new CommandRegistry().AddDemoCommands(database).AddTestCommands().AddTableTestCommands()
     .AddScripting(new DemoScriptGlobals(database), ScriptingOptions.Default with
     {
         Enabled = args.Contains("--allow-scripts"),
@@ -27,6 +27,7 @@ var options = ZeroBridgeServerOptions.Default with
     Endpoint = Option("--bind", "tcp://127.0.0.1:*"),
     MaxRequestBytes = long.Parse(Option("--max-request-bytes", ZeroBridgeServerOptions.Default.MaxRequestBytes.ToString())),
     ShutdownTimeout = TimeSpan.FromSeconds(1),
+    TableChunkBytes = long.Parse(Option("--table-chunk-bytes", ZeroBridgeServerOptions.Default.TableChunkBytes.ToString())),
 };
 await using var server = new ZeroBridgeServer(commands, options);
 server.Start();

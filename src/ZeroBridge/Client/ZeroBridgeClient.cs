@@ -118,7 +118,7 @@ public sealed class ZeroBridgeClient : IDisposable
             var message = Request(Header(id, command, wait));
             message.Append(arguments);
             foreach (var attachment in attachments)
-                message.Append(attachment.ToArray());
+                message.Append(Server.RequestDispatcher.Frame(attachment));
 
             var completion = new TaskCompletionSource<(byte[][], bool)>(TaskCreationOptions.RunContinuationsAsynchronously);
             _pending[id] = completion;

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Data;
+using ZeroBridge.Serialization.Columnar;
 
 namespace ZeroBridge.Serialization;
 
@@ -17,12 +18,12 @@ public sealed class TableData
     public TableData(IEnumerable<TableColumn> columns)
     {
         Columns = columns.ToList();
-        RowCount = Columns.Count == 0 ? 0 : Columns[0].Values.Count;
+        RowCount = Columns.Count == 0 ? 0 : Columns[0].Length;
         foreach (var column in Columns)
         {
-            if (column.Values.Count != RowCount)
+            if (column.Length != RowCount)
                 throw new ArgumentException(
-                    $"Column '{column.Name}' has {column.Values.Count} values but the table has {RowCount} rows.", nameof(columns));
+                    $"Column '{column.Name}' has {column.Length} values but the table has {RowCount} rows.", nameof(columns));
         }
         _byName = new Dictionary<string, TableColumn>(StringComparer.Ordinal);
         foreach (var column in Columns)
@@ -44,50 +45,51 @@ public sealed class TableData
         ? column
         : throw new KeyNotFoundException($"The table has no column '{name}'; it has: {string.Join(", ", _byName.Keys)}.");
 
-    /// <summary>Builds a table from a sequence of records: one column per public property, in declaration order.</summary>
+    /// <summary>
+    /// Builds a table from a sequence of records: one column per public property, in declaration order. The
+    /// properties are read by methods compiled once per type, into typed columns (no boxing).
+    /// </summary>
     public static TableData FromRecords<T>(IEnumerable<T> records) => FromRecords(records, typeof(T));
 
     /// <summary>Builds a table from a sequence of records of a type known only at run time.</summary>
     public static TableData FromRecords(IEnumerable records, Type recordType)
     {
-        var accessors = RecordAccessors.For(recordType);
-        var values = accessors.Properties.Select(_ => new List<object?>()).ToArray();
-        foreach (var record in records)
-        {
-            for (int i = 0; i < values.Length; i++)
-                values[i].Add(record is null ? null : accessors.Properties[i].Get(record));
-        }
-        return new TableData(accessors.Properties.Select((p, i) =>
-        {
-            var (type, nullable) = ColumnTypes.For(p.Type);
-            return new TableColumn(p.Name, ColumnTypes.Refine(type, values[i]), values[i], nullable);
-        }));
+        using var source = new RecordSource(records, recordType);
+        return source.ReadAll().WithAwareDateTimes();
     }
 
     /// <summary>
     /// Reads every row of a data reader (a SQL query's result, say) into a table. Column types come from the values
     /// read (engines such as SQLite type each value, not the column), else from the reader's field types.
-    /// Database nulls become nulls.
+    /// Database nulls become nulls. The reader is not disposed. (Returning the reader itself from a command
+    /// streams it instead, in chunks for large results.)
     /// </summary>
-    public static TableData FromDataReader(IDataReader reader)
+    public static TableData FromDataReader(IDataReader reader) =>
+        new DataReaderSource(reader, ownsReader: false).ReadAll();
+
+    /// <summary>A <see cref="DataTable"/>'s rows as a table, column types from its columns' data types.</summary>
+    public static TableData FromDataTable(DataTable table)
     {
-        int count = reader.FieldCount;
-        var values = Enumerable.Range(0, count).Select(_ => new List<object?>()).ToArray();
-        var sawNull = new bool[count];
-        while (reader.Read())
-        {
-            for (int i = 0; i < count; i++)
-            {
-                object? value = reader.IsDBNull(i) ? null : reader.GetValue(i);
-                sawNull[i] |= value is null;
-                values[i].Add(value);
-            }
-        }
-        return new TableData(Enumerable.Range(0, count).Select(i =>
-        {
-            string type = ColumnTypes.FromValues(values[i], reader.GetFieldType(i));
-            return new TableColumn(reader.GetName(i), type, values[i], nullable: sawNull[i]);
-        }));
+        using var reader = table.CreateDataReader();
+        return FromDataReader(reader);
+    }
+
+    /// <summary>Rows [start, start + count), sharing this table's storage.</summary>
+    public TableData Slice(int start, int count)
+    {
+        if (start < 0 || count < 0 || start + count > RowCount)
+            throw new ArgumentOutOfRangeException(nameof(count), $"Rows {start}..{start + count} lie outside a table of {RowCount} rows.");
+        return new TableData(Columns.Select(c => c.Slice(start, count)));
+    }
+
+    /// <summary>DateTime columns holding UTC or local times become time-zone aware (datetimetz) columns.</summary>
+    internal TableData WithAwareDateTimes()
+    {
+        if (!Columns.Any(c => c.Type == ColumnTypes.DateTime && Columnar.ColumnarWriter.HasAwareValues(c)))
+            return this;
+        return new TableData(Columns.Select(c => c.Type == ColumnTypes.DateTime && Columnar.ColumnarWriter.HasAwareValues(c)
+            ? new TableColumn(c.Name, ColumnTypes.DateTimeTz, c.Values, c.Nullable)
+            : c));
     }
 
     /// <summary>The rows as dictionaries from column name to value, for code that prefers rows.</summary>

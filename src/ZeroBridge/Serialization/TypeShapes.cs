@@ -26,6 +26,8 @@ internal static class TypeShapes
             return false;
         if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(KeyValuePair<,>))
             return false;
+        if (typeof(System.Data.IDataReader).IsAssignableFrom(type) || typeof(System.Data.DataTable).IsAssignableFrom(type))
+            return false;
         if (typeof(Delegate).IsAssignableFrom(type) || typeof(Task).IsAssignableFrom(type))
             return false;
         return type.GetProperties(BindingFlags.Public | BindingFlags.Instance)

@@ -20,11 +20,16 @@ public static class WireSerializer
 
     /// <summary>Serializes a value as the given type; large binary values go to <paramref name="attachments"/>.</summary>
     /// <exception cref="ZeroBridgeSerializationException">The value has a part that cannot be serialized.</exception>
-    public static byte[] Serialize(Type type, object? value, List<ReadOnlyMemory<byte>> attachments)
+    public static byte[] Serialize(Type type, object? value, List<ReadOnlyMemory<byte>> attachments) =>
+        Serialize(type, value, attachments, null);
+
+    /// <summary>Serializes a reply: tables larger than the chunk size of <paramref name="tables"/> go in chunks.</summary>
+    internal static byte[] Serialize(Type type, object? value, List<ReadOnlyMemory<byte>> attachments, Columnar.TableStreams? tables)
     {
         try
         {
-            return MessagePackSerializer.Serialize(type, value, ForWriting(attachments));
+            return MessagePackSerializer.Serialize(type, value,
+                new WireSerializerOptions(BaseOptions) { OutgoingAttachments = attachments, TableStreams = tables });
         }
         catch (Exception ex) when (ex is MessagePackSerializationException or InvalidOperationException or NotSupportedException)
         {

@@ -15,7 +15,11 @@ internal sealed class WireSerializerOptions : MessagePackSerializerOptions
     {
         OutgoingAttachments = copyFrom.OutgoingAttachments;
         IncomingAttachments = copyFrom.IncomingAttachments;
+        TableStreams = copyFrom.TableStreams;
     }
+
+    /// <summary>Where a large table's later chunks wait for the client (servers only); null to send tables whole.</summary>
+    public Columnar.TableStreams? TableStreams { get; init; }
 
     /// <summary>Where formatters put frames they send as attachments; null to send everything inline.</summary>
     public List<ReadOnlyMemory<byte>>? OutgoingAttachments { get; init; }

@@ -31,6 +31,7 @@ internal sealed class ZeroBridgeResolver : IFormatterResolver
         [typeof(Memory<byte>)] = MemoryFormatter.Instance,
         [typeof(object)] = DynamicValueFormatter.Instance,
         [typeof(TableData)] = TableDataFormatter.Instance,
+        [typeof(Columnar.TableContinuation)] = TableContinuationFormatter.Instance,
     };
 
     private ZeroBridgeResolver() { }
@@ -46,6 +47,10 @@ internal sealed class ZeroBridgeResolver : IFormatterResolver
     {
         if (FixedFormatters.TryGetValue(type, out var formatter))
             return formatter;
+        if (typeof(System.Data.IDataReader).IsAssignableFrom(type))
+            return Activator.CreateInstance(typeof(DataReaderFormatter<>).MakeGenericType(type));
+        if (typeof(System.Data.DataTable).IsAssignableFrom(type))
+            return Activator.CreateInstance(typeof(DataTableFormatter<>).MakeGenericType(type));
         if (type.IsEnum)
             return Activator.CreateInstance(typeof(EnumNameFormatter<>).MakeGenericType(type));
         if (TypeShapes.IsRecordSequence(type, out var record))

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using ZeroBridge.Commands;
+using ZeroBridge.Serialization.Columnar;
 
 namespace ZeroBridge.Server;
 
@@ -12,9 +13,14 @@ internal sealed class BuiltInCommands
     private readonly CommandRegistry _builtIns = new();
     private readonly CommandRegistry _application;
 
-    public BuiltInCommands(CommandRegistry application)
+    public BuiltInCommands(CommandRegistry application, TableStreams tables)
     {
         _application = application;
+        _builtIns
+            .Add("table.next", [Description("The next chunk of a table sent in chunks (docs/protocol.md §10.3).")] (string cursor) =>
+                new TableContinuation(tables, tables.Get(cursor)))
+            .Add("table.close", [Description("Stops sending a chunked table and frees it; true when it was still open.")] (string cursor) =>
+                tables.Close(cursor));
         _builtIns
             .Add("ping", [Description("Checks that the server is alive; returns \"pong\".")] () => "pong")
             .Add("commands", [Description("Lists every command with its parameters, types and description.")] () =>

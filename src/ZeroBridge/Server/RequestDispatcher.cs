@@ -5,6 +5,7 @@ using NetMQ;
 using ZeroBridge.Commands;
 using ZeroBridge.Protocol;
 using ZeroBridge.Serialization;
+using ZeroBridge.Serialization.Columnar;
 
 namespace ZeroBridge.Server;
 
@@ -12,15 +13,17 @@ namespace ZeroBridge.Server;
 /// Turns one inbound request into its reply: finds the command, binds the arguments, runs it, serializes the
 /// result or the error. Knows nothing of sockets, so every route (direct server, broker worker) shares it.
 /// </summary>
-internal sealed class RequestDispatcher
+internal sealed class RequestDispatcher : IDisposable
 {
     private readonly BuiltInCommands _commands;
+    private readonly TableStreams _tables;
     private readonly ZeroBridgeServerOptions _options;
     private readonly ILogger _logger;
 
     public RequestDispatcher(CommandRegistry registry, ZeroBridgeServerOptions options, ILogger logger)
     {
-        _commands = new BuiltInCommands(registry);
+        _tables = new TableStreams(options.TableChunkBytes, options.TableCursorIdleTimeout, options.MaxOpenTableCursors);
+        _commands = new BuiltInCommands(registry, _tables);
         _options = options;
         _logger = logger;
     }
@@ -124,7 +127,7 @@ internal sealed class RequestDispatcher
         byte[] payload;
         try
         {
-            payload = WireSerializer.Serialize(result, attachments);
+            payload = WireSerializer.Serialize(result?.GetType() ?? typeof(object), result, attachments, _tables);
         }
         catch (ZeroBridgeSerializationException ex)
         {
@@ -150,9 +153,17 @@ internal sealed class RequestDispatcher
         reply.Append(ReplyHeader(rawId, ok));
         reply.Append(payload);
         foreach (var attachment in attachments)
-            reply.Append(attachment.ToArray());
+            reply.Append(Frame(attachment));
         return reply;
     }
+
+    /// <summary>A frame over the attachment's own array when it starts one (column buffers do): no copy.</summary>
+    internal static NetMQFrame Frame(ReadOnlyMemory<byte> attachment) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(attachment, out var segment) && segment.Offset == 0
+            ? new NetMQFrame(segment.Array!, segment.Count)
+            : new NetMQFrame(attachment.ToArray());
+
+    public void Dispose() => _tables.Dispose();
 
     /// <summary>The reply header {"v": 1, "id": &lt;the request's id, byte for byte&gt;, "ok": ok}.</summary>
     internal static byte[] ReplyHeader(ReadOnlyMemory<byte> rawId, bool ok)

@@ -123,6 +123,7 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
         _poller.Dispose();
         _router.Dispose();
         _replies.Dispose();
+        _dispatcher.Dispose();
         _logger.LogInformation("ZeroBridge server on {Endpoint} stopped", Endpoint);
     }
 

@@ -26,4 +26,16 @@ public sealed record ZeroBridgeServerOptions
 
     /// <summary>How long stopping waits for running commands before cancelling them (default: 5 s).</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The size in bytes beyond which a table result travels in chunks (row groups) of about this size, each fetched
+    /// by the client in turn (default: 64 MiB). Neither side then holds much more than a chunk besides the table.
+    /// </summary>
+    public long TableChunkBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>How long a chunked table waits for its client to ask for the next chunk before it is dropped (default: 2 min).</summary>
+    public TimeSpan TableCursorIdleTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How many chunked tables may be in the middle of being sent at once (default: 64).</summary>
+    public int MaxOpenTableCursors { get; init; } = 64;
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using MessagePack;
 using MessagePack.Formatters;
 using MessagePack.Resolvers;
+using ZeroBridge.Serialization.Columnar;
 
 namespace ZeroBridge.Serialization.Formatters;
 
@@ -19,7 +20,7 @@ internal sealed class RecordSequenceFormatter<TCollection, TRecord> : IMessagePa
             writer.WriteNil();
             return;
         }
-        TableDataFormatter.Instance.Serialize(ref writer, TableData.FromRecords(value, typeof(TRecord)), options);
+        TableWriter.Write(ref writer, new RecordSource(value, typeof(TRecord)), options);
     }
 
     public TCollection? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)

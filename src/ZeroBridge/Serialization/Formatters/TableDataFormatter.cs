@@ -1,10 +1,14 @@
 using System.Buffers;
 using MessagePack;
 using MessagePack.Formatters;
+using ZeroBridge.Serialization.Columnar;
 
 namespace ZeroBridge.Serialization.Formatters;
 
-/// <summary>A <see cref="TableData"/> as ext 5 in the "lists" layout (docs/protocol.md §4.2).</summary>
+/// <summary>
+/// A <see cref="TableData"/> as ext 5: written in the "columns" layout (docs/protocol.md §10) when the message has
+/// attachment frames, else in the "lists" layout (§4.2); both layouts are read.
+/// </summary>
 internal sealed class TableDataFormatter : IMessagePackFormatter<TableData?>
 {
     public static readonly TableDataFormatter Instance = new();
@@ -14,10 +18,14 @@ internal sealed class TableDataFormatter : IMessagePackFormatter<TableData?>
     public void Serialize(ref MessagePackWriter writer, TableData? value, MessagePackSerializerOptions options)
     {
         if (value is null)
-        {
             writer.WriteNil();
-            return;
-        }
+        else
+            TableWriter.Write(ref writer, new TableDataSource(value), options);
+    }
+
+    /// <summary>Writes a whole table in the "lists" layout of protocol version 1.</summary>
+    public static void WriteLists(ref MessagePackWriter writer, TableData value, MessagePackSerializerOptions options)
+    {
         // The ext header states the payload's length, so the payload is written to its own buffer first.
         var buffer = new ArrayBufferWriter<byte>();
         var inner = writer.Clone(buffer);
@@ -60,6 +68,14 @@ internal sealed class TableDataFormatter : IMessagePackFormatter<TableData?>
         var payload = reader.ReadRaw(header.Length);
         var inner = new MessagePackReader(payload) { Depth = reader.Depth };
         options.Security.DepthStep(ref inner);
+        if (LayoutOf(inner) == ColumnarWriter.Layout)
+        {
+            var chunk = ColumnarReader.Read(ref inner, options);
+            if (chunk.More is not null)
+                throw new MessagePackSerializationException(
+                    "The table was sent in chunks; this reader takes whole tables only (raise the server's TableChunkBytes).");
+            return chunk.Table;
+        }
 
         string? layout = null;
         int rows = -1;
@@ -104,6 +120,19 @@ internal sealed class TableDataFormatter : IMessagePackFormatter<TableData?>
         if (rows >= 0 && table.RowCount != rows && columns.Count > 0)
             throw new MessagePackSerializationException($"The table says {rows} rows but its columns hold {table.RowCount}.");
         return table;
+    }
+
+    /// <summary>The value of the map's "layout" key, read ahead without moving <paramref name="reader"/>.</summary>
+    private static string? LayoutOf(MessagePackReader reader)
+    {
+        int entries = reader.ReadMapHeader();
+        for (int i = 0; i < entries; i++)
+        {
+            if (reader.ReadString() == "layout")
+                return reader.TryReadNil() ? null : reader.ReadString();
+            reader.Skip();
+        }
+        return null;
     }
 
     private static (string Name, string Type, bool Nullable) ReadColumnHeader(ref MessagePackReader reader)

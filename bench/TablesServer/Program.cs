@@ -1,0 +1,110 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using NetMQ;
+using NetMQ.Sockets;
+using ZeroBridge.Commands;
+using ZeroBridge.Server;
+
+// Usage: TablesServer  (prints "zerobridge <endpoint>" and "floor <endpoint>", serves until stdin closes)
+var commands = new CommandRegistry()
+    .Add("bench.columnar", (int rows) => Sales.Make(rows))
+    .Add("bench.columnar_numeric", (int rows) => Sales.Make(rows).Select(s => new NumericSale(s.Id, s.Amount, s.At, s.Quantity)).ToList())
+    .Add("bench.arrays_numeric", (int rows) => Sales.Arrays(rows))
+    .Add("bench.rows", (int rows) => Sales.Make(rows).Select(s => new object?[] { s.Id, s.Amount, s.Customer, s.At, s.Quantity }).ToList());
+await using var server = new ZeroBridgeServer(commands, ZeroBridgeServerOptions.Default with { Endpoint = "tcp://127.0.0.1:*" });
+server.Start();
+
+// The floor: a plain ROUTER that answers "<rows> <numericOnly>" with raw frames the size of the columnar buffers,
+// prepared in advance (no serialization at all).
+using var router = new RouterSocket();
+int port = router.BindRandomPort("tcp://127.0.0.1");
+var floorThread = new Thread(() =>
+{
+    var cache = new Dictionary<string, byte[][]>();
+    while (true)
+    {
+        var request = router.ReceiveMultipartMessage();
+        string key = request.Last.ConvertToString();
+        if (!cache.TryGetValue(key, out var frames))
+        {
+            var parts = key.Split(' ');
+            int rows = int.Parse(parts[0]);
+            bool numeric = parts[1] == "1";
+            var sizes = new List<long> { rows * 8L, rows * 8L, rows * 8L, rows * 4L, rows };
+            if (!numeric)
+            {
+                sizes.Add((rows + 1) * 4L);
+                sizes.Add(Sales.Make(rows).Sum(s => (long)Encoding.UTF8.GetByteCount(s.Customer)));
+            }
+            cache.Clear();
+            frames = cache[key] = sizes.Select(n => { var b = new byte[n]; Random.Shared.NextBytes(b); return b; }).ToArray();
+        }
+        var reply = new NetMQMessage();
+        reply.Append(request.First);
+        reply.AppendEmptyFrame();
+        foreach (var frame in frames)
+            reply.Append(frame);
+        router.SendMultipartMessage(reply);
+    }
+}) { IsBackground = true };
+floorThread.Start();
+
+Console.WriteLine($"zerobridge {server.Endpoint}");
+Console.WriteLine($"floor tcp://127.0.0.1:{port}");
+Console.Out.Flush();
+await Console.In.ReadToEndAsync();
+
+/// <summary>The benchmark's row: int64 id, float64 amount, a ~12-character customer name, a timestamp, a nullable int32.</summary>
+public sealed record Sale(long Id, double Amount, string Customer, DateTime At, int? Quantity);
+
+/// <summary>The same row without its string column.</summary>
+public sealed record NumericSale(long Id, double Amount, DateTime At, int? Quantity);
+
+/// <summary>The deterministic table every route sends.</summary>
+public static class Sales
+{
+    private static readonly string[] Names = Enumerable.Range(0, 1000).Select(i => $"Customer {i:D3}").ToArray(); // 12 chars
+
+    private static readonly Dictionary<int, List<Sale>> Made = new();
+
+    /// <summary>The rows, made once per size: the application already has its data; only moving it is measured.</summary>
+    public static List<Sale> Make(int rows)
+    {
+        lock (Made)
+        {
+            if (!Made.TryGetValue(rows, out var made))
+            {
+                Made.Clear();
+                made = Made[rows] = Create(rows);
+            }
+            return made;
+        }
+    }
+
+    private static (int Rows, ZeroBridge.Serialization.TableData Table)? _arrays;
+
+    /// <summary>The numeric and datetime columns as arrays the application already holds (TableBuilder).</summary>
+    public static ZeroBridge.Serialization.TableData Arrays(int rows)
+    {
+        if (_arrays is { } cached && cached.Rows == rows)
+            return cached.Table;
+        var sales = Make(rows);
+        var table = new ZeroBridge.Serialization.TableBuilder()
+            .Add("Id", sales.Select(s => s.Id).ToArray())
+            .Add("Amount", sales.Select(s => s.Amount).ToArray())
+            .Add("At", sales.Select(s => s.At).ToArray())
+            .Add("Quantity", sales.Select(s => s.Quantity).ToArray())
+            .Build();
+        _arrays = (rows, table);
+        return table;
+    }
+
+    private static List<Sale> Create(int rows)
+    {
+        var start = new DateTime(2024, 1, 1);
+        var list = new List<Sale>(rows);
+        for (int i = 0; i < rows; i++)
+            list.Add(new Sale(i, i * 0.25, Names[i % Names.Length], start.AddSeconds(i), i % 10 == 0 ? null : i % 500));
+        return list;
+    }
+}

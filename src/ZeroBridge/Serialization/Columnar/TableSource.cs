@@ -1,0 +1,202 @@
+using System.Collections;
+using System.Data;
+
+namespace ZeroBridge.Serialization.Columnar;
+
+/// <summary>
+/// Where a table's rows come from, read a chunk (row group) at a time so that a large table never has to be
+/// held whole: an in-memory <see cref="TableData"/>, a sequence of records, or a data reader.
+/// </summary>
+internal abstract class TableSource : IDisposable
+{
+    /// <summary>How many rows pass between checks of a chunk's size.</summary>
+    protected const int CheckEvery = 1024;
+
+    /// <summary>Whether every row has been read.</summary>
+    public bool Finished { get; protected set; }
+
+    /// <summary>The number of rows of the whole table when known in advance (collections), else null.</summary>
+    public long? TotalRows { get; protected init; }
+
+    /// <summary>The next chunk: rows until their wire size reaches <paramref name="maxBytes"/> (at least one row).</summary>
+    public abstract TableData Next(long maxBytes);
+
+    /// <summary>Every remaining row as one table.</summary>
+    public TableData ReadAll() => Next(long.MaxValue);
+
+    public virtual void Dispose() { }
+
+    public static TableSource For(object value) => value switch
+    {
+        TableData table => new TableDataSource(table),
+        IDataReader reader => new DataReaderSource(reader, ownsReader: true),
+        DataTable table => new DataReaderSource(table.CreateDataReader(), ownsReader: true),
+        _ => throw new ArgumentException($"A {value.GetType().Name} is not a table.", nameof(value)),
+    };
+
+    protected static TableData Take(ColumnBuilder[] builders) => new(builders.Select(b => b.Take()));
+
+    protected static long Bytes(ColumnBuilder[] builders)
+    {
+        long total = 0;
+        foreach (var builder in builders)
+            total += builder.EstimatedBytes;
+        return total;
+    }
+}
+
+/// <summary>An in-memory table, cut into slices that share its storage.</summary>
+internal sealed class TableDataSource : TableSource
+{
+    private readonly TableData _table;
+    private int _next;
+
+    public TableDataSource(TableData table)
+    {
+        _table = table;
+        TotalRows = table.RowCount;
+        Finished = false;
+    }
+
+    public override TableData Next(long maxBytes)
+    {
+        int remaining = _table.RowCount - _next;
+        long rowBytes = Math.Max(1, _table.Columns.Sum(c => ColumnWireWidth(c)));
+        int count = (int)Math.Clamp(maxBytes / rowBytes, 1, Math.Max(1, remaining));
+        count = Math.Min(count, remaining);
+        var chunk = _next == 0 && count == _table.RowCount ? _table : _table.Slice(_next, count);
+        _next += count;
+        Finished = _next >= _table.RowCount;
+        return chunk;
+    }
+
+    /// <summary>Roughly a cell's bytes on the wire, null mask included; only sizes chunks.</summary>
+    private static long ColumnWireWidth(TableColumn column) => column.Type switch
+    {
+        ColumnTypes.Bool or ColumnTypes.Int8 or ColumnTypes.UInt8 => 2,
+        ColumnTypes.Int16 or ColumnTypes.UInt16 => 3,
+        ColumnTypes.Int32 or ColumnTypes.UInt32 or ColumnTypes.Float32 or ColumnTypes.Category => 5,
+        ColumnTypes.String or ColumnTypes.Bytes => 20,
+        ColumnTypes.Uuid => 17,
+        ColumnTypes.Object => 32,
+        _ => 9,
+    };
+}
+
+/// <summary>A sequence of records, read through compiled accessors into typed builders.</summary>
+internal sealed class RecordSource : TableSource
+{
+    private readonly IEnumerator _records;
+    private readonly RecordColumns _columns;
+    private readonly ColumnBuilder[] _builders;
+    private bool _pending;
+
+    public RecordSource(IEnumerable records, Type recordType)
+    {
+        _columns = RecordColumns.For(recordType);
+        TotalRows = records switch
+        {
+            ICollection collection => collection.Count,
+            _ => null,
+        };
+        _records = records.GetEnumerator();
+        _builders = _columns.CreateBuilders((int)Math.Min(TotalRows ?? 4096, 1 << 20));
+        _pending = _records.MoveNext();
+        Finished = !_pending;
+    }
+
+    public override TableData Next(long maxBytes)
+    {
+        var append = _columns.Append;
+        int sinceCheck = 0;
+        while (_pending)
+        {
+            var record = _records.Current;
+            if (record is null)
+                RecordColumns.AppendNulls(_builders);
+            else
+                append(record, _builders);
+            _pending = _records.MoveNext();
+            if (++sinceCheck == CheckEvery)
+            {
+                sinceCheck = 0;
+                if (Bytes(_builders) >= maxBytes)
+                    break;
+            }
+        }
+        Finished = !_pending;
+        return _builders.Length == 0 ? new TableData([]) : Take(_builders);
+    }
+
+    public override void Dispose() => (_records as IDisposable)?.Dispose();
+}
+
+/// <summary>
+/// A data reader, row by row. Column types come from the values of the first chunk (engines such as SQLite
+/// type each value, not the column), else from the reader's field types; later chunks keep those types.
+/// Values are read with <see cref="IDataRecord.GetValue"/>, which boxes: ADO.NET's one portable way.
+/// </summary>
+internal sealed class DataReaderSource : TableSource
+{
+    private readonly IDataReader _reader;
+    private readonly bool _ownsReader;
+    private readonly ColumnBuilder<object>[] _builders;
+    private string[]? _types;
+    private bool[]? _nullable;
+    private bool _pending;
+
+    public DataReaderSource(IDataReader reader, bool ownsReader)
+    {
+        _reader = reader;
+        _ownsReader = ownsReader;
+        _builders = Enumerable.Range(0, reader.FieldCount)
+            .Select(i => new ColumnBuilder<object>(reader.GetName(i), ColumnTypes.Object, nullable: true, 4096))
+            .ToArray();
+        _pending = reader.Read();
+        Finished = !_pending;
+    }
+
+    public override TableData Next(long maxBytes)
+    {
+        int count = _builders.Length;
+        int sinceCheck = 0;
+        while (_pending)
+        {
+            for (int i = 0; i < count; i++)
+                _builders[i].AppendBoxed(_reader.IsDBNull(i) ? null : _reader.GetValue(i));
+            _pending = _reader.Read();
+            if (++sinceCheck == CheckEvery)
+            {
+                sinceCheck = 0;
+                if (Bytes(_builders) >= maxBytes)
+                    break;
+            }
+        }
+        Finished = !_pending;
+        var columns = new List<TableColumn>(count);
+        bool first = _types is null;
+        _types ??= new string[count];
+        _nullable ??= new bool[count];
+        for (int i = 0; i < count; i++)
+        {
+            var raw = _builders[i].Take();
+            var values = (object?[])raw.Data;
+            var slice = new ArraySegment<object?>(values, 0, raw.Length);
+            if (first)
+            {
+                _types[i] = ColumnTypes.FromValues(slice, _reader.GetFieldType(i));
+                _nullable[i] = raw.NullCount > 0;
+            }
+            columns.Add(new TableColumn(raw.Name, _types[i], slice, _nullable[i] || raw.NullCount > 0));
+        }
+        if (Finished)
+            Dispose();
+        return new TableData(columns);
+    }
+
+    public override void Dispose()
+    {
+        if (_ownsReader)
+            _reader.Dispose();
+    }
+}

@@ -1,0 +1,67 @@
+using MessagePack;
+using ZeroBridge.Serialization.Formatters;
+
+namespace ZeroBridge.Serialization.Columnar;
+
+/// <summary>
+/// Sends a table source: in the "columns" layout when the message carries attachment frames (chunked when it is
+/// large and the server keeps cursors), else in the "lists" layout of protocol version 1.
+/// </summary>
+internal static class TableWriter
+{
+    public static void Write(ref MessagePackWriter writer, TableSource source, MessagePackSerializerOptions options)
+    {
+        var wire = options as WireSerializerOptions;
+        bool handedOver = false;
+        try
+        {
+            if (wire?.OutgoingAttachments is not { } attachments)
+            {
+                TableDataFormatter.WriteLists(ref writer, source.ReadAll().WithAwareDateTimes(), options);
+                return;
+            }
+            var streams = wire.TableStreams;
+            var chunk = source.Next(streams?.ChunkBytes ?? long.MaxValue);
+            var types = ColumnarWriter.WireTypes(chunk);
+            string? more = null;
+            if (!source.Finished)
+            {
+                more = streams!.Open(source, types);
+                handedOver = true;
+            }
+            ColumnarWriter.Write(ref writer, chunk, types, more, more is null ? null : source.TotalRows, attachments, options);
+        }
+        finally
+        {
+            if (!handedOver)
+                source.Dispose();
+        }
+    }
+
+    /// <summary>The next chunk of a cursor's table (the result of <c>table.next</c>).</summary>
+    public static void WriteNext(ref MessagePackWriter writer, TableContinuation next, MessagePackSerializerOptions options)
+    {
+        var wire = options as WireSerializerOptions;
+        if (wire?.OutgoingAttachments is not { } attachments)
+            throw new MessagePackSerializationException("A table chunk needs a message with attachment frames.");
+        var cursor = next.Cursor;
+        lock (cursor.Gate)
+        {
+            if (cursor.Disposed)
+                throw new Commands.NotFoundException($"The table under cursor '{cursor.Id}' was closed.");
+            var chunk = cursor.Source.Next(next.Streams.ChunkBytes);
+            bool last = cursor.Source.Finished;
+            ColumnarWriter.Write(ref writer, chunk, cursor.WireTypes, last ? null : cursor.Id, cursor.Total,
+                attachments, options);
+            if (last)
+                next.Streams.Close(cursor.Id);
+        }
+    }
+}
+
+/// <summary>The result of <c>table.next</c>: the next chunk is read from the source while the reply is written.</summary>
+internal sealed class TableContinuation(TableStreams streams, TableStreams.Cursor cursor)
+{
+    public TableStreams Streams { get; } = streams;
+    public TableStreams.Cursor Cursor { get; } = cursor;
+}

@@ -1,0 +1,100 @@
+using System.Data;
+using MessagePack;
+using ZeroBridge.Serialization;
+
+namespace ZeroBridge.Tests.Serialization;
+
+public sealed record Typed(long Id, double Amount, string? Name, DateTime At, DateTimeOffset AtTz, TimeSpan Took,
+    Guid Key, decimal Money, bool Flag, byte[]? Blob, Shade Shade, int? Maybe, DateTime? MaybeAt);
+
+public class ColumnarTableTests
+{
+    private static TableData RoundTrip(object value, out int frames)
+    {
+        var attachments = new List<ReadOnlyMemory<byte>>();
+        var bytes = WireSerializer.Serialize(value, attachments);
+        frames = attachments.Count;
+        return Assert.IsType<TableData>(WireSerializer.Deserialize<object>(bytes, attachments));
+    }
+
+    private static List<Typed> Rows(int count) => Enumerable.Range(0, count).Select(i => new Typed(
+        i, i * 0.5, i % 3 == 1 ? null : $"ü{i}", new DateTime(2024, 1, 1).AddMinutes(i),
+        new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.FromHours(2)).AddDays(i), TimeSpan.FromSeconds(i),
+        new Guid(i, 1, 2, [1, 2, 3, 4, 5, 6, 7, 8]), 1.10m * i, i % 2 == 0, i % 3 == 1 ? null : [(byte)i],
+        (Shade)(i % 2), i % 3 == 1 ? null : i, i % 3 == 1 ? null : new DateTime(2000, 1, 1).AddDays(i))).ToList();
+
+    [Fact]
+    public void Records_travel_as_typed_columns_with_one_frame_per_buffer()
+    {
+        var table = RoundTrip(Rows(10), out int frames);
+        Assert.True(frames >= 13, $"{frames} attachment frames");
+        Assert.Equal(10, table.RowCount);
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (long)i).ToArray(), table["Id"].GetValues<long>().ToArray());
+        Assert.Equal(ColumnTypes.DateTimeTz, table["AtTz"].Type);
+        Assert.Equal(TimeSpan.FromHours(2), table["AtTz"].GetValues<DateTimeOffset>()[3].Offset);
+        Assert.Equal(new DateTime(2024, 1, 1).AddMinutes(7), table["At"].GetValues<DateTime>()[7]);
+        Assert.Equal(3.30m, table["Money"].GetValues<decimal>()[3]);
+        Assert.Equal("Dark", table["Shade"].Values[1]);
+        Assert.Equal(3, table["Maybe"].NullCount);
+        Assert.True(table["Maybe"].IsNull(1) && table["Name"].IsNull(4) && table["Blob"].IsNull(7) && table["MaybeAt"].IsNull(1));
+        Assert.Equal("ü2", table["Name"].GetValues<string?>()[2]);
+        Assert.Equal(new Guid(5, 1, 2, [1, 2, 3, 4, 5, 6, 7, 8]), table["Key"].GetValues<Guid>()[5]);
+    }
+
+    [Fact]
+    public void Empty_and_one_row_tables_keep_their_schema()
+    {
+        var empty = RoundTrip(Rows(0), out _);
+        Assert.Equal(0, empty.RowCount);
+        Assert.Equal(13, empty.Columns.Count);
+        Assert.Equal(ColumnTypes.Int32, empty["Maybe"].Type);
+        var one = RoundTrip(Rows(1), out _);
+        Assert.Equal("ü0", one["Name"].Values[0]);
+    }
+
+    [Fact]
+    public void Table_builder_arrays_and_data_tables_travel_columnar()
+    {
+        var built = new TableBuilder().Add("x", new[] { 1.5, 2.5 }).Add("n", new int?[] { null, 4 }).Build();
+        var table = RoundTrip(built, out _);
+        Assert.Equal(new[] { 1.5, 2.5 }, table["x"].GetValues<double>().ToArray());
+        Assert.True(table["n"].IsNull(0));
+        Assert.Equal(4, table["n"].GetValues<int>()[1]);
+
+        var data = new DataTable();
+        data.Columns.Add("id", typeof(int));
+        data.Columns.Add("name", typeof(string));
+        data.Rows.Add(1, "a");
+        data.Rows.Add(2, DBNull.Value);
+        var fromDataTable = RoundTrip(data, out _);
+        Assert.Equal(new[] { 1, 2 }, fromDataTable["id"].GetValues<int>().ToArray());
+        Assert.True(fromDataTable["name"].IsNull(1));
+    }
+
+    [Fact]
+    public void A_typed_read_of_the_wrong_type_says_what_the_column_holds()
+    {
+        var table = RoundTrip(Rows(2), out _);
+        var error = Assert.Throws<InvalidOperationException>(() => table["Id"].GetValues<int>().Length);
+        Assert.Contains("Int64", error.Message);
+    }
+
+    [Fact]
+    public void A_buffer_shorter_than_the_rows_is_refused()
+    {
+        var attachments = new List<ReadOnlyMemory<byte>>();
+        var bytes = WireSerializer.Serialize(new TableBuilder().Add("x", new long[] { 1, 2, 3 }).Build(), attachments);
+        attachments[0] = attachments[0][..16];
+        var error = Assert.Throws<ZeroBridgeSerializationException>(() => WireSerializer.Deserialize<TableData>(bytes, attachments));
+        Assert.Contains("16 bytes", error.Message);
+    }
+
+    [Fact]
+    public void Without_attachment_frames_tables_fall_back_to_the_lists_layout()
+    {
+        var bytes = MessagePackSerializer.Serialize(Rows(3), WireSerializer.BaseOptions);
+        var table = MessagePackSerializer.Deserialize<TableData>(bytes, WireSerializer.BaseOptions);
+        Assert.Equal(3, table.RowCount);
+        Assert.Equal(2L, table["Id"].Values[2]);
+    }
+}
