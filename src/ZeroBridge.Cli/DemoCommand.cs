@@ -25,9 +25,16 @@ internal static class DemoCommand
             DefaultValueFactory = _ => ZeroBridgeServerOptions.Default.MaxRequestBytes,
         };
         var verbose = new Option<bool>("--verbose") { Description = "Log every request." };
+        var publish = new Option<string?>("--publish")
+        {
+            Description = $"Also publish a live stream (prices.*, orders.new) on this endpoint (default {DemoStream.DefaultEndpoint}).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var snapshot = new Option<string?>("--snapshot") { Description = "The stream's snapshot endpoint (default: the publish port + 1)." };
+        var rate = new Option<int>("--ticks-per-second") { Description = "Price ticks per second.", DefaultValueFactory = _ => 10 };
         var command = new Command("demo", "Run the demo application (a small business database) as a ZeroBridge server.")
         {
-            bind, data, maxRequest, verbose,
+            bind, data, maxRequest, verbose, publish, snapshot, rate,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -37,9 +44,13 @@ internal static class DemoCommand
             builder.Logging.SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Warning);
             builder.Services.AddZeroBridge(commands => commands.AddDemoCommands(database),
                 options => options with { Endpoint = parse.GetValue(bind)!, MaxRequestBytes = parse.GetValue(maxRequest) });
+            var stream = parse.GetResult(publish) is null ? null
+                : DemoStream.Add(builder.Services, database, parse.GetValue(publish), parse.GetValue(snapshot), parse.GetValue(rate));
             using var host = builder.Build();
             await host.StartAsync(cancellationToken);
             var endpoint = host.Services.GetRequiredService<ZeroBridgeServer>().Endpoint;
+            if (stream is not null)
+                DemoStream.PrintBanner(host.Services);
             Console.WriteLine($$$"""
                 ZeroBridge demo: Listening on {{{endpoint}}}
                 Database: {{{database.Path}}}

@@ -5,5 +5,6 @@ var root = new RootCommand("zbridge: reach a running .NET application from Pytho
 {
     DemoCommand.Create(),
     CallCommand.Create(),
+    SubCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
