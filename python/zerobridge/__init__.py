@@ -37,6 +37,17 @@ The wire protocol is described in ``docs/protocol.md``.
 
 from ._call import UNSET
 from ._client import Client, connect
+from ._streams import (
+    AsyncSubscription,
+    RollingFrame,
+    StreamEvent,
+    StreamMessage,
+    StreamStats,
+    StreamWarning,
+    Subscription,
+    asubscribe,
+    subscribe,
+)
 from ._exceptions import (
     CommandNotFound,
     InvalidArgument,
@@ -55,6 +66,7 @@ from ._exceptions import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AsyncSubscription",
     "Client",
     "CommandNotFound",
     "InvalidArgument",
@@ -64,11 +76,19 @@ __all__ = [
     "RemoteError",
     "RemoteTimeout",
     "RequestTooLarge",
+    "RollingFrame",
     "SerializationError",
+    "StreamEvent",
+    "StreamMessage",
+    "StreamStats",
+    "StreamWarning",
+    "Subscription",
     "TimeoutError",
     "TransportError",
     "UNSET",
     "ZeroBridgeError",
     "__version__",
+    "asubscribe",
     "connect",
+    "subscribe",
 ]
