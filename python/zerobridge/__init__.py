@@ -48,6 +48,7 @@ from ._streams import (
     asubscribe,
     subscribe,
 )
+from ._tasks import TaskProducer, TaskResult, TaskStats, TaskWorker, task_worker
 from ._exceptions import (
     CommandNotFound,
     InvalidArgument,
@@ -83,6 +84,10 @@ __all__ = [
     "StreamStats",
     "StreamWarning",
     "Subscription",
+    "TaskProducer",
+    "TaskResult",
+    "TaskStats",
+    "TaskWorker",
     "TimeoutError",
     "TransportError",
     "UNSET",
@@ -91,4 +96,5 @@ __all__ = [
     "asubscribe",
     "connect",
     "subscribe",
+    "task_worker",
 ]
