@@ -6,5 +6,6 @@ var root = new RootCommand("zbridge: reach a running .NET application from Pytho
     DemoCommand.Create(),
     CallCommand.Create(),
     SubCommand.Create(),
+    WorkerCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
