@@ -12,7 +12,7 @@ string Option(string name, string fallback)
 }
 
 var database = SampleDatabase.OpenOrCreate(Option("--data", Path.Combine(Path.GetTempPath(), "zerobridge-test.db")));
-var commands = new CommandRegistry().AddDemoCommands(database).AddTestCommands();
+var commands = new CommandRegistry().AddDemoCommands(database).AddTestCommands().AddStreamTestCommands();
 var options = ZeroBridgeServerOptions.Default with
 {
     Endpoint = Option("--bind", "tcp://127.0.0.1:*"),
