@@ -159,6 +159,16 @@ class TaskProducer:
         """The names of the workers connected now."""
         return [w.name for w in self._workers.values()]
 
+    def wait_for_workers(self, count: int = 1, timeout: Optional[float] = 10.0) -> List[str]:
+        """Wait until ``count`` workers are connected; their names. Raises :class:`zerobridge.TimeoutError`."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while len(self._workers) < count:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TimeoutError(f"{len(self._workers)} of {count} worker(s) connected after {timeout} s",
+                                   endpoint=self.endpoint, seconds=timeout)
+            self._step(deadline)
+        return self.workers
+
     def results(self, kind: str, items: Iterable[Any], *, progress: bool = False,
                 timeout: Optional[float] = None) -> Iterator[TaskResult]:
         """Submit one task of ``kind`` per item (the item is its one argument) and yield results as they complete.
