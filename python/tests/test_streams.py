@@ -151,7 +151,7 @@ def test_snapshot_then_updates_with_no_gap_and_no_duplicate(client, publishers, 
                               env=env, stdout=subprocess.PIPE, text=True)
     try:
         events: List[zerobridge.StreamEvent] = []
-        with zerobridge.subscribe(info["endpoint"], "p.", snapshot=info["snapshot"],
+        with zerobridge.subscribe(info["endpoint"], "p.", snapshot=info["snapshot"], hwm=0,
                                   on_event=events.append, timeout=RECV_TIMEOUT) as sub:
             seen: Dict[str, List[int]] = {"p.a": [], "p.b": [], "p.c": []}
             snap = []
