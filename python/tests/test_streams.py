@@ -234,6 +234,7 @@ def test_interrupt_stops_iteration_cleanly(client, publishers, tmp_path) -> None
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stdout.readline().strip() == "waiting"
+        _wait_until_blocked(process.pid)  # in the subscription's poll, where a notebook user interrupts
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=RECV_TIMEOUT)
     finally:
@@ -242,3 +243,13 @@ def test_interrupt_stops_iteration_cleanly(client, publishers, tmp_path) -> None
             process.wait()
     assert process.returncode == 0, err
     assert "stopped cleanly True" in out
+
+
+def _wait_until_blocked(pid: int) -> None:
+    """Bounded polling of /proc until the main thread sleeps (state S) twice in a row."""
+    deadline = time.monotonic() + RECV_TIMEOUT
+    sleeping = 0
+    while sleeping < 2 and time.monotonic() < deadline:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        sleeping = sleeping + 1 if stat.rsplit(")", 1)[1].split()[0] == "S" else 0
+        time.sleep(0.05)  # polling interval of a bounded wait, not a synchronisation by itself
