@@ -56,7 +56,19 @@ from ._exceptions import (
     ZeroBridgeError,
 )
 from ._mmi import mmi
+from ._streams import (
+    AsyncSubscription,
+    RollingFrame,
+    StreamEvent,
+    StreamMessage,
+    StreamStats,
+    StreamWarning,
+    Subscription,
+    asubscribe,
+    subscribe,
+)
 from ._tables import Table
+from ._tasks import TaskProducer, TaskResult, TaskStats, TaskWorker, task_worker
 from ._worker import Worker
 
 __version__ = "0.1.0"
@@ -69,6 +81,7 @@ def load_ipython_extension(ipython: object) -> None:
     load(ipython)
 
 __all__ = [
+    "AsyncSubscription",
     "Client",
     "CommandNotFound",
     "InvalidArgument",
@@ -78,9 +91,19 @@ __all__ = [
     "RemoteError",
     "RemoteTimeout",
     "RequestTooLarge",
+    "RollingFrame",
     "SerializationError",
     "ServiceUnavailable",
+    "StreamEvent",
+    "StreamMessage",
+    "StreamStats",
+    "StreamWarning",
+    "Subscription",
     "Table",
+    "TaskProducer",
+    "TaskResult",
+    "TaskStats",
+    "TaskWorker",
     "TimeoutError",
     "TransportError",
     "UNSET",
@@ -88,7 +111,10 @@ __all__ = [
     "WorkerLost",
     "ZeroBridgeError",
     "__version__",
+    "asubscribe",
     "connect",
     "load_ipython_extension",
     "mmi",
+    "subscribe",
+    "task_worker",
 ]

@@ -30,9 +30,16 @@ internal static class DemoCommand
         {
             Description = "Let clients run C# inside the demo (csharp.run). Dangerous: loopback endpoints only.",
         };
+        var publish = new Option<string?>("--publish")
+        {
+            Description = $"Also publish a live stream (prices.*, orders.new) on this endpoint (default {DemoStream.DefaultEndpoint}).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var snapshot = new Option<string?>("--snapshot") { Description = "The stream's snapshot endpoint (default: the publish port + 1)." };
+        var rate = new Option<int>("--ticks-per-second") { Description = "Price ticks per second.", DefaultValueFactory = _ => 10 };
         var command = new Command("demo", "Run the demo application (a small business database) as a ZeroBridge server.")
         {
-            bind, data, maxRequest, verbose, allowScripts,
+            bind, data, maxRequest, verbose, allowScripts, publish, snapshot, rate,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -50,6 +57,8 @@ internal static class DemoCommand
                     .AddDemoCommands(database)
                     .AddScripting(new DemoScriptGlobals(database), scripting, services.GetService<ILoggerFactory>()?.CreateLogger("ZeroBridge.Scripting")),
                 options => options with { Endpoint = parse.GetValue(bind)!, MaxRequestBytes = parse.GetValue(maxRequest) });
+            var stream = parse.GetResult(publish) is null ? null
+                : DemoStream.Add(builder.Services, database, parse.GetValue(publish), parse.GetValue(snapshot), parse.GetValue(rate));
             using var host = builder.Build();
             try
             {
@@ -64,6 +73,8 @@ internal static class DemoCommand
             string scriptsLine = scripting.Enabled
                 ? "C# scripts are enabled:  client.run_csharp(\"Orders.Recent(3).Sum(o => o.Total)\")" + Environment.NewLine
                 : "";
+            if (stream is not null)
+                DemoStream.PrintBanner(host.Services);
             Console.WriteLine($$$"""
                 ZeroBridge demo: Listening on {{{endpoint}}}
                 Database: {{{database.Path}}}

@@ -6,5 +6,7 @@ var root = new RootCommand("zbridge: reach a running .NET application from Pytho
     DemoCommand.Create(),
     CallCommand.Create(),
     BrokerCommand.Create(), WorkerCommand.Create(),
+    SubCommand.Create(),
+    TaskWorkerCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

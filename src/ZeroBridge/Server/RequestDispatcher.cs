@@ -92,9 +92,9 @@ internal sealed class RequestDispatcher : IDisposable
         }
     }
 
-    private readonly record struct Outcome(object? Result, CommandError? Error);
+    internal readonly record struct Outcome(object? Result, CommandError? Error);
 
-    private async Task<Outcome> ExecuteAsync(string name, TimeSpan? timeout, ReadOnlyMemory<byte>? arguments,
+    internal async Task<Outcome> ExecuteAsync(string name, TimeSpan? timeout, ReadOnlyMemory<byte>? arguments,
         IReadOnlyList<ReadOnlyMemory<byte>> attachments, string peer, CancellationToken cancellation)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);

@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+"""Streams and tasks, each beside a plain-Python baseline in the same run (see bench/README.md).
+
+1. msgs/s: C# publisher (the test host's stream.publish) -> zerobridge.subscribe, beside pyzmq PUB -> pyzmq SUB
+   sending the same three msgpack frames; small values, and batches of 100 values per message.
+2. end-to-end latency (publish -> subscriber has the decoded value), one message at a time, same pairs.
+3. task throughput with 1, 2, 4 Python workers for tiny tasks, beside multiprocessing.Pool.map (chunksize 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Dict, List
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "python"))
+sys.path.insert(0, str(REPO / "python" / "tests"))
+
+import msgpack  # noqa: E402
+import zmq  # noqa: E402
+
+import zerobridge  # noqa: E402
+from support import ServerProcess  # noqa: E402
+
+HOST_DLL = REPO / "tests" / "ZeroBridge.TestHost" / "bin" / "Debug" / "net10.0" / "ZeroBridge.TestHost.dll"
+
+PYZMQ_PUBLISHER = r"""
+import sys, time, msgpack, zmq
+endpoint, count, batch, paced = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
+sock = zmq.Context().socket(zmq.PUB)
+sock.setsockopt(zmq.SNDHWM, 0)
+sock.bind(endpoint)
+time.sleep(1.0)   # let the subscriber connect (baseline only; plain PUB has no welcome)
+epoch = int(time.time() * 1e6)
+for i in range(count):
+    now = int(time.time() * 1e6)
+    value = {"i": i, "pad": "", "sent": now} if batch <= 1 else [{"i": i * batch + j, "pad": ""} for j in range(batch)]
+    header = msgpack.packb({"v": 1, "kind": "data", "pub": "py", "epoch": epoch, "ts": now, "hbi": 1000, "seq": i + 1})
+    sock.send_multipart([b"bench", header, msgpack.packb(value)])
+    if paced:
+        time.sleep(0.002)
+time.sleep(1.0)
+"""
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+WORKER = r"""
+import sys, zerobridge
+zerobridge.task_worker(sys.argv[1], {"square": lambda x: x * x})
+"""
+
+
+def receive_zerobridge(endpoint: str, count: int, out: Dict[str, Any], ready: threading.Event) -> None:
+    sub = zerobridge.subscribe(endpoint, "bench", hwm=0, timeout=10)
+    sub._core.silence = 3600  # noqa: SLF001 - no silence warnings while the publisher is busy
+    latencies: List[float] = []
+    n = 0
+    first = last = 0.0
+    ready.set()
+    try:
+        while n < count:
+            message = sub.receive(20)
+            now = time.time()
+            if n == 0:
+                first = time.perf_counter()
+            n += 1
+            latencies.append(now - message.time.timestamp())
+        last = time.perf_counter()
+    except zerobridge.TimeoutError:
+        last = time.perf_counter()
+    out.update(n=n, seconds=last - first, latencies=latencies, gaps=sub.stats.gaps)
+    sub.close()
+
+
+def receive_pyzmq(endpoint: str, count: int, out: Dict[str, Any], ready: threading.Event) -> None:
+    sock = zmq.Context.instance().socket(zmq.SUB)
+    sock.setsockopt(zmq.RCVHWM, 0)
+    sock.setsockopt(zmq.SUBSCRIBE, b"bench")
+    sock.connect(endpoint)
+    ready.set()
+    latencies: List[float] = []
+    n = 0
+    first = last = 0.0
+    while n < count:
+        if not sock.poll(20000):
+            break
+        topic, header, value = sock.recv_multipart()
+        now = time.time()
+        header = msgpack.unpackb(header)
+        msgpack.unpackb(value)
+        if n == 0:
+            first = time.perf_counter()
+        n += 1
+        latencies.append(now - header["ts"] / 1e6)
+    last = time.perf_counter()
+    out.update(n=n, seconds=last - first, latencies=latencies, gaps=0)
+    sock.close(linger=0)
+
+
+def stream_zerobridge(client: zerobridge.Client, count: int, batch: int, paced: bool) -> Dict[str, Any]:
+    info = client.call("stream.start", snapshot="", hwm=0, name="bench")
+    out: Dict[str, Any] = {}
+    ready = threading.Event()
+    thread = threading.Thread(target=receive_zerobridge, args=(info["endpoint"], count, out, ready))
+    thread.start()
+    ready.wait()
+    time.sleep(1.0)  # let the subscription reach the publisher (same grace as the baseline)
+    if paced:
+        for _ in range(count):
+            client.call("stream.publish", id=info["id"], topic="bench", count=1)
+            time.sleep(0.002)
+    else:
+        client.call("stream.publish", id=info["id"], topic="bench", count=count, batch=batch, timeout=600)
+    thread.join(120)
+    client.call("stream.stop", id=info["id"])
+    return out
+
+
+def stream_pyzmq(count: int, batch: int, paced: bool) -> Dict[str, Any]:
+    context = zmq.Context.instance()
+    probe = context.socket(zmq.PUB)
+    port = probe.bind_to_random_port("tcp://127.0.0.1")
+    probe.close(linger=0)
+    endpoint = f"tcp://127.0.0.1:{port}"
+    publisher = subprocess.Popen([sys.executable, "-c", PYZMQ_PUBLISHER, endpoint, str(count), str(batch),
+                                  "1" if paced else "0"])
+    out: Dict[str, Any] = {}
+    ready = threading.Event()
+    thread = threading.Thread(target=receive_pyzmq, args=(endpoint, count, out, ready))
+    thread.start()
+    thread.join(120)
+    publisher.wait(60)
+    return out
+
+
+def tasks_zerobridge(workers: int, count: int) -> float:
+    with zerobridge.TaskProducer("tcp://127.0.0.1:*") as producer:
+        env = dict(os.environ, PYTHONPATH=str(REPO / "python"))
+        processes = [subprocess.Popen([sys.executable, "-c", WORKER, producer.endpoint], env=env)
+                     for _ in range(workers)]
+        try:
+            producer.wait_for_workers(workers, timeout=30)
+            producer.map("square", range(50), progress=False)  # warm-up
+            start = time.perf_counter()
+            values = producer.map("square", range(count), progress=False, timeout=600)
+            seconds = time.perf_counter() - start
+            assert values == [x * x for x in range(count)]
+        finally:
+            for process in processes:
+                process.terminate()
+                process.wait(10)
+    return count / seconds
+
+
+def tasks_pool(workers: int, count: int) -> float:
+    with multiprocessing.Pool(workers) as pool:
+        pool.map(_square, range(50), chunksize=1)
+        start = time.perf_counter()
+        pool.map(_square, range(count), chunksize=1)
+        return count / (time.perf_counter() - start)
+
+
+def percentile(values: List[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=50000)
+    parser.add_argument("--latency-messages", type=int, default=500)
+    parser.add_argument("--tasks", type=int, default=2000)
+    args = parser.parse_args()
+
+    if not HOST_DLL.exists():
+        subprocess.run(["dotnet", "build", str(REPO / "tests" / "ZeroBridge.TestHost")], check=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        host = ServerProcess(["dotnet", str(HOST_DLL), "--bind", "tcp://127.0.0.1:*", "--data", f"{tmp}/demo.db"])
+        try:
+            endpoint = host.wait_ready(60)
+            client = zerobridge.connect(endpoint, timeout=60)
+            print("## Streams: messages per second (receiver side)\n")
+            print("| case | C# pub -> zerobridge.subscribe | pyzmq PUB -> pyzmq SUB | ratio |")
+            print("|---|---|---|---|")
+            for label, batch in (("small messages", 1), ("batches of 100 values", 100)):
+                count = args.messages if batch == 1 else max(100, args.messages // 100)
+                ours = stream_zerobridge(client, count, batch, paced=False)
+                base = stream_pyzmq(count, batch, paced=False)
+                ours_rate = ours["n"] * batch / ours["seconds"]
+                base_rate = base["n"] * batch / base["seconds"]
+                unit = "msgs/s" if batch == 1 else "values/s"
+                print(f"| {label} ({count} msgs) | {ours_rate:,.0f} {unit} ({ours['n']} received, {ours['gaps']} gaps) "
+                      f"| {base_rate:,.0f} {unit} ({base['n']} received) | {ours_rate / base_rate:.2f} |")
+            print("\n## Streams: end-to-end latency (publish timestamp -> decoded value), one message every ~2 ms\n")
+            ours = stream_zerobridge(client, args.latency_messages, 1, paced=True)
+            base = stream_pyzmq(args.latency_messages, 1, paced=True)
+            print("| | p50 µs | p99 µs |")
+            print("|---|---|---|")
+            for name, result in (("C# pub -> zerobridge.subscribe", ours), ("pyzmq PUB -> pyzmq SUB", base)):
+                lat = [x * 1e6 for x in result["latencies"]]
+                print(f"| {name} | {percentile(lat, 0.5):,.0f} | {percentile(lat, 0.99):,.0f} |")
+            client.close()
+        finally:
+            host.stop()
+
+    print(f"\n## Tasks: {args.tasks} tiny tasks (x * x), Python workers\n")
+    print("| workers | zerobridge tasks/s | per-task µs | multiprocessing.Pool tasks/s (chunksize 1) | per-task µs | ratio |")
+    print("|---|---|---|---|---|---|")
+    for workers in (1, 2, 4):
+        ours = tasks_zerobridge(workers, args.tasks)
+        base = tasks_pool(workers, args.tasks)
+        print(f"| {workers} | {ours:,.0f} | {1e6 / ours:,.0f} | {base:,.0f} | {1e6 / base:,.0f} | {ours / base:.2f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,528 @@
+"""Task distribution (protocol.md §12): a producer hands tasks to a pool of workers that pull them with credits.
+
+The producer binds a ROUTER; every worker connects a DEALER, announces how many tasks it takes at once
+(its credit) and gets no more than that: a slow worker is never handed a queue to hoard. Results come back on
+the same connection and each returns one credit. Workers send heartbeats; a worker not heard for
+``worker_timeout`` is given up and its tasks go to another worker. Results are de-duplicated by task id, so
+each task's result reaches the caller exactly once.
+
+Producer::
+
+    with zerobridge.TaskProducer("tcp://127.0.0.1:5560") as producer:
+        squares = producer.map("square", range(1000))       # tqdm progress bar
+
+Worker (any number of processes, any machine)::
+
+    worker = zerobridge.TaskWorker("tcp://127.0.0.1:5560")
+
+    @worker.task("square")
+    def square(x):
+        return x * x
+
+    worker.run()        # until Ctrl+C
+"""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures
+import dataclasses
+import os
+import socket as _socket
+import time
+import traceback
+from typing import Any, Callable, Deque, Dict, Iterable, Iterator, List, Mapping, Optional, Set
+
+import msgpack
+import zmq
+
+from ._codec import Decoder, Encoder
+from ._exceptions import (ProtocolError, RemoteError, SerializationError, TimeoutError,
+                          remote_error_from_map, translate_zmq_errors)
+
+__all__ = ["TaskProducer", "TaskResult", "TaskStats", "TaskWorker", "task_worker"]
+
+SIGNATURE = b"ZBTASK01"
+_SLICE = 0.1
+
+
+def _header(**fields: Any) -> bytes:
+    return msgpack.packb({"v": 1, **fields}, use_bin_type=True)
+
+
+def _parse(frames: List[bytes]) -> Dict[str, Any]:
+    if len(frames) < 2 or frames[0] != SIGNATURE:
+        raise ProtocolError("not a task-protocol message")
+    try:
+        header = msgpack.unpackb(frames[1], raw=False, strict_map_key=False)
+    except (ValueError, msgpack.UnpackException) as exc:
+        raise ProtocolError(f"undecodable task header: {exc}") from exc
+    if not isinstance(header, dict) or header.get("v") != 1 or not isinstance(header.get("type"), str):
+        raise ProtocolError(f"not a version 1 task header: {header!r}")
+    return header
+
+
+def _error_map(code: str, message: str, type_name: str = "", stack: Optional[str] = None) -> Dict[str, Any]:
+    return {"code": code, "type": type_name, "message": message, "stack": stack, "details": None}
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskResult:
+    """The outcome of one task: ``value`` when ``ok``, else ``error`` (a :class:`RemoteError`)."""
+
+    id: int
+    index: int
+    kind: str
+    ok: bool
+    value: Any = None
+    error: Optional[RemoteError] = None
+    attempts: int = 1
+    worker: str = ""
+
+    def get(self) -> Any:
+        """The value, or raise the task's error."""
+        if not self.ok:
+            assert self.error is not None
+            raise self.error
+        return self.value
+
+
+@dataclasses.dataclass
+class TaskStats:
+    """Counters of a producer: ``resent`` tasks (their worker was lost), ``duplicates`` results dropped."""
+
+    submitted: int = 0
+    completed: int = 0
+    failed: int = 0
+    resent: int = 0
+    duplicates: int = 0
+    workers_lost: int = 0
+
+
+@dataclasses.dataclass
+class _Worker:
+    identity: bytes
+    name: str
+    credit: int
+    last_heard: float
+    running: Set[int] = dataclasses.field(default_factory=set)
+
+
+@dataclasses.dataclass
+class _Task:
+    id: int
+    index: int
+    kind: str
+    frames: List[Any]
+    attempts: int = 0
+    worker: Optional[bytes] = None
+    sent_at: float = 0.0
+
+
+class TaskProducer:
+    """Hands tasks to workers and collects their results (protocol.md §12).
+
+    Args:
+        bind: the endpoint to bind (port ``*`` for a free one; :attr:`endpoint` tells which).
+        worker_timeout: seconds without a heartbeat or result after which a worker counts as lost
+            and its tasks are sent to another (default 5).
+        task_timeout: seconds after which a task still unanswered is sent again to another worker even
+            though its worker is alive (default None: only lost workers' tasks are re-sent).
+        max_attempts: how many times a task is sent before it fails with code ``worker_lost`` (default 3).
+    """
+
+    def __init__(self, bind: str = "tcp://127.0.0.1:5560", *, worker_timeout: float = 5.0,
+                 task_timeout: Optional[float] = None, max_attempts: int = 3,
+                 context: Optional[zmq.Context] = None) -> None:
+        self.worker_timeout = worker_timeout
+        self.task_timeout = task_timeout
+        self.max_attempts = max_attempts
+        self.stats = TaskStats()
+        self._context = context or zmq.Context.instance()
+        self._socket = self._context.socket(zmq.ROUTER)
+        self._socket.setsockopt(zmq.LINGER, 0)
+        self._socket.setsockopt(zmq.ROUTER_MANDATORY, 1)
+        self._socket.setsockopt(zmq.MAXMSGSIZE, 1 << 30)
+        with translate_zmq_errors(bind):
+            self._socket.bind(bind)
+        self.endpoint = self._socket.getsockopt_string(zmq.LAST_ENDPOINT)
+        self._workers: Dict[bytes, _Worker] = {}
+        self._ready: Deque[bytes] = collections.deque()  # workers with credit, least recently served first
+        self._queue: Deque[int] = collections.deque()
+        self._tasks: Dict[int, _Task] = {}
+        self._done: Set[int] = set()
+        self._next_id = 1
+        self._closed = False
+
+    @property
+    def workers(self) -> List[str]:
+        """The names of the workers connected now."""
+        return [w.name for w in self._workers.values()]
+
+    def wait_for_workers(self, count: int = 1, timeout: Optional[float] = 10.0) -> List[str]:
+        """Wait until ``count`` workers are connected; their names. Raises :class:`zerobridge.TimeoutError`."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while len(self._workers) < count:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TimeoutError(f"{len(self._workers)} of {count} worker(s) connected after {timeout} s",
+                                   endpoint=self.endpoint, seconds=timeout)
+            self._step(deadline)
+        return self.workers
+
+    def results(self, kind: str, items: Iterable[Any], *, progress: bool = False,
+                timeout: Optional[float] = None) -> Iterator[TaskResult]:
+        """Submit one task of ``kind`` per item (the item is its one argument) and yield results as they complete.
+
+        Each task's result is yielded exactly once, whatever happens to workers. ``timeout`` bounds the
+        whole job (:class:`zerobridge.TimeoutError`). ``progress`` shows a tqdm bar.
+        """
+        pending = self._submit(kind, items)
+        bar = _progress_bar(len(pending), kind) if progress else None
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:
+            while pending:
+                for result in self._step(deadline):
+                    if result.id in pending:
+                        pending.discard(result.id)
+                        if bar is not None:
+                            bar.update(1)
+                        yield result
+                if deadline is not None and time.monotonic() >= deadline and pending:
+                    raise TimeoutError(f"{len(pending)} task(s) of {kind!r} unfinished after {timeout} s "
+                                       f"({len(self._workers)} worker(s) connected)",
+                                       endpoint=self.endpoint, command=kind, seconds=timeout)
+        finally:
+            if bar is not None:
+                bar.close()
+            for task_id in pending:  # abandoned by the caller: forget them, late results are dropped
+                self._forget(task_id)
+
+    def map(self, kind: str, items: Iterable[Any], *, progress: bool = True,
+            timeout: Optional[float] = None, return_exceptions: bool = False) -> List[Any]:
+        """Run one task per item and return their values in the items' order.
+
+        The first failed task raises its error (after all have finished), unless ``return_exceptions``,
+        which puts the errors in the list instead.
+        """
+        items = list(items)
+        out: List[Any] = [None] * len(items)
+        failures: List[TaskResult] = []
+        for result in self.results(kind, items, progress=progress, timeout=timeout):
+            if result.ok:
+                out[result.index] = result.value
+            else:
+                out[result.index] = result.error
+                failures.append(result)
+        if failures and not return_exceptions:
+            first = min(failures, key=lambda r: r.index)
+            assert first.error is not None
+            raise first.error
+        return out
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._socket.close(linger=0)
+
+    def __enter__(self) -> "TaskProducer":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    # -- internals
+
+    def _submit(self, kind: str, items: Iterable[Any]) -> Set[int]:
+        ids: Set[int] = set()
+        for index, item in enumerate(items):
+            encoder = Encoder()
+            body = encoder.pack([[item], {}])
+            task_id = self._next_id
+            self._next_id += 1
+            self._tasks[task_id] = _Task(task_id, index, kind, [body, *encoder.attachments])
+            self._queue.append(task_id)
+            ids.add(task_id)
+        self.stats.submitted += len(ids)
+        return ids
+
+    def _forget(self, task_id: int) -> None:
+        task = self._tasks.pop(task_id, None)
+        self._done.add(task_id)
+        if task is not None and task.worker in self._workers:
+            self._workers[task.worker].running.discard(task_id)
+
+    def _step(self, deadline: Optional[float]) -> List[TaskResult]:
+        """Dispatch, wait a slice for messages, check liveness; the results that completed."""
+        results: List[TaskResult] = []
+        self._dispatch(results)
+        wait = _SLICE if deadline is None else max(0.0, min(_SLICE, deadline - time.monotonic()))
+        with translate_zmq_errors(self.endpoint):
+            if self._socket.poll(int(wait * 1000), zmq.POLLIN):
+                for _ in range(10_000):
+                    try:
+                        frames = self._socket.recv_multipart(zmq.NOBLOCK)
+                    except zmq.Again:
+                        break
+                    self._handle(frames, results)
+        self._check_liveness(results)
+        return results
+
+    def _handle(self, frames: List[bytes], results: List[TaskResult]) -> None:
+        identity, body = frames[0], frames[1:]
+        try:
+            header = _parse(body)
+        except ProtocolError:
+            return  # not a worker of this protocol: ignored
+        now = time.monotonic()
+        worker = self._workers.get(identity)
+        kind = header["type"]
+        if kind == "bye":
+            if worker is not None:
+                self._lose(worker, results, reason="left")
+            return
+        if worker is None:
+            credit = header.get("credit")
+            if not isinstance(credit, int) or credit < 0:
+                credit = 0
+            worker = _Worker(identity, str(header.get("name") or identity.hex()), 0, now)
+            self._workers[identity] = worker
+            self._grant(worker, credit)
+        worker.last_heard = now
+        if kind == "ready" and isinstance(header.get("credit"), int) and worker.credit == 0 \
+                and not worker.running:
+            self._grant(worker, header["credit"])
+        elif kind == "result":
+            task_id = header.get("id")
+            self._grant(worker, 1)
+            if isinstance(task_id, int):
+                worker.running.discard(task_id)
+                self._complete(task_id, bool(header.get("ok")), body[2:], worker, results)
+
+    def _grant(self, worker: _Worker, credit: int) -> None:
+        if credit <= 0:
+            return
+        if worker.credit == 0:
+            self._ready.append(worker.identity)
+        worker.credit += credit
+
+    def _complete(self, task_id: int, ok: bool, payload: List[bytes], worker: _Worker,
+                  results: List[TaskResult]) -> None:
+        if task_id in self._done or task_id not in self._tasks:
+            self.stats.duplicates += 1
+            return
+        task = self._tasks.pop(task_id)
+        self._done.add(task_id)
+        try:
+            value = Decoder(payload[1:]).unpack(payload[0]) if payload else None
+        except SerializationError as exc:
+            ok, value = False, _error_map("bad_request", f"the task's result could not be decoded: {exc}")
+        if ok:
+            self.stats.completed += 1
+            results.append(TaskResult(task_id, task.index, task.kind, True, value,
+                                      attempts=task.attempts, worker=worker.name))
+        else:
+            self.stats.failed += 1
+            results.append(TaskResult(task_id, task.index, task.kind, False,
+                                      error=remote_error_from_map(value), attempts=task.attempts,
+                                      worker=worker.name))
+
+    def _dispatch(self, results: List[TaskResult]) -> None:
+        while self._queue and self._ready:
+            identity = self._ready.popleft()
+            worker = self._workers.get(identity)
+            if worker is None or worker.credit <= 0:
+                continue
+            task_id = self._queue.popleft()
+            task = self._tasks.get(task_id)
+            if task is None:
+                self._ready.appendleft(identity)
+                continue
+            task.attempts += 1
+            task.worker = identity
+            task.sent_at = time.monotonic()
+            header = _header(type="task", id=task.id, kind=task.kind, attempt=task.attempts)
+            try:
+                self._socket.send_multipart([identity, SIGNATURE, header, *task.frames])
+            except zmq.ZMQError:  # the worker is gone (ROUTER_MANDATORY): requeue, forget the worker
+                task.attempts -= 1
+                self._queue.appendleft(task_id)
+                self._lose(worker, results, reason="unreachable")
+                continue
+            worker.running.add(task_id)
+            worker.credit -= 1
+            if worker.credit > 0:
+                self._ready.append(identity)
+
+    def _check_liveness(self, results: List[TaskResult]) -> None:
+        now = time.monotonic()
+        for worker in list(self._workers.values()):
+            if now - worker.last_heard > self.worker_timeout:
+                self._lose(worker, results, reason=f"not heard for {self.worker_timeout:g} s")
+        if self.task_timeout is not None:
+            for task in list(self._tasks.values()):
+                if task.worker is not None and task.id not in self._queue \
+                        and now - task.sent_at > self.task_timeout:
+                    self._retry(task, results)
+
+    def _lose(self, worker: _Worker, results: List[TaskResult], reason: str) -> None:
+        self._workers.pop(worker.identity, None)
+        self.stats.workers_lost += 1
+        for task_id in sorted(worker.running):
+            task = self._tasks.get(task_id)
+            if task is not None:
+                self._retry(task, results, reason=f"worker {worker.name} {reason}")
+        worker.running.clear()
+
+    def _retry(self, task: _Task, results: List[TaskResult], reason: str = "timed out") -> None:
+        task.worker = None
+        if task.attempts >= self.max_attempts:
+            self._tasks.pop(task.id, None)
+            self._done.add(task.id)
+            self.stats.failed += 1
+            results.append(TaskResult(task.id, task.index, task.kind, False, error=remote_error_from_map(
+                _error_map("worker_lost", f"task {task.id} ({task.kind}) was sent {task.attempts} time(s) "
+                                          f"and never answered (last: {reason})")), attempts=task.attempts))
+            return
+        self.stats.resent += 1
+        self._queue.appendleft(task.id)
+
+
+def _progress_bar(total: int, kind: str) -> Any:
+    try:
+        from tqdm.auto import tqdm  # noqa: PLC0415 - optional
+    except ImportError:
+        return None
+    return tqdm(total=total, desc=kind, unit="task")
+
+
+class TaskWorker:
+    """Runs tasks for a :class:`TaskProducer` (or a C# producer): register functions by kind, then :meth:`run`.
+
+    A task's arguments are ``[positional, keyword]`` (§12.3); the function is called as ``fn(*positional,
+    **keyword)`` on one of ``concurrency`` threads while the socket keeps sending heartbeats. Its return
+    value is the result; an exception becomes an error result (code ``command_failed``), an unknown kind
+    ``unknown_command`` and undecodable arguments ``bad_request``: a task never goes unanswered.
+    """
+
+    def __init__(self, endpoint: str, tasks: Optional[Mapping[str, Callable[..., Any]]] = None, *,
+                 name: Optional[str] = None, concurrency: int = 1, heartbeat: float = 1.0,
+                 context: Optional[zmq.Context] = None) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.endpoint = endpoint
+        self.name = name or f"python-{_socket.gethostname()}-{os.getpid()}"
+        self.concurrency = concurrency
+        self.heartbeat = heartbeat
+        self.completed = 0
+        self._tasks: Dict[str, Callable[..., Any]] = dict(tasks or {})
+        self._context = context or zmq.Context.instance()
+
+    def task(self, kind: Optional[str] = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Decorator: register a function as the handler of ``kind`` (default: its name)."""
+        def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+            self._tasks[kind or fn.__name__] = fn
+            return fn
+        return register
+
+    def run(self, *, max_tasks: Optional[int] = None, duration: Optional[float] = None) -> None:
+        """Serve until Ctrl+C (or ``max_tasks`` results, or ``duration`` seconds); then say goodbye."""
+        sock = self._context.socket(zmq.DEALER)
+        sock.setsockopt(zmq.LINGER, 1000)
+        sock.connect(self.endpoint)
+        pool = concurrent.futures.ThreadPoolExecutor(self.concurrency, thread_name_prefix="zerobridge-task")
+        running: Dict[concurrent.futures.Future, Dict[str, Any]] = {}
+        end = None if duration is None else time.monotonic() + duration
+        next_beat = 0.0
+        wake_read, wake_write = os.pipe()  # a finished task wakes the poll below at once
+        poller = zmq.Poller()
+        poller.register(sock, zmq.POLLIN)
+        poller.register(wake_read, zmq.POLLIN)
+        try:
+            sock.send_multipart([SIGNATURE, _header(type="ready", credit=self.concurrency, name=self.name)])
+            while max_tasks is None or self.completed < max_tasks:
+                now = time.monotonic()
+                if end is not None and now >= end:
+                    break
+                if now >= next_beat:
+                    sock.send_multipart([SIGNATURE, _header(type="hb", name=self.name,
+                                                            credit=self.concurrency - len(running))])
+                    next_beat = now + self.heartbeat
+                events = dict(poller.poll(int(max(0.0, min(_SLICE, next_beat - now)) * 1000)))
+                if wake_read in events:
+                    os.read(wake_read, 4096)
+                if sock in events:
+                    while True:
+                        try:
+                            frames = sock.recv_multipart(zmq.NOBLOCK)
+                        except zmq.Again:
+                            break
+                        future = self._accept(frames, pool, running)
+                        if future is not None:
+                            future.add_done_callback(lambda _f: _wake(wake_write))
+                for future in [f for f in running if f.done()]:
+                    header = running.pop(future)
+                    ok, payload = future.result()
+                    sock.send_multipart([SIGNATURE, _header(type="result", id=header.get("id"), ok=ok),
+                                         *payload])
+                    self.completed += 1
+        except KeyboardInterrupt:
+            pass
+        finally:
+            try:
+                sock.send_multipart([SIGNATURE, _header(type="bye", name=self.name)], zmq.NOBLOCK)
+            except zmq.ZMQError:
+                pass
+            pool.shutdown(wait=False, cancel_futures=True)
+            sock.close(linger=200)
+            os.close(wake_read)
+            os.close(wake_write)
+
+    def _accept(self, frames: List[bytes], pool: concurrent.futures.ThreadPoolExecutor,
+                running: Dict[concurrent.futures.Future, Dict[str, Any]],
+                ) -> Optional[concurrent.futures.Future]:
+        try:
+            header = _parse(frames)
+        except ProtocolError:
+            return None
+        if header["type"] != "task":
+            return None
+        future = pool.submit(self._execute, header, frames[2:])
+        running[future] = header
+        return future
+
+    def _execute(self, header: Dict[str, Any], body: List[bytes]) -> Any:
+        """(ok, [payload, attachments...]) for one task; never raises."""
+        kind = header.get("kind")
+        try:
+            if not body:
+                raise SerializationError("the task has no arguments frame")
+            args = Decoder(body[1:]).unpack(body[0])
+            if not (isinstance(args, list) and len(args) == 2 and isinstance(args[0] or [], list)
+                    and isinstance(args[1] or {}, dict)):
+                raise SerializationError("task arguments must be [positional, keyword]")
+        except SerializationError as exc:
+            return False, [msgpack.packb(_error_map("bad_request", f"undecodable task: {exc}",
+                                                    "SerializationError"), use_bin_type=True)]
+        fn = self._tasks.get(kind) if isinstance(kind, str) else None
+        if fn is None:
+            return False, [msgpack.packb(_error_map("unknown_command", f"this worker has no task kind {kind!r}; "
+                                                    f"it has {sorted(self._tasks)}"), use_bin_type=True)]
+        try:
+            value = fn(*(args[0] or []), **(args[1] or {}))
+            encoder = Encoder()
+            return True, [encoder.pack(value), *encoder.attachments]
+        except Exception as exc:  # noqa: BLE001 - every failure becomes an error result
+            return False, [msgpack.packb(_error_map("command_failed", str(exc), type(exc).__qualname__,
+                                                    traceback.format_exc()), use_bin_type=True)]
+
+
+def _wake(fd: int) -> None:
+    try:
+        os.write(fd, b".")
+    except OSError:  # the worker has stopped and closed its pipe
+        pass
+
+
+def task_worker(endpoint: str, tasks: Mapping[str, Callable[..., Any]], **options: Any) -> None:
+    """Serve ``tasks`` (kind -> function) for the producer at ``endpoint`` until Ctrl+C: a worker in one line."""
+    TaskWorker(endpoint, tasks, **options).run()

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.DependencyInjection;
+using ZeroBridge.Demo;
+using ZeroBridge.Hosting;
+using ZeroBridge.Streams;
+
+namespace ZeroBridge.Cli;
+
+/// <summary>The live stream of <c>zbridge demo --publish</c>: a publisher and the demo's <see cref="LiveFeed"/> on the host.</summary>
+internal static class DemoStream
+{
+    public const string DefaultEndpoint = "tcp://127.0.0.1:5556";
+
+    public static ZeroBridgePublisherOptions Add(IServiceCollection services, SampleDatabase database, string? endpoint, string? snapshot,
+        int ticksPerSecond)
+    {
+        endpoint ??= DefaultEndpoint;
+        var options = ZeroBridgePublisherOptions.Default with
+        {
+            Endpoint = endpoint,
+            SnapshotEndpoint = snapshot ?? NextPort(endpoint),
+            Name = "zbridge-demo",
+        };
+        services.AddZeroBridgePublisher(_ => options);
+        services.AddHostedService(provider => new LiveFeed(provider.GetRequiredService<ZeroBridgePublisher>(), database)
+        {
+            TicksPerSecond = ticksPerSecond,
+        });
+        return options;
+    }
+
+    public static void PrintBanner(IServiceProvider services)
+    {
+        var publisher = services.GetRequiredService<ZeroBridgePublisher>();
+        Console.WriteLine($$$"""
+            Publishing on {{{publisher.Endpoint}}} (snapshots on {{{publisher.SnapshotEndpoint}}}): topics prices.ACME, prices.GLOBEX, ..., orders.new
+
+                for m in zerobridge.subscribe("{{{publisher.Endpoint}}}", "orders.", timeout=10): print(m.topic, m.value)
+                ./zbridge sub {{{publisher.Endpoint}}} prices.
+
+            """);
+    }
+
+    /// <summary>The same endpoint one port up (<c>*</c> stays <c>*</c>).</summary>
+    private static string NextPort(string endpoint)
+    {
+        int colon = endpoint.LastIndexOf(':');
+        return colon > 0 && int.TryParse(endpoint[(colon + 1)..], out int port) ? $"{endpoint[..colon]}:{port + 1}" : endpoint;
+    }
+}

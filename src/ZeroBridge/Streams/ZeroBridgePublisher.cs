@@ -1,0 +1,279 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using NetMQ;
+using NetMQ.Sockets;
+using ZeroBridge.Serialization;
+
+namespace ZeroBridge.Streams;
+
+/// <summary>
+/// Publishes values on topics to any number of subscribers (docs/protocol.md §11): every message carries its topic,
+/// a per-topic sequence number, the publisher's name and start epoch, a timestamp and the value. Heartbeats go
+/// out on idle streams; with a <see cref="ZeroBridgePublisherOptions.SnapshotEndpoint"/> late joiners fetch the
+/// last value of every topic.
+/// </summary>
+/// <remarks>
+/// <see cref="Publish"/> is thread-safe and never blocks on subscribers: it serializes on the caller's thread and
+/// hands the frames to the socket thread (a background thread running a <see cref="NetMQPoller"/>), which owns the
+/// XPUB socket and the snapshot ROUTER. A subscriber that does not keep up loses messages at the high-water mark
+/// and sees them as gaps.
+/// </remarks>
+/// <example>
+/// <code>
+/// await using var publisher = new ZeroBridgePublisher(ZeroBridgePublisherOptions.Default with { SnapshotEndpoint = "tcp://127.0.0.1:5557" });
+/// publisher.Start();
+/// publisher.Publish("prices.EURUSD", new { Bid = 1.0832m, Ask = 1.0834m });
+/// </code>
+/// </example>
+public sealed class ZeroBridgePublisher : IAsyncDisposable, IDisposable
+{
+    private readonly ZeroBridgePublisherOptions _options;
+    private readonly ILogger _logger;
+    private readonly object _gate = new();
+    private readonly Dictionary<string, long> _sequences = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LastValue> _lastValues = new(StringComparer.Ordinal);
+    private readonly NetMQQueue<NetMQMessage> _outgoing = new();
+    private XPublisherSocket? _publisher;
+    private RouterSocket? _snapshots;
+    private NetMQTimer? _heartbeat;
+    private NetMQPoller? _poller;
+    private Thread? _thread;
+    private long _published;
+    private int _state; // 0 new, 1 started, 2 stopped
+
+    /// <summary>Creates a publisher; call <see cref="Start"/> to bind.</summary>
+    public ZeroBridgePublisher(ZeroBridgePublisherOptions? options = null, ILogger<ZeroBridgePublisher>? logger = null)
+    {
+        _options = options ?? ZeroBridgePublisherOptions.Default;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        Epoch = StreamWire.UnixMicroseconds(DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>The endpoint the stream is bound to (the actual port when an ephemeral one was asked for).</summary>
+    public string Endpoint { get; private set; } = "";
+
+    /// <summary>The bound snapshot endpoint, or null without snapshots.</summary>
+    public string? SnapshotEndpoint { get; private set; }
+
+    /// <summary>The name in every message (set by <see cref="Start"/> when the options leave it to the default).</summary>
+    public string Name { get; private set; } = "";
+
+    /// <summary>This run's start epoch: µs since 1970 UTC when the publisher was created.</summary>
+    public long Epoch { get; }
+
+    /// <summary>How many values were published.</summary>
+    public long Published => Interlocked.Read(ref _published);
+
+    private bool KeepsLastValues => _options.SnapshotEndpoint is not null;
+
+    /// <summary>Binds the endpoints and starts the socket thread.</summary>
+    /// <exception cref="InvalidOperationException">The publisher was already started or stopped.</exception>
+    /// <exception cref="NetMQException">An endpoint cannot be bound.</exception>
+    public void Start()
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+            throw new InvalidOperationException("A ZeroBridgePublisher starts once.");
+        var publisher = new XPublisherSocket();
+        publisher.Options.Linger = TimeSpan.Zero;
+        publisher.Options.SendHighWatermark = _options.SendHighWatermark;
+        publisher.Options.XPubVerbose = true; // every subscription reaches us: a new subscriber gets a heartbeat at once
+        publisher.Options.MaxMsgSize = 4096; // subscriptions only
+        RouterSocket? snapshots = null;
+        try
+        {
+            publisher.Bind(_options.Endpoint);
+            Endpoint = publisher.Options.LastEndpoint ?? _options.Endpoint;
+            if (_options.SnapshotEndpoint is { } snapshotEndpoint)
+            {
+                snapshots = new RouterSocket();
+                snapshots.Options.Linger = TimeSpan.Zero;
+                snapshots.Options.MaxMsgSize = _options.MaxSnapshotRequestBytes;
+                snapshots.Options.SendHighWatermark = 0; // a snapshot is sent whole; the count in its end message checks it
+                snapshots.Bind(snapshotEndpoint);
+                SnapshotEndpoint = snapshots.Options.LastEndpoint ?? snapshotEndpoint;
+            }
+        }
+        catch
+        {
+            publisher.Dispose();
+            snapshots?.Dispose();
+            throw;
+        }
+        Name = _options.Name ?? $"{AppDomain.CurrentDomain.FriendlyName}@{Endpoint}";
+        _publisher = publisher;
+        _snapshots = snapshots;
+        _heartbeat = new NetMQTimer(_options.HeartbeatInterval);
+        _heartbeat.Elapsed += (_, _) => SendHeartbeat();
+        publisher.ReceiveReady += OnSubscription;
+        _outgoing.ReceiveReady += OnOutgoing;
+        _poller = new NetMQPoller { publisher, _outgoing, _heartbeat };
+        if (snapshots is not null)
+        {
+            snapshots.ReceiveReady += OnSnapshotRequest;
+            _poller.Add(snapshots);
+        }
+        _thread = new Thread(_poller.Run) { IsBackground = true, Name = $"ZeroBridge publisher {Endpoint}" };
+        _thread.Start();
+        _logger.LogInformation("ZeroBridge publisher {Name} on {Endpoint} (snapshots: {Snapshots})", Name, Endpoint, SnapshotEndpoint ?? "none");
+    }
+
+    /// <summary>Publishes a value on a topic. Thread-safe; never blocks on subscribers.</summary>
+    /// <param name="topic">The topic: any text not starting with a NUL character (reserved). Subscribers select by prefix.</param>
+    /// <param name="value">Any value a command can return (records, tables, sequences of records, …).</param>
+    /// <returns>The message's sequence number on its topic.</returns>
+    /// <exception cref="ArgumentException">The topic is empty or reserved.</exception>
+    /// <exception cref="ZeroBridgeSerializationException">The value cannot be serialized.</exception>
+    /// <exception cref="InvalidOperationException">The publisher is not running.</exception>
+    public long Publish(string topic, object? value)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        if (topic.Length == 0 || topic[0] == '\0')
+            throw new ArgumentException("A topic is non-empty text that does not start with NUL (reserved for the protocol).", nameof(topic));
+        if (Volatile.Read(ref _state) != 1)
+            throw new InvalidOperationException("The publisher is not running: call Start first.");
+        var attachments = new List<ReadOnlyMemory<byte>>();
+        byte[] payload = WireSerializer.Serialize(value, attachments);
+        byte[] topicBytes = Encoding.UTF8.GetBytes(topic);
+        lock (_gate)
+        {
+            long sequence = _sequences.TryGetValue(topic, out long last) ? last + 1 : 1;
+            _sequences[topic] = sequence;
+            long now = StreamWire.UnixMicroseconds(DateTimeOffset.UtcNow);
+            var message = Build(topicBytes, Header(StreamWire.Kinds.Data, now, sequence), payload, attachments);
+            if (KeepsLastValues)
+                _lastValues[topic] = new LastValue(topicBytes, sequence, now, payload, attachments);
+            _outgoing.Enqueue(message); // in sequence order: enqueued under the lock that numbered it
+            Interlocked.Increment(ref _published);
+            return sequence;
+        }
+    }
+
+    /// <summary>Stops publishing and closes the sockets; what is queued is sent first.</summary>
+    public Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _state, 2) != 1)
+            return Task.CompletedTask;
+        _poller!.Stop();
+        _thread!.Join(TimeSpan.FromSeconds(5));
+        _poller.Dispose();
+        _publisher!.Dispose();
+        _snapshots?.Dispose();
+        _outgoing.Dispose();
+        _logger.LogInformation("ZeroBridge publisher on {Endpoint} stopped", Endpoint);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    /// <inheritdoc/>
+    public void Dispose() => StopAsync().GetAwaiter().GetResult();
+
+    private byte[] Header(string kind, long timestamp, long? sequence = null, long? count = null, string? requestId = null) =>
+        StreamWire.EncodeHeader(new StreamHeader(kind, Name, Epoch, timestamp, (int)_options.HeartbeatInterval.TotalMilliseconds,
+            sequence, count, requestId));
+
+    private static NetMQMessage Build(byte[] topic, byte[] header, byte[]? payload, List<ReadOnlyMemory<byte>>? attachments)
+    {
+        var message = new NetMQMessage(3 + (attachments?.Count ?? 0));
+        message.Append(topic);
+        message.Append(header);
+        if (payload is not null)
+            message.Append(payload);
+        if (attachments is not null)
+        {
+            foreach (var attachment in attachments)
+                message.Append(attachment.ToArray());
+        }
+        return message;
+    }
+
+    private void OnOutgoing(object? sender, NetMQQueueEventArgs<NetMQMessage> e)
+    {
+        // Bounded, so heartbeats and snapshot requests get their turn under a flood of publishing.
+        for (int i = 0; i < 10_000 && e.Queue.TryDequeue(out var message, TimeSpan.Zero); i++)
+            _publisher!.TrySendMultipartMessage(message); // PUB never blocks: at the high-water mark it drops
+    }
+
+    private void SendHeartbeat()
+    {
+        var message = new NetMQMessage(2);
+        message.Append(StreamWire.HeartbeatTopicBytes);
+        message.Append(Header(StreamWire.Kinds.Heartbeat, StreamWire.UnixMicroseconds(DateTimeOffset.UtcNow)));
+        _publisher!.TrySendMultipartMessage(message);
+    }
+
+    private void OnSubscription(object? sender, NetMQSocketEventArgs e)
+    {
+        bool welcome = false;
+        for (int i = 0; i < 1000 && e.Socket.TryReceiveFrameBytes(out var frame); i++)
+        {
+            // 1 + prefix subscribes, 0 + prefix unsubscribes; a subscriber takes the heartbeat topic last.
+            if (frame.Length > 0 && frame[0] == 1 && frame.AsSpan(1).SequenceEqual(StreamWire.HeartbeatTopicBytes))
+                welcome = true;
+        }
+        if (welcome)
+            SendHeartbeat(); // tells a new subscriber its subscriptions are in place (§11.5)
+    }
+
+    private void OnSnapshotRequest(object? sender, NetMQSocketEventArgs e)
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            var request = new NetMQMessage();
+            if (!e.Socket.TryReceiveMultipartMessage(ref request))
+                return;
+            try
+            {
+                ServeSnapshot(request);
+            }
+            catch (Exception ex) when (ex is ZeroBridgeException or NetMQException)
+            {
+                _logger.LogDebug(ex, "A snapshot request was refused");
+            }
+        }
+    }
+
+    private void ServeSnapshot(NetMQMessage request)
+    {
+        // [identity, ("" ,) "ZBSNAP01", {"v": 1, "prefixes": [...], "id": str}]
+        int at = 1;
+        bool delimiter = request.FrameCount > 1 && request[1].MessageSize == 0;
+        if (delimiter)
+            at = 2;
+        if (request.FrameCount != at + 2 || !request[at].ToByteArray().AsSpan().SequenceEqual(StreamWire.SnapshotSignatureBytes))
+            throw new ZeroBridgeProtocolException("Not a snapshot request.");
+        var query = WireSerializer.Deserialize<Dictionary<string, object?>>(request[at + 1].ToByteArray(), []);
+        if (query is null || !query.TryGetValue("v", out var v) || Convert.ToInt64(v) != 1)
+            throw new ZeroBridgeProtocolException("A snapshot request needs {\"v\": 1}.");
+        var prefixes = (query.GetValueOrDefault("prefixes") as IEnumerable<object?>)?.Select(p => p?.ToString() ?? "").ToList() ?? [""];
+        string? id = query.GetValueOrDefault("id")?.ToString();
+        List<LastValue> entries;
+        lock (_gate)
+            entries = _lastValues.Values.Where(entry => prefixes.Any(prefix => entry.TopicText.StartsWith(prefix, StringComparison.Ordinal))).ToList();
+
+        var identity = request[0].ToByteArray();
+        foreach (var entry in entries)
+        {
+            var message = Build(entry.Topic, Header(StreamWire.Kinds.Snapshot, entry.Timestamp, entry.Sequence, requestId: id), entry.Payload, entry.Attachments);
+            Send(identity, delimiter, message);
+        }
+        var end = Build(StreamWire.EndTopicBytes, Header(StreamWire.Kinds.End, StreamWire.UnixMicroseconds(DateTimeOffset.UtcNow),
+            count: entries.Count, requestId: id), null, null);
+        Send(identity, delimiter, end);
+    }
+
+    private void Send(byte[] identity, bool delimiter, NetMQMessage body)
+    {
+        if (delimiter)
+            body.PushEmptyFrame();
+        body.Push(identity);
+        _snapshots!.TrySendMultipartMessage(body);
+    }
+
+    private sealed record LastValue(byte[] Topic, long Sequence, long Timestamp, byte[] Payload, List<ReadOnlyMemory<byte>> Attachments)
+    {
+        public string TopicText { get; } = Encoding.UTF8.GetString(Topic);
+    }
+}

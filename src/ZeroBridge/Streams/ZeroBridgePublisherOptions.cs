@@ -1,0 +1,35 @@
+namespace ZeroBridge.Streams;
+
+/// <summary>Settings of a <see cref="ZeroBridgePublisher"/>. Immutable; change with <c>with</c>.</summary>
+public sealed record ZeroBridgePublisherOptions
+{
+    /// <summary>The options with every default.</summary>
+    public static ZeroBridgePublisherOptions Default { get; } = new();
+
+    /// <summary>The endpoint the stream is published on (default: <c>tcp://127.0.0.1:5556</c>). Port <c>*</c> picks a free one.</summary>
+    public string Endpoint { get; init; } = "tcp://127.0.0.1:5556";
+
+    /// <summary>
+    /// The endpoint of the snapshot service for late joiners (default: null, no snapshots). Setting it also keeps
+    /// the last value of every topic (the last-value cache).
+    /// </summary>
+    public string? SnapshotEndpoint { get; init; }
+
+    /// <summary>
+    /// The publisher's name, carried in every message and stable across restarts (default: null, meaning
+    /// <c>process@endpoint</c> as bound). Subscribers detect a restart as a new epoch under the same name.
+    /// </summary>
+    public string? Name { get; init; }
+
+    /// <summary>How often a heartbeat goes out, whatever else is published (default: 1 s).</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Messages queued per subscriber before the publisher drops that subscriber's messages (default: 1000, the
+    /// ZeroMQ default). A publisher never blocks on a slow subscriber; the subscriber sees the drops as gaps.
+    /// </summary>
+    public int SendHighWatermark { get; init; } = 1000;
+
+    /// <summary>The largest snapshot request accepted (default: 64 KiB); the snapshot socket faces untrusted peers.</summary>
+    public long MaxSnapshotRequestBytes { get; init; } = 64 * 1024;
+}

@@ -1,0 +1,466 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using NetMQ;
+using NetMQ.Sockets;
+using ZeroBridge.Serialization;
+
+namespace ZeroBridge.Streams;
+
+/// <summary>
+/// Receives a ZeroBridge stream (docs/protocol.md §11) for some topic prefixes and never loses track silently:
+/// sequence gaps, publisher restarts, silences (no heartbeat) and overflow are counted in <see cref="Statistics"/>
+/// and reported to <see cref="ZeroBridgeSubscriberOptions.OnEvent"/>. With a snapshot endpoint, a late joiner
+/// starts from the last value of every topic.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var subscriber = new ZeroBridgeSubscriber("tcp://127.0.0.1:5556", ["orders."]);
+/// await subscriber.StartAsync();
+/// await foreach (var message in subscriber.ReadAllAsync(cancellationToken))
+///     Console.WriteLine($"{message.Topic} #{message.Sequence}: {message.Value}");
+/// </code>
+/// </example>
+public sealed class ZeroBridgeSubscriber : IAsyncDisposable, IDisposable
+{
+    private static readonly TimeSpan SilenceBeforeHeard = TimeSpan.FromSeconds(3);
+
+    private readonly string _endpoint;
+    private readonly string[] _topics;
+    private readonly ZeroBridgeSubscriberOptions _options;
+    private readonly ILogger _logger;
+    private readonly SequenceTracker _tracker = new();
+    private readonly Channel<StreamMessage> _messages;
+    private readonly Channel<string> _conflatedTopics = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly Dictionary<string, StreamMessage> _pending = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<NetMQMessage> _early = [];
+    private SubscriberSocket? _socket;
+    private DealerSocket? _snapshot;
+    private NetMQTimer? _timer;
+    private NetMQPoller? _poller;
+    private Thread? _thread;
+    private Phase _phase;
+    private long _lastHeard = Environment.TickCount64;
+    private bool _heardAny;
+    private int _heartbeatMilliseconds;
+    private bool _silent;
+    private long _snapshotEntries;
+    private long _received, _gaps, _missed, _restarts, _duplicates, _silences, _conflated, _overflowed, _heartbeats;
+    private int _state;
+
+    private enum Phase { Live, AwaitingWelcome, FetchingSnapshot }
+
+    /// <summary>Creates a subscriber of <paramref name="topics"/> (prefixes; "" for every topic) on a publisher's endpoint.</summary>
+    public ZeroBridgeSubscriber(string endpoint, IEnumerable<string> topics, ZeroBridgeSubscriberOptions? options = null,
+        ILogger<ZeroBridgeSubscriber>? logger = null)
+    {
+        _endpoint = endpoint;
+        _topics = topics.ToArray();
+        if (_topics.Length == 0)
+            throw new ArgumentException("Subscribe to at least one prefix (\"\" for every topic).", nameof(topics));
+        _options = options ?? ZeroBridgeSubscriberOptions.Default;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _messages = Channel.CreateBounded<StreamMessage>(new BoundedChannelOptions(_options.BufferCapacity)
+        {
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full; the drop is counted and reported
+        });
+    }
+
+    /// <summary>The counters so far.</summary>
+    public StreamStatistics Statistics => new(Interlocked.Read(ref _received), Interlocked.Read(ref _gaps),
+        Interlocked.Read(ref _missed), Interlocked.Read(ref _restarts), Interlocked.Read(ref _duplicates),
+        Interlocked.Read(ref _silences), Interlocked.Read(ref _conflated), Interlocked.Read(ref _overflowed),
+        Interlocked.Read(ref _heartbeats));
+
+    /// <summary>Whether the publisher is silent now (nothing heard for longer than the silence timeout).</summary>
+    public bool IsSilent => Volatile.Read(ref _silent);
+
+    /// <summary>
+    /// Connects and subscribes without waiting for the publisher (it may start later; ZeroMQ reconnects). Not with a
+    /// snapshot endpoint: use <see cref="StartAsync"/>.
+    /// </summary>
+    public void Start()
+    {
+        if (_options.SnapshotEndpoint is not null)
+            throw new InvalidOperationException("With a snapshot endpoint, start with StartAsync.");
+        Open(Phase.Live);
+    }
+
+    /// <summary>
+    /// Connects, subscribes and waits until the publisher is heard (so everything published from then on arrives);
+    /// with a snapshot endpoint, also fetches the snapshot, whose values are read first.
+    /// </summary>
+    /// <exception cref="ZeroBridgeTimeoutException">No publisher answered within <see cref="ZeroBridgeSubscriberOptions.StartTimeout"/>.</exception>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        Open(Phase.AwaitingWelcome);
+        try
+        {
+            await _ready.Task.WaitAsync(_options.StartTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new ZeroBridgeTimeoutException(_options.SnapshotEndpoint is null
+                ? $"No publisher was heard on {_endpoint} within {_options.StartTimeout.TotalSeconds:0.#} s."
+                : $"No snapshot from {_options.SnapshotEndpoint} (stream {_endpoint}) within {_options.StartTimeout.TotalSeconds:0.#} s.");
+        }
+    }
+
+    /// <summary>Reads the next value, waiting for it.</summary>
+    public async ValueTask<StreamMessage> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_options.Conflate)
+            return await _messages.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            string topic = await _conflatedTopics.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            lock (_pending)
+            {
+                if (_pending.Remove(topic, out var message))
+                    return message;
+            }
+        }
+    }
+
+    /// <summary>Reads the next value, or null when none arrives within <paramref name="timeout"/>.</summary>
+    public async ValueTask<StreamMessage?> ReadAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            return await ReadAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The values as they arrive, until <paramref name="cancellationToken"/> is cancelled or the subscriber stops.</summary>
+    public async IAsyncEnumerable<StreamMessage> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            StreamMessage message;
+            try
+            {
+                message = await ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (ChannelClosedException)
+            {
+                yield break;
+            }
+            yield return message;
+        }
+    }
+
+    /// <summary>Disconnects; values not yet read stay readable.</summary>
+    public Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _state, 2) != 1)
+            return Task.CompletedTask;
+        _poller!.Stop();
+        _thread!.Join(TimeSpan.FromSeconds(5));
+        _poller.Dispose();
+        _socket!.Dispose();
+        _snapshot?.Dispose();
+        _messages.Writer.TryComplete();
+        _conflatedTopics.Writer.TryComplete();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    /// <inheritdoc/>
+    public void Dispose() => StopAsync().GetAwaiter().GetResult();
+
+    private void Open(Phase phase)
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+            throw new InvalidOperationException("A ZeroBridgeSubscriber starts once.");
+        _phase = phase;
+        var socket = new SubscriberSocket();
+        socket.Options.Linger = TimeSpan.Zero;
+        socket.Options.ReceiveHighWatermark = _options.ReceiveHighWatermark;
+        socket.Options.MaxMsgSize = _options.MaxMessageBytes;
+        foreach (var topic in _topics)
+            socket.Subscribe(topic);
+        socket.Subscribe(StreamWire.HeartbeatTopicBytes); // last: when its heartbeat comes, the others are in place
+        socket.Connect(_endpoint);
+        _socket = socket;
+        socket.ReceiveReady += OnStream;
+        _timer = new NetMQTimer(TimeSpan.FromMilliseconds(100));
+        _timer.Elapsed += (_, _) => CheckSilence();
+        _poller = new NetMQPoller { socket, _timer };
+        _thread = new Thread(_poller.Run) { IsBackground = true, Name = $"ZeroBridge subscriber {_endpoint}" };
+        _thread.Start();
+        if (phase == Phase.Live)
+            _ready.TrySetResult();
+    }
+
+    private void OnStream(object? sender, NetMQSocketEventArgs e)
+    {
+        for (int i = 0; i < 10_000; i++)
+        {
+            var message = new NetMQMessage();
+            if (!e.Socket.TryReceiveMultipartMessage(ref message))
+                return;
+            Heard();
+            if (_phase == Phase.Live)
+                Accept(message, snapshot: false);
+            else
+                Early(message);
+        }
+    }
+
+    private void Early(NetMQMessage message)
+    {
+        if (_phase == Phase.AwaitingWelcome && message.FrameCount >= 2 && IsHeartbeat(message))
+        {
+            Accept(message, snapshot: false);
+            if (_options.SnapshotEndpoint is null)
+                GoLive();
+            else
+            {
+                RequestSnapshot();
+            }
+            return;
+        }
+        if (IsHeartbeat(message))
+            Accept(message, snapshot: false);
+        else
+            _early.Add(message); // held until the snapshot is in: then dropped if older, delivered if newer
+    }
+
+    private static bool IsHeartbeat(NetMQMessage message) =>
+        message[0].Buffer.AsSpan(0, message[0].MessageSize).SequenceEqual(StreamWire.HeartbeatTopicBytes);
+
+    private void RequestSnapshot()
+    {
+        _phase = Phase.FetchingSnapshot;
+        var dealer = new DealerSocket();
+        dealer.Options.Linger = TimeSpan.Zero;
+        dealer.Options.MaxMsgSize = _options.MaxMessageBytes;
+        dealer.Options.ReceiveHighWatermark = 0;
+        dealer.Connect(_options.SnapshotEndpoint!);
+        dealer.ReceiveReady += OnSnapshot;
+        _snapshot = dealer;
+        _poller!.Add(dealer);
+        var query = new Dictionary<string, object?> { ["v"] = 1, ["prefixes"] = _topics, ["id"] = Guid.NewGuid().ToString("N") };
+        var request = new NetMQMessage();
+        request.AppendEmptyFrame();
+        request.Append(StreamWire.SnapshotSignatureBytes);
+        request.Append(WireSerializer.Serialize(query, []));
+        dealer.SendMultipartMessage(request);
+    }
+
+    private void OnSnapshot(object? sender, NetMQSocketEventArgs e)
+    {
+        for (int i = 0; i < 10_000; i++)
+        {
+            var reply = new NetMQMessage();
+            if (!e.Socket.TryReceiveMultipartMessage(ref reply))
+                return;
+            if (reply.FrameCount > 0 && reply[0].MessageSize == 0)
+                reply.Pop();
+            if (reply.FrameCount < 2)
+                continue;
+            StreamHeader header;
+            try
+            {
+                header = StreamWire.DecodeHeader(Frame(reply[1]));
+            }
+            catch (ZeroBridgeProtocolException ex)
+            {
+                _logger.LogWarning("An undecodable snapshot message was ignored: {Message}", ex.Message);
+                continue;
+            }
+            if (header.Kind == StreamWire.Kinds.End)
+            {
+                if (header.Count != _snapshotEntries)
+                    Report(new StreamEvent(StreamEventKind.Gap, null, header.Publisher, (header.Count ?? 0) - _snapshotEntries,
+                        $"The snapshot announced {header.Count} entries but {_snapshotEntries} arrived."));
+                FinishSnapshot();
+                return;
+            }
+            _snapshotEntries++;
+            Accept(reply, snapshot: true);
+        }
+    }
+
+    private void FinishSnapshot()
+    {
+        _poller!.Remove(_snapshot!);
+        _snapshot!.Dispose();
+        _snapshot = null;
+        GoLive();
+    }
+
+    private void GoLive()
+    {
+        _phase = Phase.Live;
+        foreach (var message in _early)
+            Accept(message, snapshot: false);
+        _early.Clear();
+        _ready.TrySetResult();
+    }
+
+    private void Accept(NetMQMessage message, bool snapshot)
+    {
+        if (message.FrameCount < 2)
+        {
+            _logger.LogWarning("A stream message with {Count} frame(s) was ignored", message.FrameCount);
+            return;
+        }
+        StreamHeader header;
+        try
+        {
+            header = StreamWire.DecodeHeader(Frame(message[1]));
+        }
+        catch (ZeroBridgeProtocolException ex)
+        {
+            _logger.LogWarning("An undecodable stream message was ignored: {Message}", ex.Message);
+            return;
+        }
+        if (header.HeartbeatMilliseconds > 0)
+            _heartbeatMilliseconds = header.HeartbeatMilliseconds;
+        if (header.Kind == StreamWire.Kinds.Heartbeat)
+        {
+            Interlocked.Increment(ref _heartbeats);
+            var (restart, _) = _tracker.ObserveEpoch(header.Publisher, header.Epoch);
+            if (restart is not null)
+            {
+                Interlocked.Increment(ref _restarts);
+                Report(restart);
+            }
+            return;
+        }
+        if (header.Kind is not (StreamWire.Kinds.Data or StreamWire.Kinds.Snapshot))
+            return; // a kind of a later version: ignored
+        string topic = message[0].ConvertToString(Encoding.UTF8);
+        long sequence = header.Sequence!.Value;
+        if (snapshot)
+        {
+            var (restart, _) = _tracker.ObserveEpoch(header.Publisher, header.Epoch);
+            if (restart is not null)
+            {
+                Interlocked.Increment(ref _restarts);
+                Report(restart);
+            }
+            _tracker.Seed(header.Publisher, header.Epoch, topic, sequence);
+        }
+        else
+        {
+            var (restartEvent, stale) = _tracker.ObserveEpoch(header.Publisher, header.Epoch);
+            if (restartEvent is not null)
+            {
+                Interlocked.Increment(ref _restarts);
+                Report(restartEvent);
+            }
+            if (stale)
+            {
+                Interlocked.Increment(ref _duplicates);
+                return;
+            }
+            var (verdict, gap) = _tracker.Observe(header.Publisher, header.Epoch, topic, sequence);
+            if (verdict != SequenceTracker.Verdict.Deliver)
+            {
+                Interlocked.Increment(ref _duplicates);
+                return;
+            }
+            if (gap is not null)
+            {
+                Interlocked.Increment(ref _gaps);
+                Interlocked.Add(ref _missed, gap.Missed);
+                Report(gap);
+            }
+        }
+
+        object? value;
+        try
+        {
+            var attachments = new ReadOnlyMemory<byte>[Math.Max(0, message.FrameCount - 3)];
+            for (int i = 0; i < attachments.Length; i++)
+                attachments[i] = Frame(message[i + 3]);
+            value = message.FrameCount > 2 ? WireSerializer.Deserialize<object>(Frame(message[2]), attachments) : null;
+        }
+        catch (ZeroBridgeSerializationException ex)
+        {
+            _logger.LogWarning("A value on {Topic} (#{Sequence}) could not be decoded: {Message}", topic, sequence, ex.Message);
+            return;
+        }
+        Deliver(new StreamMessage(topic, sequence, StreamWire.FromUnixMicroseconds(header.Timestamp), value,
+            header.Publisher, header.Epoch, snapshot));
+    }
+
+    private void Deliver(StreamMessage message)
+    {
+        if (_options.Conflate)
+        {
+            bool replaced;
+            lock (_pending)
+            {
+                replaced = _pending.ContainsKey(message.Topic);
+                _pending[message.Topic] = message;
+            }
+            if (replaced)
+                Interlocked.Increment(ref _conflated);
+            else
+                _conflatedTopics.Writer.TryWrite(message.Topic);
+            Interlocked.Increment(ref _received);
+            return;
+        }
+        if (_messages.Writer.TryWrite(message))
+        {
+            Interlocked.Increment(ref _received);
+            return;
+        }
+        if (Interlocked.Increment(ref _overflowed) == 1 || _overflowed % 10_000 == 0)
+            Report(new StreamEvent(StreamEventKind.Overflow, message.Topic, message.Publisher, 1,
+                $"The consumer is not keeping up: {_overflowed} message(s) dropped by the subscriber's buffer ({_options.BufferCapacity})."));
+    }
+
+    private void Heard()
+    {
+        _lastHeard = Environment.TickCount64;
+        _heardAny = true;
+        if (_silent)
+        {
+            Volatile.Write(ref _silent, false);
+            Report(new StreamEvent(StreamEventKind.Resumed, null, null, 0, $"The publisher on {_endpoint} is heard again."));
+        }
+    }
+
+    private void CheckSilence()
+    {
+        var limit = _options.SilenceTimeout
+            ?? (_heardAny && _heartbeatMilliseconds > 0 ? TimeSpan.FromMilliseconds(3 * _heartbeatMilliseconds) : SilenceBeforeHeard);
+        if (_silent || Environment.TickCount64 - _lastHeard < limit.TotalMilliseconds)
+            return;
+        Volatile.Write(ref _silent, true);
+        Interlocked.Increment(ref _silences);
+        Report(new StreamEvent(StreamEventKind.Silent, null, null, 0,
+            $"Nothing heard from {_endpoint} for {limit.TotalSeconds:0.#} s (no data, no heartbeat): the publisher is silent."));
+    }
+
+    private void Report(StreamEvent streamEvent)
+    {
+        _logger.LogWarning("{Event}", streamEvent.Message);
+        try
+        {
+            _options.OnEvent?.Invoke(streamEvent);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "A stream event handler threw");
+        }
+    }
+
+    private static ReadOnlyMemory<byte> Frame(NetMQFrame frame) => new(frame.Buffer, 0, frame.MessageSize);
+}

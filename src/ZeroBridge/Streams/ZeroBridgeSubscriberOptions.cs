@@ -1,0 +1,44 @@
+namespace ZeroBridge.Streams;
+
+/// <summary>Settings of a <see cref="ZeroBridgeSubscriber"/>. Immutable; change with <c>with</c>.</summary>
+public sealed record ZeroBridgeSubscriberOptions
+{
+    /// <summary>The options with every default.</summary>
+    public static ZeroBridgeSubscriberOptions Default { get; } = new();
+
+    /// <summary>
+    /// The publisher's snapshot endpoint (default: null). When set, <see cref="ZeroBridgeSubscriber.StartAsync"/>
+    /// first delivers the last value of every subscribed topic, then the live stream with no gap and no duplicate.
+    /// </summary>
+    public string? SnapshotEndpoint { get; init; }
+
+    /// <summary>
+    /// Keep only the newest unread value of each topic (default: false). Values replaced before they were read are
+    /// counted in <see cref="StreamStatistics.Conflated"/>, not reported as gaps.
+    /// </summary>
+    public bool Conflate { get; init; }
+
+    /// <summary>
+    /// How long without any message, heartbeats included, before the publisher counts as silent (default: null,
+    /// meaning three of the publisher's advertised heartbeat intervals, or 3 s before anything was heard).
+    /// </summary>
+    public TimeSpan? SilenceTimeout { get; init; }
+
+    /// <summary>Messages the socket queues before ZeroMQ drops (default: 1000); drops show up as gaps.</summary>
+    public int ReceiveHighWatermark { get; init; } = 1000;
+
+    /// <summary>Values decoded but not yet read that the subscriber keeps (default: 100000); beyond, they are dropped and reported as overflow.</summary>
+    public int BufferCapacity { get; init; } = 100_000;
+
+    /// <summary>How long <see cref="ZeroBridgeSubscriber.StartAsync"/> waits for the publisher and the snapshot (default: 10 s).</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The largest message accepted (default: 256 MiB); a larger one closes the connection.</summary>
+    public long MaxMessageBytes { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// Called for every gap, restart, silence and overflow (default: null; they are logged as warnings either way).
+    /// Runs on the subscriber's socket thread: keep it short.
+    /// </summary>
+    public Action<StreamEvent>? OnEvent { get; init; }
+}

@@ -1,0 +1,97 @@
+using System.Buffers;
+using MessagePack;
+
+namespace ZeroBridge.Tasks;
+
+/// <summary>Frames of the task protocol (docs/protocol.md §12): building and parsing, no sockets.</summary>
+public static class TaskWire
+{
+    /// <summary>The first frame of every task-protocol message.</summary>
+    public const string Signature = "ZBTASK01";
+
+    internal static readonly byte[] SignatureBytes = System.Text.Encoding.ASCII.GetBytes(Signature);
+
+    /// <summary>Encodes a header map <c>{"v": 1, "type": type, ...fields}</c>; field values are strings, integers or booleans.</summary>
+    public static byte[] Header(string type, params (string Key, object? Value)[] fields)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64);
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteMapHeader(2 + fields.Length);
+        writer.Write("v");
+        writer.Write(1);
+        writer.Write("type");
+        writer.Write(type);
+        foreach (var (key, value) in fields)
+        {
+            writer.Write(key);
+            switch (value)
+            {
+                case null: writer.WriteNil(); break;
+                case string s: writer.Write(s); break;
+                case bool b: writer.Write(b); break;
+                case long l: writer.Write(l); break;
+                case int i: writer.Write(i); break;
+                case byte[] raw: writer.WriteRaw(raw); break; // an already encoded value (a task id echoed as sent)
+                default: throw new ArgumentException($"Unsupported header value {value.GetType().Name}.", nameof(fields));
+            }
+        }
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// Decodes a header: its type, its task id exactly as encoded (to echo it), its kind and its other integer fields.
+    /// Throws <see cref="ZeroBridgeProtocolException"/> when it is not a version 1 task header.
+    /// </summary>
+    public static TaskHeader Parse(ReadOnlyMemory<byte> frame)
+    {
+        string? type = null, kind = null;
+        long? version = null, attempt = null;
+        ReadOnlyMemory<byte> rawId = new byte[] { MessagePackCode.Nil };
+        try
+        {
+            var reader = new MessagePackReader(frame);
+            if (reader.NextMessagePackType != MessagePackType.Map)
+                throw new ZeroBridgeProtocolException("A task header must be a msgpack map.");
+            int count = reader.ReadMapHeader();
+            for (int i = 0; i < count; i++)
+            {
+                if (reader.NextMessagePackType != MessagePackType.String)
+                {
+                    reader.Skip();
+                    reader.Skip();
+                    continue;
+                }
+                string? key = reader.ReadString();
+                var next = reader.NextMessagePackType;
+                switch (key)
+                {
+                    case "v" when next == MessagePackType.Integer: version = reader.ReadInt64(); break;
+                    case "type" when next == MessagePackType.String: type = reader.ReadString(); break;
+                    case "kind" when next == MessagePackType.String: kind = reader.ReadString(); break;
+                    case "attempt" when next == MessagePackType.Integer: attempt = reader.ReadInt64(); break;
+                    case "id":
+                        long start = reader.Consumed;
+                        reader.Skip();
+                        rawId = frame.Slice((int)start, (int)(reader.Consumed - start));
+                        break;
+                    default: reader.Skip(); break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or OverflowException)
+        {
+            throw new ZeroBridgeProtocolException($"Undecodable task header: {ex.Message}", ex);
+        }
+        if (version != 1 || type is null)
+            throw new ZeroBridgeProtocolException("Not a version 1 task header.");
+        return new TaskHeader(type, rawId, kind, attempt ?? 1);
+    }
+}
+
+/// <summary>A decoded task-protocol header.</summary>
+/// <param name="Type"><c>task</c>, <c>ready</c>, <c>hb</c>, <c>result</c> or <c>bye</c>.</param>
+/// <param name="RawId">The task id as the producer encoded it, echoed byte for byte in the result.</param>
+/// <param name="Kind">The task's kind (tasks only).</param>
+/// <param name="Attempt">How many times the producer has sent this task, from 1.</param>
+public sealed record TaskHeader(string Type, ReadOnlyMemory<byte> RawId, string? Kind, long Attempt);

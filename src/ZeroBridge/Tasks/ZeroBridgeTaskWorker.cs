@@ -1,0 +1,207 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using NetMQ;
+using NetMQ.Sockets;
+using ZeroBridge.Commands;
+using ZeroBridge.Protocol;
+using ZeroBridge.Serialization;
+using ZeroBridge.Server;
+
+namespace ZeroBridge.Tasks;
+
+/// <summary>
+/// Runs tasks for a ZeroBridge task producer (docs/protocol.md §12): a task's kind names a command of a
+/// <see cref="CommandRegistry"/>, its arguments bind like a call's, and its result or error goes back to the
+/// producer. Any C# method registered as a command is therefore a task worker.
+/// </summary>
+/// <remarks>
+/// The DEALER socket lives on a background thread (a <see cref="NetMQPoller"/>) that also sends heartbeats; tasks
+/// run on the thread pool, at most <see cref="ZeroBridgeTaskWorkerOptions.Concurrency"/> at once (the credit the
+/// worker announces), so a long task never silences the heartbeat. A task that throws, has arguments that do not
+/// bind, or cannot be decoded gets an error result; it is never left unanswered.
+/// </remarks>
+/// <example>
+/// <code>
+/// var commands = new CommandRegistry().Add("square", (int x) => x * x);
+/// await using var worker = new ZeroBridgeTaskWorker("tcp://127.0.0.1:5560", commands);
+/// worker.Start();
+/// </code>
+/// </example>
+public sealed class ZeroBridgeTaskWorker : IAsyncDisposable, IDisposable
+{
+    private readonly string _endpoint;
+    private readonly ZeroBridgeTaskWorkerOptions _options;
+    private readonly ILogger _logger;
+    private readonly RequestDispatcher _dispatcher;
+    private readonly NetMQQueue<NetMQMessage> _results = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private DealerSocket? _socket;
+    private NetMQTimer? _heartbeat;
+    private NetMQPoller? _poller;
+    private Thread? _thread;
+    private int _running;
+    private long _completed;
+    private int _state;
+
+    /// <summary>Creates a worker for the producer at <paramref name="endpoint"/>, running the commands of <paramref name="commands"/>.</summary>
+    public ZeroBridgeTaskWorker(string endpoint, CommandRegistry commands, ZeroBridgeTaskWorkerOptions? options = null,
+        ILogger<ZeroBridgeTaskWorker>? logger = null)
+    {
+        _endpoint = endpoint;
+        _options = options ?? ZeroBridgeTaskWorkerOptions.Default;
+        if (_options.Concurrency < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), "Concurrency must be at least 1.");
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _dispatcher = new RequestDispatcher(commands, ZeroBridgeServerOptions.Default with { IncludeStackTraces = _options.IncludeStackTraces }, _logger);
+        Name = _options.Name ?? $"dotnet-{Environment.MachineName}-{Environment.ProcessId}";
+    }
+
+    /// <summary>The name the worker announces.</summary>
+    public string Name { get; }
+
+    /// <summary>How many tasks the worker has answered.</summary>
+    public long Completed => Interlocked.Read(ref _completed);
+
+    /// <summary>Connects to the producer (now or whenever it appears) and starts taking tasks.</summary>
+    public void Start()
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+            throw new InvalidOperationException("A ZeroBridgeTaskWorker starts once.");
+        var socket = new DealerSocket();
+        socket.Options.Linger = TimeSpan.FromSeconds(1);
+        socket.Options.MaxMsgSize = _options.MaxTaskBytes;
+        socket.Connect(_endpoint);
+        _socket = socket;
+        socket.ReceiveReady += OnTasks;
+        _results.ReceiveReady += OnResults;
+        _heartbeat = new NetMQTimer(_options.HeartbeatInterval);
+        _heartbeat.Elapsed += (_, _) => Send(TaskWire.Header("hb", ("name", Name), ("credit", _options.Concurrency - Volatile.Read(ref _running))));
+        _poller = new NetMQPoller { socket, _results, _heartbeat };
+        Send(TaskWire.Header("ready", ("name", Name), ("credit", _options.Concurrency)));
+        _thread = new Thread(_poller.Run) { IsBackground = true, Name = $"ZeroBridge task worker {_endpoint}" };
+        _thread.Start();
+        _logger.LogInformation("ZeroBridge task worker {Name} taking tasks from {Endpoint}", Name, _endpoint);
+    }
+
+    /// <summary>Stops: waits up to <paramref name="drain"/> for running tasks to answer, then says goodbye (the producer re-sends the rest).</summary>
+    public async Task StopAsync(TimeSpan? drain = null, CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _state, 2) != 1)
+            return;
+        using (var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            wait.CancelAfter(drain ?? TimeSpan.FromSeconds(5));
+            while (Volatile.Read(ref _running) > 0 && !wait.IsCancellationRequested)
+                await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
+        }
+        _stopping.Cancel();
+        var bye = new NetMQMessage();
+        bye.Append(TaskWire.SignatureBytes);
+        bye.Append(TaskWire.Header("bye", ("name", Name)));
+        _results.Enqueue(bye);
+        _poller!.Stop(); // sends what is queued first
+        _thread!.Join(TimeSpan.FromSeconds(5));
+        _poller.Dispose();
+        _socket!.Dispose();
+        _results.Dispose();
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    /// <inheritdoc/>
+    public void Dispose() => StopAsync().GetAwaiter().GetResult();
+
+    private void Send(byte[] header)
+    {
+        var message = new NetMQMessage(2);
+        message.Append(TaskWire.SignatureBytes);
+        message.Append(header);
+        _socket!.TrySendMultipartMessage(message);
+    }
+
+    private void OnTasks(object? sender, NetMQSocketEventArgs e)
+    {
+        for (int i = 0; i < 1000; i++)
+        {
+            var message = new NetMQMessage();
+            if (!e.Socket.TryReceiveMultipartMessage(ref message))
+                return;
+            if (message.FrameCount < 2 || !message[0].ToByteArray().AsSpan().SequenceEqual(TaskWire.SignatureBytes))
+                continue;
+            TaskHeader header;
+            try
+            {
+                header = TaskWire.Parse(message[1].ToByteArray());
+            }
+            catch (ZeroBridgeProtocolException ex)
+            {
+                _logger.LogWarning("An undecodable task header was ignored: {Message}", ex.Message);
+                continue;
+            }
+            if (header.Type != "task")
+                continue;
+            Interlocked.Increment(ref _running);
+            _ = RunAsync(header, message);
+        }
+    }
+
+    private async Task RunAsync(TaskHeader header, NetMQMessage message)
+    {
+        NetMQMessage result;
+        try
+        {
+            ReadOnlyMemory<byte>? arguments = message.FrameCount > 2 ? message[2].ToByteArray() : null;
+            var attachments = new ReadOnlyMemory<byte>[Math.Max(0, message.FrameCount - 3)];
+            for (int i = 0; i < attachments.Length; i++)
+                attachments[i] = message[i + 3].ToByteArray();
+            var outcome = header.Kind is null
+                ? new RequestDispatcher.Outcome(null, CommandError.Protocol(ErrorCodes.BadRequest, "The task has no kind."))
+                : await _dispatcher.ExecuteAsync(header.Kind, null, arguments, attachments, Name, _stopping.Token).ConfigureAwait(false);
+            result = Result(header, outcome);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Unexpected fault running a task");
+            result = Result(header, new RequestDispatcher.Outcome(null, CommandError.Protocol(ErrorCodes.Internal, $"Worker fault: {ex.Message}")));
+        }
+        _results.Enqueue(result);
+    }
+
+    private NetMQMessage Result(TaskHeader header, RequestDispatcher.Outcome outcome)
+    {
+        var attachments = new List<ReadOnlyMemory<byte>>();
+        bool ok = outcome.Error is null;
+        byte[] payload;
+        try
+        {
+            payload = ok ? WireSerializer.Serialize(outcome.Result, attachments) : WireSerializer.Serialize(outcome.Error!.ToWire(), attachments);
+        }
+        catch (ZeroBridgeSerializationException ex)
+        {
+            ok = false;
+            attachments.Clear();
+            payload = WireSerializer.Serialize(CommandError.From(ex, _options.IncludeStackTraces).ToWire(), attachments);
+        }
+        var message = new NetMQMessage(3 + attachments.Count);
+        message.Append(TaskWire.SignatureBytes);
+        message.Append(TaskWire.Header("result", ("id", header.RawId.ToArray()), ("ok", ok)));
+        message.Append(payload);
+        foreach (var attachment in attachments)
+            message.Append(attachment.ToArray());
+        return message;
+    }
+
+    private void OnResults(object? sender, NetMQQueueEventArgs<NetMQMessage> e)
+    {
+        while (e.Queue.TryDequeue(out var result, TimeSpan.Zero))
+        {
+            _socket!.TrySendMultipartMessage(result);
+            if (result.FrameCount > 2)
+            {
+                Interlocked.Increment(ref _completed);
+                Interlocked.Decrement(ref _running);
+            }
+        }
+    }
+}

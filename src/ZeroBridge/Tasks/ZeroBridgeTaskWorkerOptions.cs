@@ -1,0 +1,23 @@
+namespace ZeroBridge.Tasks;
+
+/// <summary>Settings of a <see cref="ZeroBridgeTaskWorker"/>. Immutable; change with <c>with</c>.</summary>
+public sealed record ZeroBridgeTaskWorkerOptions
+{
+    /// <summary>The options with every default.</summary>
+    public static ZeroBridgeTaskWorkerOptions Default { get; } = new();
+
+    /// <summary>How many tasks run at once: the credit announced to the producer (default: 1).</summary>
+    public int Concurrency { get; init; } = 1;
+
+    /// <summary>How often a heartbeat goes to the producer (default: 1 s).</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The worker's name, for the producer's display (default: <c>dotnet-HOST-PID</c>).</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Whether error results carry the stack trace (default: true).</summary>
+    public bool IncludeStackTraces { get; init; } = true;
+
+    /// <summary>The largest task accepted (default: 256 MiB); a larger one closes the connection.</summary>
+    public long MaxTaskBytes { get; init; } = 256L * 1024 * 1024;
+}

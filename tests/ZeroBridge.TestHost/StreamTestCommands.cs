@@ -1,0 +1,53 @@
+using System.Collections.Concurrent;
+using ZeroBridge.Commands;
+using ZeroBridge.Streams;
+
+namespace ZeroBridge.TestHost;
+
+/// <summary>Commands that let Python tests and benchmarks drive C# publishers in this process (<c>stream.*</c>).</summary>
+internal static class StreamTestCommands
+{
+    private static readonly ConcurrentDictionary<int, ZeroBridgePublisher> Publishers = new();
+    private static int _nextId;
+
+    public static CommandRegistry AddStreamTestCommands(this CommandRegistry commands) => commands
+        .Add("stream.start", (string endpoint = "tcp://127.0.0.1:*", string? snapshot = "tcp://127.0.0.1:*", int hwm = 1000,
+            int heartbeat_ms = 1000, string name = "test-publisher") =>
+        {
+            var publisher = new ZeroBridgePublisher(ZeroBridgePublisherOptions.Default with
+            {
+                Endpoint = endpoint,
+                SnapshotEndpoint = string.IsNullOrEmpty(snapshot) ? null : snapshot,
+                SendHighWatermark = hwm,
+                HeartbeatInterval = TimeSpan.FromMilliseconds(heartbeat_ms),
+                Name = name,
+            });
+            publisher.Start();
+            int id = Interlocked.Increment(ref _nextId);
+            Publishers[id] = publisher;
+            return new Dictionary<string, object?>
+            {
+                ["id"] = id, ["endpoint"] = publisher.Endpoint, ["snapshot"] = publisher.SnapshotEndpoint, ["epoch"] = publisher.Epoch,
+            };
+        })
+        .Add("stream.publish", (int id, string topic, int count = 1, int payload_bytes = 0, int batch = 1) =>
+        {
+            var publisher = Publishers[id];
+            string pad = new('x', payload_bytes);
+            long last = 0;
+            for (int i = 0; i < count; i++)
+            {
+                object value = batch <= 1
+                    ? new Dictionary<string, object?> { ["i"] = i, ["pad"] = pad, ["sent"] = DateTimeOffset.UtcNow }
+                    : Enumerable.Range(0, batch).Select(j => new Dictionary<string, object?> { ["i"] = i * batch + j, ["pad"] = pad }).ToArray();
+                last = publisher.Publish(topic, value);
+            }
+            return last;
+        })
+        .Add("stream.stop", async (int id) =>
+        {
+            if (Publishers.TryRemove(id, out var publisher))
+                await publisher.DisposeAsync();
+            return true;
+        });
+}
