@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using MessagePack;
@@ -208,9 +209,16 @@ internal static class ColumnarWriter
         ExtensionValues.WriteExtension(ref writer, ExtensionTypeCodes.Attachment, payload);
     }
 
-    private static byte[] Fixed<T>(TableColumn column) where T : unmanaged =>
-        MemoryMarshal.AsBytes(column.GetValues<T>()).ToArray();
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few times per table, on millions of rows
+    private static byte[] Fixed<T>(TableColumn column) where T : unmanaged
+    {
+        var values = MemoryMarshal.AsBytes(column.GetValues<T>());
+        var data = GC.AllocateUninitializedArray<byte>(values.Length);
+        values.CopyTo(data);
+        return data;
+    }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few times per table, on millions of rows
     private static void FillNulls<T>(TableColumn column, Span<T> values, T missing)
     {
         if (column.NullCount == 0)
@@ -238,6 +246,7 @@ internal static class ColumnarWriter
     /// at least <see cref="DictionaryMinRows"/> rows and at most half of them are distinct. Checked as it goes, at
     /// every power of two rows from 4096 on, so a column of mostly unique strings gives up early.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few times per table, on millions of rows
     internal static bool TryDictionary(ReadOnlySpan<string?> values, [NotNullWhen(true)] out byte[]? indices, out List<string> distinct)
     {
         indices = null;
@@ -289,6 +298,7 @@ internal static class ColumnarWriter
     /// UTF-8 of all cells and their int32 end offsets, encoded in one pass into a buffer sized by the character
     /// count (exact for ASCII; grown when a cell needs more). The data frame is a prefix of that buffer: no copy.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few times per table, on millions of rows
     private static (byte[] Offsets, ReadOnlyMemory<byte> Data) Strings(string name, ReadOnlySpan<string?> values)
     {
         var offsets = new byte[(values.Length + 1) * sizeof(int)];
@@ -338,6 +348,7 @@ internal static class ColumnarWriter
         return (offsets, data);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few times per table, on millions of rows
     private static (byte[] Codes, List<string> Categories) Categories(TableColumn column)
     {
         var values = column.GetValues<string?>();
@@ -362,6 +373,7 @@ internal static class ColumnarWriter
         return (data, categories);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few times per table, on millions of rows
     private static byte[] Uuids(TableColumn column)
     {
         var values = column.GetValues<Guid>();
@@ -375,10 +387,13 @@ internal static class ColumnarWriter
     /// Times as int64 nanoseconds (since 1970-01-01 for datetimes, UTC for aware ones), NaT for nulls. A column with
     /// a value outside nanoseconds' range (years 1677–2262, or ±292 years of duration) goes in microseconds instead.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few times per table, on millions of rows
     private static (byte[] Data, string Unit, int Tz) Times(TableColumn column, string type)
     {
         int length = column.Length;
-        var ticks = new long[length];
+        // Ticks first, converted in place below: the frame is the only buffer allocated.
+        var data = GC.AllocateUninitializedArray<byte>(length * sizeof(long));
+        var ticks = MemoryMarshal.Cast<byte, long>(data.AsSpan());
         int tz = 0;
         switch (column.Data)
         {
@@ -429,12 +444,10 @@ internal static class ColumnarWriter
                 break;
             }
         }
-        var data = new byte[length * sizeof(long)];
-        var output = MemoryMarshal.Cast<byte, long>(data.AsSpan());
         for (int i = 0; i < length; i++)
         {
             long relative = ticks[i] - origin;
-            output[i] = !nulls.IsEmpty && nulls[i] ? NaT
+            ticks[i] = !nulls.IsEmpty && nulls[i] ? NaT
                 : nanos ? relative * 100
                 : relative / 10;
         }
