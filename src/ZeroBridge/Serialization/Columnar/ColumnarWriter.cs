@@ -78,14 +78,35 @@ internal static class ColumnarWriter
         }
         inner.Write("columns");
         inner.WriteArrayHeader(chunk.Columns.Count);
+        var encoded = new Encoded[chunk.Columns.Count];
+        if (chunk.RowCount >= ParallelRows && encoded.Length > 1)
+        {
+            try
+            {
+                Parallel.For(0, encoded.Length, c => encoded[c] = Encode(chunk.Columns[c], wireTypes[c], options));
+            }
+            catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
+            }
+        }
+        else
+            for (int c = 0; c < encoded.Length; c++)
+                encoded[c] = Encode(chunk.Columns[c], wireTypes[c], options);
         for (int c = 0; c < chunk.Columns.Count; c++)
-            WriteColumn(ref inner, chunk.Columns[c], wireTypes[c], attachments, options);
+            WriteColumn(ref inner, chunk.Columns[c], encoded[c], attachments, options);
         inner.Flush();
         ExtensionValues.WriteExtension(ref writer, ExtensionTypeCodes.Table, buffer.WrittenSpan);
     }
 
-    private static void WriteColumn(ref MessagePackWriter writer, TableColumn column, string type,
-        List<ReadOnlyMemory<byte>> attachments, MessagePackSerializerOptions options)
+    /// <summary>Chunks with at least this many rows encode their columns in parallel (one task per column).</summary>
+    private const int ParallelRows = 100_000;
+
+    /// <summary>One column's wire buffers, made before the header is written (possibly on another thread).</summary>
+    private sealed record Encoded(string Type, List<(string Key, object Value)> Entries, ReadOnlyMemory<byte> Data,
+        byte[]? Offsets, byte[]? Indices, byte[]? Mask, object?[]? Inline);
+
+    private static Encoded Encode(TableColumn column, string type, MessagePackSerializerOptions options)
     {
         var entries = new List<(string Key, object Value)>();
         byte[]? offsets = null;
@@ -148,8 +169,15 @@ internal static class ColumnarWriter
                 inline = column.Values.ToArray();
                 break;
         }
-        bool mask = column.NullCount > 0 && inline is null;
-        writer.WriteMapHeader(5 + entries.Count + (mask ? 1 : 0) + (offsets is null ? 0 : 1) + (indices is null ? 0 : 1));
+        byte[]? mask = column.NullCount > 0 && inline is null ? MemoryMarshal.AsBytes(column.GetNullMask()).ToArray() : null;
+        return new Encoded(type, entries, data, offsets, indices, mask, inline);
+    }
+
+    private static void WriteColumn(ref MessagePackWriter writer, TableColumn column, Encoded encoded,
+        List<ReadOnlyMemory<byte>> attachments, MessagePackSerializerOptions options)
+    {
+        var (type, entries, data, offsets, indices, mask, inline) = encoded;
+        writer.WriteMapHeader(5 + entries.Count + (mask is null ? 0 : 1) + (offsets is null ? 0 : 1) + (indices is null ? 0 : 1));
         writer.Write("name");
         writer.Write(column.Name);
         writer.Write("type");
@@ -180,10 +208,10 @@ internal static class ColumnarWriter
             writer.Write("indices");
             Attach(ref writer, indices, attachments);
         }
-        if (mask)
+        if (mask is not null)
         {
             writer.Write("mask");
-            Attach(ref writer, MemoryMarshal.AsBytes(column.GetNullMask()).ToArray(), attachments);
+            Attach(ref writer, mask, attachments);
         }
         foreach (var (key, value) in entries)
         {
