@@ -8,7 +8,8 @@ using ZeroBridge.Server;
 // Usage: TablesServer  (prints "zerobridge <endpoint>" and "floor <endpoint>", serves until stdin closes)
 var commands = new CommandRegistry()
     .Add("bench.columnar", (int rows) => Sales.Make(rows))
-    .Add("bench.columnar_numeric", (int rows) => Sales.Make(rows).Select(s => new NumericSale(s.Id, s.Amount, s.At, s.Quantity)).ToList())
+    .Add("bench.columnar_distinct", (int rows) => Sales.Distinct(rows))
+    .Add("bench.columnar_numeric", (int rows) => Sales.Numeric(rows))
     .Add("bench.arrays_numeric", (int rows) => Sales.Arrays(rows))
     .Add("bench.rows", (int rows) => Sales.Make(rows).Select(s => new object?[] { s.Id, s.Amount, s.Customer, s.At, s.Quantity }).ToList());
 await using var server = new ZeroBridgeServer(commands, ZeroBridgeServerOptions.Default with { Endpoint = "tcp://127.0.0.1:*" });
@@ -79,6 +80,25 @@ public static class Sales
             }
             return made;
         }
+    }
+
+    private static (int Rows, List<NumericSale> Sales)? _numeric;
+    private static (int Rows, List<Sale> Sales)? _distinct;
+
+    /// <summary>The same rows without their string column, made once per size.</summary>
+    public static List<NumericSale> Numeric(int rows)
+    {
+        if (_numeric is not { } cached || cached.Rows != rows)
+            _numeric = cached = (rows, Make(rows).Select(s => new NumericSale(s.Id, s.Amount, s.At, s.Quantity)).ToList());
+        return cached.Sales;
+    }
+
+    /// <summary>The same rows with a different 12-character name in every row (no repeats), made once per size.</summary>
+    public static List<Sale> Distinct(int rows)
+    {
+        if (_distinct is not { } cached || cached.Rows != rows)
+            _distinct = cached = (rows, Make(rows).Select(s => s with { Customer = $"Cust {s.Id:D7}" }).ToList());
+        return cached.Sales;
     }
 
     private static (int Rows, ZeroBridge.Serialization.TableData Table)? _arrays;

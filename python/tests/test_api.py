@@ -61,7 +61,7 @@ def test_request_and_cancel_frames():
                            timeout_ms=1500)
     assert frames[:3] == [b"", b"MDPC01", b"zerobridge"]
     assert msgpack.unpackb(frames[3]) == {"v": 1, "id": 7, "cmd": "orders.recent",
-                                          "timeout": 1500}
+                                          "timeout": 1500, "accept": ["dict"]}
     assert frames[4:] == [b"\x92\x90\x80", b"att"]
     cancel = build_cancel("zerobridge", 7)
     assert len(cancel) == 4 and msgpack.unpackb(cancel[3]) == {"v": 1, "id": 7, "cancel": True}

@@ -293,3 +293,55 @@ def test_a_table_with_a_broken_buffer_is_refused_and_the_server_keeps_serving(cl
     assert not reply.ok and error["code"] in ("invalid_argument", "bad_request")
     assert "12 bytes" in error["message"]
     assert client.ping() == "pong"
+
+
+# --------------------------------------------------------------------------- string fast paths
+
+REPEATED = ["Customer 001", "", None, "ünïcödé 😀", "Customer 002", "\x00nul"]
+
+
+def test_repetitive_strings_travel_dictionary_encoded_and_share_their_objects(client):
+    values = [REPEATED[i % len(REPEATED)] for i in range(6000)]
+    column = client.call("tables.strings", values=values)["Value"]
+    assert column.dtype == object and column.tolist() == values
+    assert column[0] is column[6]  # one str per distinct value: the dictionary path ran
+
+
+def test_distinct_strings_travel_plain_ascii_unicode_and_with_nuls(client):
+    ascii_only = [f"name {i:06d}" if i % 7 else ("" if i % 2 else None) for i in range(5000)]
+    unicode = [f"é{i}😀" if i % 5 else None for i in range(5000)]
+    with_nul = [f"a\x00{i}" for i in range(300)]
+    for values in (ascii_only, unicode, with_nul, ["solo"], ["", ""], [None, None]):
+        column = client.call("tables.strings", values=values)["Value"]
+        assert column.tolist() == values
+
+
+def _raw_strings_reply(raw_socket, accept):
+    """tables.strings over a raw socket, with or without the "accept" header key; the column spec."""
+    import msgpack
+
+    from zerobridge import _protocol
+
+    args = msgpack.packb([[], {"values": ["x", "y"] * 100}])
+    frames = _protocol.build_request("zerobridge", 5, "tables.strings", args)
+    header = msgpack.unpackb(frames[3])
+    if accept is None:
+        del header["accept"]
+    else:
+        header["accept"] = accept
+    frames[3] = msgpack.packb(header)
+    sock = raw_socket()
+    sock.send_multipart(frames)
+    assert sock.poll(10_000)
+    reply = _protocol.parse_reply(sock.recv_multipart())
+    assert reply.ok
+    table = msgpack.unpackb(reply.payload, ext_hook=lambda code, data: (code, data))
+    assert table[0] == 5
+    return msgpack.unpackb(table[1], ext_hook=lambda code, data: (code, data))["columns"][0]
+
+
+def test_dictionary_strings_only_for_clients_that_accept_them(raw_socket):
+    assert "indices" in _raw_strings_reply(raw_socket, ["dict"])
+    plain = _raw_strings_reply(raw_socket, None)  # an older client: offsets for every row
+    assert "indices" not in plain
+    assert "indices" not in _raw_strings_reply(raw_socket, ["something-else"])

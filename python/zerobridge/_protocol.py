@@ -38,6 +38,10 @@ def _pack_header(header: Mapping[str, Any]) -> bytes:
     return msgpack.packb(dict(header), use_bin_type=True)
 
 
+# Optional encodings this client reads (protocol.md §2 "accept"): dictionary-encoded string columns (§10.4).
+ACCEPT = ["dict"]
+
+
 def build_request(service: str, request_id: RequestId, command: str, arguments: Optional[bytes],
                   attachments: Sequence[Frame] = (), *,
                   timeout_ms: Optional[int] = None) -> List[Frame]:
@@ -48,6 +52,7 @@ def build_request(service: str, request_id: RequestId, command: str, arguments: 
     header: Dict[str, Any] = {"v": PROTOCOL_VERSION, "id": request_id, "cmd": command}
     if timeout_ms is not None:
         header["timeout"] = int(timeout_ms)
+    header["accept"] = ACCEPT
     frames: List[Frame] = [b"", SIGNATURE, service.encode("utf-8"), _pack_header(header)]
     if arguments is not None:
         frames.append(arguments)

@@ -143,6 +143,9 @@ def decode_columns(header: Mapping[str, Any], frames: Sequence[Any]) -> TablePar
             column.values = array(spec, "data", "<i8", rows).view(
                 f"{_TIMES[ctype]}[{unit}]")
             column.tz = int(spec.get("tz") or 0)
+        elif ctype == "string" and spec.get("indices") is not None:
+            column.values = _dictionary(np, array(spec, "indices", "<i4", rows),
+                                        buffer(spec, "offsets"), buffer(spec, "data"), name)
         elif ctype in ("string", "bytes", "decimal"):
             offsets = array(spec, "offsets", "<i4", rows + 1)
             data = buffer(spec, "data")
@@ -188,20 +191,47 @@ def _variable(np: Any, data: Any, offsets: Any, mask: Any, text: bool, name: str
         raise ValueError(f"column {name!r}: offsets must run from 0 to {len(raw)}")
     if rows > 0 and bool((offsets[1:] < offsets[:-1]).any()):
         raise ValueError(f"column {name!r}: offsets decrease")
-    starts = offsets[:-1].tolist()
-    ends = offsets[1:].tolist()
-    if text:
-        if raw.isascii():
-            whole = raw.decode("ascii")  # one decode; slicing a str by byte offsets is exact for ASCII
-            values: List[Any] = [whole[a:b] for a, b in zip(starts, ends)]
-        else:
-            values = [raw[a:b].decode("utf-8") for a, b in zip(starts, ends)]
+    values: List[Any]
+    if text and rows > 1 and b"\x00" not in raw:
+        values = _split_text(np, raw, offsets)
+    elif text and raw.isascii():
+        whole = raw.decode("ascii")  # one decode; slicing a str by byte offsets is exact for ASCII
+        values = [whole[a:b] for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
+    elif text:
+        values = [raw[a:b].decode("utf-8") for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
     else:
-        values = [raw[a:b] for a, b in zip(starts, ends)]
+        values = [raw[a:b] for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
     if mask is not None and mask.any():
         for index in np.flatnonzero(mask).tolist():
             values[index] = None
     return _object_array(np, values)
+
+
+def _split_text(np: Any, raw: bytes, offsets: Any) -> List[str]:
+    """Every cell as a str at C speed: a NUL byte goes between cells (numpy), then one UTF-8
+    decode of the whole buffer and one ``str.split``. Only for text without NUL bytes: a NUL never
+    occurs inside a multi-byte UTF-8 sequence, so each piece is exactly one cell."""
+    rows = len(offsets) - 1
+    joined = np.zeros(len(raw) + rows - 1, dtype=np.uint8)
+    cells = np.ones(len(joined), dtype=bool)
+    cells[offsets[1:-1].astype(np.int64) + np.arange(rows - 1, dtype=np.int64)] = False
+    joined[cells] = np.frombuffer(raw, dtype=np.uint8)
+    return str(memoryview(joined), "utf-8").split("\x00")
+
+
+def _dictionary(np: Any, codes: Any, offsets: Any, data: Any, name: str) -> Any:
+    """A dictionary-encoded string column (§10.4): each distinct string made once, then picked
+    per row by index (-1 = null) with one numpy take, so rows share their str objects."""
+    ends = np.frombuffer(offsets, dtype="<i4")
+    if len(ends) < 1:
+        raise ValueError(f"column {name!r}: a dictionary needs offsets")
+    distinct = _variable(np, data, ends, None, True, name)
+    if len(codes) and (int(codes.max()) >= len(distinct) or int(codes.min()) < -1):
+        raise ValueError(f"column {name!r}: dictionary index out of range")
+    lookup = np.empty(len(distinct) + 1, dtype=object)
+    lookup[:len(distinct)] = distinct
+    lookup[len(distinct)] = None  # index -1 picks it
+    return lookup[codes]
 
 
 class TableAssembler:

@@ -165,7 +165,10 @@ public sealed class ZeroBridgeClient : IDisposable
     }
 
     private static byte[] Header(long id, string command, TimeSpan timeout) => WriteHeader(id, (WireConstants.Header.Command, command),
-        (WireConstants.Header.Timeout, (long)timeout.TotalMilliseconds));
+        (WireConstants.Header.Timeout, (long)timeout.TotalMilliseconds), (WireConstants.Header.Accept, AcceptedEncodings));
+
+    /// <summary>The optional encodings this client reads (§2 header key <c>accept</c>).</summary>
+    private static readonly string[] AcceptedEncodings = [WireConstants.Accept.Dictionary];
 
     private static byte[] CancelHeader(long id) => WriteHeader(id, (WireConstants.Header.Cancel, true));
 
@@ -186,6 +189,11 @@ public sealed class ZeroBridgeClient : IDisposable
                 case string text: writer.Write(text); break;
                 case long number: writer.Write(number); break;
                 case bool flag: writer.Write(flag); break;
+                case string[] texts:
+                    writer.WriteArrayHeader(texts.Length);
+                    foreach (var item in texts)
+                        writer.Write(item);
+                    break;
             }
         }
         writer.Flush();

@@ -9,6 +9,9 @@ namespace ZeroBridge.Protocol;
 /// <param name="IsCancel">Whether this is a cancel notification for <paramref name="RawId"/>.</param>
 public sealed record RequestHeader(ReadOnlyMemory<byte> RawId, string? Command, TimeSpan? Timeout, bool IsCancel)
 {
+    /// <summary>The optional encodings the client reads (header key <c>accept</c>), e.g. <c>"dict"</c> (§10.4).</summary>
+    public IReadOnlyList<string> Accept { get; init; } = [];
+
     /// <summary>The msgpack encoding of nil, used as the id of replies to requests whose id could not be read.</summary>
     public static ReadOnlyMemory<byte> NilId { get; } = new byte[] { MessagePackCode.Nil };
 
@@ -24,6 +27,7 @@ public sealed record RequestHeader(ReadOnlyMemory<byte> RawId, string? Command, 
         TimeSpan? timeout = null;
         bool cancel = false;
         long? version = null;
+        List<string>? accept = null;
         try
         {
             var reader = new MessagePackReader(frame);
@@ -68,6 +72,22 @@ public sealed record RequestHeader(ReadOnlyMemory<byte> RawId, string? Command, 
                     case WireConstants.Header.Cancel:
                         cancel = reader.NextMessagePackType == MessagePackType.Boolean ? reader.ReadBoolean() : SkipAndReturn(ref reader, false);
                         break;
+                    case WireConstants.Header.Accept:
+                        if (reader.NextMessagePackType != MessagePackType.Array)
+                        {
+                            reader.Skip();
+                            break;
+                        }
+                        int features = reader.ReadArrayHeader();
+                        accept = new List<string>(Math.Min(features, 16));
+                        for (int f = 0; f < features; f++)
+                        {
+                            if (reader.NextMessagePackType == MessagePackType.String && accept.Count < 16)
+                                accept.Add(reader.ReadString()!);
+                            else
+                                reader.Skip();
+                        }
+                        break;
                     default:
                         reader.Skip(); // Unknown keys are ignored, so the header can grow without a version bump.
                         break;
@@ -87,7 +107,7 @@ public sealed record RequestHeader(ReadOnlyMemory<byte> RawId, string? Command, 
             throw new ZeroBridgeProtocolException("The header has no request 'id' (an int or a str).");
         if (!cancel && string.IsNullOrEmpty(command))
             throw new ZeroBridgeProtocolException("The header has no command name 'cmd'.");
-        return new RequestHeader(rawId.Value, command, timeout, cancel);
+        return new RequestHeader(rawId.Value, command, timeout, cancel) { Accept = accept ?? (IReadOnlyList<string>)[] };
     }
 
     private static T SkipAndReturn<T>(ref MessagePackReader reader, T value)

@@ -19,6 +19,13 @@ public static class WireConstants
 
     internal static readonly byte[] ClientSignatureBytes = Encoding.ASCII.GetBytes(ClientSignature);
 
+    /// <summary>Values of the request header's <c>accept</c> list: optional encodings a client reads.</summary>
+    internal static class Accept
+    {
+        /// <summary>Dictionary-encoded string columns (docs/protocol.md §10.4).</summary>
+        public const string Dictionary = "dict";
+    }
+
     /// <summary>Header keys.</summary>
     internal static class Header
     {
@@ -27,6 +34,7 @@ public static class WireConstants
         public const string Command = "cmd";
         public const string Timeout = "timeout";
         public const string Cancel = "cancel";
+        public const string Accept = "accept";
         public const string Ok = "ok";
     }
 }

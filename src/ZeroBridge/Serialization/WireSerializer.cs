@@ -24,12 +24,15 @@ public static class WireSerializer
         Serialize(type, value, attachments, null);
 
     /// <summary>Serializes a reply: tables larger than the chunk size of <paramref name="tables"/> go in chunks.</summary>
-    internal static byte[] Serialize(Type type, object? value, List<ReadOnlyMemory<byte>> attachments, Columnar.TableStreams? tables)
+    internal static byte[] Serialize(Type type, object? value, List<ReadOnlyMemory<byte>> attachments, Columnar.TableStreams? tables,
+        bool dictionaryStrings = false)
     {
         try
         {
-            return MessagePackSerializer.Serialize(type, value,
-                new WireSerializerOptions(BaseOptions) { OutgoingAttachments = attachments, TableStreams = tables });
+            return MessagePackSerializer.Serialize(type, value, new WireSerializerOptions(BaseOptions)
+            {
+                OutgoingAttachments = attachments, TableStreams = tables, DictionaryStrings = dictionaryStrings,
+            });
         }
         catch (Exception ex) when (ex is MessagePackSerializationException or InvalidOperationException or NotSupportedException)
         {

@@ -16,7 +16,14 @@ internal sealed class WireSerializerOptions : MessagePackSerializerOptions
         OutgoingAttachments = copyFrom.OutgoingAttachments;
         IncomingAttachments = copyFrom.IncomingAttachments;
         TableStreams = copyFrom.TableStreams;
+        DictionaryStrings = copyFrom.DictionaryStrings;
     }
+
+    /// <summary>
+    /// Whether the peer reads dictionary-encoded string columns (it sent <c>"accept": ["dict"]</c>,
+    /// docs/protocol.md §10.4), so repetitive string columns may travel as distinct values plus an index per row.
+    /// </summary>
+    public bool DictionaryStrings { get; init; }
 
     /// <summary>Where a large table's later chunks wait for the client (servers only); null to send tables whole.</summary>
     public Columnar.TableStreams? TableStreams { get; init; }

@@ -37,7 +37,7 @@ internal sealed class RequestDispatcher : IDisposable
                 var outcome = await ExecuteAsync(bridge.Header.Command!, bridge.Header.Timeout, bridge.Arguments,
                     bridge.Attachments, peer, cancellation).ConfigureAwait(false);
                 return outcome.Error is null
-                    ? BridgeReply(bridge.Envelope, bridge.Service, bridge.Header.RawId, outcome.Result)
+                    ? BridgeReply(bridge.Envelope, bridge.Service, bridge.Header, outcome.Result)
                     : BridgeError(bridge.Envelope, bridge.Service, bridge.Header.RawId, outcome.Error);
 
             case GatewayRequest gateway:
@@ -121,13 +121,15 @@ internal sealed class RequestDispatcher : IDisposable
         }
     }
 
-    private NetMQMessage BridgeReply(Envelope envelope, string service, ReadOnlyMemory<byte> rawId, object? result)
+    private NetMQMessage BridgeReply(Envelope envelope, string service, RequestHeader header, object? result)
     {
+        var rawId = header.RawId;
         var attachments = new List<ReadOnlyMemory<byte>>();
         byte[] payload;
         try
         {
-            payload = WireSerializer.Serialize(result?.GetType() ?? typeof(object), result, attachments, _tables);
+            payload = WireSerializer.Serialize(result?.GetType() ?? typeof(object), result, attachments, _tables,
+                dictionaryStrings: header.Accept.Contains(WireConstants.Accept.Dictionary));
         }
         catch (ZeroBridgeSerializationException ex)
         {

@@ -323,7 +323,8 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
                     "A cancel notification reached a worker; a broker answers those itself."))
                 : await Task.Run(() => _dispatcher.HandleAsync(inbound, peer, _stopping.Token)).ConfigureAwait(false);
             // [client] [""] "MDPC01" service | body...
-            reply = answer.Skip(4).Select(f => f.ToByteArray()).ToList();
+            // A frame may cover only a prefix of its buffer (column buffers do); ToByteArray() would return all of it.
+            reply = answer.Skip(4).Select(f => f.MessageSize == f.Buffer.Length ? f.Buffer : f.ToByteArray(copy: true)).ToList();
         }
         catch (Exception ex)
         {

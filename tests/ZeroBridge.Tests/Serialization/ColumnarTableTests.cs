@@ -97,4 +97,96 @@ public class ColumnarTableTests
         Assert.Equal(3, table.RowCount);
         Assert.Equal(2L, table["Id"].Values[2]);
     }
+
+    private static TableData RoundTrip(object value, bool dictionaryStrings, out int frames)
+    {
+        var attachments = new List<ReadOnlyMemory<byte>>();
+        var bytes = WireSerializer.Serialize(value.GetType(), value, attachments, null, dictionaryStrings);
+        frames = attachments.Count;
+        return Assert.IsType<TableData>(WireSerializer.Deserialize<object>(bytes, attachments));
+    }
+
+    public sealed record Named(string? Name);
+
+    [Fact]
+    public void Repetitive_strings_travel_dictionary_encoded_only_when_the_peer_accepts_it()
+    {
+        string?[] pool = ["Customer 001", "", null, "日本語 😀", "Customer 002"];
+        var rows = Enumerable.Range(0, 5000).Select(i => new Named(pool[i % pool.Length])).ToList();
+        var plain = RoundTrip(rows, dictionaryStrings: false, out int plainFrames);
+        var encoded = RoundTrip(rows, dictionaryStrings: true, out int encodedFrames);
+        Assert.Equal(plainFrames + 1, encodedFrames); // the indices frame
+        var expected = rows.Select(r => r.Name).ToArray();
+        Assert.Equal(expected, plain["Name"].GetValues<string?>().ToArray());
+        Assert.Equal(expected, encoded["Name"].GetValues<string?>().ToArray());
+        Assert.Equal(1000, encoded["Name"].NullCount);
+    }
+
+    [Fact]
+    public void Mostly_distinct_or_short_string_columns_stay_plain()
+    {
+        var distinct = Enumerable.Range(0, 10_000).Select(i => new Named($"name {i}")).ToList();
+        RoundTrip(distinct, dictionaryStrings: false, out int plainFrames);
+        var table = RoundTrip(distinct, dictionaryStrings: true, out int frames);
+        Assert.Equal(plainFrames, frames);
+        Assert.Equal("name 9999", table["Name"].GetValues<string?>()[9999]);
+
+        var few = Enumerable.Repeat(new Named("same"), 10).ToList();
+        RoundTrip(few, dictionaryStrings: false, out plainFrames);
+        RoundTrip(few, dictionaryStrings: true, out frames);
+        Assert.Equal(plainFrames, frames);
+
+        Assert.False(ZeroBridge.Serialization.Columnar.ColumnarWriter.TryDictionary(distinct.Select(r => r.Name).ToArray(), out _, out _));
+        Assert.True(ZeroBridge.Serialization.Columnar.ColumnarWriter.TryDictionary(Enumerable.Repeat("a", 100).Append("b").ToArray(), out var codes, out var values));
+        Assert.Equal(["a", "b"], values);
+        Assert.Equal(101 * sizeof(int), codes!.Length);
+    }
+
+    [Fact]
+    public void Multi_byte_text_grows_the_utf8_buffer_and_round_trips()
+    {
+        var rows = Enumerable.Range(0, 3000).Select(i => new Named(i % 2 == 0 ? $"€日本{i}" : new string('é', i % 50))).ToList();
+        var table = RoundTrip(rows, dictionaryStrings: true, out _);
+        Assert.Equal(rows.Select(r => r.Name).ToArray(), table["Name"].GetValues<string?>().ToArray());
+    }
+
+    private static IEnumerable<Typed?> Lazily(List<Typed?> rows)
+    {
+        foreach (var row in rows)
+            yield return row;
+    }
+
+    [Fact]
+    public void Lists_arrays_and_lazy_sequences_of_records_give_the_same_table_null_records_included()
+    {
+        var rows = Rows(3000).Cast<Typed?>().ToList();
+        rows[5] = null;
+        rows[2999] = null;
+        var fromList = RoundTrip(rows, out _);
+        var fromArray = RoundTrip(rows.ToArray(), out _);
+        var fromSequence = RoundTrip(Lazily(rows), out _);
+        foreach (var table in new[] { fromList, fromArray, fromSequence })
+        {
+            Assert.Equal(3000, table.RowCount);
+            Assert.True(table["Id"].IsNull(5) && table["Name"].IsNull(2999) && !table["Id"].IsNull(6));
+            Assert.Equal(rows.Select(r => r?.Maybe).ToArray(),
+                Enumerable.Range(0, 3000).Select(i => table["Maybe"].IsNull(i) ? null : (int?)table["Maybe"].GetValues<int>()[i]).ToArray());
+            Assert.Equal(rows.Select(r => r?.Name).ToArray(), table["Name"].GetValues<string?>().ToArray());
+        }
+    }
+
+    [Fact]
+    public async Task The_csharp_client_accepts_and_reads_dictionary_encoded_strings_from_a_server()
+    {
+        string?[] pool = ["alpha", null, "βeta", ""];
+        var rows = Enumerable.Range(0, 4000).Select(i => new Named(pool[i % pool.Length])).ToList();
+        var commands = new ZeroBridge.Commands.CommandRegistry().Add("names", () => rows);
+        await using var server = new ZeroBridge.Server.ZeroBridgeServer(commands,
+            ZeroBridge.Server.ZeroBridgeServerOptions.Default with { Endpoint = "tcp://127.0.0.1:*" });
+        server.Start();
+        using var client = new ZeroBridge.Client.ZeroBridgeClient(server.Endpoint);
+        var table = await client.CallAsync<TableData>("names", timeout: TimeSpan.FromSeconds(30));
+        Assert.Equal(rows.Select(r => r.Name).ToArray(), table!["Name"].GetValues<string?>().ToArray());
+    }
 }
+

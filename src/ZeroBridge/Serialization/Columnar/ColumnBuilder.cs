@@ -49,6 +49,7 @@ internal sealed class ColumnBuilder<T> : ColumnBuilder
     private T[] _values;
     private bool[]? _nulls;
     private long _variableBytes;
+    private int _capacity;
 
     public ColumnBuilder(string name, string type, bool nullable, int capacity) : base(name, type, nullable) =>
         _values = new T[Math.Max(16, capacity)];
@@ -92,7 +93,8 @@ internal sealed class ColumnBuilder<T> : ColumnBuilder
     public override TableColumn Take()
     {
         var column = new TableColumn(Name, Type, _values, _nulls, Nullable, 0, Count);
-        _values = new T[_values.Length];
+        _capacity = _values.Length;
+        _values = []; // the next chunk's storage is allocated by its first append: none after the last chunk
         _nulls = null;
         _variableBytes = 0;
         Count = 0;
@@ -101,7 +103,7 @@ internal sealed class ColumnBuilder<T> : ColumnBuilder
 
     private void Grow()
     {
-        int size = checked(Math.Max(16, _values.Length * 2));
+        int size = _values.Length == 0 ? Math.Max(16, _capacity) : checked(_values.Length * 2);
         Array.Resize(ref _values, size);
         if (_nulls is not null)
             Array.Resize(ref _nulls, size);

@@ -58,7 +58,7 @@ internal static class ColumnarReader
         string unit = "ns";
         bool nullable = false;
         int tz = 0;
-        ReadOnlyMemory<byte>? data = null, offsets = null, mask = null;
+        ReadOnlyMemory<byte>? data = null, offsets = null, mask = null, indices = null;
         object?[]? values = null;
         List<string>? categories = null;
         int entries = reader.ReadMapHeader();
@@ -73,6 +73,7 @@ internal static class ColumnarReader
                 case "tz": tz = reader.ReadInt32(); break;
                 case "data": data = ExtensionValues.ReadBytes(ref reader, options); break;
                 case "offsets": offsets = ExtensionValues.ReadBytes(ref reader, options); break;
+                case "indices": indices = ExtensionValues.ReadBytes(ref reader, options); break;
                 case "mask": mask = reader.TryReadNil() ? null : ExtensionValues.ReadBytes(ref reader, options); break;
                 case "values":
                     values = DynamicValueFormatter.Instance.Deserialize(ref reader, options) as object?[]
@@ -118,6 +119,7 @@ internal static class ColumnarReader
             ColumnTypes.Float32 => Fixed<float>(bytes, rows, name),
             ColumnTypes.Float64 => Fixed<double>(bytes, rows, name),
             ColumnTypes.Decimal => Decimals(Variable(bytes, offsets, rows, name, (span) => Encoding.UTF8.GetString(span), nulls), ref nulls, name),
+            ColumnTypes.String when indices is { } codes => Dictionary(bytes, offsets, Fixed<int>(codes.Span, rows, name), name),
             ColumnTypes.String => Variable(bytes, offsets, rows, name, (span) => Encoding.UTF8.GetString(span), nulls),
             ColumnTypes.Bytes => Variable(bytes, offsets, rows, name, (span) => span.ToArray(), nulls),
             ColumnTypes.Category => Categories(Fixed<int>(bytes, rows, name), categories, name),
@@ -184,6 +186,26 @@ internal static class ColumnarReader
                 throw new MessagePackSerializationException($"Column '{name}': offsets decrease at row {i}.");
             if (nulls is null || !nulls[i])
                 values[i] = decode(data[start..end]);
+        }
+        return values;
+    }
+
+    /// <summary>A dictionary-encoded string column (§10.4): the distinct strings, and an index per row (-1 = null).</summary>
+    private static string?[] Dictionary(ReadOnlySpan<byte> data, ReadOnlyMemory<byte>? offsetFrame, int[] codes, string name)
+    {
+        int size = offsetFrame is { Length: >= sizeof(int) } frame && frame.Length % sizeof(int) == 0
+            ? frame.Length / sizeof(int) - 1
+            : throw new MessagePackSerializationException($"Column '{name}' has no valid 'offsets' buffer for its dictionary.");
+        var distinct = Variable(data, offsetFrame, size, name, (span) => Encoding.UTF8.GetString(span), null);
+        var values = new string?[codes.Length];
+        for (int i = 0; i < codes.Length; i++)
+        {
+            int code = codes[i];
+            if (code == -1)
+                continue;
+            if ((uint)code >= (uint)size)
+                throw new MessagePackSerializationException($"Column '{name}' has dictionary index {code}, but only {size} distinct strings.");
+            values[i] = distinct[code];
         }
         return values;
     }

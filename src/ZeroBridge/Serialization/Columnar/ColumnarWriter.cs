@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using MessagePack;
@@ -76,18 +78,40 @@ internal static class ColumnarWriter
         }
         inner.Write("columns");
         inner.WriteArrayHeader(chunk.Columns.Count);
+        var encoded = new Encoded[chunk.Columns.Count];
+        if (chunk.RowCount >= ParallelRows && encoded.Length > 1)
+        {
+            try
+            {
+                Parallel.For(0, encoded.Length, c => encoded[c] = Encode(chunk.Columns[c], wireTypes[c], options));
+            }
+            catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
+            }
+        }
+        else
+            for (int c = 0; c < encoded.Length; c++)
+                encoded[c] = Encode(chunk.Columns[c], wireTypes[c], options);
         for (int c = 0; c < chunk.Columns.Count; c++)
-            WriteColumn(ref inner, chunk.Columns[c], wireTypes[c], attachments, options);
+            WriteColumn(ref inner, chunk.Columns[c], encoded[c], attachments, options);
         inner.Flush();
         ExtensionValues.WriteExtension(ref writer, ExtensionTypeCodes.Table, buffer.WrittenSpan);
     }
 
-    private static void WriteColumn(ref MessagePackWriter writer, TableColumn column, string type,
-        List<ReadOnlyMemory<byte>> attachments, MessagePackSerializerOptions options)
+    /// <summary>Chunks with at least this many rows encode their columns in parallel (one task per column).</summary>
+    private const int ParallelRows = 100_000;
+
+    /// <summary>One column's wire buffers, made before the header is written (possibly on another thread).</summary>
+    private sealed record Encoded(string Type, List<(string Key, object Value)> Entries, ReadOnlyMemory<byte> Data,
+        byte[]? Offsets, byte[]? Indices, byte[]? Mask, object?[]? Inline);
+
+    private static Encoded Encode(TableColumn column, string type, MessagePackSerializerOptions options)
     {
         var entries = new List<(string Key, object Value)>();
         byte[]? offsets = null;
-        byte[]? data = null;
+        byte[]? indices = null;
+        ReadOnlyMemory<byte> data = default;
         object?[]? inline = null;
         switch (type)
         {
@@ -101,18 +125,24 @@ internal static class ColumnarWriter
             case ColumnTypes.UInt32: data = Fixed<uint>(column); break;
             case ColumnTypes.UInt64: data = Fixed<ulong>(column); break;
             case ColumnTypes.Float32:
-                data = Fixed<float>(column);
-                FillNulls(column, MemoryMarshal.Cast<byte, float>(data.AsSpan()), float.NaN);
+                var singles = Fixed<float>(column);
+                FillNulls(column, MemoryMarshal.Cast<byte, float>(singles.AsSpan()), float.NaN);
+                data = singles;
                 break;
             case ColumnTypes.Float64:
-                data = Fixed<double>(column);
-                FillNulls(column, MemoryMarshal.Cast<byte, double>(data.AsSpan()), double.NaN);
+                var doubles = Fixed<double>(column);
+                FillNulls(column, MemoryMarshal.Cast<byte, double>(doubles.AsSpan()), double.NaN);
+                data = doubles;
                 break;
             case ColumnTypes.Decimal:
                 (offsets, data) = Strings(column.Name, Decimals(column));
                 break;
             case ColumnTypes.String:
-                (offsets, data) = Strings(column.Name, column.GetValues<string?>());
+                var texts = column.GetValues<string?>();
+                if (options is WireSerializerOptions { DictionaryStrings: true } && TryDictionary(texts, out var codes, out var distinct))
+                    (indices, (offsets, data)) = (codes, Strings(column.Name, CollectionsMarshal.AsSpan(distinct)));
+                else
+                    (offsets, data) = Strings(column.Name, texts);
                 break;
             case ColumnTypes.Bytes:
                 (offsets, data) = Binaries(column);
@@ -139,8 +169,15 @@ internal static class ColumnarWriter
                 inline = column.Values.ToArray();
                 break;
         }
-        bool mask = column.NullCount > 0 && inline is null;
-        writer.WriteMapHeader(5 + entries.Count + (mask ? 1 : 0) + (offsets is null ? 0 : 1));
+        byte[]? mask = column.NullCount > 0 && inline is null ? MemoryMarshal.AsBytes(column.GetNullMask()).ToArray() : null;
+        return new Encoded(type, entries, data, offsets, indices, mask, inline);
+    }
+
+    private static void WriteColumn(ref MessagePackWriter writer, TableColumn column, Encoded encoded,
+        List<ReadOnlyMemory<byte>> attachments, MessagePackSerializerOptions options)
+    {
+        var (type, entries, data, offsets, indices, mask, inline) = encoded;
+        writer.WriteMapHeader(5 + entries.Count + (mask is null ? 0 : 1) + (offsets is null ? 0 : 1) + (indices is null ? 0 : 1));
         writer.Write("name");
         writer.Write(column.Name);
         writer.Write("type");
@@ -159,17 +196,22 @@ internal static class ColumnarWriter
         else
         {
             writer.Write("data");
-            Attach(ref writer, data!, attachments);
+            Attach(ref writer, data, attachments);
         }
         if (offsets is not null)
         {
             writer.Write("offsets");
             Attach(ref writer, offsets, attachments);
         }
-        if (mask)
+        if (indices is not null)
+        {
+            writer.Write("indices");
+            Attach(ref writer, indices, attachments);
+        }
+        if (mask is not null)
         {
             writer.Write("mask");
-            Attach(ref writer, MemoryMarshal.AsBytes(column.GetNullMask()).ToArray(), attachments);
+            Attach(ref writer, mask, attachments);
         }
         foreach (var (key, value) in entries)
         {
@@ -187,7 +229,7 @@ internal static class ColumnarWriter
         }
     }
 
-    private static void Attach(ref MessagePackWriter writer, byte[] frame, List<ReadOnlyMemory<byte>> attachments)
+    private static void Attach(ref MessagePackWriter writer, ReadOnlyMemory<byte> frame, List<ReadOnlyMemory<byte>> attachments)
     {
         Span<byte> payload = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)attachments.Count);
@@ -195,9 +237,16 @@ internal static class ColumnarWriter
         ExtensionValues.WriteExtension(ref writer, ExtensionTypeCodes.Attachment, payload);
     }
 
-    private static byte[] Fixed<T>(TableColumn column) where T : unmanaged =>
-        MemoryMarshal.AsBytes(column.GetValues<T>()).ToArray();
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few times per table, on millions of rows
+    private static byte[] Fixed<T>(TableColumn column) where T : unmanaged
+    {
+        var values = MemoryMarshal.AsBytes(column.GetValues<T>());
+        var data = GC.AllocateUninitializedArray<byte>(values.Length);
+        values.CopyTo(data);
+        return data;
+    }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few times per table, on millions of rows
     private static void FillNulls<T>(TableColumn column, Span<T> values, T missing)
     {
         if (column.NullCount == 0)
@@ -220,26 +269,91 @@ internal static class ColumnarWriter
         return texts;
     }
 
-    private static (byte[] Offsets, byte[] Data) Strings(string name, ReadOnlySpan<string?> values)
+    /// <summary>
+    /// A string column as its distinct values and an int32 index per row (-1 = null), when that pays: the chunk has
+    /// at least <see cref="DictionaryMinRows"/> rows and at most half of them are distinct. Checked as it goes, at
+    /// every power of two rows from 4096 on, so a column of mostly unique strings gives up early.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few times per table, on millions of rows
+    internal static bool TryDictionary(ReadOnlySpan<string?> values, [NotNullWhen(true)] out byte[]? indices, out List<string> distinct)
+    {
+        indices = null;
+        distinct = [];
+        if (values.Length < DictionaryMinRows)
+            return false;
+        var data = GC.AllocateUninitializedArray<byte>(values.Length * sizeof(int));
+        var codes = MemoryMarshal.Cast<byte, int>(data.AsSpan());
+        var index = new Dictionary<string, int>();
+        string? last = null;
+        int lastCode = -1, nextCheck = 4096, limit = values.Length / 2;
+        for (int i = 0; i < values.Length; i++)
+        {
+            var value = values[i];
+            if (value is null)
+            {
+                codes[i] = -1;
+                continue;
+            }
+            if (!ReferenceEquals(value, last))
+            {
+                ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(index, value, out bool exists);
+                if (!exists)
+                {
+                    slot = distinct.Count;
+                    distinct.Add(value);
+                    if (distinct.Count > limit)
+                        return false;
+                }
+                last = value;
+                lastCode = slot;
+            }
+            codes[i] = lastCode;
+            if (i + 1 == nextCheck)
+            {
+                if (distinct.Count * 2 > nextCheck)
+                    return false;
+                nextCheck *= 2;
+            }
+        }
+        indices = data;
+        return true;
+    }
+
+    /// <summary>Fewer rows than this never travel dictionary-encoded.</summary>
+    internal const int DictionaryMinRows = 64;
+
+    /// <summary>
+    /// UTF-8 of all cells and their int32 end offsets, encoded in one pass into a buffer sized by the character
+    /// count (exact for ASCII; grown when a cell needs more). The data frame is a prefix of that buffer: no copy.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few times per table, on millions of rows
+    private static (byte[] Offsets, ReadOnlyMemory<byte> Data) Strings(string name, ReadOnlySpan<string?> values)
     {
         var offsets = new byte[(values.Length + 1) * sizeof(int)];
         var ends = MemoryMarshal.Cast<byte, int>(offsets.AsSpan());
-        long total = 0;
+        long chars = 0;
+        foreach (var value in values)
+            chars += value?.Length ?? 0;
+        var data = GC.AllocateUninitializedArray<byte>((int)Math.Min(chars, Array.MaxLength));
+        int written = 0;
         for (int i = 0; i < values.Length; i++)
         {
-            total += values[i] is { } text ? Encoding.UTF8.GetByteCount(text) : 0;
-            if (total > int.MaxValue)
-                throw new MessagePackSerializationException(
-                    $"String column '{name}' holds over 2 GiB of text in one chunk; lower the table chunk size.");
-            ends[i + 1] = (int)total;
+            if (values[i] is { Length: > 0 } text)
+            {
+                int count;
+                while (!Encoding.UTF8.TryGetBytes(text, data.AsSpan(written), out count))
+                {
+                    long needed = written + (long)Encoding.UTF8.GetByteCount(text);
+                    if (needed > Array.MaxLength)
+                        throw new MessagePackSerializationException(
+                            $"String column '{name}' holds over 2 GiB of text in one chunk; lower the table chunk size.");
+                    Array.Resize(ref data, (int)Math.Min(Math.Max(needed, data.Length + (long)data.Length / 2 + 16), Array.MaxLength));
+                }
+                written += count;
+            }
+            ends[i + 1] = written;
         }
-        var data = new byte[total];
-        for (int i = 0; i < values.Length; i++)
-        {
-            if (values[i] is { } text)
-                Encoding.UTF8.GetBytes(text, data.AsSpan(ends[i]));
-        }
-        return (offsets, data);
+        return (offsets, data.AsMemory(0, written));
     }
 
     private static (byte[] Offsets, byte[] Data) Binaries(TableColumn column)
@@ -262,6 +376,7 @@ internal static class ColumnarWriter
         return (offsets, data);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few times per table, on millions of rows
     private static (byte[] Codes, List<string> Categories) Categories(TableColumn column)
     {
         var values = column.GetValues<string?>();
@@ -286,6 +401,7 @@ internal static class ColumnarWriter
         return (data, categories);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few times per table, on millions of rows
     private static byte[] Uuids(TableColumn column)
     {
         var values = column.GetValues<Guid>();
@@ -299,10 +415,13 @@ internal static class ColumnarWriter
     /// Times as int64 nanoseconds (since 1970-01-01 for datetimes, UTC for aware ones), NaT for nulls. A column with
     /// a value outside nanoseconds' range (years 1677–2262, or ±292 years of duration) goes in microseconds instead.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few times per table, on millions of rows
     private static (byte[] Data, string Unit, int Tz) Times(TableColumn column, string type)
     {
         int length = column.Length;
-        var ticks = new long[length];
+        // Ticks first, converted in place below: the frame is the only buffer allocated.
+        var data = GC.AllocateUninitializedArray<byte>(length * sizeof(long));
+        var ticks = MemoryMarshal.Cast<byte, long>(data.AsSpan());
         int tz = 0;
         switch (column.Data)
         {
@@ -353,12 +472,10 @@ internal static class ColumnarWriter
                 break;
             }
         }
-        var data = new byte[length * sizeof(long)];
-        var output = MemoryMarshal.Cast<byte, long>(data.AsSpan());
         for (int i = 0; i < length; i++)
         {
             long relative = ticks[i] - origin;
-            output[i] = !nulls.IsEmpty && nulls[i] ? NaT
+            ticks[i] = !nulls.IsEmpty && nulls[i] ? NaT
                 : nanos ? relative * 100
                 : relative / 10;
         }

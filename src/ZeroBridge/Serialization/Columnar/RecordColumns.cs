@@ -12,10 +12,13 @@ internal sealed class RecordColumns
 {
     private static readonly ConcurrentDictionary<Type, RecordColumns> Cache = new();
 
-    private RecordColumns(IReadOnlyList<(string Name, string Type, bool Nullable)> columns, Action<object, ColumnBuilder[]> append)
+    private RecordColumns(IReadOnlyList<(string Name, string Type, bool Nullable)> columns, Action<object, ColumnBuilder[]> append,
+        Type listType, Action<object, int, int, ColumnBuilder[]> appendRange)
     {
         Columns = columns;
         Append = append;
+        ListType = listType;
+        AppendRange = appendRange;
     }
 
     /// <summary>One column per public readable property, in declaration order.</summary>
@@ -23,6 +26,15 @@ internal sealed class RecordColumns
 
     /// <summary>Appends one record (never null) to builders made by <see cref="CreateBuilders"/>.</summary>
     public Action<object, ColumnBuilder[]> Append { get; }
+
+    /// <summary><c>IReadOnlyList&lt;T&gt;</c> of the record type: the lists <see cref="AppendRange"/> reads.</summary>
+    public Type ListType { get; }
+
+    /// <summary>
+    /// Appends the records <c>[start, end)</c> of an <see cref="ListType"/> list (nulls included) in one compiled
+    /// loop: typed reads, builders cast once, no enumerator and no delegate call per row.
+    /// </summary>
+    public Action<object, int, int, ColumnBuilder[]> AppendRange { get; }
 
     public static RecordColumns For(Type recordType) => Cache.GetOrAdd(recordType, Build);
 
@@ -43,12 +55,14 @@ internal sealed class RecordColumns
             .OrderBy(p => p.MetadataToken) // declaration order, which reflection does not promise otherwise
             .ToList();
 
-        var instance = Expression.Parameter(typeof(object), "instance");
         var builders = Expression.Parameter(typeof(ColumnBuilder[]), "builders");
         var record = Expression.Variable(type, "record");
-        var body = new List<Expression> { Expression.Assign(record, Expression.Convert(instance, type)) };
-        var variables = new List<ParameterExpression> { record };
         var columns = new List<(string, string, bool)>();
+        var builderVariables = new List<ParameterExpression>();
+        var valueVariables = new List<ParameterExpression>();
+        var bindBuilders = new List<Expression>();
+        var appendRecord = new List<Expression>();
+        var appendNulls = new List<Expression>();
         for (int i = 0; i < properties.Count; i++)
         {
             var property = properties[i];
@@ -58,32 +72,70 @@ internal sealed class RecordColumns
             var builderType = typeof(ColumnBuilder<>).MakeGenericType(storage);
             var builder = Expression.Variable(builderType, $"builder{i}");
             var value = Expression.Variable(property.PropertyType, $"value{i}");
-            variables.Add(builder);
-            variables.Add(value);
-            body.Add(Expression.Assign(builder, Expression.Convert(Expression.ArrayIndex(builders, Expression.Constant(i)), builderType)));
-            body.Add(Expression.Assign(value, Expression.Property(record, property)));
+            builderVariables.Add(builder);
+            valueVariables.Add(value);
+            bindBuilders.Add(Expression.Assign(builder, Expression.Convert(Expression.ArrayIndex(builders, Expression.Constant(i)), builderType)));
+            appendRecord.Add(Expression.Assign(value, Expression.Property(record, property)));
 
             var appendNull = Expression.Call(builder, builderType.GetMethod(nameof(ColumnBuilder.AppendNull))!);
+            appendNulls.Add(appendNull);
             var append = builderType.GetMethod(nameof(ColumnBuilder<int>.Append))!;
             var underlying = Nullable.GetUnderlyingType(property.PropertyType);
             if (underlying is not null)
             {
                 var present = Expression.Call(builder, append,
                     ToStorage(Expression.Call(value, property.PropertyType.GetMethod("GetValueOrDefault", Type.EmptyTypes)!), storage));
-                body.Add(Expression.IfThenElse(Expression.Property(value, "HasValue"), present, appendNull));
+                appendRecord.Add(Expression.IfThenElse(Expression.Property(value, "HasValue"), present, appendNull));
             }
             else if (!property.PropertyType.IsValueType)
             {
                 var present = Expression.Call(builder, append, ToStorage(value, storage));
-                body.Add(Expression.IfThenElse(Expression.Equal(value, Expression.Constant(null, property.PropertyType)), appendNull, present));
+                appendRecord.Add(Expression.IfThenElse(Expression.Equal(value, Expression.Constant(null, property.PropertyType)), appendNull, present));
             }
             else
             {
-                body.Add(Expression.Call(builder, append, ToStorage(value, storage)));
+                appendRecord.Add(Expression.Call(builder, append, ToStorage(value, storage)));
             }
         }
-        var lambda = Expression.Lambda<Action<object, ColumnBuilder[]>>(Expression.Block(variables, body), instance, builders);
-        return new RecordColumns(columns, lambda.Compile());
+        appendRecord.Add(Expression.Empty());
+        appendNulls.Add(Expression.Empty());
+
+        // One record: (object instance, builders) => { bind builders; record = (T)instance; append its values }
+        var instance = Expression.Parameter(typeof(object), "instance");
+        var single = Expression.Lambda<Action<object, ColumnBuilder[]>>(Expression.Block(
+            builderVariables.Concat(valueVariables).Append(record),
+            bindBuilders.Append(Expression.Assign(record, Expression.Convert(instance, type)))
+                .Append(Expression.Block(appendRecord))), instance, builders);
+
+        // A range of a list: builders bound once, then a loop over list[i] with null records as null rows.
+        var listType = typeof(IReadOnlyList<>).MakeGenericType(type);
+        var source = Expression.Parameter(typeof(object), "source");
+        var start = Expression.Parameter(typeof(int), "start");
+        var end = Expression.Parameter(typeof(int), "end");
+        var list = Expression.Variable(listType, "list");
+        var index = Expression.Variable(typeof(int), "index");
+        var done = Expression.Label("done");
+        var item = listType.GetProperty("Item")!;
+        Expression perRow = type.IsValueType
+            ? Expression.Block(appendRecord)
+            : Expression.IfThenElse(Expression.Equal(record, Expression.Constant(null, type)),
+                Expression.Block(appendNulls), Expression.Block(appendRecord));
+        var loop = Expression.Loop(
+            Expression.IfThenElse(Expression.LessThan(index, end),
+                Expression.Block(
+                    Expression.Assign(record, Expression.Property(list, item, index)),
+                    perRow,
+                    Expression.PostIncrementAssign(index)),
+                Expression.Break(done)),
+            done);
+        var range = Expression.Lambda<Action<object, int, int, ColumnBuilder[]>>(Expression.Block(
+            builderVariables.Concat(valueVariables).Append(record).Append(list).Append(index),
+            bindBuilders
+                .Append(Expression.Assign(list, Expression.Convert(source, listType)))
+                .Append(Expression.Assign(index, start))
+                .Append(loop)), source, start, end, builders);
+
+        return new RecordColumns(columns, single.Compile(), listType, range.Compile());
     }
 
     /// <summary>A property value converted to the column's storage type.</summary>

@@ -83,40 +83,83 @@ internal sealed class TableDataSource : TableSource
     };
 }
 
-/// <summary>A sequence of records, read through compiled accessors into typed builders.</summary>
+/// <summary>
+/// A sequence of records, read through compiled accessors into typed builders: lists and arrays by index in a
+/// compiled loop, other sequences through their enumerator.
+/// </summary>
 internal sealed class RecordSource : TableSource
 {
-    private readonly IEnumerator _records;
+    private readonly IEnumerable _source;
+    private readonly IEnumerator? _records;
     private readonly RecordColumns _columns;
     private readonly ColumnBuilder[] _builders;
+    private readonly bool _indexed;
+    private int _nextIndex;
     private bool _pending;
 
     public RecordSource(IEnumerable records, Type recordType)
     {
+        _source = records;
         _columns = RecordColumns.For(recordType);
         TotalRows = records switch
         {
             ICollection collection => collection.Count,
             _ => null,
         };
-        _records = records.GetEnumerator();
+        _indexed = records is ICollection && _columns.ListType.IsInstanceOfType(records);
         _builders = _columns.CreateBuilders((int)Math.Min(TotalRows ?? 4096, 1 << 20));
-        _pending = _records.MoveNext();
+        if (_indexed)
+        {
+            _pending = TotalRows > 0;
+        }
+        else
+        {
+            _records = records.GetEnumerator();
+            _pending = _records.MoveNext();
+        }
         Finished = !_pending;
     }
 
     public override TableData Next(long maxBytes)
     {
+        if (_indexed)
+            NextIndexed(maxBytes);
+        else
+            NextEnumerated(maxBytes);
+        Finished = !_pending;
+        return _builders.Length == 0 ? new TableData([]) : Take(_builders);
+    }
+
+    private void NextIndexed(long maxBytes)
+    {
+        var appendRange = _columns.AppendRange;
+        while (_pending)
+        {
+            int count = ((ICollection)_source).Count;
+            int end = (int)Math.Min(count, (long)_nextIndex + CheckEvery);
+            if (end > _nextIndex)
+                appendRange(_source, _nextIndex, end, _builders);
+            _nextIndex = end;
+            _pending = _nextIndex < count;
+            if (Bytes(_builders) >= maxBytes)
+                break;
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private void NextEnumerated(long maxBytes)
+    {
         var append = _columns.Append;
+        var records = _records!;
         int sinceCheck = 0;
         while (_pending)
         {
-            var record = _records.Current;
+            var record = records.Current;
             if (record is null)
                 RecordColumns.AppendNulls(_builders);
             else
                 append(record, _builders);
-            _pending = _records.MoveNext();
+            _pending = records.MoveNext();
             if (++sinceCheck == CheckEvery)
             {
                 sinceCheck = 0;
@@ -124,8 +167,6 @@ internal sealed class RecordSource : TableSource
                     break;
             }
         }
-        Finished = !_pending;
-        return _builders.Length == 0 ? new TableData([]) : Take(_builders);
     }
 
     public override void Dispose() => (_records as IDisposable)?.Dispose();
