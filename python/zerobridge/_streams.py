@@ -456,6 +456,8 @@ class Subscription:
                 return message
             if self._closed:
                 return None
+            if self._drain():
+                continue  # a message was already queued: no poll (pyzmq builds a Poller per poll call)
             wait = _SLICE
             for limit in (deadline, duration):
                 if limit is not None and limit.end is not None:
@@ -468,18 +470,22 @@ class Subscription:
             if deadline.passed() or (duration is not None and duration.passed()):
                 return core.take()
 
-    def _drain(self) -> None:
-        """Take what is there; one message unless conflating (then everything, keeping the newest per topic)."""
+    def _drain(self) -> bool:
+        """Take what is there; one message unless conflating (then everything, keeping the newest per topic).
+
+        Whether anything was received."""
         core = self._core
+        received = False
         while True:
             try:
                 frames = self._socket.recv_multipart(zmq.NOBLOCK, copy=True)
             except zmq.Again:
-                return
+                return received
+            received = True
             core.heard()
             core.accept(frames)
             if not core.conflate:
-                return
+                return True
 
     def _fetch_snapshot(self, start_timeout: float) -> None:
         """Clone pattern: wait for the welcome heartbeat (our subscriptions are in place), then ask the snapshot."""
