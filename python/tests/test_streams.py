@@ -253,3 +253,59 @@ def _wait_until_blocked(pid: int) -> None:
         stat = Path(f"/proc/{pid}/stat").read_text()
         sleeping = sleeping + 1 if stat.rsplit(")", 1)[1].split()[0] == "S" else 0
         time.sleep(0.05)  # polling interval of a bounded wait, not a synchronisation by itself
+
+
+def test_cancelling_an_async_consumer_closes_its_socket_without_warnings(client, publishers) -> None:
+    import gc
+    import warnings
+
+    info = publishers(snapshot="", heartbeat_ms=100)
+
+    async def main() -> zerobridge.AsyncSubscription:
+        sub = zerobridge.asubscribe(info["endpoint"], "cancel.")
+        first = asyncio.Event()
+
+        async def consume() -> None:
+            async for _message in sub:
+                first.set()
+
+        task = asyncio.create_task(consume())
+        deadline = time.monotonic() + RECV_TIMEOUT
+        while not first.is_set():   # keep publishing until the consumer has one value (the join is async)
+            assert time.monotonic() < deadline, "the consumer never got a value"
+            client.call("stream.publish", id=info["id"], topic="cancel.x", count=1)
+            try:
+                await asyncio.wait_for(first.wait(), 0.2)
+            except asyncio.TimeoutError:
+                pass
+        assert not sub.closed
+        task.cancel()                       # the consumer is back in its poll, waiting for the next value
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(task, RECV_TIMEOUT)
+        return sub
+
+    gc.collect()   # earlier tests' garbage (their event loops) warns now, not inside the block below
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sub = asyncio.run(main())
+        gc.collect()
+    assert sub.closed and sub._socket.closed
+    ours = [str(w.message) for w in caught
+            if issubclass(w.category, zerobridge.StreamWarning) or "socket" in str(w.message).lower()]
+    assert ours == []
+
+
+def test_a_subscriber_that_is_not_waiting_sees_the_silence_when_it_looks(client, publishers) -> None:
+    info = publishers(snapshot="", heartbeat_ms=100, name="idle")
+    events: List[zerobridge.StreamEvent] = []
+    with zerobridge.Subscription(info["endpoint"], ["idle."], on_event=events.append, silence=0.5) as sub:
+        _wait_subscribed(sub, client, info)
+        sub.poll(0.3)
+        assert not sub.silent
+        client.call("stream.stop", id=info["id"])
+        sub.poll(0.2)                       # reads what was in flight; the subscriber then stops waiting
+        deadline = time.monotonic() + RECV_TIMEOUT
+        while not sub.silent:               # only reads the property: no poll, no wait on the socket
+            assert time.monotonic() < deadline, "the silence was never seen"
+            time.sleep(0.05)
+        assert [e.kind for e in events] == ["silent"] and sub.stats.silences == 1

@@ -8,6 +8,7 @@ or as a :class:`StreamWarning`.
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import dataclasses
 import datetime as _dt
@@ -361,7 +362,14 @@ class Subscription:
 
     @property
     def silent(self) -> bool:
-        """Whether the publisher is silent now (checked while waiting for values)."""
+        """Whether the publisher is silent now.
+
+        Checked while waiting for values, and on reading this property when nothing is unread: a
+        subscriber that is not waiting (busy elsewhere, between polls) still sees a silence here, and
+        ``on_event`` hears of it then. Unread messages count as the publisher being alive; they are
+        read, and silence checked again, on the next call.
+        """
+        _check_idle_silence(self._core, self._socket, self._closed)
         return self._core.silent
 
     @property
@@ -448,6 +456,8 @@ class Subscription:
                 return message
             if self._closed:
                 return None
+            if self._drain():
+                continue  # a message was already queued: no poll (pyzmq builds a Poller per poll call)
             wait = _SLICE
             for limit in (deadline, duration):
                 if limit is not None and limit.end is not None:
@@ -460,18 +470,22 @@ class Subscription:
             if deadline.passed() or (duration is not None and duration.passed()):
                 return core.take()
 
-    def _drain(self) -> None:
-        """Take what is there; one message unless conflating (then everything, keeping the newest per topic)."""
+    def _drain(self) -> bool:
+        """Take what is there; one message unless conflating (then everything, keeping the newest per topic).
+
+        Whether anything was received."""
         core = self._core
+        received = False
         while True:
             try:
                 frames = self._socket.recv_multipart(zmq.NOBLOCK, copy=True)
             except zmq.Again:
-                return
+                return received
+            received = True
             core.heard()
             core.accept(frames)
             if not core.conflate:
-                return
+                return True
 
     def _fetch_snapshot(self, start_timeout: float) -> None:
         """Clone pattern: wait for the welcome heartbeat (our subscriptions are in place), then ask the snapshot."""
@@ -524,6 +538,14 @@ class Subscription:
             core.accept(frames)
 
 
+def _check_idle_silence(core: _StreamCore, socket: zmq.Socket, closed: bool) -> None:
+    """Silence for a subscriber that is not waiting: only when nothing unread is queued (EVENTS never blocks)."""
+    if closed or core.ready or core.pending:
+        return
+    if not socket.getsockopt(zmq.EVENTS) & zmq.POLLIN:
+        core.check_silence()
+
+
 def subscribe(endpoint: str = DEFAULT_STREAM_ENDPOINT, *topics: str, **options: Any) -> Subscription:
     """Subscribe to topic prefixes of a ZeroBridge stream (every topic when none is given).
 
@@ -531,7 +553,8 @@ def subscribe(endpoint: str = DEFAULT_STREAM_ENDPOINT, *topics: str, **options: 
     topic, then continue live with no gap and no duplicate), ``timeout`` (seconds to wait for each value,
     else :class:`zerobridge.TimeoutError`; default: wait forever, but interruptible), ``duration`` (seconds
     after which iteration ends), ``silence`` (seconds without any message, heartbeats included, before the
-    publisher counts as silent; default three of its heartbeat intervals), ``conflate`` (keep only the
+    publisher counts as silent; default three of its heartbeat intervals; checked while waiting and whenever
+    :attr:`Subscription.silent` is read with nothing unread), ``conflate`` (keep only the
     newest unread value per topic), ``on_event`` (callback for :class:`StreamEvent`; default: warnings),
     ``hwm`` (the socket's receive high-water mark), ``start_timeout``, ``context``.
 
@@ -544,7 +567,12 @@ def subscribe(endpoint: str = DEFAULT_STREAM_ENDPOINT, *topics: str, **options: 
 
 
 class AsyncSubscription:
-    """The asyncio twin of :class:`Subscription` (``async for message in sub``), made by :func:`asubscribe`."""
+    """The asyncio twin of :class:`Subscription` (``async for message in sub``), made by :func:`asubscribe`.
+
+    Cancelling the task that awaits it (``task.cancel()``, a timeout from ``asyncio.wait_for``, Ctrl+C under
+    ``asyncio.run``) closes its socket and lets ``CancelledError`` propagate, as asyncio expects; leaving an
+    ``async with`` block closes it too.
+    """
 
     def __init__(self, endpoint: str = DEFAULT_STREAM_ENDPOINT, topics: Sequence[str] = ("",), *,
                  snapshot: Optional[str] = None, timeout: Optional[float] = None,
@@ -576,7 +604,13 @@ class AsyncSubscription:
 
     @property
     def silent(self) -> bool:
+        """Whether the publisher is silent now (as :attr:`Subscription.silent`)."""
+        _check_idle_silence(self._core, self._socket, self._closed)
         return self._core.silent
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def __aiter__(self) -> AsyncIterator[StreamMessage]:
         return self
@@ -584,7 +618,11 @@ class AsyncSubscription:
     async def __anext__(self) -> StreamMessage:
         if self._closed:
             raise StopAsyncIteration
-        message = await self._next(_Deadline(self.timeout))
+        try:
+            message = await self._next(_Deadline(self.timeout))
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            self.close()  # the consuming task was cancelled (or interrupted): no socket left behind
+            raise
         if message is not None:
             return message
         if self._duration.passed() or self._closed:
@@ -593,8 +631,15 @@ class AsyncSubscription:
                            endpoint=self.endpoint, seconds=self.timeout)
 
     async def receive(self, timeout: Optional[float] = None) -> StreamMessage:
-        """The next value; raises :class:`zerobridge.TimeoutError` when none comes within ``timeout`` s."""
-        message = await self._next(_Deadline(timeout), stop_at_duration=False)
+        """The next value; raises :class:`zerobridge.TimeoutError` when none comes within ``timeout`` s.
+
+        Cancelling the awaiting task closes the subscription (and re-raises ``CancelledError``).
+        """
+        try:
+            message = await self._next(_Deadline(timeout), stop_at_duration=False)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            self.close()
+            raise
         if message is None:
             raise TimeoutError(f"no stream message from {self.endpoint} within {timeout} s",
                                endpoint=self.endpoint, seconds=timeout)
@@ -678,7 +723,11 @@ class AsyncSubscription:
 
     async def __aenter__(self) -> "AsyncSubscription":
         if not self._started:
-            await self._fetch_snapshot()
+            try:
+                await self._fetch_snapshot()
+            except BaseException:
+                self.close()
+                raise
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:

@@ -53,7 +53,7 @@ internal static class CallCommand
         return command;
     }
 
-    private static Dictionary<string, object?> ParseArguments(IEnumerable<string> pairs)
+    internal static Dictionary<string, object?> ParseArguments(IEnumerable<string> pairs)
     {
         var result = new Dictionary<string, object?>();
         foreach (var pair in pairs)
@@ -67,7 +67,7 @@ internal static class CallCommand
         return result;
     }
 
-    private static object? FromJson(string text)
+    internal static object? FromJson(string text)
     {
         try
         {

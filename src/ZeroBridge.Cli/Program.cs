@@ -8,5 +8,6 @@ var root = new RootCommand("zbridge: reach a running .NET application from Pytho
     BrokerCommand.Create(), WorkerCommand.Create(),
     SubCommand.Create(),
     TaskWorkerCommand.Create(),
+    SubmitCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -45,8 +45,9 @@ public static class TaskWire
     /// </summary>
     public static TaskHeader Parse(ReadOnlyMemory<byte> frame)
     {
-        string? type = null, kind = null;
-        long? version = null, attempt = null;
+        string? type = null, kind = null, name = null;
+        long? version = null, attempt = null, credit = null;
+        bool ok = false;
         ReadOnlyMemory<byte> rawId = new byte[] { MessagePackCode.Nil };
         try
         {
@@ -70,6 +71,9 @@ public static class TaskWire
                     case "type" when next == MessagePackType.String: type = reader.ReadString(); break;
                     case "kind" when next == MessagePackType.String: kind = reader.ReadString(); break;
                     case "attempt" when next == MessagePackType.Integer: attempt = reader.ReadInt64(); break;
+                    case "credit" when next == MessagePackType.Integer: credit = reader.ReadInt64(); break;
+                    case "name" when next == MessagePackType.String: name = reader.ReadString(); break;
+                    case "ok" when next == MessagePackType.Boolean: ok = reader.ReadBoolean(); break;
                     case "id":
                         long start = reader.Consumed;
                         reader.Skip();
@@ -85,7 +89,7 @@ public static class TaskWire
         }
         if (version != 1 || type is null)
             throw new ZeroBridgeProtocolException("Not a version 1 task header.");
-        return new TaskHeader(type, rawId, kind, attempt ?? 1);
+        return new TaskHeader(type, rawId, kind, attempt ?? 1) { Credit = credit, Name = name, Ok = ok };
     }
 }
 
@@ -94,4 +98,31 @@ public static class TaskWire
 /// <param name="RawId">The task id as the producer encoded it, echoed byte for byte in the result.</param>
 /// <param name="Kind">The task's kind (tasks only).</param>
 /// <param name="Attempt">How many times the producer has sent this task, from 1.</param>
-public sealed record TaskHeader(string Type, ReadOnlyMemory<byte> RawId, string? Kind, long Attempt);
+public sealed record TaskHeader(string Type, ReadOnlyMemory<byte> RawId, string? Kind, long Attempt)
+{
+    /// <summary>The credit a worker announces (<c>ready</c>, <c>hb</c>), or null when absent or not an integer.</summary>
+    public long? Credit { get; init; }
+
+    /// <summary>The worker's name (<c>ready</c>, <c>hb</c>, <c>bye</c>), or null.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Whether a <c>result</c> is a value (true) or an error map (false; also when absent).</summary>
+    public bool Ok { get; init; }
+
+    /// <summary>The task id as an integer, or null when it is not one (producers of this library always use integers).</summary>
+    public long? IntegerId
+    {
+        get
+        {
+            try
+            {
+                var reader = new MessagePackReader(RawId);
+                return reader.NextMessagePackType == MessagePackType.Integer ? reader.ReadInt64() : null;
+            }
+            catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or OverflowException)
+            {
+                return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+namespace ZeroBridge.Tasks;
+
+/// <summary>Settings of a <see cref="ZeroBridgeTaskProducer"/>. Immutable; change with <c>with</c>.</summary>
+public sealed record ZeroBridgeTaskProducerOptions
+{
+    /// <summary>The options with every default.</summary>
+    public static ZeroBridgeTaskProducerOptions Default { get; } = new();
+
+    /// <summary>The endpoint workers connect to (default: <c>tcp://127.0.0.1:5560</c>). Port <c>*</c> picks a free one.</summary>
+    public string Endpoint { get; init; } = "tcp://127.0.0.1:5560";
+
+    /// <summary>
+    /// How long a worker may stay unheard (no heartbeat, no result) before it counts as lost and the tasks it held
+    /// are re-sent to other workers (default: 5 s).
+    /// </summary>
+    public TimeSpan WorkerTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a task may stay unanswered before it is re-sent although its worker is alive (default: null, only
+    /// lost workers' tasks are re-sent). The first result wins; a late one is dropped.
+    /// </summary>
+    public TimeSpan? TaskTimeout { get; init; }
+
+    /// <summary>How many times a task is sent before it fails with code <c>worker_lost</c> (default: 3).</summary>
+    public int MaxAttempts { get; init; } = 3;
+
+    /// <summary>The largest message accepted from a worker (default: 1 GiB); a larger one closes that connection.</summary>
+    public long MaxResultBytes { get; init; } = 1L << 30;
+}
+
+/// <summary>Settings of one job (<see cref="ZeroBridgeTaskProducer.RunAsync(string, IEnumerable{TaskArguments}, TaskRunOptions?, CancellationToken)"/>).</summary>
+public sealed record TaskRunOptions
+{
+    /// <summary>The options with every default.</summary>
+    public static TaskRunOptions Default { get; } = new();
+
+    /// <summary>How long the whole job may take before <see cref="ZeroBridgeTimeoutException"/> (default: null, no limit).</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Told after every result (on the caller's thread, before the result is yielded) (default: null).</summary>
+    public IProgress<TaskProgress>? Progress { get; init; }
+}

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace ZeroBridge.Tests.Tasks;
+
+/// <summary>Real Python task-worker processes (/usr/bin/python3 with the repository's python/ package), killed on dispose.</summary>
+internal sealed class PythonTaskWorkers : IDisposable
+{
+    private const string Script = """
+        import os, sys, time, zerobridge
+
+        def square(x):
+            time.sleep(float(os.environ.get("ZB_DELAY", "0")))
+            if os.environ.get("ZB_HANG"):
+                time.sleep(1000)
+            return x * x
+
+        def fail(message):
+            raise ValueError(message)
+
+        worker = zerobridge.TaskWorker(sys.argv[1], name=sys.argv[2])
+        worker.task("square")(square)
+        worker.task()(fail)
+        worker.run()
+        """;
+
+    private readonly List<(Process Process, StringBuilder Output)> _processes = [];
+
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    public Process Start(string endpoint, string name, params (string Key, string Value)[] environment)
+    {
+        var start = new ProcessStartInfo("/usr/bin/python3")
+        {
+            ArgumentList = { "-c", Script, endpoint, name },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["PYTHONPATH"] = Path.Combine(RepositoryRoot, "python");
+        foreach (var (key, value) in environment)
+            start.Environment[key] = value;
+        var process = Process.Start(start)!;
+        var output = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes.Add((process, output));
+        return process;
+    }
+
+    /// <summary>What the workers printed (for assertion messages).</summary>
+    public string Output() => string.Join("\n", _processes.Select(p => { lock (p.Output) return p.Output.ToString(); }));
+
+    public void Dispose()
+    {
+        foreach (var (process, _) in _processes)
+        {
+            try
+            {
+                if (!process.HasExited)
+                    process.Kill(entireProcessTree: true); // SIGKILL
+                process.WaitForExit(5000);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+            process.Dispose();
+        }
+    }
+
+    private static string FindRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+            if (File.Exists(Path.Combine(directory.FullName, "python", "zerobridge", "__init__.py")))
+                return directory.FullName;
+        throw new InvalidOperationException("The repository root (with python/zerobridge) was not found above " + AppContext.BaseDirectory);
+    }
+}
