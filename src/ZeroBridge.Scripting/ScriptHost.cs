@@ -70,13 +70,20 @@ public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
             {
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 deadline.CancelAfter(limit);
+                var sinceDeadlineSet = Stopwatch.StartNew();
                 using var capture = ConsoleCapture.Begin();
-                var run = Task.Run(() => ExecuteAsync(state, code, deadline.Token), CancellationToken.None);
+                var compiled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                var run = Task.Run(() => ExecuteAsync(state, code, compiled, deadline.Token), CancellationToken.None);
                 bool TimedOut() => deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
                 ScriptState<object> finished;
                 try
                 {
-                    finished = await run.WaitAsync(limit + _options.HardStopGrace, cancellationToken).ConfigureAwait(false);
+                    // Compiling honours the deadline on its own (Roslyn checks the token), however slow a loaded machine
+                    // makes it; the hard stop only concerns running code, so its clock starts when compiling ends.
+                    await Task.WhenAny(compiled.Task, run).ConfigureAwait(false);
+                    var remaining = limit - sinceDeadlineSet.Elapsed;
+                    finished = await run.WaitAsync((remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero) + _options.HardStopGrace,
+                        cancellationToken).ConfigureAwait(false);
                 }
                 catch (TimeoutException)
                 {
@@ -124,7 +131,8 @@ public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
         _slots.Dispose();
     }
 
-    private async Task<ScriptState<object>> ExecuteAsync(ScriptSession session, string code, CancellationToken cancellationToken)
+    private async Task<ScriptState<object>> ExecuteAsync(ScriptSession session, string code, TaskCompletionSource compiled,
+        CancellationToken cancellationToken)
     {
         ScriptGuard.Enter(cancellationToken);
         string guarded = CancellationInjector.Inject(code);
@@ -139,6 +147,7 @@ public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
                 : session.State.Script.ContinueWith<object>(code, _scriptOptions);
             throw new ScriptCompilationException(original.Compile(cancellationToken));
         }
+        compiled.TrySetResult();
         var state = session.State is null
             ? await script.RunAsync(_globals, _ => true, cancellationToken).ConfigureAwait(false)
             : await script.RunFromAsync(session.State, _ => true, cancellationToken).ConfigureAwait(false);
