@@ -73,7 +73,10 @@ public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
                 var sinceDeadlineSet = Stopwatch.StartNew();
                 using var capture = ConsoleCapture.Begin();
                 var compiled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                var run = Task.Run(() => ExecuteAsync(state, code, compiled, deadline.Token), CancellationToken.None);
+                // Its own thread, not the pool's: a runaway script must not starve the server (or the very timers
+                // that are to stop it).
+                var run = Task.Factory.StartNew(() => ExecuteAsync(state, code, compiled, deadline.Token), CancellationToken.None,
+                    TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
                 bool TimedOut() => deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
                 ScriptState<object> finished;
                 try
@@ -82,8 +85,17 @@ public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
                     // makes it; the hard stop only concerns running code, so its clock starts when compiling ends.
                     await Task.WhenAny(compiled.Task, run).ConfigureAwait(false);
                     var remaining = limit - sinceDeadlineSet.Elapsed;
-                    finished = await run.WaitAsync((remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero) + _options.HardStopGrace,
-                        cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        finished = await run.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (TimeoutException)
+                    {
+                        // The deadline is due: cancel now rather than trust the timer to have fired on a busy machine,
+                        // then give the code its grace period to notice.
+                        await deadline.CancelAsync().ConfigureAwait(false);
+                        finished = await run.WaitAsync(_options.HardStopGrace, cancellationToken).ConfigureAwait(false);
+                    }
                 }
                 catch (TimeoutException)
                 {
