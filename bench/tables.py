@@ -193,6 +193,8 @@ def main() -> None:
           f"({string_cost / results['ZeroBridge columnar'] * 100:.0f}% of the columnar total); "
           f"with every name distinct: {(distinct - zb_n) * 1000:,.1f} ms")
 
+    if args.big_rows <= 0:
+        return  # --big-rows 0: skip the large-table run
     child = subprocess.run([sys.executable, __file__, "--big-child", str(args.big_rows)],
                            capture_output=True, text=True)
     if child.returncode != 0:
