@@ -37,7 +37,7 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<(string Peer, string Id), CancellationTokenSource> _inFlight = new();
     private readonly NetMQQueue<NetMQMessage> _replies = new();
-    private int _running;
+    private readonly RunningRequests _running = new();
     private RouterSocket? _router;
     private NetMQPoller? _poller;
     private Thread? _thread;
@@ -57,7 +57,7 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
     public string Endpoint { get; private set; } = "";
 
     /// <summary>How many requests are running or waiting for a slot right now.</summary>
-    public int RequestsInFlight => Volatile.Read(ref _running);
+    public int RequestsInFlight => _running.Count;
 
     /// <summary>Binds the endpoint and starts serving on a background thread.</summary>
     /// <exception cref="InvalidOperationException">The server was already started or stopped.</exception>
@@ -106,18 +106,9 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
         if (Interlocked.Exchange(ref _state, 2) != 1)
             return;
         _router!.ReceiveReady -= OnRequestsReady; // runs on whichever thread; the poller reads the event list under its own lock
-        using (var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-        {
-            drain.CancelAfter(_options.ShutdownTimeout);
-            while (Volatile.Read(ref _running) > 0 && !drain.IsCancellationRequested)
-                await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
-        }
-        _stopping.Cancel();
-        using (var last = new CancellationTokenSource(TimeSpan.FromSeconds(1)))
-        {
-            while (Volatile.Read(ref _running) > 0 && !last.IsCancellationRequested)
-                await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
-        }
+        await _running.WaitIdleAsync(_options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
+        _stopping.Cancel(); // the rest are cancelled, and still reply
+        await _running.WaitIdleAsync(TimeSpan.FromSeconds(1), CancellationToken.None).ConfigureAwait(false);
         _poller!.Stop(); // processes what is queued, then returns from Run
         _thread!.Join(TimeSpan.FromSeconds(5));
         _poller.Dispose();
@@ -185,7 +176,7 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
             key = (peer, Guid.NewGuid().ToString()); // the client reused an id in flight; serve it, uncancellable by id
             _inFlight.TryAdd(key, cancellation);
         }
-        Interlocked.Increment(ref _running);
+        _running.Enter();
         _ = RunAsync(request, peer, key, cancellation);
     }
 
@@ -218,7 +209,7 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
         {
             _inFlight.TryRemove(key, out _);
             cancellation.Dispose();
-            Interlocked.Decrement(ref _running);
+            _running.Exit();
         }
     }
 

@@ -37,7 +37,7 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
     private NetMQPoller? _poller;
     private NetMQTimer? _timer;
     private Thread? _thread;
-    private int _running;
+    private readonly RunningRequests _running = new();
     private long _registrations;
     private int _state; // 0 new, 1 started, 2 stopped
 
@@ -69,7 +69,7 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
     public long Registrations => Interlocked.Read(ref _registrations);
 
     /// <summary>How many requests are running right now.</summary>
-    public int RequestsInFlight => Volatile.Read(ref _running);
+    public int RequestsInFlight => _running.Count;
 
     /// <summary>Connects to the broker and registers; returns at once (ZeroMQ connects in the background).</summary>
     /// <exception cref="InvalidOperationException">The worker was already started or stopped.</exception>
@@ -101,18 +101,9 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
     {
         if (Interlocked.Exchange(ref _state, 2) != 1)
             return;
-        using (var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-        {
-            drain.CancelAfter(_options.ShutdownTimeout);
-            while (Volatile.Read(ref _running) > 0 && !drain.IsCancellationRequested)
-                await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
-        }
-        _stopping.Cancel();
-        using (var last = new CancellationTokenSource(TimeSpan.FromSeconds(1)))
-        {
-            while (Volatile.Read(ref _running) > 0 && !last.IsCancellationRequested)
-                await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
-        }
+        await _running.WaitIdleAsync(_options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
+        _stopping.Cancel(); // the rest are cancelled, and still reply
+        await _running.WaitIdleAsync(TimeSpan.FromSeconds(1), CancellationToken.None).ConfigureAwait(false);
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _ = Task.Factory.StartNew(() =>
         {
@@ -288,7 +279,7 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
                 var body = new List<NetMQFrame>(message.FrameCount - 5);
                 for (int i = 5; i < message.FrameCount; i++)
                     body.Add(message[i]);
-                Interlocked.Increment(ref _running);
+                _running.Enter();
                 _ = RunAsync(connection, connection.Generation, client, body);
                 break;
             case Command.Heartbeat:
@@ -333,7 +324,7 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref _running);
+            _running.Exit();
         }
         try
         {
