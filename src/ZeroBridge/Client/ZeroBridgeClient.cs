@@ -6,6 +6,7 @@ using NetMQ;
 using NetMQ.Sockets;
 using ZeroBridge.Protocol;
 using ZeroBridge.Serialization;
+using ZeroBridge.Serialization.Columnar;
 
 namespace ZeroBridge.Client;
 
@@ -98,20 +99,105 @@ public sealed class ZeroBridgeClient : IDisposable
         IReadOnlyDictionary<string, object?> keyword, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         var (frames, ok) = await SendAsync(command, positional, keyword, timeout, cancellationToken).ConfigureAwait(false);
-        var attachments = frames.Skip(1).Select(f => (ReadOnlyMemory<byte>)f).ToArray();
+        var attachments = Attachments(frames);
         if (!ok)
             throw RemoteError(frames[0], attachments);
-        return WireSerializer.Deserialize<T>(frames[0], attachments);
+        var chunked = new ChunkedTables();
+        T? value;
+        try
+        {
+            value = (T?)WireSerializer.Deserialize(typeof(T), frames[0], attachments, chunked);
+        }
+        catch (ZeroBridgeSerializationException)
+        {
+            CloseTables(TableCursors(frames[0], attachments));
+            throw;
+        }
+        if (chunked.Pending.Count == 0)
+            return value;
+        value = default; // the first read holds only first chunks; the second, below, holds the whole tables
+        await FetchChunksAsync(chunked, timeout, cancellationToken).ConfigureAwait(false);
+        chunked.Rewind();
+        return (T?)WireSerializer.Deserialize(typeof(T), frames[0], attachments, chunked);
     }
 
+    /// <summary>
+    /// Fetches the remaining chunks of every table of a reply that came in chunks, with <c>table.next</c>, each within
+    /// the call's timeout (docs/protocol.md §10.3). On any failure or cancellation the cursors still open are closed
+    /// with <c>table.close</c>, so the server lets go of those tables at once.
+    /// </summary>
+    private async Task FetchChunksAsync(ChunkedTables chunked, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        var assemblers = new TableAssembler?[chunked.Pending.Count];
+        try
+        {
+            for (int t = 0; t < chunked.Pending.Count; t++)
+            {
+                var (index, first) = chunked.Pending[t];
+                var assembler = assemblers[t] = new TableAssembler(first);
+                while (assembler.More is { } cursor)
+                {
+                    // Never sent twice: a repeated table.next would skip a chunk.
+                    var (frames, ok) = await SendAsync("table.next", [], new Dictionary<string, object?> { ["cursor"] = cursor },
+                        timeout, cancellationToken, retries: 0).ConfigureAwait(false);
+                    var attachments = Attachments(frames);
+                    if (!ok)
+                        throw RemoteError(frames[0], attachments);
+                    assembler.Add(WireSerializer.DeserializeTableChunk(frames[0], attachments));
+                }
+                chunked.Resolve(index, assembler.ToTable());
+                assemblers[t] = null; // the whole table is held by the second read now
+            }
+        }
+        catch
+        {
+            CloseTables(chunked.Pending.Select((p, t) => assemblers[t] is { } a ? a.More : chunked.Resolved(p.Index) ? null : p.First.More));
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The cursors of the chunked tables in a reply that could not be read as the type asked for (which may have
+    /// failed before meeting them): read again as plain values, to find them.
+    /// </summary>
+    private static IEnumerable<string?> TableCursors(byte[] payload, IReadOnlyList<ReadOnlyMemory<byte>> attachments)
+    {
+        var scan = new ChunkedTables();
+        try
+        {
+            WireSerializer.Deserialize(typeof(object), payload, attachments, scan);
+        }
+        catch (ZeroBridgeSerializationException)
+        {
+            // Whatever tables came before the broken part are in the scan; nothing more can be found.
+        }
+        return scan.Pending.Select(p => p.First.More);
+    }
+
+    /// <summary>Tells the server to let go of tables this client will not read to their end (no reply is awaited).</summary>
+    private void CloseTables(IEnumerable<string?> cursors)
+    {
+        if (_disposed != 0)
+            return;
+        foreach (var cursor in cursors)
+        {
+            if (cursor is null)
+                continue;
+            _ = SendAsync("table.close", [], new Dictionary<string, object?> { ["cursor"] = cursor }, null, CancellationToken.None, retries: 0)
+                .ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+    }
+
+    private static ReadOnlyMemory<byte>[] Attachments(byte[][] frames) => frames.Skip(1).Select(f => (ReadOnlyMemory<byte>)f).ToArray();
+
     private async Task<(byte[][] Frames, bool Ok)> SendAsync(string command, IReadOnlyList<object?> positional,
-        IReadOnlyDictionary<string, object?> keyword, TimeSpan? timeout, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, object?> keyword, TimeSpan? timeout, CancellationToken cancellationToken, int? retries = null)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         var wait = timeout ?? _options.Timeout;
         var attachments = new List<ReadOnlyMemory<byte>>();
         byte[] arguments = WireSerializer.Serialize(typeof(object[]), new object[] { positional.ToArray(), keyword }, attachments);
-        int attempts = Math.Max(0, _options.Retries) + 1;
+        int attempts = Math.Max(0, retries ?? _options.Retries) + 1;
         for (int attempt = 1; ; attempt++)
         {
             long id = Interlocked.Increment(ref _nextId);

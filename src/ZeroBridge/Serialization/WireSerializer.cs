@@ -42,11 +42,17 @@ public static class WireSerializer
 
     /// <summary>Reads a value of the given type; ext 6 references resolve against <paramref name="attachments"/>.</summary>
     /// <exception cref="ZeroBridgeSerializationException">The bytes do not hold a value of that type.</exception>
-    public static object? Deserialize(Type type, ReadOnlyMemory<byte> bytes, IReadOnlyList<ReadOnlyMemory<byte>> attachments)
+    public static object? Deserialize(Type type, ReadOnlyMemory<byte> bytes, IReadOnlyList<ReadOnlyMemory<byte>> attachments) =>
+        Deserialize(type, bytes, attachments, null);
+
+    /// <summary>Reads a reply whose tables may come in chunks: they are noted in <paramref name="chunked"/> (see <see cref="Columnar.ChunkedTables"/>).</summary>
+    internal static object? Deserialize(Type type, ReadOnlyMemory<byte> bytes, IReadOnlyList<ReadOnlyMemory<byte>> attachments,
+        Columnar.ChunkedTables? chunked)
     {
         try
         {
-            return MessagePackSerializer.Deserialize(type, bytes, ForReading(attachments));
+            return MessagePackSerializer.Deserialize(type, bytes,
+                new WireSerializerOptions(BaseOptions) { IncomingAttachments = attachments, ChunkedTables = chunked });
         }
         catch (Exception ex) when (ex is MessagePackSerializationException or InvalidOperationException or OverflowException
                                        or FormatException or EndOfStreamException or ArgumentException)
@@ -58,6 +64,22 @@ public static class WireSerializer
     /// <summary>Reads a value of type <typeparamref name="T"/>.</summary>
     public static T? Deserialize<T>(ReadOnlyMemory<byte> bytes, IReadOnlyList<ReadOnlyMemory<byte>> attachments) =>
         (T?)Deserialize(typeof(T), bytes, attachments);
+
+    /// <summary>Reads one chunk of a chunked table (the result of <c>table.next</c>, docs/protocol.md §10.3).</summary>
+    /// <exception cref="ZeroBridgeSerializationException">The bytes do not hold a table chunk.</exception>
+    internal static Columnar.ColumnarReader.Chunk DeserializeTableChunk(ReadOnlyMemory<byte> bytes, IReadOnlyList<ReadOnlyMemory<byte>> attachments)
+    {
+        try
+        {
+            var reader = new MessagePackReader(bytes);
+            return Formatters.TableDataFormatter.ReadChunk(ref reader, ForReading(attachments));
+        }
+        catch (Exception ex) when (ex is MessagePackSerializationException or InvalidOperationException or OverflowException
+                                       or FormatException or EndOfStreamException or ArgumentException)
+        {
+            throw new ZeroBridgeSerializationException(Innermost(ex).Message, ex);
+        }
+    }
 
     internal static MessagePackSerializerOptions ForWriting(List<ReadOnlyMemory<byte>> attachments) =>
         new WireSerializerOptions(BaseOptions) { OutgoingAttachments = attachments };

@@ -17,7 +17,11 @@ internal sealed class WireSerializerOptions : MessagePackSerializerOptions
         IncomingAttachments = copyFrom.IncomingAttachments;
         TableStreams = copyFrom.TableStreams;
         DictionaryStrings = copyFrom.DictionaryStrings;
+        ChunkedTables = copyFrom.ChunkedTables;
     }
+
+    /// <summary>Where a client's reader notes the tables of a reply that came in chunks; null to refuse them.</summary>
+    public Columnar.ChunkedTables? ChunkedTables { get; init; }
 
     /// <summary>
     /// Whether the peer reads dictionary-encoded string columns (it sent <c>"accept": ["dict"]</c>,

@@ -66,14 +66,22 @@ internal sealed class TableDataFormatter : IMessagePackFormatter<TableData?>
         if (header.TypeCode != ExtensionTypeCodes.Table)
             throw new MessagePackSerializationException($"Expected a table (ext 5), got ext type {header.TypeCode}.");
         var payload = reader.ReadRaw(header.Length);
+        var chunked = (options as WireSerializerOptions)?.ChunkedTables;
+        int index = -1;
+        if (chunked is not null && chunked.Meet(out index, out var whole))
+            return whole;
         var inner = new MessagePackReader(payload) { Depth = reader.Depth };
         options.Security.DepthStep(ref inner);
         if (LayoutOf(inner) == ColumnarWriter.Layout)
         {
             var chunk = ColumnarReader.Read(ref inner, options);
             if (chunk.More is not null)
-                throw new MessagePackSerializationException(
-                    "The table was sent in chunks; this reader takes whole tables only (raise the server's TableChunkBytes).");
+            {
+                if (chunked is null)
+                    throw new MessagePackSerializationException(
+                        "The table was sent in chunks; this reader takes whole tables only (raise the server's TableChunkBytes).");
+                chunked.AddPending(index, chunk);
+            }
             return chunk.Table;
         }
 
@@ -120,6 +128,19 @@ internal sealed class TableDataFormatter : IMessagePackFormatter<TableData?>
         if (rows >= 0 && table.RowCount != rows && columns.Count > 0)
             throw new MessagePackSerializationException($"The table says {rows} rows but its columns hold {table.RowCount}.");
         return table;
+    }
+
+    /// <summary>Reads one chunk of a table in the "columns" layout (the result of <c>table.next</c>), with its cursor.</summary>
+    public static ColumnarReader.Chunk ReadChunk(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    {
+        var header = reader.ReadExtensionFormatHeader();
+        if (header.TypeCode != ExtensionTypeCodes.Table)
+            throw new MessagePackSerializationException($"Expected a table chunk (ext 5), got ext type {header.TypeCode}.");
+        var inner = new MessagePackReader(reader.ReadRaw(header.Length)) { Depth = reader.Depth };
+        options.Security.DepthStep(ref inner);
+        if (LayoutOf(inner) != ColumnarWriter.Layout)
+            throw new MessagePackSerializationException($"A table chunk must be in the '{ColumnarWriter.Layout}' layout.");
+        return ColumnarReader.Read(ref inner, options);
     }
 
     /// <summary>The value of the map's "layout" key, read ahead without moving <paramref name="reader"/>.</summary>
