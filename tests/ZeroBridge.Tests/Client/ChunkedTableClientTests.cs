@@ -44,6 +44,26 @@ public class ChunkedTableClientTests
     }
 
     [Fact]
+    public async Task A_streamed_reader_whose_column_changes_type_after_the_first_chunk_is_an_error_not_a_silent_conversion()
+    {
+        var commands = new CommandRegistry().Add("drifting", () =>
+        {
+            var table = new System.Data.DataTable();
+            table.Columns.Add("value", typeof(object)); // as SQLite: each value has its own type
+            for (int i = 0; i < 5000; i++)
+                table.Rows.Add(i < 4000 ? (object)(long)i : i + 0.5);
+            return (System.Data.IDataReader)table.CreateDataReader();
+        });
+        await using var server = Serve(commands);
+        server.Start();
+        using var client = new ZeroBridgeClient(server.Endpoint);
+        var error = await Assert.ThrowsAsync<ZeroBridgeRemoteException>(() => client.CallAsync<TableData>("drifting", timeout: Timeout));
+        Assert.Contains("Column 'value'", error.Message);
+        Assert.Contains("first chunk", error.Message);
+        Assert.True(await client.PingAsync(Timeout));
+    }
+
+    [Fact]
     public async Task A_table_sent_in_many_chunks_arrives_whole_and_equal_to_the_source()
     {
         var rows = Rows(3000);

@@ -174,7 +174,8 @@ internal sealed class RecordSource : TableSource
 
 /// <summary>
 /// A data reader, row by row. Column types come from the values of the first chunk (engines such as SQLite
-/// type each value, not the column), else from the reader's field types; later chunks keep those types.
+/// type each value, not the column), else from the reader's field types; later chunks must fit those types, and a
+/// chunk that does not is an error (never a silent conversion).
 /// Values are read with <see cref="IDataRecord.GetValue"/>, which boxes: ADO.NET's one portable way.
 /// </summary>
 internal sealed class DataReaderSource : TableSource
@@ -228,6 +229,8 @@ internal sealed class DataReaderSource : TableSource
                 _types[i] = ColumnTypes.FromValues(slice, _reader.GetFieldType(i));
                 _nullable[i] = raw.NullCount > 0;
             }
+            else
+                CheckSameType(raw.Name, _types[i], slice);
             columns.Add(new TableColumn(raw.Name, _types[i], slice, _nullable[i] || raw.NullCount > 0));
         }
         if (Finished)
@@ -239,5 +242,23 @@ internal sealed class DataReaderSource : TableSource
     {
         if (_ownsReader)
             _reader.Dispose();
+    }
+
+    /// <summary>
+    /// The first chunk fixed the column's type for the whole stream; a later chunk whose values need another type
+    /// is an error rather than a silent conversion (an integer column that turns up 1.5 must not arrive as 2).
+    /// Integers in a float64 column are exact enough to pass, and a chunk of nulls fits any type.
+    /// </summary>
+    private void CheckSameType(string column, string fixedType, IReadOnlyList<object?> values)
+    {
+        if (values.All(v => v is null))
+            return;
+        string seen = ColumnTypes.FromValues(values, typeof(object));
+        if (seen == fixedType || (fixedType == ColumnTypes.Float64 && seen == ColumnTypes.Int64))
+            return;
+        Dispose();
+        throw new ZeroBridgeSerializationException(
+            $"Column '{column}' of the data reader held {fixedType} values in the first chunk but {seen} values later; a " +
+            "streamed reader keeps the column types of its first chunk. Cast the column in the query (e.g. CAST(x AS REAL)).");
     }
 }
