@@ -22,26 +22,7 @@ PYTHON_DIR = REPO / "python"
 ZBRIDGE = REPO / "zbridge"
 JOB_TIMEOUT = 120.0
 
-WORKER_SCRIPT = """
-import os, sys, time, zerobridge
-
-def square(x):
-    time.sleep(float(os.environ.get("ZB_DELAY", "0")))
-    if os.environ.get("ZB_HANG"):
-        time.sleep(1000)
-    if os.environ.get("ZB_SLOW_FIRST") and x == 0:
-        time.sleep(1.5)
-    return x * x
-
-def fail(message):
-    raise ValueError(message)
-
-worker = zerobridge.TaskWorker(sys.argv[1], name=sys.argv[2])
-worker.task("square")(square)
-worker.task()(fail)
-print("Listening on " + sys.argv[1], flush=True)   # the ServerProcess readiness line
-worker.run()
-"""
+WORKER_SCRIPT = Path(__file__).with_name("task_worker_fixture.py")
 
 
 class Workers:
@@ -51,7 +32,7 @@ class Workers:
     def python(self, endpoint: str, name: str, **env: str) -> ServerProcess:
         os.environ.update({"PYTHONPATH": str(PYTHON_DIR), **env})
         try:
-            process = ServerProcess([sys.executable, "-c", WORKER_SCRIPT, endpoint, name])
+            process = ServerProcess([sys.executable, str(WORKER_SCRIPT), endpoint, name])
         finally:
             for key in env:
                 os.environ.pop(key, None)

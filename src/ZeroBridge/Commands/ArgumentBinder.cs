@@ -111,7 +111,7 @@ internal static class ArgumentBinder
                     throw Malformed("positional arguments must be an array");
                 int count = reader.ReadArrayHeader();
                 for (int i = 0; i < count; i++)
-                    positional.Add(Slice(ref reader, bytes));
+                    positional.Add(HeaderMaps.ReadRaw(ref reader, bytes));
             }
             if (!reader.TryReadNil())
             {
@@ -123,7 +123,7 @@ internal static class ArgumentBinder
                     if (reader.NextMessagePackType != MessagePackType.String)
                         throw Malformed("keyword argument names must be str");
                     string name = reader.ReadString()!;
-                    if (!keyword.TryAdd(name, Slice(ref reader, bytes)))
+                    if (!keyword.TryAdd(name, HeaderMaps.ReadRaw(ref reader, bytes)))
                         throw Malformed($"keyword argument '{name}' appears twice");
                 }
             }
@@ -135,13 +135,6 @@ internal static class ArgumentBinder
             throw Malformed($"the arguments frame is not valid msgpack ({ex.Message})");
         }
         return (positional, keyword);
-    }
-
-    private static ReadOnlyMemory<byte> Slice(ref MessagePackReader reader, ReadOnlyMemory<byte> frame)
-    {
-        long start = reader.Consumed;
-        reader.Skip();
-        return frame.Slice((int)start, (int)(reader.Consumed - start));
     }
 
     private static CommandException Malformed(string what) => new(ErrorCodes.BadRequest, $"Malformed request: {what}.");

@@ -36,13 +36,8 @@ public sealed record RequestHeader(ReadOnlyMemory<byte> RawId, string? Command, 
             int count = reader.ReadMapHeader();
             for (int i = 0; i < count; i++)
             {
-                if (reader.NextMessagePackType != MessagePackType.String)
-                {
-                    reader.Skip();
-                    reader.Skip();
+                if (HeaderMaps.NextKey(ref reader) is not { } key)
                     continue;
-                }
-                string? key = reader.ReadString();
                 switch (key)
                 {
                     case WireConstants.Header.Version:
@@ -50,12 +45,11 @@ public sealed record RequestHeader(ReadOnlyMemory<byte> RawId, string? Command, 
                         break;
                     case WireConstants.Header.Id:
                         var type = reader.NextMessagePackType;
-                        var start = reader.Consumed;
-                        reader.Skip();
+                        var raw = HeaderMaps.ReadRaw(ref reader, frame);
                         if (type is MessagePackType.Integer or MessagePackType.String)
                         {
-                            rawId = frame.Slice((int)start, (int)(reader.Consumed - start));
-                            rawIdIfAny = rawId.Value;
+                            rawId = raw;
+                            rawIdIfAny = raw;
                         }
                         break;
                     case WireConstants.Header.Command:

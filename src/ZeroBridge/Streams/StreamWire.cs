@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using MessagePack;
+using ZeroBridge.Protocol;
 
 namespace ZeroBridge.Streams;
 
@@ -97,13 +98,8 @@ public static class StreamWire
             int entries = reader.ReadMapHeader();
             for (int i = 0; i < entries; i++)
             {
-                if (reader.NextMessagePackType != MessagePackType.String)
-                {
-                    reader.Skip();
-                    reader.Skip();
+                if (HeaderMaps.NextKey(ref reader) is not { } key)
                     continue;
-                }
-                string? key = reader.ReadString();
                 var type = reader.NextMessagePackType;
                 switch (key)
                 {

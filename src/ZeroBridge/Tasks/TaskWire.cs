@@ -1,5 +1,6 @@
 using System.Buffers;
 using MessagePack;
+using ZeroBridge.Protocol;
 
 namespace ZeroBridge.Tasks;
 
@@ -48,7 +49,7 @@ public static class TaskWire
         string? type = null, kind = null, name = null;
         long? version = null, attempt = null, credit = null;
         bool ok = false;
-        ReadOnlyMemory<byte> rawId = new byte[] { MessagePackCode.Nil };
+        ReadOnlyMemory<byte> rawId = RequestHeader.NilId;
         try
         {
             var reader = new MessagePackReader(frame);
@@ -57,13 +58,8 @@ public static class TaskWire
             int count = reader.ReadMapHeader();
             for (int i = 0; i < count; i++)
             {
-                if (reader.NextMessagePackType != MessagePackType.String)
-                {
-                    reader.Skip();
-                    reader.Skip();
+                if (HeaderMaps.NextKey(ref reader) is not { } key)
                     continue;
-                }
-                string? key = reader.ReadString();
                 var next = reader.NextMessagePackType;
                 switch (key)
                 {
@@ -74,11 +70,7 @@ public static class TaskWire
                     case "credit" when next == MessagePackType.Integer: credit = reader.ReadInt64(); break;
                     case "name" when next == MessagePackType.String: name = reader.ReadString(); break;
                     case "ok" when next == MessagePackType.Boolean: ok = reader.ReadBoolean(); break;
-                    case "id":
-                        long start = reader.Consumed;
-                        reader.Skip();
-                        rawId = frame.Slice((int)start, (int)(reader.Consumed - start));
-                        break;
+                    case "id": rawId = HeaderMaps.ReadRaw(ref reader, frame); break;
                     default: reader.Skip(); break;
                 }
             }

@@ -6,23 +6,8 @@ namespace ZeroBridge.Tests.Tasks;
 /// <summary>Real Python task-worker processes (/usr/bin/python3 with the repository's python/ package), killed on dispose.</summary>
 internal sealed class PythonTaskWorkers : IDisposable
 {
-    private const string Script = """
-        import os, sys, time, zerobridge
-
-        def square(x):
-            time.sleep(float(os.environ.get("ZB_DELAY", "0")))
-            if os.environ.get("ZB_HANG"):
-                time.sleep(1000)
-            return x * x
-
-        def fail(message):
-            raise ValueError(message)
-
-        worker = zerobridge.TaskWorker(sys.argv[1], name=sys.argv[2])
-        worker.task("square")(square)
-        worker.task()(fail)
-        worker.run()
-        """;
+    /// <summary>The same worker the Python tests run (python/tests/task_worker_fixture.py).</summary>
+    private static string Script => Path.Combine(RepositoryRoot, "python", "tests", "task_worker_fixture.py");
 
     private readonly List<(Process Process, StringBuilder Output)> _processes = [];
 
@@ -32,7 +17,7 @@ internal sealed class PythonTaskWorkers : IDisposable
     {
         var start = new ProcessStartInfo("/usr/bin/python3")
         {
-            ArgumentList = { "-c", Script, endpoint, name },
+            ArgumentList = { Script, endpoint, name },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
