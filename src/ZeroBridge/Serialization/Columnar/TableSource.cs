@@ -24,6 +24,12 @@ internal abstract class TableSource : IDisposable
     /// <summary>Every remaining row as one table.</summary>
     public TableData ReadAll() => Next(long.MaxValue);
 
+    /// <summary>
+    /// The chunks returned so far have been written and are no longer referred to: their storage may be reused by
+    /// the next chunk. Never called for chunks that leave the library.
+    /// </summary>
+    public virtual void Recycle() { }
+
     public virtual void Dispose() { }
 
     public static TableSource For(object value) => value switch
@@ -35,6 +41,12 @@ internal abstract class TableSource : IDisposable
     };
 
     protected static TableData Take(ColumnBuilder[] builders) => new(builders.Select(b => b.Take()));
+
+    protected static void Recycle(IEnumerable<ColumnBuilder> builders)
+    {
+        foreach (var builder in builders)
+            builder.ReturnLent();
+    }
 
     protected static long Bytes(ColumnBuilder[] builders)
     {
@@ -133,17 +145,75 @@ internal sealed class RecordSource : TableSource
     private void NextIndexed(long maxBytes)
     {
         var appendRange = _columns.AppendRange;
+        int chunkStart = _nextIndex;
         while (_pending)
         {
             int count = ((ICollection)_source).Count;
             int end = (int)Math.Min(count, (long)_nextIndex + CheckEvery);
-            if (end > _nextIndex)
+            if (_nextIndex > chunkStart && ParallelEnd(chunkStart, count, maxBytes) is { } parallelEnd)
+                ReadInParallel(_nextIndex, parallelEnd);
+            else if (end > _nextIndex)
                 appendRange(_source, _nextIndex, end, _builders);
-            _nextIndex = end;
+            _nextIndex = Math.Max(end, _nextIndex);
             _pending = _nextIndex < count;
             if (Bytes(_builders) >= maxBytes)
                 break;
         }
+    }
+
+    /// <summary>Lists from this many rows on are read by several threads, each a range of rows.</summary>
+    internal const int ParallelRows = 131_072;
+
+    /// <summary>
+    /// Where a parallel read of the chunk in progress should end: the rows that still fit <paramref name="maxBytes"/>
+    /// at the width of the rows read so far, or null when that is too few to be worth the threads.
+    /// </summary>
+    private int? ParallelEnd(int chunkStart, int count, long maxBytes)
+    {
+        if (Environment.ProcessorCount < 2 || count - _nextIndex < ParallelRows)
+            return null;
+        long bytes = Bytes(_builders);
+        double rowBytes = Math.Max(1.0, (double)bytes / (_nextIndex - chunkStart));
+        long fitting = (long)((maxBytes - bytes) / rowBytes);
+        long end = Math.Min(count, _nextIndex + fitting);
+        return end - _nextIndex >= ParallelRows ? (int)end : null;
+    }
+
+    /// <summary>
+    /// Reads the rows <c>[start, end)</c> in one part per processor: the first part into the source's builders, the
+    /// others into their own, appended in order afterwards. Reading records is bound by memory latency (one object
+    /// per row), so two cores read a large list in close to half the time.
+    /// </summary>
+    private void ReadInParallel(int start, int end)
+    {
+        int parts = Math.Min(Environment.ProcessorCount, 4);
+        int size = (end - start + parts - 1) / parts;
+        var builders = new ColumnBuilder[parts][];
+        builders[0] = _builders;
+        for (int p = 1; p < parts; p++)
+            builders[p] = _columns.CreateBuilders(size);
+        try
+        {
+            Parallel.For(0, parts, p =>
+            {
+                int from = start + p * size, to = Math.Min(end, from + size);
+                if (to > from)
+                    _columns.AppendRange(_source, from, to, builders[p]);
+            });
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
+        }
+        for (int p = 1; p < parts; p++)
+        {
+            for (int c = 0; c < _builders.Length; c++)
+            {
+                _builders[c].AppendFrom(builders[p][c]);
+                builders[p][c].Release();
+            }
+        }
+        _nextIndex = end;
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -168,6 +238,8 @@ internal sealed class RecordSource : TableSource
             }
         }
     }
+
+    public override void Recycle() => Recycle(_builders);
 
     public override void Dispose() => (_records as IDisposable)?.Dispose();
 }
@@ -232,6 +304,7 @@ internal sealed class DataReaderSource : TableSource
             else
                 CheckSameType(raw.Name, _types[i], slice);
             columns.Add(new TableColumn(raw.Name, _types[i], slice, _nullable[i] || raw.NullCount > 0));
+            _builders[i].ReturnLent(); // the typed column holds copies of the boxed values
         }
         if (Finished)
             Dispose();

@@ -18,6 +18,7 @@ internal static class TableWriter
             if (wire?.OutgoingAttachments is not { } attachments)
             {
                 TableDataFormatter.WriteLists(ref writer, source.ReadAll().WithAwareDateTimes(), options);
+                source.Recycle();
                 return;
             }
             var streams = wire.TableStreams;
@@ -30,6 +31,7 @@ internal static class TableWriter
                 handedOver = true;
             }
             ColumnarWriter.Write(ref writer, chunk, types, more, more is null ? null : source.TotalRows, attachments, options);
+            source.Recycle(); // the frames hold copies: the chunk's storage is free for the next chunk
         }
         finally
         {
@@ -53,6 +55,7 @@ internal static class TableWriter
             bool last = cursor.Source.Finished;
             ColumnarWriter.Write(ref writer, chunk, cursor.WireTypes, last ? null : cursor.Id, cursor.Total,
                 attachments, options);
+            cursor.Source.Recycle();
             if (last)
                 next.Streams.Close(cursor.Id);
         }
