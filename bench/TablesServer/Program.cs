@@ -40,12 +40,16 @@ var floorThread = new Thread(() =>
             cache.Clear();
             frames = cache[key] = sizes.Select(n => { var b = new byte[n]; Random.Shared.NextBytes(b); return b; }).ToArray();
         }
-        var reply = new NetMQMessage();
-        reply.Append(request.First);
-        reply.AppendEmptyFrame();
-        foreach (var frame in frames)
-            reply.Append(frame);
-        router.SendMultipartMessage(reply);
+        // Frames handed to the socket without a copy (Msg.InitGC), as the ZeroBridge server sends its replies.
+        var reply = new List<byte[]> { request.First.ToByteArray(), Array.Empty<byte>() };
+        reply.AddRange(frames);
+        for (int i = 0; i < reply.Count; i++)
+        {
+            var msg = new Msg();
+            msg.InitGC(reply[i], reply[i].Length);
+            router.Send(ref msg, more: i < reply.Count - 1);
+            msg.Close();
+        }
     }
 }) { IsBackground = true };
 floorThread.Start();

@@ -8,6 +8,7 @@ using ZeroBridge.Protocol;
 using ZeroBridge.Serialization;
 using ZeroBridge.Server;
 using static ZeroBridge.Protocol.Majordomo;
+using ZeroBridge.Transport;
 
 namespace ZeroBridge.Broker;
 
@@ -687,7 +688,7 @@ public sealed class ZeroBridgeBroker : IAsyncDisposable, IDisposable
     {
         try
         {
-            if (_router!.TrySendMultipartMessage(message))
+            if (_router!.TrySendWithoutCopy(message, TimeSpan.Zero))
                 return true;
             _logger.LogWarning("A message was dropped: its peer is not reading (its queue is full)");
         }

@@ -5,6 +5,7 @@ using NetMQ;
 using NetMQ.Sockets;
 using ZeroBridge.Commands;
 using ZeroBridge.Protocol;
+using ZeroBridge.Transport;
 
 namespace ZeroBridge.Server;
 
@@ -246,7 +247,7 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
         {
             try
             {
-                if (!_router!.TrySendMultipartMessage(reply))
+                if (!_router!.TrySendWithoutCopy(reply, TimeSpan.Zero))
                     _logger.LogWarning("A reply was dropped: the client is not reading (its queue is full)");
             }
             catch (NetMQ.HostUnreachableException)

@@ -7,6 +7,7 @@ using ZeroBridge.Commands;
 using ZeroBridge.Protocol;
 using ZeroBridge.Server;
 using static ZeroBridge.Protocol.Majordomo;
+using ZeroBridge.Transport;
 
 namespace ZeroBridge.Worker;
 
@@ -350,7 +351,7 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
             reply.AppendEmptyFrame();
             foreach (var frame in body)
                 reply.Append(frame);
-            connection.Socket.SendMultipartMessage(reply);
+            connection.Socket.SendWithoutCopy(reply);
             connection.Busy = false;
             connection.NextHeartbeat = DateTime.UtcNow + _options.HeartbeatInterval;
         }
