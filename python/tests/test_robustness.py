@@ -87,6 +87,11 @@ def test_json_gateway_newcomer_example(raw_socket):
      {"ok": True, "result": "0f8fad5b-d9cb-469f-a165-70867728950e"}),
     ('{"command": "types.sample", "args": {"kind": "double_nan"}}',
      {"ok": True, "result": "NaN"}),
+    # sql.query returns the database reader itself: the gateway reads it into row objects too.
+    ('{"command": "sql.query", "args": {"text": "SELECT 1 AS n, \'a\' AS s UNION ALL SELECT 2, NULL"}}',
+     {"ok": True, "result": [{"n": 1, "s": "a"}, {"n": 2, "s": None}]}),
+    ('{"command": "tables.datatable", "args": {"rows": 2}}',
+     {"ok": True, "result": [{"id": 0, "name": "name 0", "score": None}, {"id": 1, "name": "name 1", "score": 1.5}]}),
 ])
 def test_json_gateway_results(raw_socket, request_text, expected):
     sock = raw_socket(zmq.REQ)

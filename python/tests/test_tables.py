@@ -149,6 +149,22 @@ def test_sql_query_lands_in_a_typed_frame(client):
     assert len(frame) == 20 and str(frame["id"].dtype) == "int64"
 
 
+def test_sql_query_streams_a_large_result_in_chunks_equal_to_the_whole(client, chunked):
+    # 40,000 orders are many 64 KiB chunks read straight from the SQLite reader on the chunked host.
+    text = "SELECT id, customer_id, status, ordered_at, total_cents / 100.0 AS total FROM orders ORDER BY id"
+    whole, streamed = client.sql.query(text=text), chunked.sql.query(text=text)
+    assert len(whole) == 40_000
+    pd.testing.assert_frame_equal(whole, streamed)
+
+
+def test_sql_query_whose_column_changes_type_between_chunks_fails_naming_it(chunked):
+    # SQLite types each value: the first chunk fixed the column as integers, a later one holds text.
+    text = "SELECT CASE WHEN id < 30000 THEN id ELSE 'late' END AS mixed FROM orders ORDER BY id"
+    with pytest.raises(zerobridge.RemoteError, match="'mixed'.*first chunk"):
+        chunked.sql.query(text=text)
+    assert chunked.call("ping") == "pong"
+
+
 @pytest.mark.parametrize("command", ["tables.types", "tables.types_list"])
 def test_chunked_tables_are_reassembled(chunked, command):
     # 3000 rows of every type is several 64 KiB chunks; the generator has no row count up front.

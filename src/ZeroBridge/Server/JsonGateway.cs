@@ -21,6 +21,7 @@ internal static class JsonGateway
         {
             new JsonStringEnumConverter(),
             new TableDataJsonConverter(),
+            new DataSourceJsonConverterFactory(),
             new ReadOnlyMemoryJsonConverter(),
             new TupleJsonConverterFactory(),
         },
@@ -173,6 +174,36 @@ internal static class JsonGateway
 
         public override void Write(Utf8JsonWriter writer, TableData value, JsonSerializerOptions options) =>
             JsonSerializer.Serialize(writer, value.Rows(), options);
+    }
+
+    /// <summary>
+    /// A data reader (disposed once read: a command that returns one hands it over, as on the msgpack route) or a
+    /// <see cref="System.Data.DataTable"/>, as an array of row objects like any table.
+    /// </summary>
+    private sealed class DataSourceJsonConverterFactory : JsonConverterFactory
+    {
+        public override bool CanConvert(Type typeToConvert) =>
+            typeof(System.Data.IDataReader).IsAssignableFrom(typeToConvert) || typeof(System.Data.DataTable).IsAssignableFrom(typeToConvert);
+
+        public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
+            (JsonConverter)Activator.CreateInstance(typeof(DataSourceJsonConverter<>).MakeGenericType(typeToConvert))!;
+
+        private sealed class DataSourceJsonConverter<T> : JsonConverter<T>
+        {
+            public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+                throw new NotSupportedException("Tables are not read from JSON.");
+
+            public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options)
+            {
+                TableData table;
+                if (value is System.Data.DataTable dataTable)
+                    table = TableData.FromDataTable(dataTable);
+                else
+                    using (var reader = (System.Data.IDataReader)value!)
+                        table = TableData.FromDataReader(reader);
+                JsonSerializer.Serialize(writer, table.Rows(), options);
+            }
+        }
     }
 
     /// <summary>Bytes as base64 text, as System.Text.Json writes <c>byte[]</c>.</summary>

@@ -22,10 +22,17 @@ public sealed class SampleDatabaseFixture : IDisposable
 
 public class DemoApplicationTests(SampleDatabaseFixture fixture) : IClassFixture<SampleDatabaseFixture>
 {
+    /// <summary>sql.query's rows, read to the end (the reader, and the connection it owns, disposed).</summary>
+    private TableData Query(string text)
+    {
+        using var reader = new SqlService(fixture.Database).Query(text);
+        return TableData.FromDataReader(reader);
+    }
+
     [Fact]
     public void Generation_is_deterministic_and_complete()
     {
-        var table = new SqlService(fixture.Database).Query("SELECT COUNT(*) AS n FROM orders");
+        var table = Query("SELECT COUNT(*) AS n FROM orders");
         Assert.Equal((long)SampleDatabase.OrderCount, table["n"].Values[0]);
         var again = new OrdersService(fixture.Database).Get(1);
         Assert.Equal(again, new OrdersService(fixture.Database).Get(1) with { Lines = again.Lines });
@@ -54,13 +61,13 @@ public class DemoApplicationTests(SampleDatabaseFixture fixture) : IClassFixture
     public void Sql_query_refuses_writes(string statement)
     {
         Assert.Throws<PermissionDeniedException>(() => new SqlService(fixture.Database).Query(statement));
-        Assert.Equal((long)SampleDatabase.OrderCount, new SqlService(fixture.Database).Query("SELECT COUNT(*) AS n FROM orders")["n"].Values[0]);
+        Assert.Equal((long)SampleDatabase.OrderCount, Query("SELECT COUNT(*) AS n FROM orders")["n"].Values[0]);
     }
 
     [Fact]
     public void Sql_query_columns_are_typed_by_their_values()
     {
-        var table = new SqlService(fixture.Database).Query(
+        var table = Query(
             "SELECT status, COUNT(*) AS n, SUM(total_cents) / 100.0 AS revenue, NULL AS missing FROM orders GROUP BY status");
         Assert.Equal(ColumnTypes.String, table["status"].Type);
         Assert.Equal(ColumnTypes.Int64, table["n"].Type);
