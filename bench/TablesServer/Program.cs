@@ -15,8 +15,9 @@ var commands = new CommandRegistry()
 await using var server = new ZeroBridgeServer(commands, ZeroBridgeServerOptions.Default with { Endpoint = "tcp://127.0.0.1:*" });
 server.Start();
 
-// The floor: a plain ROUTER that answers "<rows> <numericOnly>" with raw frames the size of the columnar buffers,
-// prepared in advance (no serialization at all).
+// The floor: a plain ROUTER that answers "<rows> <numericOnly> <copy>" with raw frames the size of the columnar
+// buffers, prepared in advance (no serialization at all). copy=0 hands the arrays to the socket (Msg.InitGC, as the
+// ZeroBridge server sends); copy=1 sends with SendMultipartMessage, which copies each frame first, as most NetMQ code does.
 using var router = new RouterSocket();
 int port = router.BindRandomPort("tcp://127.0.0.1");
 var floorThread = new Thread(() =>
@@ -25,7 +26,8 @@ var floorThread = new Thread(() =>
     while (true)
     {
         var request = router.ReceiveMultipartMessage();
-        string key = request.Last.ConvertToString();
+        var fields = request.Last.ConvertToString().Split(' ');
+        string key = $"{fields[0]} {fields[1]}";
         if (!cache.TryGetValue(key, out var frames))
         {
             var parts = key.Split(' ');
@@ -40,7 +42,16 @@ var floorThread = new Thread(() =>
             cache.Clear();
             frames = cache[key] = sizes.Select(n => { var b = new byte[n]; Random.Shared.NextBytes(b); return b; }).ToArray();
         }
-        // Frames handed to the socket without a copy (Msg.InitGC), as the ZeroBridge server sends its replies.
+        if (fields[2] == "1")
+        {
+            var copied = new NetMQMessage();
+            copied.Append(request.First);
+            copied.AppendEmptyFrame();
+            foreach (var frame in frames)
+                copied.Append(frame);
+            router.SendMultipartMessage(copied);
+            continue;
+        }
         var reply = new List<byte[]> { request.First.ToByteArray(), Array.Empty<byte>() };
         reply.AddRange(frames);
         for (int i = 0; i < reply.Count; i++)
