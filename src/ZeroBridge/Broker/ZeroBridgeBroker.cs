@@ -85,7 +85,7 @@ public sealed class ZeroBridgeBroker : IAsyncDisposable, IDisposable
         router.Options.SendHighWatermark = 100_000;
         try
         {
-            router.Bind(_options.Endpoint);
+            router.BindWhenFree(_options.Endpoint);
         }
         catch
         {

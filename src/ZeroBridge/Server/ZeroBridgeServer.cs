@@ -42,7 +42,7 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
     private RouterSocket? _router;
     private NetMQPoller? _poller;
     private Thread? _thread;
-    private int _state; // 0 new, 1 started, 2 stopped
+    private int _state; // 0 new (or a start that failed), 1 started, 2 stopped
 
     /// <summary>Creates a server for the commands of <paramref name="commands"/>; call <see cref="Start"/> to serve.</summary>
     public ZeroBridgeServer(CommandRegistry commands, ZeroBridgeServerOptions? options = null, ILogger<ZeroBridgeServer>? logger = null)
@@ -69,7 +69,7 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
             throw new InvalidOperationException("A ZeroBridgeServer starts once.");
         if (TrustedEndpointGuard.Violation(_commands, _options.Endpoint, "serve") is { } refusal)
         {
-            Interlocked.Exchange(ref _state, 2);
+            Volatile.Write(ref _state, 0); // nothing started
             throw new ZeroBridgeException(refusal);
         }
 
@@ -80,11 +80,12 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
         router.Options.DisconnectMessage = DisconnectMarker;
         try
         {
-            router.Bind(_options.Endpoint);
+            router.BindWhenFree(_options.Endpoint);
         }
         catch
         {
             router.Dispose();
+            Volatile.Write(ref _state, 0); // nothing started: Start may be called again
             throw;
         }
         Endpoint = router.Options.LastEndpoint ?? _options.Endpoint;
@@ -104,8 +105,15 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.Exchange(ref _state, 2) != 1)
+        int previous = Interlocked.Exchange(ref _state, 2);
+        if (previous == 2)
             return;
+        if (previous == 0) // never started (or its start failed): only the reply queue's sockets to close
+        {
+            _replies.Dispose();
+            _dispatcher.Dispose();
+            return;
+        }
         _router!.ReceiveReady -= OnRequestsReady; // runs on whichever thread; the poller reads the event list under its own lock
         await _running.WaitIdleAsync(_options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
         _stopping.Cancel(); // the rest are cancelled, and still reply

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using NetMQ;
 using NetMQ.Sockets;
 using ZeroBridge.Serialization;
+using ZeroBridge.Transport;
 
 namespace ZeroBridge.Streams;
 
@@ -40,7 +41,7 @@ public sealed class ZeroBridgePublisher : IAsyncDisposable, IDisposable
     private NetMQPoller? _poller;
     private Thread? _thread;
     private long _published;
-    private int _state; // 0 new, 1 started, 2 stopped
+    private int _state; // 0 new (or a start that failed), 1 started, 2 stopped
 
     /// <summary>Creates a publisher; call <see cref="Start"/> to bind.</summary>
     public ZeroBridgePublisher(ZeroBridgePublisherOptions? options = null, ILogger<ZeroBridgePublisher>? logger = null)
@@ -82,7 +83,7 @@ public sealed class ZeroBridgePublisher : IAsyncDisposable, IDisposable
         RouterSocket? snapshots = null;
         try
         {
-            publisher.Bind(_options.Endpoint);
+            publisher.BindWhenFree(_options.Endpoint);
             Endpoint = publisher.Options.LastEndpoint ?? _options.Endpoint;
             if (_options.SnapshotEndpoint is { } snapshotEndpoint)
             {
@@ -90,7 +91,7 @@ public sealed class ZeroBridgePublisher : IAsyncDisposable, IDisposable
                 snapshots.Options.Linger = TimeSpan.Zero;
                 snapshots.Options.MaxMsgSize = _options.MaxSnapshotRequestBytes;
                 snapshots.Options.SendHighWatermark = 0; // a snapshot is sent whole; the count in its end message checks it
-                snapshots.Bind(snapshotEndpoint);
+                snapshots.BindWhenFree(snapshotEndpoint);
                 SnapshotEndpoint = snapshots.Options.LastEndpoint ?? snapshotEndpoint;
             }
         }
@@ -98,6 +99,7 @@ public sealed class ZeroBridgePublisher : IAsyncDisposable, IDisposable
         {
             publisher.Dispose();
             snapshots?.Dispose();
+            Volatile.Write(ref _state, 0); // nothing started: Start may be called again
             throw;
         }
         Name = _options.Name ?? $"{AppDomain.CurrentDomain.FriendlyName}@{Endpoint}";
@@ -152,8 +154,14 @@ public sealed class ZeroBridgePublisher : IAsyncDisposable, IDisposable
     /// <summary>Stops publishing and closes the sockets; what is queued is sent first.</summary>
     public Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.Exchange(ref _state, 2) != 1)
+        int previous = Interlocked.Exchange(ref _state, 2);
+        if (previous == 2)
             return Task.CompletedTask;
+        if (previous == 0) // never started (or its start failed): only the outgoing queue's sockets to close
+        {
+            _outgoing.Dispose();
+            return Task.CompletedTask;
+        }
         _poller!.Stop();
         _thread!.Join(TimeSpan.FromSeconds(5));
         _poller.Dispose();

@@ -6,6 +6,7 @@ using NetMQ;
 using NetMQ.Sockets;
 using ZeroBridge.Protocol;
 using ZeroBridge.Serialization;
+using ZeroBridge.Transport;
 
 namespace ZeroBridge.Tasks;
 
@@ -52,7 +53,7 @@ public sealed class ZeroBridgeTaskProducer : IAsyncDisposable, IDisposable
     private volatile string[] _workerNames = [];
     private long _nextId;
     private long _submitted, _completed, _failed, _resent, _duplicates, _workersLost;
-    private int _state; // 0 new, 1 started, 2 stopped
+    private int _state; // 0 new (or a start that failed), 1 started, 2 stopped
 
     /// <summary>Creates a producer; call <see cref="Start"/> to bind.</summary>
     public ZeroBridgeTaskProducer(ZeroBridgeTaskProducerOptions? options = null, ILogger<ZeroBridgeTaskProducer>? logger = null)
@@ -90,12 +91,12 @@ public sealed class ZeroBridgeTaskProducer : IAsyncDisposable, IDisposable
         socket.Options.ReceiveHighWatermark = 0;
         try
         {
-            socket.Bind(_options.Endpoint);
+            socket.BindWhenFree(_options.Endpoint);
         }
         catch
         {
             socket.Dispose();
-            Volatile.Write(ref _state, 2);
+            Volatile.Write(ref _state, 0); // nothing started: Start may be called again
             throw;
         }
         Endpoint = socket.Options.LastEndpoint ?? _options.Endpoint;
@@ -220,8 +221,13 @@ public sealed class ZeroBridgeTaskProducer : IAsyncDisposable, IDisposable
     public Task StopAsync()
     {
         int previous = Interlocked.Exchange(ref _state, 2);
-        if (previous != 1)
+        if (previous == 2)
             return Task.CompletedTask;
+        if (previous == 0) // never started (or its start failed): only the command queue's sockets to close
+        {
+            _commands.Dispose();
+            return Task.CompletedTask;
+        }
         _poller!.Stop();
         _thread!.Join(TimeSpan.FromSeconds(5));
         _poller.Dispose();

@@ -40,7 +40,7 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
     private Thread? _thread;
     private readonly RunningRequests _running = new();
     private long _registrations;
-    private int _state; // 0 new, 1 started, 2 stopped
+    private int _state; // 0 new (or a start that was refused), 1 started, 2 stopped
 
     /// <summary>Creates a worker for <paramref name="service"/>; call <see cref="Start"/> to connect and register.</summary>
     public ZeroBridgeWorker(CommandRegistry commands, string brokerEndpoint, string service,
@@ -80,7 +80,7 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
             throw new InvalidOperationException("A ZeroBridgeWorker starts once.");
         if (TrustedEndpointGuard.Violation(_commands, BrokerEndpoint, "offer") is { } refusal)
         {
-            Interlocked.Exchange(ref _state, 2);
+            Volatile.Write(ref _state, 0); // nothing started
             throw new ZeroBridgeException(refusal); // clients of any broker elsewhere could reach them
         }
         _timer = new NetMQTimer(TimeSpan.FromMilliseconds(50));
@@ -100,8 +100,14 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.Exchange(ref _state, 2) != 1)
+        int previous = Interlocked.Exchange(ref _state, 2);
+        if (previous == 2)
             return;
+        if (previous == 0) // never started: only the reply queue's sockets to close
+        {
+            _replies.Dispose();
+            return;
+        }
         await _running.WaitIdleAsync(_options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
         _stopping.Cancel(); // the rest are cancelled, and still reply
         await _running.WaitIdleAsync(TimeSpan.FromSeconds(1), CancellationToken.None).ConfigureAwait(false);

@@ -1,0 +1,37 @@
+using System.Diagnostics;
+using NetMQ;
+
+namespace ZeroBridge.Transport;
+
+/// <summary>Binding an endpoint that a socket of this process may have held a moment ago.</summary>
+internal static class Binding
+{
+    /// <summary>How long a bind waits for a port that a just-closed socket of this process still holds.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Binds <paramref name="endpoint"/>, retrying while the address is in use, for at most <see cref="Patience"/>.
+    /// </summary>
+    /// <remarks>
+    /// NetMQ closes a socket's listeners on its I/O thread after <c>Dispose</c> returns, so a server, broker or
+    /// publisher stopped and started again on the same port in one process can find the port still taken for a few
+    /// milliseconds. A port held by another process stays taken: the bind then fails as before, after the wait.
+    /// </remarks>
+    /// <exception cref="AddressAlreadyInUseException">The address is still in use after the wait.</exception>
+    public static void BindWhenFree(this NetMQSocket socket, string endpoint)
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                socket.Bind(endpoint);
+                return;
+            }
+            catch (AddressAlreadyInUseException) when (waited.Elapsed < Patience)
+            {
+                Thread.Sleep(20);
+            }
+        }
+    }
+}
