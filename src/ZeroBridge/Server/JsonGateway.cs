@@ -20,10 +20,9 @@ internal static class JsonGateway
         Converters =
         {
             new JsonStringEnumConverter(),
-            new TableDataJsonConverter(),
-            new DataSourceJsonConverterFactory(),
+            new WriteOnlyConverterFactory("Tables", IsTable, WriteTable),
             new ReadOnlyMemoryJsonConverter(),
-            new TupleJsonConverterFactory(),
+            new WriteOnlyConverterFactory("Tuples", TypeShapes.IsTuple, WriteTuple),
         },
     };
 
@@ -166,44 +165,40 @@ internal static class JsonGateway
 
     private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
 
-    /// <summary>A table as an array of row objects.</summary>
-    private sealed class TableDataJsonConverter : JsonConverter<TableData>
-    {
-        public override TableData Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            throw new NotSupportedException("Tables are not read from JSON.");
-
-        public override void Write(Utf8JsonWriter writer, TableData value, JsonSerializerOptions options) =>
-            JsonSerializer.Serialize(writer, value.Rows(), options);
-    }
+    private static bool IsTable(Type type) => typeof(TableData).IsAssignableFrom(type)
+        || typeof(System.Data.IDataReader).IsAssignableFrom(type) || typeof(System.Data.DataTable).IsAssignableFrom(type);
 
     /// <summary>
-    /// A data reader (disposed once read: a command that returns one hands it over, as on the msgpack route) or a
-    /// <see cref="System.Data.DataTable"/>, as an array of row objects like any table.
+    /// A table as an array of row objects. A data reader is disposed once read: a command that returns one hands it
+    /// over, as on the msgpack route.
     /// </summary>
-    private sealed class DataSourceJsonConverterFactory : JsonConverterFactory
+    private static void WriteTable(Utf8JsonWriter writer, object value, JsonSerializerOptions options)
     {
-        public override bool CanConvert(Type typeToConvert) =>
-            typeof(System.Data.IDataReader).IsAssignableFrom(typeToConvert) || typeof(System.Data.DataTable).IsAssignableFrom(typeToConvert);
-
-        public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
-            (JsonConverter)Activator.CreateInstance(typeof(DataSourceJsonConverter<>).MakeGenericType(typeToConvert))!;
-
-        private sealed class DataSourceJsonConverter<T> : JsonConverter<T>
+        TableData table;
+        switch (value)
         {
-            public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-                throw new NotSupportedException("Tables are not read from JSON.");
-
-            public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options)
-            {
-                TableData table;
-                if (value is System.Data.DataTable dataTable)
-                    table = TableData.FromDataTable(dataTable);
-                else
-                    using (var reader = (System.Data.IDataReader)value!)
-                        table = TableData.FromDataReader(reader);
-                JsonSerializer.Serialize(writer, table.Rows(), options);
-            }
+            case TableData data:
+                table = data;
+                break;
+            case System.Data.DataTable dataTable:
+                table = TableData.FromDataTable(dataTable);
+                break;
+            default:
+                using (var reader = (System.Data.IDataReader)value)
+                    table = TableData.FromDataReader(reader);
+                break;
         }
+        JsonSerializer.Serialize(writer, table.Rows(), options);
+    }
+
+    /// <summary>Tuples as arrays, matching their msgpack form.</summary>
+    private static void WriteTuple(Utf8JsonWriter writer, object value, JsonSerializerOptions options)
+    {
+        var tuple = (System.Runtime.CompilerServices.ITuple)value;
+        writer.WriteStartArray();
+        for (int i = 0; i < tuple.Length; i++)
+            JsonSerializer.Serialize(writer, tuple[i], options);
+        writer.WriteEndArray();
     }
 
     /// <summary>Bytes as base64 text, as System.Text.Json writes <c>byte[]</c>.</summary>
@@ -216,27 +211,23 @@ internal static class JsonGateway
             writer.WriteBase64StringValue(value.Span);
     }
 
-    /// <summary>Tuples as arrays, matching their msgpack form.</summary>
-    private sealed class TupleJsonConverterFactory : JsonConverterFactory
+    /// <summary>Converters for the types of <paramref name="canConvert"/>, which replies carry but requests never do.</summary>
+    private sealed class WriteOnlyConverterFactory(string what, Func<Type, bool> canConvert,
+        Action<Utf8JsonWriter, object, JsonSerializerOptions> write) : JsonConverterFactory
     {
-        public override bool CanConvert(Type typeToConvert) => TypeShapes.IsTuple(typeToConvert);
+        public override bool CanConvert(Type typeToConvert) => canConvert(typeToConvert);
 
         public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
-            (JsonConverter)Activator.CreateInstance(typeof(TupleJsonConverter<>).MakeGenericType(typeToConvert))!;
+            (JsonConverter)Activator.CreateInstance(typeof(WriteOnlyConverter<>).MakeGenericType(typeToConvert), what, write)!;
 
-        private sealed class TupleJsonConverter<T> : JsonConverter<T>
+        private sealed class WriteOnlyConverter<T>(string what, Action<Utf8JsonWriter, object, JsonSerializerOptions> write)
+            : JsonConverter<T>
         {
             public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-                throw new NotSupportedException("Tuples are not read from JSON.");
+                throw new NotSupportedException($"{what} are not read from JSON.");
 
-            public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options)
-            {
-                var tuple = (System.Runtime.CompilerServices.ITuple)value!;
-                writer.WriteStartArray();
-                for (int i = 0; i < tuple.Length; i++)
-                    JsonSerializer.Serialize(writer, tuple[i], options);
-                writer.WriteEndArray();
-            }
+            public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) =>
+                write(writer, value!, options);
         }
     }
 }
