@@ -19,15 +19,12 @@ import gc
 import json
 import os
 import platform
-import queue
-import re
 import shutil
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
@@ -35,17 +32,17 @@ from typing import Any, Callable, Dict, List, Optional
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / "python"))
+sys.path.insert(0, str(REPO / "python" / "tests"))  # support.ServerProcess: the tests' process handling
 
 import msgpack  # noqa: E402
 import zmq  # noqa: E402
 
 import zerobridge  # noqa: E402
+from support import ServerProcess  # noqa: E402
 
 SERVER_START_DEADLINE = 180.0  # the first run builds the CLI and generates the database
-STOP_DEADLINE = 10.0
 RECV_TIMEOUT_MS = 10_000
 CONCURRENCY = 8
-_LISTENING = re.compile(r"Listening on (tcp://\S+)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -75,63 +72,6 @@ def run_rep_server() -> int:
     finally:
         socket.close(0)
         context.term()
-
-
-# --------------------------------------------------------------------------------------------
-# Child processes
-# --------------------------------------------------------------------------------------------
-
-class Child:
-    """A server subprocess in its own process group, whose stdout is read by a thread."""
-
-    def __init__(self, name: str, args: List[str], cwd: Path, cpus: Optional[set] = None) -> None:
-        self.name = name
-        pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
-        self.output: List[str] = []
-        self._lines: "queue.Queue[Optional[str]]" = queue.Queue()
-        self.process = subprocess.Popen(
-            args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            text=True, encoding="utf-8", errors="replace", bufsize=1, start_new_session=True,
-            preexec_fn=pin)
-        threading.Thread(target=self._pump, daemon=True).start()
-
-    def _pump(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.output.append(line.rstrip("\n"))
-            self._lines.put(line)
-        self._lines.put(None)
-
-    def wait_endpoint(self, deadline: float) -> str:
-        end = time.monotonic() + deadline
-        while (remaining := end - time.monotonic()) > 0:
-            try:
-                line = self._lines.get(timeout=remaining)
-            except queue.Empty:
-                break
-            if line is None:
-                break
-            match = _LISTENING.search(line)
-            if match:
-                return match.group(1).rstrip(".,;")
-        raise RuntimeError(f"{self.name} did not print 'Listening on tcp://...' within {deadline:.0f} s "
-                           f"(exit code {self.process.poll()}); output:\n" + "\n".join(self.output[-40:]))
-
-    def stop(self) -> None:
-        """SIGTERM to the process group, then SIGKILL after a deadline."""
-        if self.process.poll() is None:
-            self._signal(signal.SIGTERM)
-            try:
-                self.process.wait(STOP_DEADLINE)
-            except subprocess.TimeoutExpired:
-                self._signal(signal.SIGKILL)
-                self.process.wait(STOP_DEADLINE)
-
-    def _signal(self, sig: int) -> None:
-        try:
-            os.killpg(self.process.pid, sig)
-        except ProcessLookupError:
-            pass
 
 
 # --------------------------------------------------------------------------------------------
@@ -274,23 +214,23 @@ def main(argv: Optional[List[str]] = None) -> int:
         signal.signal(sig, interrupt)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
 
-    children: List[Child] = []
+    children: List[ServerProcess] = []
     tmp = Path(tempfile.mkdtemp(prefix="zb-bench-"))
     context = zmq.Context()
     client: Optional[zerobridge.Client] = None
     try:
         if shutil.which("dotnet") is None:
             raise RuntimeError("dotnet is not installed: the C# demo server cannot run")
-        demo = Child("zbridge demo", [str(REPO / "zbridge"), "demo", "--bind", "tcp://127.0.0.1:*",
-                                      "--data", str(tmp / "bench.db")], REPO, server_cpus)
+        demo = ServerProcess([str(REPO / "zbridge"), "demo", "--bind", "tcp://127.0.0.1:*",
+                              "--data", str(tmp / "bench.db")], REPO, server_cpus)
         children.append(demo)
-        rep = Child("pyzmq REP server", [sys.executable, str(Path(__file__).resolve()), "--rep-server"], REPO, server_cpus)
+        rep = ServerProcess([sys.executable, str(Path(__file__).resolve()), "--rep-server"], REPO, server_cpus)
         children.append(rep)
         if client_cpus:
             os.sched_setaffinity(0, client_cpus)
         print("Starting the servers (the first run builds zbridge and generates its database)…", file=sys.stderr)
-        rep_endpoint = rep.wait_endpoint(30.0)
-        demo_endpoint = demo.wait_endpoint(SERVER_START_DEADLINE)
+        rep_endpoint = rep.wait_ready(30.0)
+        demo_endpoint = demo.wait_ready(SERVER_START_DEADLINE)
         print(f"zbridge demo on {demo_endpoint}, pyzmq REP on {rep_endpoint}; "
               f"{n} requests per scenario after {warmup} warm-up", file=sys.stderr)
 

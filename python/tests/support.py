@@ -10,7 +10,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import msgpack
 import pytest
@@ -75,16 +75,18 @@ def raw_ping(socket: zmq.Socket, request_id: Optional[int] = 4242) -> None:
 
 
 class ServerProcess:
-    """A server process (the C# test host, or `zbridge demo`) in its own process group, and what it printed."""
+    """A server process (the C# test host, `zbridge demo`, a benchmark's baseline) in its own process
+    group, and what it printed. ``cpus`` pins it (and every thread it starts) before it runs."""
 
-    def __init__(self, args: List[str], cwd: Optional[Path] = None) -> None:
+    def __init__(self, args: List[str], cwd: Optional[Path] = None, cpus: Optional[Set[int]] = None) -> None:
         self.args = args
         self.output: List[str] = []
         self.endpoint = ""
         self._lines: "queue.Queue[Optional[str]]" = queue.Queue()
         self.process = subprocess.Popen(
             args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            text=True, encoding="utf-8", errors="replace", bufsize=1, start_new_session=True)
+            text=True, encoding="utf-8", errors="replace", bufsize=1, start_new_session=True,
+            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
         self._pump = threading.Thread(target=self._read, daemon=True)
         self._pump.start()
 
@@ -113,8 +115,9 @@ class ServerProcess:
                 self.endpoint = match.group(1).rstrip(".,;")
                 return self.endpoint
         self.stop()
-        pytest.fail(f"{Path(self.args[0]).name} {' '.join(self.args[1:2])} did not print 'Listening on tcp://...' within {deadline} s "
-                    f"(exit code {self.process.poll()}); output:\n" + "\n".join(self.output[-50:]))
+        raise RuntimeError(f"{Path(self.args[0]).name} {' '.join(self.args[1:2])} did not print 'Listening on "
+                           f"tcp://...' within {deadline} s (exit code {self.process.poll()}); output:\n"
+                           + "\n".join(self.output[-50:]))
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL if it does not exit within the deadline."""
