@@ -93,6 +93,7 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
         router.ReceiveReady += OnRequestsReady;
         _replies.ReceiveReady += OnRepliesReady;
         _poller = new NetMQPoller { router, _replies };
+        ThreadPoolHeadroom.Reserve(_options.MaxConcurrency);
         // A background thread, so a process that forgets to stop the server can still exit.
         _thread = new Thread(_poller.Run) { IsBackground = true, Name = $"ZeroBridge server {Endpoint}" };
         _thread.Start();
@@ -186,7 +187,9 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
             _inFlight.TryAdd(key, cancellation);
         }
         _running.Enter();
-        _ = RunAsync(request, peer, key, cancellation);
+        // On the pool, never inline: a command that is a plain blocking method would otherwise run on this thread
+        // and hold the socket (no other request taken, no reply sent) until it returned.
+        _ = Task.Run(() => RunAsync(request, peer, key, cancellation));
     }
 
     private async Task RunAsync(InboundRequest request, string peer, (string, string) key, CancellationTokenSource cancellation)

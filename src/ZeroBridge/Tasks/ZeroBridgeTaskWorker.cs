@@ -6,6 +6,7 @@ using ZeroBridge.Commands;
 using ZeroBridge.Protocol;
 using ZeroBridge.Serialization;
 using ZeroBridge.Server;
+using ZeroBridge.Transport;
 
 namespace ZeroBridge.Tasks;
 
@@ -77,6 +78,7 @@ public sealed class ZeroBridgeTaskWorker : IAsyncDisposable, IDisposable
         _heartbeat = new NetMQTimer(_options.HeartbeatInterval);
         _heartbeat.Elapsed += (_, _) => Send(TaskWire.Header("hb", ("name", Name), ("credit", _options.Concurrency - Volatile.Read(ref _running))));
         _poller = new NetMQPoller { socket, _results, _heartbeat };
+        ThreadPoolHeadroom.Reserve(_options.Concurrency);
         Send(TaskWire.Header("ready", ("name", Name), ("credit", _options.Concurrency)));
         _thread = new Thread(_poller.Run) { IsBackground = true, Name = $"ZeroBridge task worker {_endpoint}" };
         _thread.Start();
@@ -148,7 +150,9 @@ public sealed class ZeroBridgeTaskWorker : IAsyncDisposable, IDisposable
             if (header.Type != "task")
                 continue;
             Interlocked.Increment(ref _running);
-            _ = RunAsync(header, message);
+            // On the pool: a command that blocks must not stop this thread's heartbeats (the producer would
+            // take the worker for dead and re-send its tasks).
+            _ = Task.Run(() => RunAsync(header, message));
         }
     }
 

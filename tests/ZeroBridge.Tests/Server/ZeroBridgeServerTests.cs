@@ -103,6 +103,34 @@ public class ZeroBridgeServerTests
     }
 
     [Fact]
+    public async Task A_synchronous_command_that_blocks_does_not_hold_the_socket()
+    {
+        // A plain method that blocks (a long SQL query, a file read) must not stop the server from taking and
+        // answering other requests while it runs.
+        using var release = new ManualResetEventSlim();
+        var started = new TaskCompletionSource();
+        var commands = Commands().Add("blocking", () =>
+        {
+            started.TrySetResult();
+            release.Wait(TimeSpan.FromSeconds(30));
+            return "released";
+        });
+        await using var running = new RunningServer(commands);
+        var blocking = running.Client.CallAsync<string>("blocking", timeout: TimeSpan.FromSeconds(30));
+        await started.Task.WaitAsync(ReceiveTimeout);
+        try
+        {
+            Assert.Equal(3, await running.Client.CallAsync<int>("add", new { a = 1, b = 2 }).WaitAsync(ReceiveTimeout));
+            Assert.False(blocking.IsCompleted);
+        }
+        finally
+        {
+            release.Set();
+        }
+        Assert.Equal("released", await blocking.WaitAsync(ReceiveTimeout));
+    }
+
+    [Fact]
     public async Task A_caller_that_gives_up_cancels_the_command()
     {
         var started = new TaskCompletionSource();

@@ -115,6 +115,33 @@ public class TaskProducerTests
     }
 
     [Fact]
+    public async Task A_worker_running_a_blocking_command_keeps_its_heartbeats_and_its_task()
+    {
+        // The workload is a plain method that blocks longer than the producer waits for a silent worker: its
+        // heartbeats must go on meanwhile, or the task is taken back and run again elsewhere.
+        int started = 0;
+        var commands = new CommandRegistry().Add("block", (int seconds) =>
+        {
+            Interlocked.Increment(ref started);
+            Thread.Sleep(TimeSpan.FromSeconds(seconds));
+            return seconds;
+        });
+        var fast = ZeroBridgeTaskWorkerOptions.Default with { HeartbeatInterval = TimeSpan.FromMilliseconds(200) };
+        await using var producer = StartProducer(ZeroBridgeTaskProducerOptions.Default with { WorkerTimeout = TimeSpan.FromSeconds(2) });
+        await using var first = new ZeroBridgeTaskWorker(producer.Endpoint, commands, fast with { Name = "blocking-1" });
+        await using var second = new ZeroBridgeTaskWorker(producer.Endpoint, commands, fast with { Name = "blocking-2" });
+        first.Start();
+        second.Start();
+        await producer.WaitForWorkersAsync(2, Wait);
+
+        var results = await Collect(producer.RunAsync("block", [4], Job));
+
+        Assert.Equal(4, Assert.Single(results).Get<int>());
+        Assert.True(Volatile.Read(ref started) == 1, $"run {started} times: {producer.Statistics}");
+        Assert.Equal(0L, producer.Statistics.Duplicates);
+    }
+
+    [Fact]
     public async Task A_throwing_task_and_an_unknown_kind_give_error_results_and_the_pool_keeps_serving()
     {
         await using var producer = StartProducer();

@@ -1,0 +1,25 @@
+namespace ZeroBridge.Transport;
+
+/// <summary>
+/// Keeps threads in the .NET thread pool for socket I/O while commands block the ones they run on.
+/// </summary>
+/// <remarks>
+/// Commands run on the thread pool, and an application's command may be a plain method that blocks (a query, a file
+/// read). NetMQ's socket I/O completes on the same pool: when every pool thread is blocked in a command, no message
+/// moves until the pool injects another thread (about two a second), so replies, heartbeats and credits stall. Each
+/// component that runs commands reserves as many threads as it runs commands at once, on top of one per processor;
+/// the pool's minimum is raised to that (never lowered: a minimum only lets the pool create threads without delay).
+/// </remarks>
+internal static class ThreadPoolHeadroom
+{
+    private static int _reserved;
+
+    /// <summary>Reserves <paramref name="commands"/> more threads for commands that may block.</summary>
+    public static void Reserve(int commands)
+    {
+        int needed = Environment.ProcessorCount + Interlocked.Add(ref _reserved, Math.Max(0, commands));
+        ThreadPool.GetMinThreads(out int workers, out int completions);
+        if (workers < needed)
+            ThreadPool.SetMinThreads(needed, completions);
+    }
+}
