@@ -83,17 +83,7 @@ public sealed class ZeroBridgeBroker : IAsyncDisposable, IDisposable
         router.Options.DisconnectMessage = DisconnectMarker;
         router.Options.ReceiveHighWatermark = 100_000;
         router.Options.SendHighWatermark = 100_000;
-        try
-        {
-            router.BindWhenFree(_options.Endpoint);
-        }
-        catch
-        {
-            router.Dispose();
-            Volatile.Write(ref _state, 0); // nothing started: Start may be called again
-            throw;
-        }
-        Endpoint = router.Options.LastEndpoint ?? _options.Endpoint;
+        Endpoint = router.BindForStart(_options.Endpoint, ref _state);
         _router = router;
         router.ReceiveReady += OnReceiveReady;
         _timer = new NetMQTimer(Tick);

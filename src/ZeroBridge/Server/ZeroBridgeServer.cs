@@ -78,17 +78,7 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
         router.Options.RouterMandatory = true; // so a reply to a peer that left raises, and is logged, not lost unseen
         router.Options.MaxMsgSize = _options.MaxRequestBytes >= long.MaxValue / 4 ? -1 : _options.MaxRequestBytes * 4;
         router.Options.DisconnectMessage = DisconnectMarker;
-        try
-        {
-            router.BindWhenFree(_options.Endpoint);
-        }
-        catch
-        {
-            router.Dispose();
-            Volatile.Write(ref _state, 0); // nothing started: Start may be called again
-            throw;
-        }
-        Endpoint = router.Options.LastEndpoint ?? _options.Endpoint;
+        Endpoint = router.BindForStart(_options.Endpoint, ref _state);
         _router = router;
         router.ReceiveReady += OnRequestsReady;
         _replies.ReceiveReady += OnRepliesReady;

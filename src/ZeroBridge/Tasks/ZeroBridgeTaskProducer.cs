@@ -89,17 +89,7 @@ public sealed class ZeroBridgeTaskProducer : IAsyncDisposable, IDisposable
         socket.Options.MaxMsgSize = _options.MaxResultBytes;
         socket.Options.SendHighWatermark = 0; // credits bound what is in flight
         socket.Options.ReceiveHighWatermark = 0;
-        try
-        {
-            socket.BindWhenFree(_options.Endpoint);
-        }
-        catch
-        {
-            socket.Dispose();
-            Volatile.Write(ref _state, 0); // nothing started: Start may be called again
-            throw;
-        }
-        Endpoint = socket.Options.LastEndpoint ?? _options.Endpoint;
+        Endpoint = socket.BindForStart(_options.Endpoint, ref _state);
         _socket = socket;
         socket.ReceiveReady += OnMessages;
         _commands.ReceiveReady += OnCommands;

@@ -34,4 +34,25 @@ internal static class Binding
             }
         }
     }
+
+    /// <summary>
+    /// Binds the socket a component's <c>Start</c> made (<see cref="BindWhenFree"/>). When the bind fails the socket is
+    /// disposed and <paramref name="state"/> set back to 0 (not started: Start may be called again) before the
+    /// exception goes on.
+    /// </summary>
+    /// <returns>The endpoint bound, with the port the system chose for a wildcard.</returns>
+    public static string BindForStart(this NetMQSocket socket, string endpoint, ref int state)
+    {
+        try
+        {
+            socket.BindWhenFree(endpoint);
+        }
+        catch
+        {
+            socket.Dispose();
+            Volatile.Write(ref state, 0);
+            throw;
+        }
+        return socket.Options.LastEndpoint ?? endpoint;
+    }
 }
