@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Data;
 
 namespace ZeroBridge.Serialization.Columnar;
