@@ -101,9 +101,12 @@ internal sealed class DataReaderSource : TableSource
         return new TableData(columns);
     }
 
+    /// <summary>The column's typed builder while this chunk's column is still read typed.</summary>
+    private ColumnBuilder? TypedNow(int i) => _demoted[i] ? null : _typed[i];
+
     private void ReadValue(int i)
     {
-        if (_typed[i] is { } typed && !_demoted[i])
+        if (TypedNow(i) is { } typed)
         {
             if (_reader.IsDBNull(i))
                 typed.AppendNull();
@@ -122,29 +125,37 @@ internal sealed class DataReaderSource : TableSource
     /// <summary>A value of another type turned up: this chunk's column goes on boxed, with the values so far.</summary>
     private void Demote(int i)
     {
-        foreach (var value in _typed[i]!.Take().Values)
-            _builders[i].AppendBoxed(value);
+        BoxValues(i, _typed[i]!.Take());
         _typed[i]!.ReturnLent();
         _demoted[i] = true;
+    }
+
+    /// <summary>Appends the values of a typed column to the column's boxed builder.</summary>
+    private void BoxValues(int i, TableColumn column)
+    {
+        foreach (var value in column.Values)
+            _builders[i].AppendBoxed(value);
     }
 
     private long TypedBytes()
     {
         long total = 0;
         for (int i = 0; i < _typed.Length; i++)
-            if (_typed[i] is { } typed && !_demoted[i])
-                total += typed.EstimatedBytes;
+            total += TypedNow(i)?.EstimatedBytes ?? 0;
         return total;
     }
 
     private TableColumn TakeColumn(int i, bool first)
     {
-        if (_typed[i] is not { } typed || _demoted[i])
+        if (TypedNow(i) is not { } typed)
             return Boxed(i, first);
         var column = typed.Take();
         // All null, or not the type the first chunk fixed: typed by its values, as a boxed column would be.
         if (column.NullCount == column.Length || (!first && column.Type != _types![i]))
-            return Reboxed(i, column, first);
+        {
+            BoxValues(i, column);
+            return Boxed(i, first);
+        }
         if (first)
         {
             _types![i] = column.Type;
@@ -154,13 +165,6 @@ internal sealed class DataReaderSource : TableSource
         return _nullable![i] && !column.Nullable
             ? new TableColumn(column.Name, column.Type, column.Data, null, nullable: true, column.Offset, column.Length)
             : column;
-    }
-
-    private TableColumn Reboxed(int i, TableColumn column, bool first)
-    {
-        foreach (var value in column.Values)
-            _builders[i].AppendBoxed(value);
-        return Boxed(i, first);
     }
 
     private TableColumn Boxed(int i, bool first)

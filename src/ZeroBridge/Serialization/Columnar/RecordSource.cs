@@ -56,16 +56,22 @@ internal sealed class RecordSource : TableSource
         while (_pending)
         {
             int count = ((ICollection)_source).Count;
-            int end = (int)Math.Min(count, (long)_nextIndex + CheckEvery);
-            if (_nextIndex > chunkStart && ParallelEnd(chunkStart, count, maxBytes) is { } parallelEnd)
-                ReadInParallel(_nextIndex, parallelEnd);
-            else if (end > _nextIndex)
-                appendRange(_source, _nextIndex, end, _builders);
-            _nextIndex = Math.Max(end, _nextIndex);
+            // The first block is read alone: its width tells how many rows the chunk can still take.
+            int end = _nextIndex > chunkStart && ParallelEnd(chunkStart, count, maxBytes) is { } parallelEnd
+                ? ReadInParallel(_nextIndex, parallelEnd)
+                : ReadBlock(appendRange, (int)Math.Min(count, (long)_nextIndex + CheckEvery));
+            _nextIndex = end;
             _pending = _nextIndex < count;
             if (Bytes(_builders) >= maxBytes)
                 break;
         }
+    }
+
+    private int ReadBlock(Action<object, int, int, ColumnBuilder[]> appendRange, int end)
+    {
+        if (end > _nextIndex)
+            appendRange(_source, _nextIndex, end, _builders);
+        return end;
     }
 
     /// <summary>Lists from this many rows on are read by several threads, each a range of rows.</summary>
@@ -91,7 +97,8 @@ internal sealed class RecordSource : TableSource
     /// others into their own, appended in order afterwards. Reading records is bound by memory latency (one object
     /// per row), so two cores read a large list in close to half the time.
     /// </summary>
-    private void ReadInParallel(int start, int end)
+    /// <returns><paramref name="end"/>, where the next read starts.</returns>
+    private int ReadInParallel(int start, int end)
     {
         int parts = Math.Min(Environment.ProcessorCount, 4);
         int size = (end - start + parts - 1) / parts;
@@ -120,7 +127,7 @@ internal sealed class RecordSource : TableSource
                 builders[p][c].Release();
             }
         }
-        _nextIndex = end;
+        return end;
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
