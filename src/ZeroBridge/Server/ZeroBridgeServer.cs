@@ -96,15 +96,8 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        int previous = Interlocked.Exchange(ref _state, 2);
-        if (previous == 2)
+        if (!ComponentState.BeginStop(ref _state, _replies, _dispatcher))
             return;
-        if (previous == 0) // never started (or its start failed): only the reply queue's sockets to close
-        {
-            _replies.Dispose();
-            _dispatcher.Dispose();
-            return;
-        }
         _router!.ReceiveReady -= OnRequestsReady; // runs on whichever thread; the poller reads the event list under its own lock
         await _running.WaitIdleAsync(_options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
         _stopping.Cancel(); // the rest are cancelled, and still reply

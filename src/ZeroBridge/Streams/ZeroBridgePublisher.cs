@@ -154,14 +154,8 @@ public sealed class ZeroBridgePublisher : IAsyncDisposable, IDisposable
     /// <summary>Stops publishing and closes the sockets; what is queued is sent first.</summary>
     public Task StopAsync(CancellationToken cancellationToken = default)
     {
-        int previous = Interlocked.Exchange(ref _state, 2);
-        if (previous == 2)
+        if (!ComponentState.BeginStop(ref _state, _outgoing))
             return Task.CompletedTask;
-        if (previous == 0) // never started (or its start failed): only the outgoing queue's sockets to close
-        {
-            _outgoing.Dispose();
-            return Task.CompletedTask;
-        }
         _poller!.Stop();
         _thread!.Join(TimeSpan.FromSeconds(5));
         _poller.Dispose();

@@ -210,14 +210,8 @@ public sealed class ZeroBridgeTaskProducer : IAsyncDisposable, IDisposable
     /// <summary>Stops: unbinds, and jobs still running end with <see cref="ObjectDisposedException"/>.</summary>
     public Task StopAsync()
     {
-        int previous = Interlocked.Exchange(ref _state, 2);
-        if (previous == 2)
+        if (!ComponentState.BeginStop(ref _state, _commands))
             return Task.CompletedTask;
-        if (previous == 0) // never started (or its start failed): only the command queue's sockets to close
-        {
-            _commands.Dispose();
-            return Task.CompletedTask;
-        }
         _poller!.Stop();
         _thread!.Join(TimeSpan.FromSeconds(5));
         _poller.Dispose();

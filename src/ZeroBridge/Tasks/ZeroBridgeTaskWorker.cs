@@ -88,14 +88,8 @@ public sealed class ZeroBridgeTaskWorker : IAsyncDisposable, IDisposable
     /// <summary>Stops: waits up to <paramref name="drain"/> for running tasks to answer, then says goodbye (the producer re-sends the rest).</summary>
     public async Task StopAsync(TimeSpan? drain = null, CancellationToken cancellationToken = default)
     {
-        int previous = Interlocked.Exchange(ref _state, 2);
-        if (previous == 2)
+        if (!ComponentState.BeginStop(ref _state, _results))
             return;
-        if (previous == 0) // never started: only the result queue's sockets to close
-        {
-            _results.Dispose();
-            return;
-        }
         using (var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             wait.CancelAfter(drain ?? TimeSpan.FromSeconds(5));

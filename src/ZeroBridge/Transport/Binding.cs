@@ -50,7 +50,7 @@ internal static class Binding
         catch
         {
             socket.Dispose();
-            Volatile.Write(ref state, 0);
+            Volatile.Write(ref state, ComponentState.New);
             throw;
         }
         return socket.Options.LastEndpoint ?? endpoint;

@@ -101,14 +101,8 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        int previous = Interlocked.Exchange(ref _state, 2);
-        if (previous == 2)
+        if (!ComponentState.BeginStop(ref _state, _replies))
             return;
-        if (previous == 0) // never started: only the reply queue's sockets to close
-        {
-            _replies.Dispose();
-            return;
-        }
         await _running.WaitIdleAsync(_options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
         _stopping.Cancel(); // the rest are cancelled, and still reply
         await _running.WaitIdleAsync(TimeSpan.FromSeconds(1), CancellationToken.None).ConfigureAwait(false);
