@@ -269,18 +269,8 @@ public sealed class ZeroBridgeSubscriber : IAsyncDisposable, IDisposable
                 return;
             if (reply.FrameCount > 0 && reply[0].MessageSize == 0)
                 reply.Pop();
-            if (reply.FrameCount < 2)
+            if (reply.FrameCount < 2 || !TryDecodeHeader(reply, "snapshot", out var header))
                 continue;
-            StreamHeader header;
-            try
-            {
-                header = StreamWire.DecodeHeader(Frame(reply[1]));
-            }
-            catch (ZeroBridgeProtocolException ex)
-            {
-                _logger.LogWarning("An undecodable snapshot message was ignored: {Message}", ex.Message);
-                continue;
-            }
             if (header.Kind == StreamWire.Kinds.End)
             {
                 if (header.Count != _snapshotEntries)
@@ -311,6 +301,22 @@ public sealed class ZeroBridgeSubscriber : IAsyncDisposable, IDisposable
         _ready.TrySetResult();
     }
 
+    /// <summary>The header frame of a message of at least two frames; an undecodable one is logged and ignored.</summary>
+    private bool TryDecodeHeader(NetMQMessage message, string what, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out StreamHeader? header)
+    {
+        try
+        {
+            header = StreamWire.DecodeHeader(Frame(message[1]));
+            return true;
+        }
+        catch (ZeroBridgeProtocolException ex)
+        {
+            _logger.LogWarning("An undecodable {What} message was ignored: {Message}", what, ex.Message);
+            header = null;
+            return false;
+        }
+    }
+
     private void Accept(NetMQMessage message, bool snapshot)
     {
         if (message.FrameCount < 2)
@@ -318,16 +324,8 @@ public sealed class ZeroBridgeSubscriber : IAsyncDisposable, IDisposable
             _logger.LogWarning("A stream message with {Count} frame(s) was ignored", message.FrameCount);
             return;
         }
-        StreamHeader header;
-        try
-        {
-            header = StreamWire.DecodeHeader(Frame(message[1]));
-        }
-        catch (ZeroBridgeProtocolException ex)
-        {
-            _logger.LogWarning("An undecodable stream message was ignored: {Message}", ex.Message);
+        if (!TryDecodeHeader(message, "stream", out var header))
             return;
-        }
         if (header.HeartbeatMilliseconds > 0)
             _heartbeatMilliseconds = header.HeartbeatMilliseconds;
         if (header.Kind == StreamWire.Kinds.Heartbeat)
