@@ -30,13 +30,14 @@ import dataclasses
 import os
 import socket as _socket
 import time
-import traceback
 from typing import Any, Callable, Deque, Dict, Iterable, Iterator, List, Mapping, Optional, Set
 
 import msgpack
 import zmq
 
 from ._codec import Decoder, Encoder
+from ._dispatch import Dispatcher
+from ._protocol import ErrorCode, error_map
 from ._exceptions import (ProtocolError, RemoteError, SerializationError, TimeoutError,
                           remote_error_from_map, translate_zmq_errors)
 
@@ -60,10 +61,6 @@ def _parse(frames: List[bytes]) -> Dict[str, Any]:
     if not isinstance(header, dict) or header.get("v") != 1 or not isinstance(header.get("type"), str):
         raise ProtocolError(f"not a version 1 task header: {header!r}")
     return header
-
-
-def _error_map(code: str, message: str, type_name: str = "", stack: Optional[str] = None) -> Dict[str, Any]:
-    return {"code": code, "type": type_name, "message": message, "stack": stack, "details": None}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -315,7 +312,7 @@ class TaskProducer:
         try:
             value = Decoder(payload[1:]).unpack(payload[0]) if payload else None
         except SerializationError as exc:
-            ok, value = False, _error_map("bad_request", f"the task's result could not be decoded: {exc}")
+            ok, value = False, error_map(ErrorCode.BAD_REQUEST, f"the task's result could not be decoded: {exc}")
         if ok:
             self.stats.completed += 1
             results.append(TaskResult(task_id, task.index, task.kind, True, value,
@@ -380,7 +377,7 @@ class TaskProducer:
             self._done.add(task.id)
             self.stats.failed += 1
             results.append(TaskResult(task.id, task.index, task.kind, False, error=remote_error_from_map(
-                _error_map("worker_lost", f"task {task.id} ({task.kind}) was sent {task.attempts} time(s) "
+                error_map(ErrorCode.WORKER_LOST, f"task {task.id} ({task.kind}) was sent {task.attempts} time(s) "
                                           f"and never answered (last: {reason})")), attempts=task.attempts))
             return
         self.stats.resent += 1
@@ -400,8 +397,9 @@ class TaskWorker:
 
     A task's arguments are ``[positional, keyword]`` (§12.3); the function is called as ``fn(*positional,
     **keyword)`` on one of ``concurrency`` threads while the socket keeps sending heartbeats. Its return
-    value is the result; an exception becomes an error result (code ``command_failed``), an unknown kind
-    ``unknown_command`` and undecodable arguments ``bad_request``: a task never goes unanswered.
+    value is the result; failures become error results with the codes a :class:`Worker` uses
+    (``command_failed``, ``unknown_command``, ``invalid_argument``, ``bad_request``; see
+    ``zerobridge._dispatch``): a task never goes unanswered.
     """
 
     def __init__(self, endpoint: str, tasks: Optional[Mapping[str, Callable[..., Any]]] = None, *,
@@ -414,13 +412,15 @@ class TaskWorker:
         self.concurrency = concurrency
         self.heartbeat = heartbeat
         self.completed = 0
-        self._tasks: Dict[str, Callable[..., Any]] = dict(tasks or {})
+        self._dispatcher = Dispatcher()
+        for kind, function in (tasks or {}).items():
+            self._dispatcher.add(kind, function)
         self._context = context or zmq.Context.instance()
 
     def task(self, kind: Optional[str] = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Decorator: register a function as the handler of ``kind`` (default: its name)."""
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-            self._tasks[kind or fn.__name__] = fn
+            self._dispatcher.add(kind or fn.__name__, fn)
             return fn
         return register
 
@@ -493,27 +493,8 @@ class TaskWorker:
     def _execute(self, header: Dict[str, Any], body: List[bytes]) -> Any:
         """(ok, [payload, attachments...]) for one task; never raises."""
         kind = header.get("kind")
-        try:
-            if not body:
-                raise SerializationError("the task has no arguments frame")
-            args = Decoder(body[1:]).unpack(body[0])
-            if not (isinstance(args, list) and len(args) == 2 and isinstance(args[0] or [], list)
-                    and isinstance(args[1] or {}, dict)):
-                raise SerializationError("task arguments must be [positional, keyword]")
-        except SerializationError as exc:
-            return False, [msgpack.packb(_error_map("bad_request", f"undecodable task: {exc}",
-                                                    "SerializationError"), use_bin_type=True)]
-        fn = self._tasks.get(kind) if isinstance(kind, str) else None
-        if fn is None:
-            return False, [msgpack.packb(_error_map("unknown_command", f"this worker has no task kind {kind!r}; "
-                                                    f"it has {sorted(self._tasks)}"), use_bin_type=True)]
-        try:
-            value = fn(*(args[0] or []), **(args[1] or {}))
-            encoder = Encoder()
-            return True, [encoder.pack(value), *encoder.attachments]
-        except Exception as exc:  # noqa: BLE001 - every failure becomes an error result
-            return False, [msgpack.packb(_error_map("command_failed", str(exc), type(exc).__qualname__,
-                                                    traceback.format_exc()), use_bin_type=True)]
+        outcome = self._dispatcher.run(kind if isinstance(kind, str) else "", body)
+        return outcome.ok, outcome.body
 
 
 def _wake(fd: int) -> None:
