@@ -36,7 +36,12 @@ internal static class DemoCommand
             Arity = ArgumentArity.ZeroOrOne,
         };
         var snapshot = new Option<string?>("--snapshot") { Description = "The stream's snapshot endpoint (default: the publish port + 1)." };
-        var rate = new Option<int>("--ticks-per-second") { Description = "Price ticks per second.", DefaultValueFactory = _ => 10 };
+        var rate = new Option<int>("--ticks-per-second") { Description = "Price ticks per second (1 to 1,000,000).", DefaultValueFactory = _ => 10 };
+        rate.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > 1_000_000)
+                result.AddError("--ticks-per-second must be between 1 and 1,000,000.");
+        });
         var command = new Command("demo", "Run the demo application (a small business database) as a ZeroBridge server.")
         {
             bind, data, maxRequest, verbose, allowScripts, publish, snapshot, rate,
