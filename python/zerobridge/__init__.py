@@ -60,7 +60,7 @@ from ._exceptions import (
     WorkerLost,
     ZeroBridgeError,
 )
-from ._mmi import mmi
+from ._mmi import ammi, mmi
 from ._streams import (
     AsyncSubscription,
     RollingFrame,
@@ -73,8 +73,9 @@ from ._streams import (
     subscribe,
 )
 from ._tables import Table
-from ._tasks import TaskProducer, TaskResult, TaskStats, TaskWorker, task_worker
-from ._worker import Worker
+from ._tasks import (AsyncTaskProducer, AsyncTaskWorker, TaskProducer, TaskResult, TaskStats,
+                     TaskWorker, task_worker)
+from ._worker import AsyncWorker, Worker
 
 __version__ = "0.1.0"
 
@@ -88,6 +89,9 @@ def load_ipython_extension(ipython: object) -> None:
 __all__ = [
     "AsyncClient",
     "AsyncSubscription",
+    "AsyncTaskProducer",
+    "AsyncTaskWorker",
+    "AsyncWorker",
     "Client",
     "CommandNotFound",
     "InvalidArgument",
@@ -117,6 +121,7 @@ __all__ = [
     "WorkerLost",
     "ZeroBridgeError",
     "__version__",
+    "ammi",
     "asubscribe",
     "connect",
     "load_ipython_extension",

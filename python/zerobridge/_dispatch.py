@@ -17,7 +17,7 @@ import difflib
 import inspect
 import logging
 import traceback
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import msgpack
 
@@ -79,6 +79,10 @@ def decode_arguments(frames: Sequence[Any]) -> Tuple[List[Any], Dict[str, Any]]:
     return list(value[0] or []), dict(value[1] or {})
 
 
+async def _awaited(awaitable: Awaitable[Any]) -> Any:
+    return await awaitable
+
+
 class Dispatcher:
     """Functions by name, run for remote callers.
 
@@ -94,24 +98,20 @@ class Dispatcher:
         """Register ``function`` under ``name`` (replacing an earlier one)."""
         self.functions[name] = function
 
-    def run(self, name: str, arguments: Sequence[Any]) -> Outcome:
+    def run(self, name: str, arguments: Sequence[Any],
+            loop: Optional[asyncio.AbstractEventLoop] = None) -> Outcome:
         """Decode ``arguments`` (``[frame, *attachments]``), run ``name`` and encode the outcome.
-        Never raises an ``Exception``: every failure becomes an error outcome."""
-        try:
-            function, args, kwargs = self._bind(name, arguments)
-            return self.success(name, function(*args, **kwargs))
-        except Exception as exc:  # noqa: BLE001 - every failure goes back to the caller
-            return self.failure(name, exc)
 
-    async def arun(self, name: str, arguments: Sequence[Any]) -> Outcome:
-        """:meth:`run` for asyncio: a coroutine function is awaited, any other function runs on
-        a worker thread so the event loop keeps serving."""
+        A coroutine function runs on ``loop`` (the application's, for the async workers; this
+        thread must not be the loop's) or, without one, on a private loop of this thread. Never
+        raises an ``Exception``: every failure becomes an error outcome.
+        """
         try:
             function, args, kwargs = self._bind(name, arguments)
-            if inspect.iscoroutinefunction(function):
-                value = await function(*args, **kwargs)
-            else:
-                value = await asyncio.to_thread(function, *args, **kwargs)
+            value = function(*args, **kwargs)
+            if inspect.isawaitable(value):
+                value = asyncio.run_coroutine_threadsafe(_awaited(value), loop).result() \
+                    if loop is not None else asyncio.run(_awaited(value))
             return self.success(name, value)
         except Exception as exc:  # noqa: BLE001 - every failure goes back to the caller
             return self.failure(name, exc)

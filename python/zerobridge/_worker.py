@@ -16,20 +16,22 @@ Clients call it like any ZeroBridge command: ``zerobridge.connect(broker, servic
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import socket as _socket
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 
 import msgpack
 import zmq
 
 from ._dispatch import Dispatcher, Failure, type_name
 from ._protocol import PROTOCOL_VERSION, SIGNATURE, ErrorCode, build_reply_header, error_map
+from ._threads import run_in_daemon_thread
 
-__all__ = ["Worker"]
+__all__ = ["AsyncWorker", "Worker"]
 
 _log = logging.getLogger("zerobridge.worker")
 
@@ -39,6 +41,9 @@ IDEMPOTENT_SERVICE = b"mmi.idempotent"
 
 _WIRE_TYPES = {int: "int", float: "float", str: "str", bool: "bool", bytes: "bytes",
                dict: "dict", list: "list", type(None): "None"}
+
+
+_W = TypeVar("_W", bound="_ServiceWorker")
 
 
 class _Command:
@@ -75,8 +80,9 @@ def _type_name(annotation: Any) -> str:
     return _WIRE_TYPES.get(annotation, getattr(annotation, "__name__", str(annotation)))
 
 
-class Worker:
-    """Serves Python functions as one service of a Majordomo broker.
+class _ServiceWorker:
+    """What :class:`Worker` and :class:`AsyncWorker` share: the commands, their dispatch, the
+    counters. The socket session runs on a thread of its own in both.
 
     Args:
         endpoint: the broker's endpoint, e.g. ``"tcp://broker:5555"``.
@@ -119,10 +125,11 @@ class Worker:
         """How many times the worker sent READY (1, plus one per reconnection)."""
         self.served = 0
         """How many requests the worker answered."""
+        self._loop: Optional[asyncio.AbstractEventLoop] = None  # AsyncWorker: where coroutines run
 
     # ------------------------------------------------------------------ registration
 
-    def add(self, name: str, function: Callable[..., Any], *, idempotent: bool = False) -> "Worker":
+    def add(self: _W, name: str, function: Callable[..., Any], *, idempotent: bool = False) -> _W:
         """Register ``function`` as command ``name``; ``idempotent=True`` lets the broker re-send
         the request to another worker if this one dies while running it."""
         if not name or any(c.isspace() for c in name) or name in ("ping", "commands"):
@@ -140,6 +147,32 @@ class Worker:
             self.add(name or function.__name__, function, idempotent=idempotent)
             return function
         return register
+
+    # ------------------------------------------------------------------ requests
+
+    def handle(self, body: Sequence[bytes]) -> List[bytes]:
+        """Turn one request body (header, arguments, attachments) into its reply body."""
+        try:
+            request_id, command = _parse_request_header(body)
+        except _HeaderFailure as failure:
+            outcome = self._dispatcher.failure("", failure)
+            return [build_reply_header(failure.request_id, False), *outcome.body]
+        outcome = self._dispatcher.run(command, body[1:], self._loop)
+        return [build_reply_header(request_id, outcome.ok), *outcome.body]
+
+    def _describe(self) -> List[Dict[str, Any]]:
+        """The ``commands`` built-in: every command's description, sorted by name."""
+        builtin = [{"name": "commands", "description": "Lists every command.", "parameters": [],
+                    "returns": "list", "clr_returns": "list"},
+                   {"name": "ping", "description": "Checks that the worker is alive.",
+                    "parameters": [], "returns": "str", "clr_returns": "str"}]
+        return sorted(builtin + [c.describe() for c in self._commands.values()],
+                      key=lambda d: d["name"])
+
+
+class Worker(_ServiceWorker):
+    """Serves Python functions as one service of a Majordomo broker (see :class:`_ServiceWorker`
+    for the arguments); :meth:`run` blocks, :meth:`start` serves on a background thread."""
 
     # ------------------------------------------------------------------ lifetime
 
@@ -168,26 +201,56 @@ class Worker:
         """Serve until :meth:`stop` (or Ctrl-C); blocks."""
         _Session(self).run()
 
-    # ------------------------------------------------------------------ requests
 
-    def handle(self, body: Sequence[bytes]) -> List[bytes]:
-        """Turn one request body (header, arguments, attachments) into its reply body."""
+
+class AsyncWorker(_ServiceWorker):
+    """The asyncio :class:`Worker`: the same arguments and registration, awaited lifetime::
+
+        worker = zerobridge.AsyncWorker(broker, "maths")
+
+        @worker.command()
+        async def add(a: int, b: int = 1) -> int:
+            return a + b
+
+        await worker.run()          # or: async with worker: ...
+
+    Coroutine functions run on the event loop that runs the worker (so they may share its
+    state); plain functions on a helper thread, as with :class:`Worker`. Cancelling :meth:`run`
+    stops the worker (it says DISCONNECT) and re-raises ``CancelledError``.
+    """
+
+    _task: "Optional[asyncio.Task[None]]" = None
+
+    async def start(self) -> "AsyncWorker":
+        """Serve in a task of the running loop; returns at once."""
+        if self._task is not None:
+            raise RuntimeError("this worker was already started")
+        self._task = asyncio.get_running_loop().create_task(
+            self.run(), name=f"zerobridge worker {self.service}")
+        return self
+
+    async def stop(self, timeout: float = 5.0) -> None:
+        """Say DISCONNECT and stop serving (waits up to ``timeout`` for a running command)."""
+        self._stop.set()
+        if self._task is not None:
+            await asyncio.wait_for(asyncio.shield(self._task), timeout)
+
+    async def __aenter__(self) -> "AsyncWorker":
+        return await self.start()
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.stop()
+
+    async def run(self) -> None:
+        """Serve until :meth:`stop` or cancellation."""
+        self._loop = asyncio.get_running_loop()
+        session = run_in_daemon_thread(_Session(self).run, f"zerobridge worker {self.service}")
         try:
-            request_id, command = _parse_request_header(body)
-        except _HeaderFailure as failure:
-            outcome = self._dispatcher.failure("", failure)
-            return [build_reply_header(failure.request_id, False), *outcome.body]
-        outcome = self._dispatcher.run(command, body[1:])
-        return [build_reply_header(request_id, outcome.ok), *outcome.body]
-
-    def _describe(self) -> List[Dict[str, Any]]:
-        """The ``commands`` built-in: every command's description, sorted by name."""
-        builtin = [{"name": "commands", "description": "Lists every command.", "parameters": [],
-                    "returns": "list", "clr_returns": "list"},
-                   {"name": "ping", "description": "Checks that the worker is alive.",
-                    "parameters": [], "returns": "str", "clr_returns": "str"}]
-        return sorted(builtin + [c.describe() for c in self._commands.values()],
-                      key=lambda d: d["name"])
+            await asyncio.shield(session)
+        except asyncio.CancelledError:
+            self._stop.set()
+            await session  # the session sees the stop within a poll slice and says DISCONNECT
+            raise
 
 
 class _HeaderFailure(Failure):
@@ -226,7 +289,7 @@ def _parse_request_header(body: Sequence[bytes]) -> Tuple[Any, str]:
 class _Session:
     """The socket loop of one :class:`Worker.run`: heartbeats, requests, reconnections."""
 
-    def __init__(self, worker: Worker) -> None:
+    def __init__(self, worker: _ServiceWorker) -> None:
         self.worker = worker
         self.socket: Optional[zmq.Socket] = None
         self.broker_expiry = 0.0

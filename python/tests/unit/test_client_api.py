@@ -72,3 +72,30 @@ def test_async_attribute_access_after_descriptions_gives_async_proxies() -> None
             client.ordrs
     finally:
         client.close()
+
+
+TWINS = [
+    (zerobridge.Worker, zerobridge.AsyncWorker),
+    (zerobridge.TaskWorker, zerobridge.AsyncTaskWorker),
+    (zerobridge.TaskProducer, zerobridge.AsyncTaskProducer),
+    (zerobridge.Subscription, zerobridge.AsyncSubscription),
+]
+
+
+@pytest.mark.parametrize("sync,asynchronous", TWINS, ids=[a.__name__ for _, a in TWINS])
+def test_async_twins_take_the_same_parameters(sync: type, asynchronous: type) -> None:
+    assert _parameters(sync.__init__) == _parameters(asynchronous.__init__)
+    for name in ("add", "command", "task", "run", "start", "stop", "results", "map",
+                 "wait_for_workers", "receive", "close", "__iter__", "__next__"):
+        if not hasattr(sync, name):
+            continue
+        if name in ("__iter__", "__next__"):  # iteration: ``async for`` on the twin
+            assert hasattr(asynchronous, name.replace("__", "__a", 1)), name
+            continue
+        assert hasattr(asynchronous, name), f"{asynchronous.__name__} lacks {name}"
+        assert _parameters(getattr(sync, name)) == _parameters(getattr(asynchronous, name)), name
+
+
+def test_mmi_and_ammi_take_the_same_parameters() -> None:
+    assert _parameters(zerobridge.mmi) == _parameters(zerobridge.ammi)
+    assert inspect.iscoroutinefunction(zerobridge.ammi)

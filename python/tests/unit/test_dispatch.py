@@ -108,15 +108,14 @@ def test_a_result_that_cannot_be_encoded_is_internal(dispatcher: Dispatcher) -> 
     assert error["code"] == "internal" and "cannot be serialized" in error["message"]
 
 
-def test_arun_awaits_coroutines_and_runs_plain_functions_off_the_loop(dispatcher: Dispatcher) -> None:
-    async def main() -> List[Outcome]:
-        return [await dispatcher.arun("twice", _arguments(4)),
-                await dispatcher.arun("add", _arguments(1, 1)),
-                await dispatcher.arun("fail", _arguments("late"))]
+def test_coroutine_functions_run_on_the_given_loop_or_a_private_one(dispatcher: Dispatcher) -> None:
+    assert _value(dispatcher.run("twice", _arguments(4))) == 8
 
-    twice, add, fail = asyncio.run(main())
-    assert _value(twice) == 8 and _value(add) == 2
-    assert _error(fail)["code"] == "command_failed"
+    async def main() -> Outcome:
+        loop = asyncio.get_running_loop()
+        return await asyncio.to_thread(dispatcher.run, "twice", _arguments(5), loop)
+
+    assert _value(asyncio.run(main())) == 10
 
 
 def test_worker_and_task_worker_answer_the_same_failure_the_same_way() -> None:

@@ -48,6 +48,7 @@ class AsyncSubscription:
 
     @property
     def endpoint(self) -> str:
+        """The publisher's endpoint."""
         return self._core.endpoint
 
     @property
@@ -69,6 +70,7 @@ class AsyncSubscription:
 
     @property
     def closed(self) -> bool:
+        """Whether the subscription was closed."""
         return self._closed
 
     def __aiter__(self) -> AsyncIterator[StreamMessage]:

@@ -55,10 +55,12 @@ class Subscription:
 
     @property
     def endpoint(self) -> str:
+        """The publisher's endpoint."""
         return self._core.endpoint
 
     @property
     def topics(self) -> List[str]:
+        """The topic prefixes subscribed to."""
         return list(self._core.topics)
 
     @property
@@ -81,6 +83,7 @@ class Subscription:
 
     @property
     def closed(self) -> bool:
+        """Whether the subscription was closed."""
         return self._closed
 
     def receive(self, timeout: Optional[float] = None) -> StreamMessage:
