@@ -24,9 +24,11 @@ internal sealed class CommandExecutor : IDisposable
     private readonly SemaphoreSlim _slots;
     private readonly ILogger _logger;
     private readonly IServiceProvider? _services;
+    private readonly CommandRegistry _registry;
 
     public CommandExecutor(CommandRegistry registry, CommandExecutorOptions options, ILogger logger)
     {
+        _registry = registry;
         _services = registry.Services;
         _tables = new TableCursorStore(options.TableChunkBytes, options.TableCursorIdleTimeout, options.MaxOpenTableCursors);
         _commands = new BuiltInCommands(registry, _tables);
@@ -132,7 +134,7 @@ internal sealed class CommandExecutor : IDisposable
             if (scope is { } failed)
                 await failed.DisposeAsync().ConfigureAwait(false);
             bool deadlinePassed = ex is OperationCanceledException && deadline?.IsCancellationRequested == true;
-            var error = ExceptionErrors.ToErrorMap(ex, _options.IncludeStackTraces, deadlinePassed);
+            var error = ExceptionErrors.ToErrorMap(ex, _options.IncludeStackTraces, deadlinePassed, _registry);
             if (error.Code is ErrorCodes.CommandFailed)
                 _logger.LogWarning(ex, "Command {Command} failed for {Peer}", call.Command, caller.Peer);
             else

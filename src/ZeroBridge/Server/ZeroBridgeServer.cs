@@ -89,7 +89,7 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
         router.ReceiveReady += OnRequestsReady;
         _replies.ReceiveReady += OnRepliesReady;
         _poller = new NetMQPoller { router, _replies };
-        ThreadPoolHeadroom.Reserve(_options.MaxConcurrency);
+        ThreadPoolHeadroom.Reserve(_options.MaxConcurrency, _logger);
         // A background thread, so a process that forgets to stop the server can still exit.
         _thread = new Thread(_poller.Run) { IsBackground = true, Name = $"ZeroBridge server {Endpoint}" };
         _thread.Start();
