@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using System.Text;
 using NetMQ;
 using NetMQ.Sockets;
+using ZeroBridge.Execution;
 using ZeroBridge.Protocol;
 using ZeroBridge.Serialization;
 using ZeroBridge.Serialization.Columnar;
@@ -96,6 +98,10 @@ public sealed class ZeroBridgeClient : IDisposable
     private async Task<T?> InvokeAsync<T>(string command, IReadOnlyList<object?> positional,
         IReadOnlyDictionary<string, object?> keyword, TimeSpan? timeout, CancellationToken cancellationToken)
     {
+        // The call's client span; its id travels in the header, so the server's span continues this trace.
+        using var activity = ZeroBridgeDiagnostics.Source.StartActivity(command, ActivityKind.Client);
+        activity?.SetTag("rpc.system", "zerobridge");
+        activity?.SetTag("rpc.method", command);
         var (frames, ok) = await SendAsync(command, positional, keyword, timeout, cancellationToken).ConfigureAwait(false);
         var attachments = Attachments(frames);
         if (!ok)
@@ -248,7 +254,11 @@ public sealed class ZeroBridgeClient : IDisposable
         return message;
     }
 
-    private static byte[] Header(long id, string command, TimeSpan timeout) => RequestHeader.WriteCall(id, command, timeout, AcceptedEncodings);
+    private static byte[] Header(long id, string command, TimeSpan timeout)
+    {
+        var trace = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current : null;
+        return RequestHeader.WriteCall(id, command, timeout, AcceptedEncodings, trace?.Id, trace?.TraceStateString);
+    }
 
     /// <summary>The optional encodings this client reads (§2 header key <c>accept</c>).</summary>
     private static readonly string[] AcceptedEncodings = [WireConstants.Accept.Dictionary];

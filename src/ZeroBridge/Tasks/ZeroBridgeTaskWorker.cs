@@ -52,7 +52,7 @@ public sealed class ZeroBridgeTaskWorker : IAsyncDisposable, IDisposable
         if (_options.Concurrency < 1)
             throw new ArgumentOutOfRangeException(nameof(options), "Concurrency must be at least 1.");
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _executor = new CommandExecutor(commands, CommandExecutorOptions.Default with { IncludeStackTraces = _options.IncludeStackTraces }, _logger);
+        _executor = new CommandExecutor(commands, CommandExecutorOptions.Default with { IncludeStackTraces = _options.IncludeStackTraces, Route = "task" }, _logger);
         Name = _options.Name ?? $"dotnet-{Environment.MachineName}-{Environment.ProcessId}";
     }
 

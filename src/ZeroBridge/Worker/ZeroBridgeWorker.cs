@@ -53,7 +53,7 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
         if (_options.Concurrency < 1)
             throw new ArgumentException("Concurrency must be at least 1.", nameof(options));
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _executor = new CommandExecutor(commands, CommandExecutorOptions.Default with { IncludeStackTraces = _options.IncludeStackTraces }, _logger);
+        _executor = new CommandExecutor(commands, CommandExecutorOptions.Default with { IncludeStackTraces = _options.IncludeStackTraces, Route = "worker" }, _logger);
         BrokerEndpoint = brokerEndpoint;
         Service = service;
         _serviceBytes = Encoding.UTF8.GetBytes(service);
