@@ -7,6 +7,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 import zmq
 
+from ._tracing import client_span
 from ._async import Channels
 from ._base import DEFAULT_TIMEOUT, BaseClient, TimeoutArg
 from ._call import UNSET, Unset
@@ -62,7 +63,8 @@ class AsyncClient(BaseClient):
         """Arguments as a sequence and a mapping, and per-call options; see
         :meth:`zerobridge.Client.call_with`."""
         steps = self._exchange(command, args, kwargs, timeout, retries, as_frame, progress)
-        return await adrive(steps, self._channels.current().perform)
+        with client_span(command):
+            return await adrive(steps, self._channels.current().perform)
 
     async def ping(self, *, timeout: TimeoutArg = UNSET) -> str:
         """Run the built-in ``ping`` command; returns ``"pong"``."""

@@ -13,6 +13,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 import zmq
 
+from ._tracing import client_span
 from ._async import Channels
 from ._base import DEFAULT_TIMEOUT, BaseClient, TimeoutArg
 from ._call import UNSET, Unset
@@ -119,7 +120,7 @@ class Client(BaseClient):
             progress: a tqdm bar for chunked tables; not passed: the client's :attr:`progress`.
         """
         steps = self._exchange(command, args, kwargs, timeout, retries, as_frame, progress)
-        with self._lock:
+        with self._lock, client_span(command):
             return drive(steps, self._perform)
 
     def ping(self, *, timeout: TimeoutArg = UNSET) -> str:
