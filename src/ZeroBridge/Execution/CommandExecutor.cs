@@ -110,7 +110,9 @@ internal sealed class CommandExecutor : IDisposable
 
         var deadline = new CancellationTokenSource(timeout);
         var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellation, deadline.Token);
-        var running = RunCommandAsync(call, caller, linked.Token, deadline.Token);
+        // On the pool: a plain method that blocks runs synchronously inside RunCommandAsync, and the deadline must
+        // be able to answer while it does.
+        var running = Task.Run(() => RunCommandAsync(call, caller, linked.Token, deadline.Token), CancellationToken.None);
         try
         {
             return await running.WaitAsync(deadline.Token).ConfigureAwait(false);
