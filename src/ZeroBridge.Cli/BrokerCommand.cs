@@ -34,7 +34,7 @@ internal static class BrokerCommand
                 MaxRetries = parse.GetValue(retries),
             };
             await using var broker = new ZeroBridgeBroker(options, logging.CreateLogger<ZeroBridgeBroker>());
-            broker.Start();
+            await broker.StartAsync();
             Console.WriteLine($"ZeroBridge broker: Listening on {broker.Endpoint}");
             Console.Out.Flush();
             await WaitForStop(cancellationToken);

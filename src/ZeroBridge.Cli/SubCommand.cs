@@ -28,20 +28,17 @@ internal static class SubCommand
                 Conflate = parse.GetValue(conflate),
                 OnEvent = e => Console.Error.WriteLine($"! {e.Kind.ToString().ToLowerInvariant()}: {e.Message}"),
             };
+            // Without a snapshot, the publisher may start later: print what comes, from whenever it comes.
+            options = options with { WaitForPublisher = options.SnapshotEndpoint is not null };
             await using var subscriber = new ZeroBridgeSubscriber(parse.GetValue(endpoint)!, prefixes, options);
-            if (options.SnapshotEndpoint is null)
-                subscriber.Start();
-            else
+            try
             {
-                try
-                {
-                    await subscriber.StartAsync(cancellationToken);
-                }
-                catch (ZeroBridgeException ex)
-                {
-                    Console.Error.WriteLine($"error: {ex.Message}");
-                    return 1;
-                }
+                await subscriber.StartAsync(cancellationToken);
+            }
+            catch (ZeroBridgeException ex)
+            {
+                Console.Error.WriteLine($"error: {ex.Message}");
+                return 1;
             }
             Console.Error.WriteLine($"Subscribed to {string.Join(", ", prefixes.Select(p => $"'{p}'"))} on {parse.GetValue(endpoint)}; Ctrl+C to stop.");
             long limit = parse.GetValue(count), printed = 0;

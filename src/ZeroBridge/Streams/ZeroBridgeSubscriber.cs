@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using NetMQ;
 using NetMQ.Sockets;
 using ZeroBridge.Serialization;
+using ZeroBridge.Transport;
 
 namespace ZeroBridge.Streams;
 
@@ -23,7 +24,7 @@ namespace ZeroBridge.Streams;
 ///     Console.WriteLine($"{message.Topic} #{message.Sequence}: {message.Value}");
 /// </code>
 /// </example>
-public sealed class ZeroBridgeSubscriber : IAsyncDisposable, IDisposable
+public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
 {
     private static readonly TimeSpan SilenceBeforeHeard = TimeSpan.FromSeconds(3);
 
@@ -37,11 +38,8 @@ public sealed class ZeroBridgeSubscriber : IAsyncDisposable, IDisposable
     private readonly Dictionary<string, StreamMessage> _pending = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<NetMQMessage> _early = [];
-    private SubscriberSocket? _socket;
+    private readonly SocketLoop _loop = new();
     private DealerSocket? _snapshot;
-    private NetMQTimer? _timer;
-    private NetMQPoller? _poller;
-    private Thread? _thread;
     private Phase _phase;
     private long _lastHeard = Environment.TickCount64;
     private bool _heardAny;
@@ -80,24 +78,17 @@ public sealed class ZeroBridgeSubscriber : IAsyncDisposable, IDisposable
     public bool IsSilent => Volatile.Read(ref _silent);
 
     /// <summary>
-    /// Connects and subscribes without waiting for the publisher (it may start later; ZeroMQ reconnects). Not with a
-    /// snapshot endpoint: use <see cref="StartAsync"/>.
-    /// </summary>
-    public void Start()
-    {
-        if (_options.SnapshotEndpoint is not null)
-            throw new InvalidOperationException("With a snapshot endpoint, start with StartAsync.");
-        Open(Phase.Live);
-    }
-
-    /// <summary>
     /// Connects, subscribes and waits until the publisher is heard (so everything published from then on arrives);
-    /// with a snapshot endpoint, also fetches the snapshot, whose values are read first.
+    /// with a snapshot endpoint, also fetches the snapshot, whose values are read first. With
+    /// <see cref="ZeroBridgeSubscriberOptions.WaitForPublisher"/> false it returns at once instead.
     /// </summary>
     /// <exception cref="ZeroBridgeTimeoutException">No publisher answered within <see cref="ZeroBridgeSubscriberOptions.StartTimeout"/>.</exception>
+    /// <exception cref="InvalidOperationException">The subscriber was started before, or is asked not to wait for a snapshot.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        Open(Phase.AwaitingWelcome);
+        if (!_options.WaitForPublisher && _options.SnapshotEndpoint is not null)
+            throw new InvalidOperationException("A subscriber with a snapshot endpoint waits for the publisher (WaitForPublisher).");
+        Open(_options.WaitForPublisher ? Phase.AwaitingWelcome : Phase.Live);
         try
         {
             await _ready.Task.WaitAsync(_options.StartTimeout, cancellationToken).ConfigureAwait(false);
@@ -160,18 +151,14 @@ public sealed class ZeroBridgeSubscriber : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Disconnects; values not yet read stay readable.</summary>
-    public Task StopAsync()
+    public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.Exchange(ref _state, 2) != 1)
-            return Task.CompletedTask;
-        _poller!.Stop();
-        _thread!.Join(TimeSpan.FromSeconds(5));
-        _poller.Dispose();
-        _socket!.Dispose();
-        _snapshot?.Dispose();
+        if (!ComponentState.BeginStop(ref _state, _loop))
+            return;
+        await _loop.StopAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        _snapshot?.Dispose(); // a snapshot still being fetched
         _messages.Writer.TryComplete();
         _conflatedTopics.Writer.TryComplete();
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc/>
@@ -182,7 +169,7 @@ public sealed class ZeroBridgeSubscriber : IAsyncDisposable, IDisposable
 
     private void Open(Phase phase)
     {
-        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        if (Interlocked.CompareExchange(ref _state, ComponentState.Started, ComponentState.New) != ComponentState.New)
             throw new InvalidOperationException("A ZeroBridgeSubscriber starts once.");
         _phase = phase;
         var socket = new SubscriberSocket();
@@ -193,13 +180,10 @@ public sealed class ZeroBridgeSubscriber : IAsyncDisposable, IDisposable
             socket.Subscribe(topic);
         socket.Subscribe(StreamWire.HeartbeatTopicBytes); // last: when its heartbeat comes, the others are in place
         socket.Connect(_endpoint);
-        _socket = socket;
+        _loop.Own(socket);
         socket.ReceiveReady += OnStream;
-        _timer = new NetMQTimer(TimeSpan.FromMilliseconds(100));
-        _timer.Elapsed += (_, _) => CheckSilence();
-        _poller = new NetMQPoller { socket, _timer };
-        _thread = new Thread(_poller.Run) { IsBackground = true, Name = $"ZeroBridge subscriber {_endpoint}" };
-        _thread.Start();
+        _loop.Every(TimeSpan.FromMilliseconds(100), CheckSilence);
+        _loop.Start($"ZeroBridge subscriber {_endpoint}");
         if (phase == Phase.Live)
             _ready.TrySetResult();
     }
@@ -251,7 +235,7 @@ public sealed class ZeroBridgeSubscriber : IAsyncDisposable, IDisposable
         dealer.Connect(_options.SnapshotEndpoint!);
         dealer.ReceiveReady += OnSnapshot;
         _snapshot = dealer;
-        _poller!.Add(dealer);
+        _loop.Add(dealer);
         var query = new Dictionary<string, object?> { ["v"] = 1, ["prefixes"] = _topics, ["id"] = Guid.NewGuid().ToString("N") };
         var request = new NetMQMessage();
         request.AppendEmptyFrame();
@@ -286,7 +270,7 @@ public sealed class ZeroBridgeSubscriber : IAsyncDisposable, IDisposable
 
     private void FinishSnapshot()
     {
-        _poller!.Remove(_snapshot!);
+        _loop.Remove(_snapshot!);
         _snapshot!.Dispose();
         _snapshot = null;
         GoLive();

@@ -20,7 +20,7 @@ public static class CommandRegistryWorkerExtensions
         ZeroBridgeWorkerOptions? options = null, ILogger<ZeroBridgeWorker>? logger = null)
     {
         var worker = new ZeroBridgeWorker(commands, brokerEndpoint, service, options, logger);
-        worker.Start();
+        worker.StartAsync().GetAwaiter().GetResult(); // completes at once: ZeroMQ connects in the background
         return worker;
     }
 }

@@ -151,7 +151,7 @@ public class ScriptHostTests
     {
         var commands = new CommandRegistry().AddScripting(new Inventory(), ScriptingOptions.Default with { Enabled = true, WarmUp = false });
         await using var server = new ZeroBridgeServer(commands, ZeroBridgeServerOptions.Default with { Endpoint = endpoint });
-        var error = Assert.Throws<ZeroBridgeException>(server.Start);
+        var error = await Assert.ThrowsAsync<ZeroBridgeException>(() => server.StartAsync());
         Assert.Contains("loopback", error.Message);
     }
 
@@ -160,7 +160,7 @@ public class ScriptHostTests
     {
         var commands = new CommandRegistry().AddScripting(new Inventory(), ScriptingOptions.Default with { Enabled = true, WarmUp = false });
         await using var worker = new ZeroBridge.Worker.ZeroBridgeWorker(commands, "tcp://10.1.2.3:5555", "erp");
-        Assert.Contains("loopback", Assert.Throws<ZeroBridgeException>(worker.Start).Message);
+        Assert.Contains("loopback", (await Assert.ThrowsAsync<ZeroBridgeException>(() => worker.StartAsync())).Message);
     }
 
     [Theory]
