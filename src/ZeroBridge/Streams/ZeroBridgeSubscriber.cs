@@ -32,24 +32,19 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
     private readonly string[] _topics;
     private readonly ZeroBridgeSubscriberOptions _options;
     private readonly ILogger _logger;
-    private readonly SequenceTracker _tracker = new();
+    private readonly SubscriberPhases<NetMQMessage> _phases;
     private readonly Channel<StreamMessage> _messages;
     private readonly Channel<string> _conflatedTopics = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly Dictionary<string, StreamMessage> _pending = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<NetMQMessage> _early = [];
     private readonly SocketLoop _loop = new();
     private DealerSocket? _snapshot;
-    private Phase _phase;
     private long _lastHeard = Environment.TickCount64;
     private bool _heardAny;
     private int _heartbeatMilliseconds;
     private bool _silent;
-    private long _snapshotEntries;
-    private long _received, _gaps, _missed, _restarts, _duplicates, _silences, _conflated, _overflowed, _heartbeats;
-    private int _state;
-
-    private enum Phase { Live, AwaitingWelcome, FetchingSnapshot }
+    private long _received, _silences, _conflated, _overflowed;
+    private int _state; // ComponentState
 
     /// <summary>Creates a subscriber of <paramref name="topics"/> (prefixes; "" for every topic) on a publisher's endpoint.</summary>
     public ZeroBridgeSubscriber(string endpoint, IEnumerable<string> topics, ZeroBridgeSubscriberOptions? options = null,
@@ -66,13 +61,13 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full; the drop is counted and reported
         });
+        _phases = new SubscriberPhases<NetMQMessage>(_options.WaitForPublisher, _options.SnapshotEndpoint is not null, Report);
     }
 
     /// <summary>The counters so far.</summary>
-    public StreamStatistics Statistics => new(Interlocked.Read(ref _received), Interlocked.Read(ref _gaps),
-        Interlocked.Read(ref _missed), Interlocked.Read(ref _restarts), Interlocked.Read(ref _duplicates),
-        Interlocked.Read(ref _silences), Interlocked.Read(ref _conflated), Interlocked.Read(ref _overflowed),
-        Interlocked.Read(ref _heartbeats));
+    public StreamStatistics Statistics => new(Interlocked.Read(ref _received), _phases.Gaps, _phases.Missed, _phases.Restarts,
+        _phases.Duplicates, Interlocked.Read(ref _silences), Interlocked.Read(ref _conflated), Interlocked.Read(ref _overflowed),
+        _phases.Heartbeats);
 
     /// <summary>Whether the publisher is silent now (nothing heard for longer than the silence timeout).</summary>
     public bool IsSilent => Volatile.Read(ref _silent);
@@ -88,7 +83,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
     {
         if (!_options.WaitForPublisher && _options.SnapshotEndpoint is not null)
             throw new InvalidOperationException("A subscriber with a snapshot endpoint waits for the publisher (WaitForPublisher).");
-        Open(_options.WaitForPublisher ? Phase.AwaitingWelcome : Phase.Live);
+        Open();
         try
         {
             await _ready.Task.WaitAsync(_options.StartTimeout, cancellationToken).ConfigureAwait(false);
@@ -167,11 +162,10 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
     /// <inheritdoc/>
     public void Dispose() => StopAsync().GetAwaiter().GetResult();
 
-    private void Open(Phase phase)
+    private void Open()
     {
         if (Interlocked.CompareExchange(ref _state, ComponentState.Started, ComponentState.New) != ComponentState.New)
             throw new InvalidOperationException("A ZeroBridgeSubscriber starts once.");
-        _phase = phase;
         var socket = new SubscriberSocket();
         socket.Options.Linger = TimeSpan.Zero;
         socket.Options.ReceiveHighWatermark = _options.ReceiveHighWatermark;
@@ -184,7 +178,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
         socket.ReceiveReady += OnStream;
         _loop.Every(TimeSpan.FromMilliseconds(100), CheckSilence);
         _loop.Start($"ZeroBridge subscriber {_endpoint}");
-        if (phase == Phase.Live)
+        if (_phases.Current == SubscriberPhases<NetMQMessage>.Phase.Live)
             _ready.TrySetResult();
     }
 
@@ -196,38 +190,21 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
             if (!e.Socket.TryReceiveMultipartMessage(ref message))
                 return;
             Heard();
-            if (_phase == Phase.Live)
-                Accept(message, snapshot: false);
-            else
-                Early(message);
-        }
-    }
-
-    private void Early(NetMQMessage message)
-    {
-        if (_phase == Phase.AwaitingWelcome && message.FrameCount >= 2 && IsHeartbeat(message))
-        {
-            Accept(message, snapshot: false);
-            if (_options.SnapshotEndpoint is null)
-                GoLive();
-            else
-            {
+            var (now, fetchSnapshot) = _phases.OnStream(message, IsHeartbeat(message));
+            foreach (var ready in now)
+                Accept(ready, snapshot: false);
+            if (fetchSnapshot)
                 RequestSnapshot();
-            }
-            return;
+            else if (_phases.Current == SubscriberPhases<NetMQMessage>.Phase.Live)
+                _ready.TrySetResult();
         }
-        if (IsHeartbeat(message))
-            Accept(message, snapshot: false);
-        else
-            _early.Add(message); // held until the snapshot is in: then dropped if older, delivered if newer
     }
 
     private static bool IsHeartbeat(NetMQMessage message) =>
-        message[0].Buffer.AsSpan(0, message[0].MessageSize).SequenceEqual(StreamWire.HeartbeatTopicBytes);
+        message.FrameCount >= 2 && message[0].Buffer.AsSpan(0, message[0].MessageSize).SequenceEqual(StreamWire.HeartbeatTopicBytes);
 
     private void RequestSnapshot()
     {
-        _phase = Phase.FetchingSnapshot;
         var dealer = new DealerSocket();
         dealer.Options.Linger = TimeSpan.Zero;
         dealer.Options.MaxMsgSize = _options.MaxMessageBytes;
@@ -257,31 +234,21 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
                 continue;
             if (header.Kind == StreamWire.Kinds.End)
             {
-                if (header.Count != _snapshotEntries)
-                    Report(new StreamEvent(StreamEventKind.Gap, null, header.Publisher, (header.Count ?? 0) - _snapshotEntries,
-                        $"The snapshot announced {header.Count} entries but {_snapshotEntries} arrived."));
-                FinishSnapshot();
+                FinishSnapshot(_phases.OnSnapshotEnd(header.Count, header.Publisher));
                 return;
             }
-            _snapshotEntries++;
+            _phases.OnSnapshotEntry();
             Accept(reply, snapshot: true);
         }
     }
 
-    private void FinishSnapshot()
+    private void FinishSnapshot(IReadOnlyList<NetMQMessage> held)
     {
         _loop.Remove(_snapshot!);
         _snapshot!.Dispose();
         _snapshot = null;
-        GoLive();
-    }
-
-    private void GoLive()
-    {
-        _phase = Phase.Live;
-        foreach (var message in _early)
+        foreach (var message in held)
             Accept(message, snapshot: false);
-        _early.Clear();
         _ready.TrySetResult();
     }
 
@@ -312,57 +279,10 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
             return;
         if (header.HeartbeatMilliseconds > 0)
             _heartbeatMilliseconds = header.HeartbeatMilliseconds;
-        if (header.Kind == StreamWire.Kinds.Heartbeat)
-        {
-            Interlocked.Increment(ref _heartbeats);
-            var (restart, _) = _tracker.ObserveEpoch(header.Publisher, header.Epoch);
-            if (restart is not null)
-            {
-                Interlocked.Increment(ref _restarts);
-                Report(restart);
-            }
-            return;
-        }
-        if (header.Kind is not (StreamWire.Kinds.Data or StreamWire.Kinds.Snapshot))
-            return; // a kind of a later version: ignored
         string topic = message[0].ConvertToString(Encoding.UTF8);
-        long sequence = header.Sequence!.Value;
-        if (snapshot)
-        {
-            var (restart, _) = _tracker.ObserveEpoch(header.Publisher, header.Epoch);
-            if (restart is not null)
-            {
-                Interlocked.Increment(ref _restarts);
-                Report(restart);
-            }
-            _tracker.Seed(header.Publisher, header.Epoch, topic, sequence);
-        }
-        else
-        {
-            var (restartEvent, stale) = _tracker.ObserveEpoch(header.Publisher, header.Epoch);
-            if (restartEvent is not null)
-            {
-                Interlocked.Increment(ref _restarts);
-                Report(restartEvent);
-            }
-            if (stale)
-            {
-                Interlocked.Increment(ref _duplicates);
-                return;
-            }
-            var (verdict, gap) = _tracker.Observe(header.Publisher, header.Epoch, topic, sequence);
-            if (verdict != SequenceTracker.Verdict.Deliver)
-            {
-                Interlocked.Increment(ref _duplicates);
-                return;
-            }
-            if (gap is not null)
-            {
-                Interlocked.Increment(ref _gaps);
-                Interlocked.Add(ref _missed, gap.Missed);
-                Report(gap);
-            }
-        }
+        if (!_phases.Admit(header, topic, snapshot))
+            return;
+        long sequence = header.Sequence!.Value; // Admit lets through values with a sequence only
 
         object? value;
         try
