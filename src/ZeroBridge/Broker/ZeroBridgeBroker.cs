@@ -5,7 +5,6 @@ using NetMQ;
 using NetMQ.Sockets;
 using ZeroBridge.Protocol;
 using ZeroBridge.Serialization;
-using ZeroBridge.Server;
 using static ZeroBridge.Protocol.Majordomo;
 using ZeroBridge.Transport;
 
@@ -168,7 +167,7 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
         reply.Append(sender);
         if (delimited)
             reply.AppendEmptyFrame();
-        reply.Append(JsonGateway.Failure(CommandError.Protocol(ErrorCodes.BadRequest, reason), null));
+        reply.Append(ErrorMap.Of(ErrorCodes.BadRequest, reason).EncodeJson(null));
         Send(reply);
     }
 
@@ -365,8 +364,7 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
         var reply = StartReply(request.Client, request.HasDelimiter, request.Service);
         if (request.BridgeId is { } id)
         {
-            reply.Append(RequestDispatcher.ReplyHeader(id, ok: false));
-            reply.Append(WireSerializer.Serialize(CommandError.Protocol(code, message, details).ToWire(), []));
+            ReplyBody.Failure(id, ErrorMap.Of(code, message, details), WireSerializer.BaseOptions).AppendTo(reply);
         }
         else
         {

@@ -26,7 +26,7 @@ public class ComponentLifecycleTests
         ["publisher"] = () => new ZeroBridgePublisher(ZeroBridgePublisherOptions.Default with { Endpoint = Ephemeral }),
         ["subscriber"] = () => new ZeroBridgeSubscriber(Nobody, [""], ZeroBridgeSubscriberOptions.Default with { WaitForPublisher = false }),
         ["task producer"] = () => new ZeroBridgeTaskProducer(ZeroBridgeTaskProducerOptions.Default with { Endpoint = Ephemeral }),
-        ["task worker"] = () => new ZeroBridgeTaskWorker(Nobody, new CommandRegistry()),
+        ["task worker"] = () => new ZeroBridgeTaskWorker(new CommandRegistry(), Nobody),
     };
 
     [Theory]
