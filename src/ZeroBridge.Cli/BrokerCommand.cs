@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
-using ZeroBridge.Broker;
+using ZeroBridge.Majordomo;
 
 namespace ZeroBridge.Cli;
 

@@ -160,7 +160,7 @@ public class ScriptHostTests
     public async Task Enabled_scripts_refuse_to_join_a_broker_on_another_machine()
     {
         var commands = new CommandRegistry().AddScripting(new Inventory(), ScriptingOptions.Default with { Enabled = true, WarmUp = false });
-        await using var worker = new ZeroBridge.Worker.ZeroBridgeWorker(commands, "tcp://10.1.2.3:5555", "erp");
+        await using var worker = new ZeroBridge.Majordomo.ZeroBridgeWorker(commands, "tcp://10.1.2.3:5555", "erp");
         Assert.Contains("loopback", (await Assert.ThrowsAsync<ZeroBridgeException>(() => worker.StartAsync())).Message);
     }
 

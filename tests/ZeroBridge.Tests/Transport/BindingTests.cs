@@ -54,8 +54,8 @@ public class BindingTests
         var commands = new CommandRegistry();
         await new ZeroBridgeServer(commands).DisposeAsync();
         await new ZeroBridgePublisher().DisposeAsync();
-        await new ZeroBridge.Broker.ZeroBridgeBroker().DisposeAsync();
-        await new ZeroBridge.Worker.ZeroBridgeWorker(commands, "tcp://127.0.0.1:1", "svc").DisposeAsync();
+        await new ZeroBridge.Majordomo.ZeroBridgeBroker().DisposeAsync();
+        await new ZeroBridge.Majordomo.ZeroBridgeWorker(commands, "tcp://127.0.0.1:1", "svc").DisposeAsync();
         await new ZeroBridge.Tasks.ZeroBridgeTaskProducer().DisposeAsync();
         await new ZeroBridge.Tasks.ZeroBridgeTaskWorker(commands, "tcp://127.0.0.1:1").DisposeAsync();
     }

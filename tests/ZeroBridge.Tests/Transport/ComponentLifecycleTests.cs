@@ -1,10 +1,9 @@
-using ZeroBridge.Broker;
+using ZeroBridge.Majordomo;
 using ZeroBridge.Client;
 using ZeroBridge.Commands;
 using ZeroBridge.Server;
 using ZeroBridge.Streams;
 using ZeroBridge.Tasks;
-using ZeroBridge.Worker;
 
 namespace ZeroBridge.Tests.Transport;
 

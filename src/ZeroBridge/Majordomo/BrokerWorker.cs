@@ -1,4 +1,4 @@
-namespace ZeroBridge.Broker;
+namespace ZeroBridge.Majordomo;
 
 /// <summary>A registered worker.</summary>
 internal sealed class BrokerWorker(byte[] identity, string key, BrokerService service)

@@ -1,6 +1,6 @@
 using NetMQ;
 
-namespace ZeroBridge.Broker;
+namespace ZeroBridge.Majordomo;
 
 /// <summary>A client request inside the broker: who sent it, its body, and what the broker could read of it.</summary>
 internal sealed class PendingRequest

@@ -1,6 +1,6 @@
 using static ZeroBridge.Protocol.Majordomo;
 
-namespace ZeroBridge.Broker;
+namespace ZeroBridge.Majordomo;
 
 /// <summary>
 /// What <see cref="BrokerBookkeeping"/> asks its driver to send. The broker's socket implements it; unit tests record

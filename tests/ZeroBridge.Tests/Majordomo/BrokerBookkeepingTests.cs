@@ -1,11 +1,11 @@
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using NetMQ;
-using ZeroBridge.Broker;
+using ZeroBridge.Majordomo;
 using ZeroBridge.Protocol;
 using static ZeroBridge.Protocol.Majordomo;
 
-namespace ZeroBridge.Tests.Broker;
+namespace ZeroBridge.Tests.Majordomo;
 
 /// <summary>The broker's decisions without sockets: who gets which request, when, and what happens when workers go.</summary>
 public class BrokerBookkeepingTests

@@ -2,7 +2,7 @@ using System.Text.Json;
 using ZeroBridge.Protocol;
 using static ZeroBridge.Protocol.Majordomo;
 
-namespace ZeroBridge.Broker;
+namespace ZeroBridge.Majordomo;
 
 /// <summary>
 /// The broker's answers to 8/MMI management requests (<c>mmi.service</c>, <c>mmi.services</c>, <c>mmi.workers</c>,

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 using ZeroBridge.Protocol;
 using static ZeroBridge.Protocol.Majordomo;
 
-namespace ZeroBridge.Broker;
+namespace ZeroBridge.Majordomo;
 
 /// <summary>
 /// What a Majordomo broker knows and decides, without sockets: the services, each with its waiting requests (first
@@ -40,14 +40,14 @@ internal sealed class BrokerBookkeeping(ZeroBridgeBrokerOptions options, IBroker
         _requests++;
         if (string.IsNullOrEmpty(request.Service))
         {
-            output.Fail(request, ErrorCodes.BadRequest, Majordomo.Status.BadRequest, "The request's service frame is empty.");
+            output.Fail(request, ErrorCodes.BadRequest, Protocol.Majordomo.Status.BadRequest, "The request's service frame is empty.");
             return;
         }
         var service = ServiceNamed(request.Service);
         if (service.Queue.Count >= options.MaxQueuedPerService)
         {
             _unavailable++;
-            output.Fail(request, BrokerErrorCodes.ServiceUnavailable, Majordomo.Status.ServiceUnavailable,
+            output.Fail(request, BrokerErrorCodes.ServiceUnavailable, Protocol.Majordomo.Status.ServiceUnavailable,
                 $"Service '{request.Service}' already has {service.Queue.Count} requests waiting; try again later.");
             DropIfEmpty(service);
             return;
@@ -172,7 +172,7 @@ internal sealed class BrokerBookkeeping(ZeroBridgeBrokerOptions options, IBroker
                     ? $"it was re-sent {request.Retries} time(s) already"
                     : "it is not marked idempotent, so it was not re-sent; it may or may not have run";
                 logger.LogWarning("Worker {Worker} of '{Service}' {Why} while running {What}", worker.Key, service.Name, why, what);
-                output.Fail(request, BrokerErrorCodes.WorkerLost, Majordomo.Status.WorkerLost,
+                output.Fail(request, BrokerErrorCodes.WorkerLost, Protocol.Majordomo.Status.WorkerLost,
                     $"The worker of service '{service.Name}' running {what} was lost ({why}); {reason}.",
                     new Dictionary<string, object?> { ["service"] = service.Name, ["command"] = request.Command, ["retries"] = request.Retries });
             }
@@ -200,7 +200,7 @@ internal sealed class BrokerBookkeeping(ZeroBridgeBrokerOptions options, IBroker
                 // Deadlines are in arrival order, except retried requests at the front; those expire here too.
                 service.Queue.RemoveFirst();
                 _unavailable++;
-                output.Fail(first.Value, BrokerErrorCodes.ServiceUnavailable, Majordomo.Status.ServiceUnavailable,
+                output.Fail(first.Value, BrokerErrorCodes.ServiceUnavailable, Protocol.Majordomo.Status.ServiceUnavailable,
                     service.Workers.Count == 0
                         ? $"No worker offers service '{service.Name}': none registered within the broker's wait."
                         : $"Service '{service.Name}' has {service.Workers.Count} worker(s), all busy through the broker's wait.",
@@ -223,7 +223,7 @@ internal sealed class BrokerBookkeeping(ZeroBridgeBrokerOptions options, IBroker
             output.SendToWorker(worker.Identity, Command.Disconnect);
         foreach (var service in _services.Values)
             foreach (var request in service.Queue)
-                output.Fail(request, BrokerErrorCodes.ServiceUnavailable, Majordomo.Status.ServiceUnavailable,
+                output.Fail(request, BrokerErrorCodes.ServiceUnavailable, Protocol.Majordomo.Status.ServiceUnavailable,
                     $"The broker is shutting down; service '{request.Service}' did not take the request.");
     }
 

@@ -1,10 +1,9 @@
-using ZeroBridge.Broker;
+using ZeroBridge.Majordomo;
 using ZeroBridge.Client;
 using ZeroBridge.Commands;
 using ZeroBridge.Protocol;
-using ZeroBridge.Worker;
 
-namespace ZeroBridge.Tests.Broker;
+namespace ZeroBridge.Tests.Majordomo;
 
 /// <summary>The broker, workers and clients in one process, over real loopback sockets.</summary>
 public class BrokerTests

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using ZeroBridge.Commands;
 
-namespace ZeroBridge.Worker;
+namespace ZeroBridge.Majordomo;
 
 /// <summary>Joins a command registry to a Majordomo broker in one call.</summary>
 public static class CommandRegistryWorkerExtensions

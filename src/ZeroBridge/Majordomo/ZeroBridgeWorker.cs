@@ -9,7 +9,7 @@ using ZeroBridge.Protocol;
 using static ZeroBridge.Protocol.Majordomo;
 using ZeroBridge.Transport;
 
-namespace ZeroBridge.Worker;
+namespace ZeroBridge.Majordomo;
 
 /// <summary>
 /// Serves a <see cref="CommandRegistry"/> as one service of a Majordomo broker (7/MDP worker, docs/protocol.md §9),
@@ -245,7 +245,7 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
         if (message.FrameCount >= 2 && message[0].MessageSize == 0 && IsFrame(message[1], WireConstants.ClientSignatureBytes))
         {
             // The broker's answer to our mmi.idempotent declaration.
-            if (message.FrameCount < 4 || message[3].ConvertToString() != Majordomo.Status.Ok)
+            if (message.FrameCount < 4 || message[3].ConvertToString() != Protocol.Majordomo.Status.Ok)
                 _logger.LogWarning("Worker for '{Service}': the broker did not accept the idempotent commands; they will not be retried", Service);
             return;
         }

@@ -1,4 +1,4 @@
-namespace ZeroBridge.Broker;
+namespace ZeroBridge.Majordomo;
 
 /// <summary>
 /// One service: its waiting requests (first come, first served) and its idle workers, least recently used first.

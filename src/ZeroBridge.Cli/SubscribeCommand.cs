@@ -4,7 +4,7 @@ using ZeroBridge.Streams;
 namespace ZeroBridge.Cli;
 
 /// <summary><c>zbridge sub ENDPOINT [TOPIC ...]</c>: print a stream from the shell, with gap, restart and silence notices.</summary>
-internal static class SubCommand
+internal static class SubscribeCommand
 {
     public static Command Create()
     {

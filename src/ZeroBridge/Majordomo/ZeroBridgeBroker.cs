@@ -8,7 +8,7 @@ using ZeroBridge.Serialization;
 using static ZeroBridge.Protocol.Majordomo;
 using ZeroBridge.Transport;
 
-namespace ZeroBridge.Broker;
+namespace ZeroBridge.Majordomo;
 
 /// <summary>
 /// A Majordomo broker (7/MDP, with 8/MMI): clients send requests for a named service, workers register for
@@ -21,7 +21,7 @@ namespace ZeroBridge.Broker;
 /// and <c>timeout</c>.</para>
 /// <para>Load balancing: per service, requests wait first come, first served, and go to the worker that has been
 /// idle longest (least recently used). A worker runs one request at a time, as MDP requires; a process that wants
-/// to run several at once opens several worker connections (<see cref="Worker.ZeroBridgeWorkerOptions.Concurrency"/>).</para>
+/// to run several at once opens several worker connections (<see cref="ZeroBridgeWorkerOptions.Concurrency"/>).</para>
 /// <para>Failures: a worker is dead when it closes its connection or stays silent for
 /// <see cref="ZeroBridgeBrokerOptions.WorkerExpiry"/>. Its request is re-sent to another worker when the worker
 /// declared the command idempotent, else answered <c>worker_lost</c>. A request no worker takes within
