@@ -2,12 +2,11 @@ using System.Diagnostics;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
-using ZeroBridge.Broker;
+using ZeroBridge.Majordomo;
 using ZeroBridge.Client;
 using ZeroBridge.Commands;
 using ZeroBridge.Execution;
 using ZeroBridge.Server;
-using ZeroBridge.Worker;
 
 namespace ZeroBridge.Tests.Diagnostics;
 
@@ -26,7 +25,7 @@ public class TelemetryTests
         using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(ZeroBridgeDiagnostics.ActivitySourceName)
             .AddInMemoryExporter(spans).Build();
         await using var broker = new ZeroBridgeBroker(ZeroBridgeBrokerOptions.Default with { Endpoint = "tcp://127.0.0.1:*" });
-        broker.Start();
+        await broker.StartAsync();
         var commands = new CommandRegistry().Add("traced.add", (int a, int b) => a + b);
         await using var worker = commands.JoinBroker(broker.Endpoint, "erp");
         using var client = new ZeroBridgeClient(broker.Endpoint, ZeroBridgeClientOptions.Default with { Service = "erp", Timeout = Wait });
@@ -54,7 +53,7 @@ public class TelemetryTests
             .Add("metered.ok", () => 1)
             .Add("metered.fail", int () => throw new NotFoundException("no such thing"));
         await using var server = new ZeroBridgeServer(commands, ZeroBridgeServerOptions.Default with { Endpoint = "tcp://127.0.0.1:*" });
-        server.Start();
+        await server.StartAsync();
         using var client = new ZeroBridgeClient(server.Endpoint, ZeroBridgeClientOptions.Default with { Timeout = Wait });
         await client.CallAsync("metered.ok");
         await client.CallAsync("metered.ok");
