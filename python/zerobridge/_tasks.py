@@ -43,7 +43,7 @@ from ._dispatch import Dispatcher
 from ._exceptions import (ProtocolError, RemoteError, SerializationError, TimeoutError,
                           remote_error_from_map, translate_zmq_errors)
 from ._protocol import ErrorCode, error_map
-from ._threads import run_in_daemon_thread
+from ._threads import serve_in_daemon_thread
 
 __all__ = ["AsyncTaskProducer", "AsyncTaskWorker", "TaskProducer", "TaskResult", "TaskStats",
            "TaskWorker", "task_worker"]
@@ -629,14 +629,8 @@ class AsyncTaskWorker(_PoolWorker):
         """Serve until cancelled (or ``max_tasks`` results, or ``duration`` seconds)."""
         self._loop = asyncio.get_running_loop()
         self._stop.clear()
-        serving = run_in_daemon_thread(lambda: self._serve(max_tasks, duration),
-                                       f"zerobridge task worker {self.name}")
-        try:
-            await asyncio.shield(serving)
-        except asyncio.CancelledError:
-            self._stop.set()
-            await serving  # the loop sees the stop within a poll slice and says goodbye
-            raise
+        await serve_in_daemon_thread(lambda: self._serve(max_tasks, duration), self._stop,
+                                     f"zerobridge task worker {self.name}")
 
 
 def _wake(fd: int) -> None:

@@ -29,7 +29,7 @@ import zmq
 
 from ._dispatch import Dispatcher, Failure, type_name
 from ._protocol import PROTOCOL_VERSION, SIGNATURE, ErrorCode, build_reply_header, error_map
-from ._threads import run_in_daemon_thread
+from ._threads import serve_in_daemon_thread
 
 __all__ = ["AsyncWorker", "Worker"]
 
@@ -244,13 +244,7 @@ class AsyncWorker(_ServiceWorker):
     async def run(self) -> None:
         """Serve until :meth:`stop` or cancellation."""
         self._loop = asyncio.get_running_loop()
-        session = run_in_daemon_thread(_Session(self).run, f"zerobridge worker {self.service}")
-        try:
-            await asyncio.shield(session)
-        except asyncio.CancelledError:
-            self._stop.set()
-            await session  # the session sees the stop within a poll slice and says DISCONNECT
-            raise
+        await serve_in_daemon_thread(_Session(self).run, self._stop, f"zerobridge worker {self.service}")
 
 
 class _HeaderFailure(Failure):
