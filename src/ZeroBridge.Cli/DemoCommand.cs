@@ -53,6 +53,8 @@ internal static class DemoCommand
             var builder = Host.CreateApplicationBuilder();
             builder.Logging.SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Warning);
             builder.Logging.AddFilter("ZeroBridge.Scripting", LogLevel.Information); // every script run is logged with its client
+            // A start that fails (a busy port) is reported once, as zbridge's own error line, not as the host's stack trace.
+            builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
             var scripting = ScriptingOptions.Default with
             {
                 Enabled = parse.GetValue(allowScripts),
@@ -71,8 +73,9 @@ internal static class DemoCommand
             }
             catch (ZeroBridgeException ex)
             {
+                // A refusal to start (scripts beyond loopback): the command line asked for something unsafe.
                 Console.Error.WriteLine($"error: {ex.Message}");
-                return 2;
+                return ExitCodes.Usage;
             }
             var endpoint = host.Services.GetRequiredService<ZeroBridgeServer>().Endpoint;
             string scriptsLine = scripting.Enabled
