@@ -32,8 +32,6 @@ def test_a_deadline_that_passes_while_the_command_runs_gets_a_timeout_reply(raw_
         client.call("probe.release", tag)
 
 
-@pytest.mark.xfail(strict=True, reason="the server replies `timeout` only when the command honours its token "
-                                       "(core-exec changes it to reply at the deadline regardless)")
 def test_a_deadline_gets_a_timeout_reply_even_when_the_command_ignores_its_token(raw_socket, client):
     tag = probe_tag()
     socket = raw_socket()
