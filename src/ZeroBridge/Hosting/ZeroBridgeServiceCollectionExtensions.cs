@@ -27,7 +27,8 @@ public static class ZeroBridgeServiceCollectionExtensions
     {
         services.TryAddSingleton(provider =>
         {
-            var registry = new CommandRegistry();
+            // With the provider: each request gets a scope of its own, and services are injectable as parameters.
+            var registry = new CommandRegistry(provider);
             registerCommands(provider, registry);
             return registry;
         });

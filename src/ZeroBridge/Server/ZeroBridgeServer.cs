@@ -222,9 +222,11 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
                 }
                 var outcome = await _executor.ExecuteAsync(new CommandCall(parsed.Command, null, parsed.Arguments, []), caller,
                     cancellation).ConfigureAwait(false);
-                return GatewayReply(gateway.Envelope, outcome.Error is { } error
+                var json = outcome.Error is { } error
                     ? JsonGateway.Failure(error, parsed.Id)
-                    : JsonGateway.Success(outcome.Result, parsed, _logger));
+                    : JsonGateway.Success(outcome.Result, parsed, _logger);
+                await outcome.ReleaseAsync().ConfigureAwait(false);
+                return GatewayReply(gateway.Envelope, json);
 
             case MalformedRequest malformed:
                 return Reject(malformed, ErrorMap.Of(ErrorCodes.BadRequest, malformed.Reason));

@@ -163,6 +163,7 @@ public sealed class ZeroBridgeTaskWorker : IAsyncDisposable, IDisposable
                 : await _executor.ExecuteAsync(new CommandCall(header.Kind, null, arguments, attachments), new CallerContext(Name),
                     _stopping.Token).ConfigureAwait(false);
             result = Result(header, outcome);
+            await outcome.ReleaseAsync().ConfigureAwait(false);
         }
         catch (Exception ex)
         {
