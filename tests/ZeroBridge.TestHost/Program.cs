@@ -13,7 +13,7 @@ string Option(string name, string fallback)
 }
 
 var database = SampleDatabase.OpenOrCreate(Option("--data", Path.Combine(Path.GetTempPath(), "zerobridge-test.db")));
-var commands = new CommandRegistry().AddDemoCommands(database).AddTestCommands().AddTableTestCommands().AddStreamTestCommands()
+var commands = new CommandRegistry().AddDemoCommands(database).AddTestCommands().AddTableTestCommands().AddStreamTestCommands().AddProbeCommands()
     .AddScripting(new DemoScriptGlobals(database), ScriptingOptions.Default with
     {
         Enabled = args.Contains("--allow-scripts"),
