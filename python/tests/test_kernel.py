@@ -338,8 +338,8 @@ class EmbeddedKernelTests(CSharpSamples, jupyter_kernel_test.KernelTests):
 
     def test_a_restart_request_resets_the_cells_not_the_application(self) -> None:
         run_cell(self.kc, "var remembered = 42;")
-        self.kc.shutdown(restart=True)
-        reply = self.kc.get_shell_msg(timeout=TIMEOUT)
+        self.kc.shutdown(restart=True)  # on the control channel
+        reply = self.kc.get_control_msg(timeout=TIMEOUT)
         assert reply["content"] == {"status": "ok", "restart": True}
         reply, _ = run_cell(self.kc, "remembered")
         assert reply["content"]["status"] == "error"  # the variable is gone…
@@ -370,3 +370,23 @@ def test_the_attach_kernelspec_runs_cells_inside_the_demo() -> None:
                 km.kill_kernel()
     finally:
         demo.stop()
+
+
+def test_the_example_notebook_runs_on_the_kernel() -> None:
+    """examples/csharp-kernel.ipynb, executed by nbclient on the kernel its metadata names."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    install_kernelspec(_spec_dir)
+    notebook = nbformat.read(REPO / "examples" / "csharp-kernel.ipynb", as_version=4)
+    assert notebook.metadata.kernelspec.name == KERNEL_NAME
+    nbclient.NotebookClient(notebook, timeout=120, startup_timeout=120, kernel_name=KERNEL_NAME).execute()
+    outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"], outputs
+    results = [o.data for o in outputs if o.output_type == "execute_result"]
+    assert results[0]["text/plain"] == "30"
+    assert "<td>Grace</td>" in results[1]["text/html"]
+    assert "image/png" in results[3]
+    assert results[-1]["text/plain"] == "6765"
+    displays = [o.data for o in outputs if o.output_type == "display_data"]
+    assert any("text/markdown" in d for d in displays)
+    assert any(d["text/plain"].startswith("done: the biggest order is #1") for d in displays)  # the update, in place
