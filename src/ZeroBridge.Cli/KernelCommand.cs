@@ -55,17 +55,16 @@ internal static class KernelCommand
                     ? JupyterKernel.Attach(endpoint, ClientOptions(parse.GetValue(service)), options: options, logger: logger)
                     : JupyterKernel.Start(new StandaloneGlobals(), options, logger);
             }
-            catch (Exception ex) when (ex is IOException or InvalidDataException or NetMQ.NetMQException)
+            catch (Exception ex) when (ex is IOException or InvalidDataException)
             {
-                Console.Error.WriteLine($"error: {ex.Message}");
-                return 2;
+                throw new UsageException($"the connection file: {ex.Message}"); // a busy port is the network's: CliFailure names it
             }
             await using (kernel)
             {
                 // Jupyter stops a kernel with shutdown_request, and SIGTERM/SIGKILL when that fails.
                 await kernel.Stopped.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
-            return 0;
+            return ExitCodes.Success;
         });
         return command;
     }
@@ -98,8 +97,7 @@ internal static class KernelCommand
             {
                 if (SysPrefix(parse.GetValue(python)!) is not { } found)
                 {
-                    Console.Error.WriteLine($"error: could not ask {parse.GetValue(python)} for sys.prefix");
-                    return 2;
+                    throw new UsageException($"could not ask {parse.GetValue(python)} for sys.prefix (pass --python or --prefix)");
                 }
                 root = Path.Combine(found, "share", "jupyter", "kernels");
             }
@@ -130,7 +128,7 @@ internal static class KernelCommand
             Directory.CreateDirectory(directory);
             File.WriteAllText(Path.Combine(directory, "kernel.json"), spec.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             Console.WriteLine($"Installed kernelspec {kernelName} in {directory}");
-            return 0;
+            return ExitCodes.Success;
         });
         return command;
     }

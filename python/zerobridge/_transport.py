@@ -1,0 +1,59 @@
+"""The sockets of one client: a ZeroMQ context and the DEALER sockets opened on it."""
+
+from __future__ import annotations
+
+import threading
+from typing import Optional, Set
+
+import zmq
+import zmq.asyncio
+
+from ._exceptions import translate_zmq_errors
+
+__all__ = ["Sockets"]
+
+
+class Sockets:
+    """Opens DEALER sockets to one endpoint and closes them all at the end.
+
+    Owns a private :class:`zmq.Context` unless one is given (which it then does not terminate).
+    Every socket has linger 0 unless closed with another, so closing never waits for a peer.
+    """
+
+    def __init__(self, endpoint: str, context: Optional[zmq.Context] = None) -> None:
+        self.endpoint = endpoint
+        self._owns_context = context is None
+        self._context: zmq.Context = context if context is not None else zmq.Context()
+        self._open: Set[zmq.Socket] = set()
+        self._lock = threading.Lock()
+
+    def open(self, asynchronous: bool = False) -> zmq.Socket:
+        """A new DEALER connected to the endpoint; an asyncio socket when ``asynchronous``."""
+        with translate_zmq_errors(self.endpoint):
+            if asynchronous:
+                socket: zmq.Socket = zmq.asyncio.Socket(self._context, zmq.DEALER)
+            else:
+                socket = self._context.socket(zmq.DEALER)
+            with self._lock:
+                self._open.add(socket)
+            socket.setsockopt(zmq.LINGER, 0)
+            socket.connect(self.endpoint)
+        return socket
+
+    def close(self, socket: zmq.Socket, linger: int = 0) -> None:
+        """Close one socket; ``linger`` ms lets a last message (a cancel notification) leave."""
+        with self._lock:
+            self._open.discard(socket)
+        try:
+            socket.close(linger=linger)
+        except (zmq.ZMQError, RuntimeError):  # pragma: no cover - closing anyway
+            pass
+
+    def close_all(self) -> None:
+        """Close every socket still open (linger 0) and terminate an owned context."""
+        with self._lock:
+            sockets, self._open = list(self._open), set()
+        for socket in sockets:
+            self.close(socket)
+        if self._owns_context:
+            self._context.term()
