@@ -182,6 +182,7 @@ def test_interrupt_stops_a_cell_that_never_ends(kernel: Tuple[Any, Any]) -> None
     reply = kc.get_shell_msg(timeout=TIMEOUT)
     assert reply["content"]["status"] == "error"
     assert reply["content"]["ename"] == "Interrupted"
+    assert reply["content"]["evalue"] == "The cell was interrupted."  # stopped, not abandoned still running
     after, _ = run_cell(kc, "1 + 1")
     assert after["content"]["status"] == "ok"
 
