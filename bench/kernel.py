@@ -51,15 +51,22 @@ def execute(kc: Any, code: str) -> float:
                 and msg["content"]["execution_state"] == "idle":
             break
     elapsed = (time.perf_counter() - start) * 1000
-    reply = kc.get_shell_msg(timeout=TIMEOUT)
+    reply = shell_reply(kc, msg_id)
     assert reply["content"]["status"] == "ok", reply["content"]
     return elapsed
 
 
+def shell_reply(kc: Any, msg_id: str) -> Dict[str, Any]:
+    """The shell reply to ``msg_id``, past any left over (the kernel_info replies of start-up)."""
+    while True:
+        reply = kc.get_shell_msg(timeout=TIMEOUT)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return reply
+
+
 def complete(kc: Any, code: str) -> float:
     start = time.perf_counter()
-    kc.complete(code)
-    reply = kc.get_shell_msg(timeout=TIMEOUT)
+    reply = shell_reply(kc, kc.complete(code))
     elapsed = (time.perf_counter() - start) * 1000
     assert reply["content"]["matches"], reply["content"]
     return elapsed

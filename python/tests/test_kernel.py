@@ -118,10 +118,15 @@ def kernel() -> Iterator[Tuple[Any, Any]]:
 def run_cell(kc: Any, code: str, **kwargs: Any) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
     """Executes a cell; returns its reply and the IOPub messages it caused up to idle (all with timeouts)."""
     msg_id = kc.execute(code, **kwargs)
-    reply = kc.get_shell_msg(timeout=TIMEOUT)
-    while reply["parent_header"].get("msg_id") != msg_id:
+    return shell_reply(kc, msg_id), iopub_until_idle(kc, msg_id)
+
+
+def shell_reply(kc: Any, msg_id: str) -> Dict[str, Any]:
+    """The shell reply to ``msg_id``, past any left over (the kernel_info replies of start-up)."""
+    while True:
         reply = kc.get_shell_msg(timeout=TIMEOUT)
-    return reply, iopub_until_idle(kc, msg_id)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return reply
 
 
 def iopub_until_idle(kc: Any, msg_id: str) -> List[Dict[str, Any]]:
@@ -165,7 +170,7 @@ def test_a_cell_reading_the_console_asks_the_front_end(kernel: Tuple[Any, Any]) 
     request = kc.get_stdin_msg(timeout=TIMEOUT)
     assert request["msg_type"] == "input_request"
     kc.input("ada")
-    reply = kc.get_shell_msg(timeout=TIMEOUT)
+    reply = shell_reply(kc, msg_id)
     assert reply["content"]["status"] == "ok", reply["content"]
     result = next(m for m in iopub_until_idle(kc, msg_id) if m["msg_type"] == "execute_result")
     assert result["content"]["data"]["text/plain"] == "hello ada"
@@ -179,7 +184,7 @@ def test_interrupt_stops_a_cell_that_never_ends(kernel: Tuple[Any, Any]) -> None
         if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "execute_input":
             break
     km.interrupt_kernel()
-    reply = kc.get_shell_msg(timeout=TIMEOUT)
+    reply = shell_reply(kc, msg_id)
     assert reply["content"]["status"] == "error"
     assert reply["content"]["ename"] == "Interrupted"
     assert reply["content"]["evalue"] == "The cell was interrupted."  # stopped, not abandoned still running
@@ -205,7 +210,8 @@ def test_stop_on_error_aborts_the_cells_queued_behind_a_failure(kernel: Tuple[An
     replies = {}
     while len(replies) < 2:
         reply = kc.get_shell_msg(timeout=TIMEOUT)
-        replies[reply["parent_header"]["msg_id"]] = reply["content"]["status"]
+        if reply["parent_header"]["msg_id"] in (failing, queued):
+            replies[reply["parent_header"]["msg_id"]] = reply["content"]["status"]
     assert replies == {failing: "error", queued: "aborted"}
 
 
@@ -221,7 +227,7 @@ def test_unknown_request_types_get_an_error_reply(kernel: Tuple[Any, Any]) -> No
     _, kc = kernel
     msg = kc.session.msg("frobnicate_request", {})
     kc.shell_channel.send(msg)
-    reply = kc.get_shell_msg(timeout=TIMEOUT)
+    reply = shell_reply(kc, msg["header"]["msg_id"])
     assert reply["msg_type"] == "frobnicate_reply"
     assert reply["content"]["status"] == "error"
     assert reply["content"]["ename"] == "UnknownMessageType"
@@ -333,8 +339,7 @@ class EmbeddedKernelTests(CSharpSamples, jupyter_kernel_test.KernelTests):
         assert next(m for m in outputs if m["msg_type"] == "execute_result")["content"]["data"]["text/plain"] == "3"
 
     def test_completion_offers_the_applications_members(self) -> None:
-        self.kc.complete("Orders.Rec")
-        reply = self.kc.get_shell_msg(timeout=TIMEOUT)
+        reply = shell_reply(self.kc, self.kc.complete("Orders.Rec"))
         assert "Recent" in reply["content"]["matches"]
 
     def test_a_restart_request_resets_the_cells_not_the_application(self) -> None:
