@@ -7,6 +7,7 @@ set -euo pipefail
 
 packages=(python3-zmq python3-msgpack python3-pandas python3-numpy python3-pytest python3-tqdm
           python3-nbclient python3-nbformat python3-ipykernel python3-jupyter-client python3-matplotlib
+          python3-jupyter-kernel-test python3-jupyter-console  # the C# kernel: the standard kernel suite, jupyter console
           python3-pip python3-setuptools python3-wheel
           iproute2)  # `ip netns`: the broker test across network namespaces (runs as root)
 

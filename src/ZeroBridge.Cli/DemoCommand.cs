@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ZeroBridge.Demo;
 using ZeroBridge.Hosting;
+using ZeroBridge.Kernel.Hosting;
 using ZeroBridge.Scripting;
 using ZeroBridge.Server;
 
@@ -42,9 +43,13 @@ internal static class DemoCommand
             if (result.GetValueOrDefault<int>() is < 1 or > 1_000_000)
                 result.AddError("--ticks-per-second must be between 1 and 1,000,000.");
         });
+        var kernel = new Option<bool>("--kernel")
+        {
+            Description = "Also run a Jupyter kernel inside the demo (C# against its objects); attach with jupyter console --existing FILE.",
+        };
         var command = new Command("demo", "Run the demo application (a small business database) as a ZeroBridge server.")
         {
-            bind, data, maxRequest, verbose, allowScripts, publish, snapshot, rate,
+            bind, data, maxRequest, verbose, allowScripts, publish, snapshot, rate, kernel,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -71,6 +76,9 @@ internal static class DemoCommand
                 });
             var stream = parse.GetResult(publish) is null ? null
                 : DemoStream.Add(builder.Services, database, parse.GetValue(publish), parse.GetValue(snapshot), parse.GetValue(rate));
+            if (parse.GetValue(kernel))
+                builder.Services.AddJupyterKernel(_ => new DemoScriptGlobals(database),
+                    options => options with { Imports = [.. options.Imports, "ZeroBridge.Demo", "ZeroBridge.Serialization"] });
             using var host = builder.Build();
             try
             {
@@ -88,6 +96,8 @@ internal static class DemoCommand
                 : "";
             if (stream is not null)
                 DemoStream.PrintBanner(host.Services);
+            if (host.Services.GetService<JupyterKernelHostedService<DemoScriptGlobals>>()?.Kernel is { } running)
+                Console.WriteLine($"Jupyter kernel: {running.ConnectionFile}{Environment.NewLine}    jupyter console --existing {running.ConnectionFile}{Environment.NewLine}");
             Console.WriteLine($$$"""
                 ZeroBridge demo: Listening on {{{endpoint}}}
                 Database: {{{database.Path}}}

@@ -14,6 +14,7 @@ var root = new RootCommand("""
     SubscribeCommand.Create(),
     TaskWorkerCommand.Create(),
     SubmitCommand.Create(),
+    KernelCommand.Create(),
 };
 
 var parsed = root.Parse(args);

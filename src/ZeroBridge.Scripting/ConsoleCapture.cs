@@ -9,69 +9,85 @@ namespace ZeroBridge.Scripting;
 /// </summary>
 internal static class ConsoleCapture
 {
-    private static readonly AsyncLocal<StringBuilder?> Current = new();
+    private static readonly AsyncLocal<IConsoleSink?> Current = new();
     private static readonly object InstallLock = new();
     private static bool _installed;
 
-    /// <summary>Starts capturing for the current flow (and the tasks it starts); dispose to stop.</summary>
+    /// <summary>Starts capturing into a buffer for the current flow (and the tasks it starts); dispose to stop.</summary>
     public static Scope Begin()
     {
-        Install();
-        var buffer = new StringBuilder();
-        Current.Value = buffer;
+        var buffer = new BufferSink();
+        Redirect(buffer);
         return new Scope(buffer);
     }
 
-    private static void Install()
+    /// <summary>
+    /// Sends what the current flow (and the tasks it starts) writes to <paramref name="sink"/> as it is written,
+    /// which is how a notebook kernel streams a running cell's output; dispose to stop.
+    /// </summary>
+    public static IDisposable Begin(IConsoleSink sink)
+    {
+        Redirect(sink);
+        return new Scope(null);
+    }
+
+    private static void Redirect(IConsoleSink sink)
     {
         lock (InstallLock)
         {
-            if (_installed)
-                return;
-            Console.SetOut(new RoutingWriter(Console.Out));
-            Console.SetError(new RoutingWriter(Console.Error));
-            _installed = true;
+            if (!_installed)
+            {
+                Console.SetOut(new RoutingWriter(Console.Out, ConsoleStream.Out));
+                Console.SetError(new RoutingWriter(Console.Error, ConsoleStream.Error));
+                _installed = true;
+            }
         }
+        Current.Value = sink;
     }
 
     /// <summary>One run's capture.</summary>
-    public sealed class Scope(StringBuilder buffer) : IDisposable
+    public sealed class Scope : IDisposable
     {
-        /// <summary>Everything written so far.</summary>
-        public string Text
-        {
-            get
-            {
-                lock (buffer)
-                    return buffer.ToString();
-            }
-        }
+        private readonly BufferSink? _buffer;
+
+        internal Scope(BufferSink? buffer) => _buffer = buffer;
+
+        /// <summary>Everything written so far (stdout and stderr interleaved).</summary>
+        public string Text => _buffer?.Text ?? "";
 
         public void Dispose() => Current.Value = null;
     }
 
-    private sealed class RoutingWriter(TextWriter fallback) : TextWriter
+    internal sealed class BufferSink : IConsoleSink
+    {
+        private readonly StringBuilder _text = new();
+
+        public string Text
+        {
+            get
+            {
+                lock (_text)
+                    return _text.ToString();
+            }
+        }
+
+        public void Write(ConsoleStream stream, string text)
+        {
+            lock (_text)
+                _text.Append(text);
+        }
+    }
+
+    private sealed class RoutingWriter(TextWriter fallback, ConsoleStream stream) : TextWriter
     {
         public override Encoding Encoding => fallback.Encoding;
 
-        public override void Write(char value)
-        {
-            if (Current.Value is { } buffer)
-            {
-                lock (buffer)
-                    buffer.Append(value);
-            }
-            else
-                fallback.Write(value);
-        }
+        public override void Write(char value) => Write(value.ToString());
 
         public override void Write(string? value)
         {
-            if (Current.Value is { } buffer)
-            {
-                lock (buffer)
-                    buffer.Append(value);
-            }
+            if (Current.Value is { } sink)
+                sink.Write(stream, value ?? "");
             else
                 fallback.Write(value);
         }
@@ -80,4 +96,20 @@ internal static class ConsoleCapture
 
         public override void Flush() => fallback.Flush();
     }
+}
+
+/// <summary>Which console stream a script wrote to.</summary>
+internal enum ConsoleStream
+{
+    /// <summary><see cref="Console.Out"/>.</summary>
+    Out,
+    /// <summary><see cref="Console.Error"/>.</summary>
+    Error,
+}
+
+/// <summary>Receives a running script's console output as it is written (called from the script's threads).</summary>
+internal interface IConsoleSink
+{
+    /// <summary>Takes text the script wrote to <paramref name="stream"/>.</summary>
+    void Write(ConsoleStream stream, string text);
 }

@@ -146,23 +146,7 @@ public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
     private async Task<ScriptState<object>> ExecuteAsync(ScriptSession session, string code, TaskCompletionSource compiled,
         CancellationToken cancellationToken)
     {
-        ScriptGuard.Enter(cancellationToken);
-        string guarded = CancellationInjector.Inject(code);
-        var script = session.State is null
-            ? CSharpScript.Create<object>(guarded, _scriptOptions, typeof(TGlobals))
-            : session.State.Script.ContinueWith<object>(guarded, _scriptOptions);
-        if (script.Compile(cancellationToken).Any(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error))
-        {
-            // Report the positions of the code as the client wrote it, not as guarded.
-            var original = session.State is null
-                ? CSharpScript.Create<object>(code, _scriptOptions, typeof(TGlobals))
-                : session.State.Script.ContinueWith<object>(code, _scriptOptions);
-            throw new ScriptCompilationException(original.Compile(cancellationToken));
-        }
-        compiled.TrySetResult();
-        var state = session.State is null
-            ? await script.RunAsync(_globals, _ => true, cancellationToken).ConfigureAwait(false)
-            : await script.RunFromAsync(session.State, _ => true, cancellationToken).ConfigureAwait(false);
+        var state = await ScriptSubmission.RunAsync(session.State, code, _scriptOptions, _globals, compiled, cancellationToken).ConfigureAwait(false);
         if (state.Exception is null)
             session.State = state; // a run that threw leaves the session as it was before the run
         return state;

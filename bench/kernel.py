@@ -1,0 +1,127 @@
+"""The C# Jupyter kernel beside ipykernel, through the same jupyter_client, in one run.
+
+    /usr/bin/python3 bench/kernel.py [--rounds N] [--cells N] [--json FILE]
+
+Installs the kernelspec "C# (ZeroBridge)" into a temporary directory on JUPYTER_PATH (`./zbridge kernel install
+--prefix`, which builds the CLI first if needed) and a `python3` kernelspec for this interpreter, then measures:
+  first       the first cell (`1 + 1`) after the kernel reports ready: start-up cost as a notebook user meets it
+  warm        `1 + 1` again and again: execute_request to idle, including execute_result; median per round,
+              C# and Python interleaved round by round so both see the same machine load
+  completion  complete_request for `Console.Wri` (C#) / `print` (Python), warm: median per round
+Targets (issue 13): warm within 2x ipykernel, first cell < 1.5 s, completion < 100 ms warm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, List
+
+from jupyter_client.manager import start_new_kernel
+
+REPO = Path(__file__).resolve().parents[1]
+TIMEOUT = 60.0
+
+
+def install_kernelspecs(prefix: Path) -> None:
+    subprocess.run([str(REPO / "zbridge"), "kernel", "install", "--prefix", str(prefix)], check=True, cwd=REPO,
+                   stdout=subprocess.DEVNULL)
+    python = prefix / "share" / "jupyter" / "kernels" / "python3"
+    python.mkdir(parents=True, exist_ok=True)
+    (python / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3", "language": "python"}))
+    os.environ["JUPYTER_PATH"] = str(prefix / "share" / "jupyter")
+
+
+def execute(kc: Any, code: str) -> float:
+    """Milliseconds from sending execute_request to the kernel's idle status for it."""
+    start = time.perf_counter()
+    msg_id = kc.execute(code)
+    while True:
+        msg = kc.get_iopub_msg(timeout=TIMEOUT)
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status" \
+                and msg["content"]["execution_state"] == "idle":
+            break
+    elapsed = (time.perf_counter() - start) * 1000
+    reply = shell_reply(kc, msg_id)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    return elapsed
+
+
+def shell_reply(kc: Any, msg_id: str) -> Dict[str, Any]:
+    """The shell reply to ``msg_id``, past any left over (the kernel_info replies of start-up)."""
+    while True:
+        reply = kc.get_shell_msg(timeout=TIMEOUT)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return reply
+
+
+def complete(kc: Any, code: str) -> float:
+    start = time.perf_counter()
+    reply = shell_reply(kc, kc.complete(code))
+    elapsed = (time.perf_counter() - start) * 1000
+    assert reply["content"]["matches"], reply["content"]
+    return elapsed
+
+
+def median_of(action: Callable[[], float], count: int) -> float:
+    return statistics.median(action() for _ in range(count))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--cells", type=int, default=50, help="cells (and completions) per round")
+    parser.add_argument("--json", type=Path, help="also write the numbers here")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="zbridge-bench-kernel-") as prefix:
+        install_kernelspecs(Path(prefix))
+        kernels: Dict[str, Any] = {}
+        first: Dict[str, float] = {}
+        try:
+            for name, spec in (("C# (ZeroBridge)", "csharp-zerobridge"), ("Python (ipykernel)", "python3")):
+                km, kc = start_new_kernel(kernel_name=spec, startup_timeout=TIMEOUT)
+                kernels[name] = (km, kc)
+                first[name] = execute(kc, "1 + 1")
+            warm: Dict[str, List[float]] = {name: [] for name in kernels}
+            completion: Dict[str, List[float]] = {name: [] for name in kernels}
+            samples = {"C# (ZeroBridge)": "Console.Wri", "Python (ipykernel)": "prin"}
+            for _ in range(args.rounds):
+                for name, (_, kc) in kernels.items():  # interleaved: both kernels see the same load each round
+                    warm[name].append(median_of(lambda: execute(kc, "1 + 1"), args.cells))
+                    completion[name].append(median_of(lambda: complete(kc, samples[name]), args.cells))
+        finally:
+            for km, kc in kernels.values():
+                kc.stop_channels()
+                km.shutdown_kernel(now=False)
+                if km.is_alive():
+                    km.kill_kernel()
+
+    results = {name: {"first_cell_ms": round(first[name], 1),
+                      "warm_cell_ms": round(statistics.median(warm[name]), 2),
+                      "warm_cell_ms_per_round": [round(v, 2) for v in warm[name]],
+                      "completion_ms": round(statistics.median(completion[name]), 2)}
+               for name in kernels}
+    csharp, python = results["C# (ZeroBridge)"], results["Python (ipykernel)"]
+    print(f"{'kernel':<22}{'first cell ms':>15}{'warm 1 + 1 ms':>15}{'completion ms':>15}")
+    for name, row in results.items():
+        print(f"{name:<22}{row['first_cell_ms']:>15}{row['warm_cell_ms']:>15}{row['completion_ms']:>15}")
+    ratio = csharp["warm_cell_ms"] / python["warm_cell_ms"]
+    print(f"\nwarm C# / ipykernel: {ratio:.2f}x (target <= 2x); first C# cell {csharp['first_cell_ms']} ms "
+          f"(target < 1500); C# completion {csharp['completion_ms']} ms (target < 100)")
+    if args.json:
+        args.json.write_text(json.dumps({"results": results, "warm_ratio": round(ratio, 2),
+                                         "rounds": args.rounds, "cells": args.cells}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

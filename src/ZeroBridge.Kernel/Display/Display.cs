@@ -1,0 +1,62 @@
+using ZeroBridge.Kernel.Execution;
+
+namespace ZeroBridge.Kernel.Display;
+
+/// <summary>
+/// Shows things in the notebook while a cell runs, beside its result: <c>Display.Show(orders)</c>,
+/// <c>Display.Image(png)</c>, <c>Display.Html("&lt;b&gt;hi&lt;/b&gt;")</c>, <c>Display.Mime(bundle)</c>. Each call
+/// returns a handle whose <see cref="DisplayHandle.Update"/> replaces what it showed (a progress line).
+/// Cells can also write <c>display(value)</c>. Outside a kernel cell the calls do nothing.
+/// </summary>
+public static class Display
+{
+    /// <summary>Shows a value as a cell result would be shown (tables, images, text).</summary>
+    public static DisplayHandle Show(object? value) => Publish(MimeFormatter.Format(value));
+
+    /// <summary>Shows PNG bytes as an image.</summary>
+    public static DisplayHandle Image(byte[] png) => Publish(MimeFormatter.Png(png));
+
+    /// <summary>Shows an image file (PNG).</summary>
+    public static DisplayHandle Image(string path) => Image(File.ReadAllBytes(path));
+
+    /// <summary>Shows HTML.</summary>
+    public static DisplayHandle Html(string html) =>
+        Publish(new MimeBundle(new Dictionary<string, object> { ["text/html"] = html, ["text/plain"] = html }));
+
+    /// <summary>Shows Markdown.</summary>
+    public static DisplayHandle Markdown(string markdown) =>
+        Publish(new MimeBundle(new Dictionary<string, object> { ["text/markdown"] = markdown, ["text/plain"] = markdown }));
+
+    /// <summary>Shows any MIME bundle: MIME type to content (strings; base64 for binary types).</summary>
+    public static DisplayHandle Mime(IReadOnlyDictionary<string, object> data, IReadOnlyDictionary<string, object>? metadata = null) =>
+        Publish(new MimeBundle(data, metadata));
+
+    private static DisplayHandle Publish(MimeBundle bundle)
+    {
+        var handle = new DisplayHandle(Guid.NewGuid().ToString("N"));
+        CellChannel.Current?.Display(bundle, handle.Id, update: false);
+        return handle;
+    }
+}
+
+/// <summary>The <c>display(value)</c> function cells see (imported with <c>using static</c>).</summary>
+public static class DisplayFunctions
+{
+    /// <summary>Shows a value in the notebook, as <see cref="Display.Show"/> does.</summary>
+    public static void display(object? value) => Display.Show(value);
+}
+
+/// <summary>Something shown with <see cref="Display"/>; update it to replace it in place.</summary>
+public sealed class DisplayHandle
+{
+    internal DisplayHandle(string id) => Id = id;
+
+    /// <summary>The display id front-ends key updates by.</summary>
+    public string Id { get; }
+
+    /// <summary>Replaces what this display shows with <paramref name="value"/> (formatted as <see cref="Display.Show"/> does).</summary>
+    public void Update(object? value) => CellChannel.Current?.Display(MimeFormatter.Format(value), Id, update: true);
+
+    /// <inheritdoc/>
+    public override string ToString() => $"display {Id}";
+}

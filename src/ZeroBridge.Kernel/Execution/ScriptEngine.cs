@@ -1,0 +1,141 @@
+using System.Reflection;
+using Microsoft.CodeAnalysis.Scripting;
+using ZeroBridge.Kernel.Editing;
+using ZeroBridge.Scripting;
+using ZeroBridge.Serialization;
+
+namespace ZeroBridge.Kernel.Execution;
+
+/// <summary>
+/// Runs cells with Roslyn in this process, against a globals object: each cell continues from the last one that
+/// succeeded, as in a REPL. Output streams while the cell runs; an interrupt stops the cell at its next loop
+/// iteration or method call (the same injected checks as <c>csharp.run</c>), and a cell that cannot be stopped
+/// (blocked in a library call) is abandoned after <see cref="JupyterKernelOptions.InterruptGrace"/>.
+/// </summary>
+internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : class
+{
+    /// <summary>The first submission of every session: what makes <c>display(...)</c> a function in cells.</summary>
+    private const string Preamble = "using static ZeroBridge.Kernel.Display.DisplayFunctions;";
+
+    private readonly TGlobals _globals;
+    private readonly ScriptOptions _options;
+    private readonly TimeSpan _interruptGrace;
+    private readonly CellWorkspace _workspace;
+    private ScriptState<object>? _state;
+    private int _generation; // bumped by Reset and by abandoning a cell, so a late finisher cannot install its state
+
+    public ScriptEngine(TGlobals globals, JupyterKernelOptions options)
+    {
+        _globals = globals;
+        _interruptGrace = options.InterruptGrace;
+        var references = new[] { typeof(TGlobals).Assembly, typeof(ScriptGuard).Assembly, typeof(TableData).Assembly, typeof(Display.MimeBundle).Assembly }
+            .Concat(options.References).ToList();
+        _options = ScriptOptions.Default
+            .AddReferences(references)
+            .AddImports(options.Imports)
+            .WithOptimizationLevel(Microsoft.CodeAnalysis.OptimizationLevel.Release);
+        _workspace = new CellWorkspace(typeof(TGlobals), options.Imports, references, Preamble);
+        ConsoleInput.Install();
+        _ = Task.Run(WarmUpAsync);
+    }
+
+    public string Description => $"cells run in-process against a {typeof(TGlobals).Name}";
+
+    public async Task<CellOutcome> ExecuteAsync(string code, CellChannel channel, CancellationToken interrupt)
+    {
+        int generation = _generation;
+        var previous = _state;
+        // Its own thread, not the pool's: a runaway cell must not starve the kernel's own work.
+        var run = Task.Factory.StartNew(async () =>
+        {
+            channel.Enter();
+            using var capture = ConsoleCapture.Begin(channel);
+            previous ??= await ScriptSubmission.RunAsync<TGlobals>(null, Preamble, _options, _globals, null, CancellationToken.None).ConfigureAwait(false);
+            return await ScriptSubmission.RunAsync(previous, code, _options, _globals, null, interrupt).ConfigureAwait(false);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+
+        ScriptState<object> state;
+        try
+        {
+            try
+            {
+                state = await run.WaitAsync(interrupt).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (interrupt.IsCancellationRequested && !run.IsCompleted)
+            {
+                // Interrupted: give the cell its grace to reach an injected check, then abandon it.
+                state = await run.WaitAsync(_interruptGrace).ConfigureAwait(false);
+            }
+        }
+        catch (TimeoutException)
+        {
+            Interlocked.Increment(ref _generation);
+            return CellOutcome.Failed(new CellError("Interrupted",
+                "The cell did not stop (it is blocked in a call that cannot be interrupted) and was abandoned; it may still be running.",
+                ["Interrupted: the cell was abandoned"]));
+        }
+        catch (ScriptCompilationException ex)
+        {
+            return CellOutcome.Failed(new CellError("CompilationError", ex.Message, ex.Message.Split(Environment.NewLine)));
+        }
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+        {
+            return CellOutcome.Failed(Interrupted());
+        }
+        if (state.Exception is { } thrown)
+            return CellOutcome.Failed(thrown is OperationCanceledException && interrupt.IsCancellationRequested ? Interrupted() : Describe(thrown));
+        if (Volatile.Read(ref _generation) == generation)
+        {
+            _state = state;
+            _workspace.Accept(code);
+        }
+        return new CellOutcome(SubmissionParser.EndsInExpression(code), state.ReturnValue, null);
+    }
+
+    public Task<CellCompletions> CompleteAsync(string code, int position, CancellationToken cancellationToken) =>
+        _workspace.CompleteAsync(code, position, cancellationToken);
+
+    public Task<string?> InspectAsync(string code, int position, CancellationToken cancellationToken) =>
+        _workspace.InspectAsync(code, position, cancellationToken);
+
+    public void Reset()
+    {
+        Interlocked.Increment(ref _generation);
+        _state = null;
+        _workspace.Reset();
+    }
+
+    public void Dispose() => _workspace.Dispose();
+
+    /// <summary>
+    /// Loads and JITs Roslyn's compiler and completion providers in the background, so the first cell and the first
+    /// completion do not pay for it (seconds on a busy machine).
+    /// </summary>
+    private async Task WarmUpAsync()
+    {
+        try
+        {
+            await ScriptSubmission.RunAsync<TGlobals>(null, Preamble + " 1 + 1", _options, _globals, null, CancellationToken.None).ConfigureAwait(false);
+            await _workspace.CompleteAsync("Console.Wri", "Console.Wri".Length, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Only a warm-up: the first real cell reports whatever is wrong.
+        }
+    }
+
+    private static CellError Interrupted() => new("Interrupted", "The cell was interrupted.", ["Interrupted: the cell was stopped"]);
+
+    /// <summary>The exception as a traceback: type and message, then the stack without Roslyn's scripting frames.</summary>
+    private static CellError Describe(Exception thrown)
+    {
+        var lines = new List<string> { $"{thrown.GetType().FullName}: {thrown.Message}" };
+        lines.AddRange((thrown.StackTrace ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(line => !line.Contains("Microsoft.CodeAnalysis.Scripting", StringComparison.Ordinal)
+                           && !line.Contains("System.Runtime.CompilerServices", StringComparison.Ordinal))
+            .Select(line => "   " + line));
+        if (thrown.InnerException is { } inner)
+            lines.Add($" ---> {inner.GetType().FullName}: {inner.Message}");
+        return new CellError(thrown.GetType().Name, thrown.Message, lines);
+    }
+}

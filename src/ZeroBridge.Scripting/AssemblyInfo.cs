@@ -1,0 +1,4 @@
+using System.Runtime.CompilerServices;
+
+// The notebook kernel runs cells with the same guarded submissions and console capture as csharp.run.
+[assembly: InternalsVisibleTo("ZeroBridge.Kernel")]

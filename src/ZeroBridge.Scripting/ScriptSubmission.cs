@@ -1,0 +1,45 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Scripting;
+using Microsoft.CodeAnalysis.Scripting;
+
+namespace ZeroBridge.Scripting;
+
+/// <summary>
+/// Compiles and runs one piece of code after the ones before it (a REPL submission), guarded so that cancellation
+/// stops it (<see cref="CancellationInjector"/>). Shared by <see cref="ScriptHost{TGlobals}"/> and the notebook kernel.
+/// </summary>
+internal static class ScriptSubmission
+{
+    /// <summary>
+    /// Runs <paramref name="code"/> after <paramref name="previous"/> (or first, when null) and returns the new state;
+    /// a run that threw returns a state whose <see cref="ScriptState.Exception"/> is set.
+    /// </summary>
+    /// <typeparam name="TGlobals">The globals' type as scripts see it.</typeparam>
+    /// <param name="previous">The state the code continues from, or null for the first submission.</param>
+    /// <param name="code">The code as its author wrote it.</param>
+    /// <param name="options">References and imports.</param>
+    /// <param name="globals">The object whose public members the code sees.</param>
+    /// <param name="compiled">Completed when compiling is done and running starts.</param>
+    /// <param name="cancellationToken">Stops compiling, and running code at its next injected check.</param>
+    /// <exception cref="ScriptCompilationException">The code does not compile (positions as its author wrote it).</exception>
+    public static async Task<ScriptState<object>> RunAsync<TGlobals>(ScriptState<object>? previous, string code, ScriptOptions options,
+        TGlobals globals, TaskCompletionSource? compiled, CancellationToken cancellationToken) where TGlobals : class
+    {
+        ScriptGuard.Enter(cancellationToken);
+        var script = Continue(previous, CancellationInjector.Inject(code), options, typeof(TGlobals));
+        if (script.Compile(cancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error))
+        {
+            // Report the positions of the code as its author wrote it, not as guarded.
+            throw new ScriptCompilationException(Continue(previous, code, options, typeof(TGlobals)).Compile(cancellationToken));
+        }
+        compiled?.TrySetResult();
+        return previous is null
+            ? await script.RunAsync(globals, _ => true, cancellationToken).ConfigureAwait(false)
+            : await script.RunFromAsync(previous, _ => true, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static Script<object> Continue(ScriptState<object>? previous, string code, ScriptOptions options, Type globalsType) =>
+        previous is null
+            ? CSharpScript.Create<object>(code, options, globalsType)
+            : previous.Script.ContinueWith<object>(code, options);
+}
