@@ -20,6 +20,7 @@ public sealed class CommandRegistry
 {
     private readonly ConcurrentDictionary<string, CommandDescriptor> _commands = new(StringComparer.Ordinal);
     private readonly Func<Type, bool>? _isService;
+    private readonly ConcurrentDictionary<Type, string> _errorCodes = new();
 
     /// <summary>A registry whose commands get nothing from a dependency-injection container.</summary>
     public CommandRegistry()
@@ -100,6 +101,31 @@ public sealed class CommandRegistry
         foreach (var name in names)
             Get(name).MarkIdempotent();
         return this;
+    }
+
+    /// <summary>
+    /// Makes commands that throw <typeparamref name="TException"/> (or a subclass, unless a closer mapping exists)
+    /// answer with <paramref name="code"/> instead of <c>command_failed</c>, on every route: e.g.
+    /// <c>MapException&lt;KeyNotFoundException&gt;(ErrorCodes.NotFound)</c>. Without a mapping, a
+    /// <see cref="CommandException"/> carries its own code and an <see cref="ArgumentException"/> is <c>invalid_argument</c>.
+    /// </summary>
+    /// <param name="code">The error code callers see: one of <see cref="Protocol.ErrorCodes"/> or the application's own.</param>
+    public CommandRegistry MapException<TException>(string code) where TException : Exception
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(code);
+        _errorCodes[typeof(TException)] = code;
+        return this;
+    }
+
+    /// <summary>The code mapped for the exception's type or its closest mapped base type, or null.</summary>
+    internal string? ErrorCodeFor(Exception exception)
+    {
+        if (_errorCodes.IsEmpty)
+            return null;
+        for (var type = exception.GetType(); type is not null; type = type.BaseType)
+            if (_errorCodes.TryGetValue(type, out var code))
+                return code;
+        return null;
     }
 
     /// <summary>Removes a command; returns whether it was there.</summary>

@@ -66,6 +66,36 @@ public class HostingTests
         }
     }
 
+    [Theory]
+    [InlineData("Production", false)]
+    [InlineData("Development", true)]
+    public async Task Errors_carry_stacks_only_in_Development_and_map_exceptions_to_codes(string environment, bool stacks)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = environment });
+        builder.Services.AddZeroBridge(commands => commands
+                .Add("take", (int n) => n > 0 ? n : throw new ArgumentOutOfRangeException(nameof(n), n, "n must be positive."))
+                .Add("find", (string key) => new Dictionary<string, int>()[key])
+                .MapException<KeyNotFoundException>(ZeroBridge.Protocol.ErrorCodes.NotFound),
+            options => options with { Endpoint = "tcp://127.0.0.1:*" });
+        using var host = builder.Build();
+        await host.StartAsync();
+        try
+        {
+            using var client = new ZeroBridgeClient(host.Services.GetRequiredService<ZeroBridgeServer>().Endpoint);
+            var timeout = TimeSpan.FromSeconds(10);
+            var invalid = await Assert.ThrowsAnyAsync<ZeroBridgeRemoteException>(() => client.CallAsync("take", new { n = 0 }, timeout));
+            Assert.Equal("invalid_argument", invalid.Code);
+            Assert.Equal("n", invalid.Details["parameter"]);
+            Assert.Equal(stacks, invalid.RemoteStackTrace is not null);
+            var missing = await Assert.ThrowsAnyAsync<ZeroBridgeRemoteException>(() => client.CallAsync("find", new { key = "x" }, timeout));
+            Assert.Equal("not_found", missing.Code);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
     private sealed record Greeter(string Word);
 
     /// <summary>Which scoped units of work were disposed (a singleton, so the test can look after the request).</summary>
