@@ -12,8 +12,6 @@ public sealed record Point(double X, double Y, string? Label);
 /// <summary>Fixture commands: typed echoes, C#-made samples of every type, and failure modes.</summary>
 public static class TestCommands
 {
-    private static int _cancellations;
-
     /// <summary>Registers typed.*, types.* and test.* commands.</summary>
     public static CommandRegistry AddTestCommands(this CommandRegistry commands)
     {
@@ -59,15 +57,7 @@ public static class TestCommands
         return commands
             .Add("test.sleep", [Description("Sleeps cooperatively, honouring cancellation.")] async (double seconds, CancellationToken cancellationToken) =>
             {
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(seconds), cancellationToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    Interlocked.Increment(ref _cancellations);
-                    throw;
-                }
+                await Task.Delay(TimeSpan.FromSeconds(seconds), cancellationToken);
                 return seconds;
             })
             .Add("test.block", [Description("Blocks the thread for the given seconds, ignoring cancellation.")] (double seconds) =>
@@ -77,7 +67,6 @@ public static class TestCommands
             })
             .Add("test.unserializable", [Description("Returns a value whose property throws when read: it cannot be serialized.")] () =>
                 new Unreadable())
-            .Add("test.cancellations", () => Volatile.Read(ref _cancellations))
             .Add("test.fail", (string message) => ThrowInvalid(message))
             .Add("test.blob", (int size) => Enumerable.Range(0, size).Select(i => (byte)(i % 251)).ToArray())
             .Add("test.length", (byte[] data) => data.Length);

@@ -101,7 +101,7 @@ public class BrokerTests
 
         await first.DisposeAsync();
         await using var second = new ZeroBridgeBroker(BrokerOptions(endpoint));
-        await second.StartAsync(); // the first broker's listener is released in the background: the bind waits for it (Binding.Patience)
+        await second.StartAsync(); // the first broker's listener is released in the background: StartAsync waits for it (Binding.Patience)
         Assert.Equal("worker", await client.CallAsync<string>("whoami"));
         await WaitForWorkers(second, "phoenix", 1);
         Assert.True(worker.Registrations >= 2);
