@@ -19,7 +19,7 @@ public class LayeringTests
         ["Serialization"] = 2,
         ["Commands"] = 3,
         ["Execution"] = 4,
-        ["Server"] = 5, ["Client"] = 5, ["Worker"] = 5, ["Broker"] = 5, ["Streams"] = 5, ["Tasks"] = 5,
+        ["Server"] = 5, ["Client"] = 5, ["Majordomo"] = 5, ["Streams"] = 5, ["Tasks"] = 5,
         ["Hosting"] = 6,
     };
 
