@@ -41,6 +41,7 @@ public sealed class ZeroBridgeBroker : IAsyncDisposable, IDisposable
 
     private readonly ZeroBridgeBrokerOptions _options;
     private readonly ILogger _logger;
+    private readonly ReceiveFaults _receiveFaults;
     private readonly Dictionary<string, BrokerService> _services = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BrokerWorker> _workers = new(StringComparer.Ordinal);
     private readonly DateTime _started = DateTime.UtcNow;
@@ -60,6 +61,7 @@ public sealed class ZeroBridgeBroker : IAsyncDisposable, IDisposable
         if (_options.HeartbeatInterval <= TimeSpan.Zero || _options.HeartbeatLiveness < 1)
             throw new ArgumentException("HeartbeatInterval must be positive and HeartbeatLiveness at least 1.", nameof(options));
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _receiveFaults = new ReceiveFaults(_logger, "Broker");
     }
 
     /// <summary>The endpoint the broker is bound to, with the actual port when an ephemeral one was asked for.</summary>
@@ -160,8 +162,7 @@ public sealed class ZeroBridgeBroker : IAsyncDisposable, IDisposable
             }
             catch (Exception ex)
             {
-                // Nothing a peer sends may stop the broker.
-                _logger.LogError(ex, "Unexpected fault handling a message; the message is dropped");
+                _receiveFaults.Record(ex);
             }
         }
     }
@@ -288,6 +289,11 @@ public sealed class ZeroBridgeBroker : IAsyncDisposable, IDisposable
         if (string.IsNullOrEmpty(service))
         {
             ReplyError(request, ErrorCodes.BadRequest, Majordomo.Status.BadRequest, "The request's service frame is empty.");
+            return;
+        }
+        if (body.Count == 0)
+        {
+            ReplyError(request, ErrorCodes.BadRequest, Majordomo.Status.BadRequest, "The request has no body after its service frame.");
             return;
         }
         var entry = ServiceNamed(service);
