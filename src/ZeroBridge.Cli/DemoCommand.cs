@@ -63,7 +63,12 @@ internal static class DemoCommand
             builder.Services.AddZeroBridge((services, commands) => commands
                     .AddDemoCommands(database)
                     .AddScripting(new DemoScriptGlobals(database), scripting, services.GetService<ILoggerFactory>()?.CreateLogger("ZeroBridge.Scripting")),
-                options => options with { Endpoint = parse.GetValue(bind)!, MaxRequestBytes = parse.GetValue(maxRequest) });
+                options => options with
+                {
+                    Endpoint = parse.GetValue(bind)!,
+                    MaxRequestBytes = parse.GetValue(maxRequest),
+                    IncludeStackTraces = true, // a demo for developers: show where a command failed
+                });
             var stream = parse.GetResult(publish) is null ? null
                 : DemoStream.Add(builder.Services, database, parse.GetValue(publish), parse.GetValue(snapshot), parse.GetValue(rate));
             using var host = builder.Build();
