@@ -20,10 +20,7 @@ sys.path[:0] = [str(ROOT / "python"), str(ROOT / "python" / "tests")]
 
 import zmq  # noqa: E402
 
-import zerobridge  # noqa: E402
-from broker_support import CLI_DLL, Process, ensure_cli_built, start_broker, start_worker, stop_all, wait_for_workers  # noqa: E402
-from conftest import _start  # noqa: E402
-from fuzzing import reports_table, run, targets  # noqa: E402
+from fuzzing import attack_surface, reports_table, run  # noqa: E402
 
 
 def main() -> int:
@@ -32,32 +29,14 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     options = parser.parse_args()
 
-    ensure_cli_built()
     context = zmq.Context()
-    processes = []
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            host = _start(Path(tmp))
-            processes.append(host)
-            broker = start_broker()
-            processes.append(broker)
-            worker = start_worker(broker.endpoint, "erp", "fuzz-worker", Path(tmp))
-            processes.append(worker)
-            producer = Process(["dotnet", str(CLI_DLL), "submit", "tcp://127.0.0.1:*", "square", "{i}", "--count", "1",
-                                "--workers", "1000", "--wait", "86400"])
-            processes.append(producer)
-            producer_endpoint = producer.wait_for(r"Waiting for \d+ worker\(s\) on (tcp://\S+)").group(1)
-            wait_for_workers(broker.endpoint, "erp", 1)
-            with zerobridge.connect(host.endpoint, timeout=10) as client:
-                snapshot = client.call("stream.start")["snapshot"]
-            reports = []
-            for target in targets(host, snapshot, broker, worker, producer, producer_endpoint):
-                reports.append(run(target, options.messages, options.seed, context,
-                                   ROOT / "bench" / "results" / "fuzz-crashes", batch=200))
-                print(reports[-1].line(), flush=True)
-        finally:
-            stop_all(processes)
-            context.term()
+    reports = []
+    with tempfile.TemporaryDirectory() as tmp, attack_surface(Path(tmp)) as targets:
+        for target in targets:
+            reports.append(run(target, options.messages, options.seed, context,
+                               ROOT / "bench" / "results" / "fuzz-crashes", batch=200))
+            print(reports[-1].line(), flush=True)
+    context.term()
     print(reports_table(reports))
     return 1 if any(report.failures for report in reports) else 0
 

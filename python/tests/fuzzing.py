@@ -15,12 +15,16 @@ from __future__ import annotations
 import json
 import random
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 import msgpack
 import zmq
+
+import zerobridge
+from broker_support import CLI_DLL, Process, ensure_cli_built, start_broker, start_worker, stop_all, wait_for_workers
 
 from hostile import BAD_TIMEOUTS, LYING_VALUES, NOT_INTEGERS, pack, raw_map
 from support import SIGNATURE, ServerProcess
@@ -355,3 +359,30 @@ def reports_table(reports: List[Report]) -> str:
 def frames_of(saved: Path) -> List[Tuple[bytes, ...]]:
     """The messages of a saved crash file, to replay in a regression test."""
     return [tuple(bytes.fromhex(frame) for frame in frames) for frames in json.loads(saved.read_text())]
+
+
+@contextmanager
+def attack_surface(tmp: Path) -> Iterator[List[Target]]:
+    """Starts every process under attack (test host with a publisher, broker with one C# worker for "erp",
+    `zbridge submit` waiting for workers that never all come) and yields their targets; stops them all after."""
+    from conftest import _start  # the test host's start-up, shared with the tests
+
+    ensure_cli_built()
+    processes: List[ServerProcess] = []
+    try:
+        host = _start(tmp)
+        processes.append(host)
+        broker = start_broker()
+        processes.append(broker)
+        worker = start_worker(broker.endpoint, "erp", "fuzz-worker", tmp)
+        processes.append(worker)
+        producer = Process(["dotnet", str(CLI_DLL), "submit", "tcp://127.0.0.1:*", "square", "{i}", "--count", "1",
+                            "--workers", "1000", "--wait", "86400"])
+        processes.append(producer)
+        producer_endpoint = producer.wait_for(r"Waiting for \d+ worker\(s\) on (tcp://\S+)").group(1)
+        wait_for_workers(broker.endpoint, "erp", 1)
+        with zerobridge.connect(host.endpoint, timeout=REPLY_TIMEOUT) as client:
+            snapshot = client.call("stream.start")["snapshot"]
+        yield targets(host, snapshot, broker, worker, producer, producer_endpoint)
+    finally:
+        stop_all(processes)

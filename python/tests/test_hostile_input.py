@@ -8,7 +8,6 @@ fails the test that sent it and no other.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Iterator, List
 
 import msgpack
