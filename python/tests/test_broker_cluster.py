@@ -19,7 +19,7 @@ import zerobridge
 from broker_support import (HEARTBEAT, LIVENESS, Process, start_broker, start_worker, stop_all,
                             wait_for_workers, wait_until, workers_of)
 from mdp_rfc import C_CLIENT, W_REQUEST, W_WORKER, RfcClient, RfcWorker
-from support import ServerProcess, free_endpoint, mdp_request, recv_multipart
+from support import ServerProcess, free_endpoint, mdp_reply, mdp_request, recv_multipart
 
 EXPIRY = HEARTBEAT * LIVENESS
 
@@ -287,3 +287,26 @@ def test_our_client_calls_an_rfc_worker(broker, zmq_context):
             pool.shutdown()
     finally:
         worker.close()
+
+
+def test_a_csharp_workers_error_replies_are_protocol_replies(broker, processes, tmp_path, zmq_context):
+    # A worker answers every failure with a §3 error reply: the Python client raises RemoteError with the code
+    # (never ProtocolError), and a header the worker cannot read still gets bad_request carrying its id.
+    processes.append(start_worker(broker.endpoint, "faults", "w-faults", tmp_path))
+    wait_for_workers(broker.endpoint, "faults", 1)
+    with zerobridge.connect(broker.endpoint, service="faults", timeout=10) as brokered:
+        with pytest.raises(zerobridge.RemoteError) as caught:
+            brokered.call("test.unserializable")
+        assert caught.value.code == "internal", caught.value
+        assert brokered.call("ping") == "pong"
+
+    socket = zmq_context.socket(zmq.DEALER)
+    socket.setsockopt(zmq.LINGER, 0)
+    socket.connect(broker.endpoint)
+    try:
+        socket.send_multipart(mdp_request({"v": 99, "id": 5, "cmd": "ping"}, service=b"faults"))
+        header, payload = mdp_reply(recv_multipart(socket))
+        assert header["id"] == 5 and header["ok"] is False
+        assert payload["code"] == "bad_request", payload
+    finally:
+        socket.close(linger=0)

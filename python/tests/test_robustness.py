@@ -266,3 +266,14 @@ def test_sync_and_async_on_one_client_and_close(endpoint):
         client.ping()
     with pytest.raises(zerobridge.TransportError, match="closed"):
         asyncio.run(client.aping())
+
+
+def test_a_command_that_ignores_its_token_gets_timeout_at_the_deadline(raw_socket):
+    # protocol.md §2: the server answers `timeout` when the header's deadline passes, even when the command
+    # blocks without looking at its token; the client here waits far longer than the deadline.
+    socket = raw_socket()
+    socket.send_multipart(mdp_request({"v": 1, "id": 31, "cmd": "test.block", "timeout": 300},
+                                      [[], {"seconds": 5.0}]))
+    header, payload = mdp_reply(recv_multipart(socket, timeout=60))
+    assert header["id"] == 31 and header["ok"] is False
+    assert payload["code"] == "timeout", payload

@@ -30,7 +30,7 @@ var options = ZeroBridgeServerOptions.Default with
     TableChunkBytes = long.Parse(Option("--table-chunk-bytes", ZeroBridgeServerOptions.Default.TableChunkBytes.ToString())),
 };
 await using var server = new ZeroBridgeServer(commands, options);
-server.Start();
+await server.StartAsync();
 
 var stop = new TaskCompletionSource();
 using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.TrySetResult(); });

@@ -11,7 +11,7 @@ internal static class StreamTestCommands
     private static int _nextId;
 
     public static CommandRegistry AddStreamTestCommands(this CommandRegistry commands) => commands
-        .Add("stream.start", (string endpoint = "tcp://127.0.0.1:*", string? snapshot = "tcp://127.0.0.1:*", int hwm = 1000,
+        .Add("stream.start", async (string endpoint = "tcp://127.0.0.1:*", string? snapshot = "tcp://127.0.0.1:*", int hwm = 1000,
             int heartbeat_ms = 1000, string name = "test-publisher") =>
         {
             var publisher = new ZeroBridgePublisher(ZeroBridgePublisherOptions.Default with
@@ -22,7 +22,7 @@ internal static class StreamTestCommands
                 HeartbeatInterval = TimeSpan.FromMilliseconds(heartbeat_ms),
                 Name = name,
             });
-            publisher.Start();
+            await publisher.StartAsync();
             int id = Interlocked.Increment(ref _nextId);
             Publishers[id] = publisher;
             return new Dictionary<string, object?>

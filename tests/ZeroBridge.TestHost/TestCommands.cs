@@ -70,6 +70,13 @@ public static class TestCommands
                 }
                 return seconds;
             })
+            .Add("test.block", [Description("Blocks the thread for the given seconds, ignoring cancellation.")] (double seconds) =>
+            {
+                Thread.Sleep(TimeSpan.FromSeconds(seconds));
+                return seconds;
+            })
+            .Add("test.unserializable", [Description("Returns a value whose property throws when read: it cannot be serialized.")] () =>
+                new Unreadable())
             .Add("test.cancellations", () => Volatile.Read(ref _cancellations))
             .Add("test.fail", (string message) => ThrowInvalid(message))
             .Add("test.blob", (int size) => Enumerable.Range(0, size).Select(i => (byte)(i % 251)).ToArray())
@@ -77,6 +84,12 @@ public static class TestCommands
     }
 
     private static int ThrowInvalid(string message) => throw new InvalidOperationException(message);
+
+    /// <summary>A result no serializer can write.</summary>
+    private sealed class Unreadable
+    {
+        public int Value => throw new InvalidOperationException("this value cannot be read");
+    }
 
     private static readonly DateTime UtcSample = new(2024, 3, 1, 12, 34, 56, 789, DateTimeKind.Utc);
 

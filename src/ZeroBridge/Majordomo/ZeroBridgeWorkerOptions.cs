@@ -1,4 +1,4 @@
-namespace ZeroBridge.Worker;
+namespace ZeroBridge.Majordomo;
 
 /// <summary>Settings of a <see cref="ZeroBridgeWorker"/>. Immutable; change with <c>with</c>.</summary>
 public sealed record ZeroBridgeWorkerOptions

@@ -1,4 +1,4 @@
-namespace ZeroBridge.Broker;
+namespace ZeroBridge.Majordomo;
 
 /// <summary>Settings of a <see cref="ZeroBridgeBroker"/>. Immutable; change with <c>with</c>.</summary>
 public sealed record ZeroBridgeBrokerOptions
