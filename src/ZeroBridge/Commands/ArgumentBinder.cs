@@ -114,6 +114,8 @@ internal static class ArgumentBinder
         var keyword = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
         if (frame is not { Length: > 0 } bytes)
             return (positional, keyword);
+        if (MessagePackShape.Check(bytes.Span, out _) is { } problem)
+            throw Malformed($"the arguments frame is not valid msgpack ({problem})");
         try
         {
             var reader = new MessagePackReader(bytes);
@@ -144,7 +146,7 @@ internal static class ArgumentBinder
             if (!reader.End)
                 throw Malformed("the arguments frame has bytes after [positional, keyword]");
         }
-        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or OverflowException)
+        catch (Exception ex) when (HeaderMaps.IsDecodeError(ex))
         {
             throw Malformed($"the arguments frame is not valid msgpack ({ex.Message})");
         }

@@ -33,7 +33,7 @@ internal sealed class BrokerBookkeeping(ZeroBridgeBrokerOptions options, IBroker
 
     /// <summary>
     /// A client's request for a service: waits in its service's queue, and goes to an idle worker at once if there
-    /// is one. Refused (answered at once) when the service frame is empty or the queue is full.
+    /// is one. Refused (answered at once) when the service frame is empty, there is no body, or the queue is full.
     /// </summary>
     public void Accept(PendingRequest request)
     {
@@ -41,6 +41,12 @@ internal sealed class BrokerBookkeeping(ZeroBridgeBrokerOptions options, IBroker
         if (string.IsNullOrEmpty(request.Service))
         {
             output.Fail(request, ErrorCodes.BadRequest, Protocol.Majordomo.Status.BadRequest, "The request's service frame is empty.");
+            return;
+        }
+        if (request.Body.Count == 0)
+        {
+            // Forwarded, it would reach a worker as a REQUEST it cannot answer (docs/protocol.md §9.3).
+            output.Fail(request, ErrorCodes.BadRequest, Protocol.Majordomo.Status.BadRequest, "The request has no body after its service frame.");
             return;
         }
         var service = ServiceNamed(request.Service);

@@ -40,6 +40,7 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
 
     private readonly ZeroBridgeBrokerOptions _options;
     private readonly ILogger _logger;
+    private readonly ReceiveFaults _receiveFaults;
     private readonly BrokerBookkeeping _book;
     private readonly DateTime _started = DateTime.UtcNow;
     private readonly SocketLoop _loop = new();
@@ -54,6 +55,7 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
         if (_options.HeartbeatInterval <= TimeSpan.Zero || _options.HeartbeatLiveness < 1)
             throw new ArgumentException("HeartbeatInterval must be positive and HeartbeatLiveness at least 1.", nameof(options));
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _receiveFaults = new ReceiveFaults(_logger, "Broker");
         _book = new BrokerBookkeeping(_options, this, _logger);
     }
 
@@ -120,8 +122,7 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
             }
             catch (Exception ex)
             {
-                // Nothing a peer sends may stop the broker.
-                _logger.LogError(ex, "Unexpected fault handling a message; the message is dropped");
+                _receiveFaults.Record(ex); // nothing a peer sends may stop the broker
             }
         }
     }

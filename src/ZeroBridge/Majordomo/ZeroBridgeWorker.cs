@@ -30,6 +30,7 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
     private readonly CommandRegistry _commands;
     private readonly ZeroBridgeWorkerOptions _options;
     private readonly ILogger _logger;
+    private readonly ReceiveFaults _receiveFaults;
     private readonly CommandExecutor _executor;
     private readonly CancellationTokenSource _stopping = new();
     private readonly SocketLoop _loop = new();
@@ -51,6 +52,7 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
         if (_options.Concurrency < 1)
             throw new ArgumentException("Concurrency must be at least 1.", nameof(options));
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _receiveFaults = new ReceiveFaults(_logger, "Worker");
         _executor = new CommandExecutor(commands, CommandExecutorOptions.Default with { IncludeStackTraces = _options.IncludeStackTraces, Route = "worker" }, _logger);
         BrokerEndpoint = brokerEndpoint;
         Service = service;
@@ -234,7 +236,7 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
             }
             catch (Exception ex)
             {
-                _logger.LogError(ex, "Worker for '{Service}': unexpected fault handling a message from the broker", Service);
+                _receiveFaults.Record(ex);
             }
             message = new NetMQMessage();
         }
@@ -256,7 +258,9 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
         }
         switch ((Command)message[2].Buffer[0])
         {
-            case Command.Request when message.FrameCount >= 6 && message[4].MessageSize == 0:
+            // A REQUEST with no body at all (5 frames) is served too: it gets a bad_request reply. Dropping it
+            // would leave this conversation busy for good in the broker's eyes.
+            case Command.Request when message.FrameCount >= 5 && message[4].MessageSize == 0:
                 if (connection.Busy)
                     _logger.LogWarning("Worker for '{Service}': the broker sent a second request before the reply to the first", Service);
                 connection.Busy = true;

@@ -16,7 +16,9 @@ public sealed record Envelope(IReadOnlyList<byte[]> RoutingFrames, bool HasDelim
     /// <summary>
     /// Splits a message received on a ROUTER socket into its envelope and the frames of its body.
     /// Routing frames run up to the first empty frame; a message without one (a DEALER peer that sent no
-    /// delimiter) has only the peer identity as its envelope.
+    /// delimiter) has only the peer identity as its envelope. The search stops at the bridge protocol's signature
+    /// frame <c>MDPC01</c>, where a body starts: an empty frame after it is the body's (an empty attachment from a
+    /// DEALER that sent no delimiter), not a delimiter.
     /// </summary>
     public static (Envelope Envelope, List<NetMQFrame> Body) Split(NetMQMessage message)
     {
@@ -31,6 +33,8 @@ public sealed record Envelope(IReadOnlyList<byte[]> RoutingFrames, bool HasDelim
                 delimiter = i;
                 break;
             }
+            if (message[i].Buffer.AsSpan(0, message[i].MessageSize).SequenceEqual(WireConstants.ClientSignatureBytes))
+                break;
         }
 
         int routingCount = delimiter < 0 ? 1 : delimiter;

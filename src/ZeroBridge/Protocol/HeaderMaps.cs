@@ -10,6 +10,28 @@ namespace ZeroBridge.Protocol;
 internal static class HeaderMaps
 {
     /// <summary>
+    /// A reader over <paramref name="frame"/> after checking that the frame opens with one well-formed msgpack map
+    /// (<see cref="MessagePackShape"/>), so nothing read from it afterwards can run past its end. Throws
+    /// <see cref="ZeroBridgeProtocolException"/> naming <paramref name="what"/> when it does not.
+    /// </summary>
+    public static MessagePackReader OpenMap(ReadOnlyMemory<byte> frame, string what)
+    {
+        if (MessagePackShape.Check(frame.Span, out _) is { } problem)
+            throw new ZeroBridgeProtocolException($"{what} is not valid msgpack: {problem}.");
+        var reader = new MessagePackReader(frame);
+        if (reader.NextMessagePackType != MessagePackType.Map)
+            throw new ZeroBridgeProtocolException($"{what} must be a msgpack map.");
+        return reader;
+    }
+
+    /// <summary>
+    /// Whether an exception is one a msgpack reader throws on bytes it cannot read as asked (wrong type, an integer
+    /// out of range): the parsers turn these, and only these, into <see cref="ZeroBridgeProtocolException"/>.
+    /// </summary>
+    public static bool IsDecodeError(Exception ex) =>
+        ex is MessagePackSerializationException or EndOfStreamException or OverflowException or ArgumentException;
+
+    /// <summary>
     /// The key of the next map entry, or null when the key is not a string (the whole entry is then skipped and the
     /// caller moves on to the next one).
     /// </summary>

@@ -32,6 +32,8 @@ public static class ReplyHeader
         ok = false;
         try
         {
+            if (MessagePackShape.Check(frame.Span, out _) is not null)
+                return false;
             var reader = new MessagePackReader(frame);
             if (reader.NextMessagePackType != MessagePackType.Map)
                 return false;
@@ -57,7 +59,7 @@ public static class ReplyHeader
             }
             return haveId;
         }
-        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or OverflowException)
+        catch (Exception ex) when (HeaderMaps.IsDecodeError(ex))
         {
             return false;
         }

@@ -41,9 +41,7 @@ public sealed record RequestHeader(ReadOnlyMemory<byte> RawId, string? Command, 
         string? traceParent = null, traceState = null;
         try
         {
-            var reader = new MessagePackReader(frame);
-            if (reader.NextMessagePackType != MessagePackType.Map)
-                throw new ZeroBridgeProtocolException("The header frame must be a msgpack map.");
+            var reader = HeaderMaps.OpenMap(frame, "The header frame");
             int count = reader.ReadMapHeader();
             for (int i = 0; i < count; i++)
             {
@@ -73,12 +71,7 @@ public sealed record RequestHeader(ReadOnlyMemory<byte> RawId, string? Command, 
                         traceState = ReadTraceField(ref reader);
                         break;
                     case WireConstants.Header.Timeout:
-                        if (reader.NextMessagePackType == MessagePackType.Integer)
-                            timeout = TimeSpan.FromMilliseconds(Math.Max(0, reader.ReadInt64()));
-                        else if (reader.NextMessagePackType == MessagePackType.Float)
-                            timeout = TimeSpan.FromMilliseconds(Math.Max(0, reader.ReadDouble()));
-                        else
-                            reader.Skip();
+                        timeout = ReadTimeout(ref reader);
                         break;
                     case WireConstants.Header.Cancel:
                         cancel = reader.NextMessagePackType == MessagePackType.Boolean ? reader.ReadBoolean() : SkipAndReturn(ref reader, false);
@@ -105,7 +98,7 @@ public sealed record RequestHeader(ReadOnlyMemory<byte> RawId, string? Command, 
                 }
             }
         }
-        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or OverflowException)
+        catch (Exception ex) when (HeaderMaps.IsDecodeError(ex))
         {
             throw new ZeroBridgeProtocolException($"The header frame is not valid msgpack: {ex.Message}", ex);
         }
@@ -197,6 +190,38 @@ public sealed record RequestHeader(ReadOnlyMemory<byte> RawId, string? Command, 
         writer.Write(WireConstants.Header.Id);
         writer.Write(id);
     }
+
+    /// <summary>
+    /// The <c>timeout</c> value: milliseconds as an int or a float; negative means already expired. A value that is
+    /// not a number, or beyond what <see cref="TimeSpan"/> holds, is a bad request rather than something to guess at.
+    /// </summary>
+    private static TimeSpan? ReadTimeout(ref MessagePackReader reader)
+    {
+        double milliseconds;
+        switch (reader.NextMessagePackType)
+        {
+            case MessagePackType.Integer:
+                // A uint64 beyond long.MaxValue is still a number, just too large: let the range check say so.
+                milliseconds = reader.NextCode == MessagePackCode.UInt64 ? reader.ReadUInt64() : reader.ReadInt64();
+                break;
+            case MessagePackType.Float:
+                milliseconds = reader.ReadDouble();
+                break;
+            default:
+                reader.Skip();
+                return null;
+        }
+        if (double.IsNaN(milliseconds) || milliseconds > MaxTimeoutMilliseconds)
+            throw new ZeroBridgeProtocolException(
+                $"The header's 'timeout' must be a number of milliseconds up to {MaxTimeoutMilliseconds:0}; got {milliseconds}.");
+        return TimeSpan.FromMilliseconds(Math.Max(0, milliseconds));
+    }
+
+    /// <summary>
+    /// The largest deadline a client can ask for: the longest a .NET timer (and so a <see cref="CancellationTokenSource"/>)
+    /// can wait, about 49.7 days.
+    /// </summary>
+    private const double MaxTimeoutMilliseconds = uint.MaxValue - 1.0;
 
     private static T SkipAndReturn<T>(ref MessagePackReader reader, T value)
     {

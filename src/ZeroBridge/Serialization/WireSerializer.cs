@@ -1,5 +1,7 @@
 using MessagePack;
 
+using ZeroBridge.Protocol;
+
 namespace ZeroBridge.Serialization;
 
 /// <summary>
@@ -49,6 +51,7 @@ public static class WireSerializer
     internal static object? Deserialize(Type type, ReadOnlyMemory<byte> bytes, IReadOnlyList<ReadOnlyMemory<byte>> attachments,
         Columnar.IChunkedTables? chunked)
     {
+        RequireWellFormed(bytes);
         try
         {
             return MessagePackSerializer.Deserialize(type, bytes,
@@ -69,6 +72,7 @@ public static class WireSerializer
     /// <exception cref="ZeroBridgeSerializationException">The bytes do not hold a table chunk.</exception>
     internal static Columnar.ColumnarReader.Chunk DeserializeTableChunk(ReadOnlyMemory<byte> bytes, IReadOnlyList<ReadOnlyMemory<byte>> attachments)
     {
+        RequireWellFormed(bytes);
         try
         {
             var reader = new MessagePackReader(bytes);
@@ -79,6 +83,16 @@ public static class WireSerializer
         {
             throw new ZeroBridgeSerializationException(Innermost(ex).Message, ex);
         }
+    }
+
+    /// <summary>
+    /// Refuses bytes whose declared lengths run past their end or that nest too deeply before a formatter reads them:
+    /// the formatters trust declared lengths, and deep nesting would overflow the stack (<see cref="MessagePackShape"/>).
+    /// </summary>
+    private static void RequireWellFormed(ReadOnlyMemory<byte> bytes)
+    {
+        if (MessagePackShape.Check(bytes.Span, out _) is { } problem)
+            throw new ZeroBridgeSerializationException($"Not valid msgpack: {problem}.");
     }
 
     internal static MessagePackSerializerOptions ForWriting(List<ReadOnlyMemory<byte>> attachments) =>

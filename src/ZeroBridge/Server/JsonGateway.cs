@@ -66,6 +66,12 @@ internal static class JsonGateway
         {
             throw new ZeroBridgeProtocolException($"The request is not valid JSON: {ex.Message}");
         }
+        catch (InvalidOperationException ex)
+        {
+            // JSON escapes can spell text UTF-16 cannot hold (a lone surrogate, "\ud800"): it parses, but reading
+            // the string throws.
+            throw new ZeroBridgeProtocolException($"The request holds a string that is not valid Unicode: {ex.Message}");
+        }
     }
 
     /// <summary>

@@ -34,6 +34,7 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
     private readonly CommandRegistry _commands;
     private readonly ZeroBridgeServerOptions _options;
     private readonly ILogger _logger;
+    private readonly ReceiveFaults _receiveFaults;
     private readonly CommandExecutor _executor;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<(string Peer, string Id), CancellationTokenSource> _inFlight = new();
@@ -49,6 +50,7 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
         _commands = commands;
         _options = options ?? ZeroBridgeServerOptions.Default;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _receiveFaults = new ReceiveFaults(_logger, "Server");
         _executor = new CommandExecutor(commands, new CommandExecutorOptions
         {
             MaxConcurrency = _options.MaxConcurrency,
@@ -128,7 +130,14 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
             var message = new NetMQMessage();
             if (!e.Socket.TryReceiveMultipartMessage(ref message))
                 return;
-            Accept(message);
+            try
+            {
+                Accept(message);
+            }
+            catch (Exception ex)
+            {
+                _receiveFaults.Record(ex);
+            }
         }
     }
 

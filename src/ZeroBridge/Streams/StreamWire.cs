@@ -92,9 +92,7 @@ public static class StreamWire
         int hbi = 0;
         try
         {
-            var reader = new MessagePackReader(frame);
-            if (reader.NextMessagePackType != MessagePackType.Map)
-                throw new ZeroBridgeProtocolException("A stream header must be a msgpack map.");
+            var reader = HeaderMaps.OpenMap(frame, "A stream header");
             int entries = reader.ReadMapHeader();
             for (int i = 0; i < entries; i++)
             {
@@ -116,7 +114,7 @@ public static class StreamWire
                 }
             }
         }
-        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or OverflowException)
+        catch (Exception ex) when (HeaderMaps.IsDecodeError(ex))
         {
             throw new ZeroBridgeProtocolException($"Undecodable stream header: {ex.Message}", ex);
         }

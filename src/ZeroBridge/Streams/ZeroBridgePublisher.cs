@@ -31,6 +31,7 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
 {
     private readonly ZeroBridgePublisherOptions _options;
     private readonly ILogger _logger;
+    private readonly ReceiveFaults _receiveFaults;
     private readonly object _gate = new();
     private readonly Dictionary<string, long> _sequences = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LastValue> _lastValues = new(StringComparer.Ordinal);
@@ -46,6 +47,7 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
     {
         _options = options ?? ZeroBridgePublisherOptions.Default;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _receiveFaults = new ReceiveFaults(_logger, "Publisher");
         Epoch = StreamWire.UnixMicroseconds(DateTimeOffset.UtcNow);
         // Bounded per wake-up, so heartbeats and snapshot requests get their turn under a flood of publishing.
         _outgoing = _loop.Queue<NetMQMessage>(message => _publisher!.TrySendMultipartMessage(message), batch: 10_000); // PUB never blocks: at the high-water mark it drops
@@ -213,9 +215,13 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
             {
                 ServeSnapshot(request);
             }
-            catch (Exception ex) when (ex is ZeroBridgeException or NetMQException)
+            catch (Exception ex) when (ex is ZeroBridgeException)
             {
                 _logger.LogDebug(ex, "A snapshot request was refused");
+            }
+            catch (Exception ex)
+            {
+                _receiveFaults.Record(ex);
             }
         }
     }
@@ -229,11 +235,7 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
             at = 2;
         if (request.FrameCount != at + 2 || !request[at].ToByteArray().AsSpan().SequenceEqual(StreamWire.SnapshotSignatureBytes))
             throw new ZeroBridgeProtocolException("Not a snapshot request.");
-        var query = WireSerializer.Deserialize<Dictionary<string, object?>>(request[at + 1].ToByteArray(), []);
-        if (query is null || !query.TryGetValue("v", out var v) || Convert.ToInt64(v) != 1)
-            throw new ZeroBridgeProtocolException("A snapshot request needs {\"v\": 1}.");
-        var prefixes = (query.GetValueOrDefault("prefixes") as IEnumerable<object?>)?.Select(p => p?.ToString() ?? "").ToList() ?? [""];
-        string? id = query.GetValueOrDefault("id")?.ToString();
+        var (prefixes, id) = SnapshotRequest.Parse(request[at + 1].ToByteArray());
         List<LastValue> entries;
         lock (_gate)
             entries = _lastValues.Values.Where(entry => prefixes.Any(prefix => entry.TopicText.StartsWith(prefix, StringComparison.Ordinal))).ToList();

@@ -52,9 +52,7 @@ public static class TaskWire
         ReadOnlyMemory<byte> rawId = RequestHeader.NilId;
         try
         {
-            var reader = new MessagePackReader(frame);
-            if (reader.NextMessagePackType != MessagePackType.Map)
-                throw new ZeroBridgeProtocolException("A task header must be a msgpack map.");
+            var reader = HeaderMaps.OpenMap(frame, "A task header");
             int count = reader.ReadMapHeader();
             for (int i = 0; i < count; i++)
             {
@@ -75,7 +73,7 @@ public static class TaskWire
                 }
             }
         }
-        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or OverflowException)
+        catch (Exception ex) when (HeaderMaps.IsDecodeError(ex))
         {
             throw new ZeroBridgeProtocolException($"Undecodable task header: {ex.Message}", ex);
         }
@@ -111,7 +109,7 @@ public sealed record TaskHeader(string Type, ReadOnlyMemory<byte> RawId, string?
                 var reader = new MessagePackReader(RawId);
                 return reader.NextMessagePackType == MessagePackType.Integer ? reader.ReadInt64() : null;
             }
-            catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or OverflowException)
+            catch (Exception ex) when (HeaderMaps.IsDecodeError(ex))
             {
                 return null;
             }

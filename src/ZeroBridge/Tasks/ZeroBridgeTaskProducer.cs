@@ -37,6 +37,7 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent
 {
     private readonly ZeroBridgeTaskProducerOptions _options;
     private readonly ILogger _logger;
+    private readonly ReceiveFaults _receiveFaults;
     private readonly SocketLoop _loop = new();
     // Everything below, up to the counters, belongs to the socket thread.
     private readonly Dictionary<byte[], WorkerState> _workers = new(IdentityComparer.Instance);
@@ -61,6 +62,7 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent
         if (_options.WorkerTimeout <= TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(options), "WorkerTimeout must be positive.");
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _receiveFaults = new ReceiveFaults(_logger, "Task producer");
     }
 
     /// <summary>The bound endpoint (the actual port when an ephemeral one was asked for).</summary>
@@ -298,7 +300,14 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent
         var message = new NetMQMessage();
         for (int i = 0; i < 10_000 && e.Socket.TryReceiveMultipartMessage(ref message); i++)
         {
-            Handle(message);
+            try
+            {
+                Handle(message);
+            }
+            catch (Exception ex)
+            {
+                _receiveFaults.Record(ex);
+            }
             message = new NetMQMessage();
         }
         CheckLiveness();
@@ -342,13 +351,15 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent
             case "ready" when worker.Credit == 0 && worker.Running.Count == 0 && header.Credit is > 0:
                 Grant(worker, (int)Math.Min(header.Credit.Value, int.MaxValue)); // the same worker, reconnected
                 break;
-            case "result":
+            // Only a result for a task this worker was given counts: anything else (a peer making up ids, a
+            // result sent twice) neither completes a task nor earns credit.
+            case "result" when header.IntegerId is { } id && worker.Owed.Remove(id):
                 Grant(worker, 1);
-                if (header.IntegerId is { } id)
-                {
-                    worker.Running.Remove(id);
-                    Complete(id, header.Ok, message, worker);
-                }
+                worker.Running.Remove(id);
+                Complete(id, header.Ok, message, worker);
+                break;
+            case "result":
+                Interlocked.Increment(ref _duplicates);
                 break;
         }
     }
@@ -386,7 +397,8 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent
             return;
         if (worker.Credit == 0)
             _ready.Enqueue(worker);
-        worker.Credit += credit;
+        // A worker's credit is what it runs at once; beyond the cap it would only hoard the queue.
+        worker.Credit = (int)Math.Min((long)worker.Credit + credit, _options.MaxCreditPerWorker);
     }
 
     private void Dispatch()
@@ -431,6 +443,7 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent
             task.Worker = worker;
             task.SentAt = Environment.TickCount64;
             worker.Running.Add(task.Id);
+            worker.Owed.Add(task.Id);
             if (--worker.Credit > 0)
                 _ready.Enqueue(worker);
         }
@@ -541,6 +554,8 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent
         public long LastHeard { get; set; } = lastHeard;
         public int Credit { get; set; }
         public HashSet<long> Running { get; } = [];
+        /// <summary>Tasks sent to this worker it has not answered, also those re-sent elsewhere after a timeout.</summary>
+        public HashSet<long> Owed { get; } = [];
         public bool Lost { get; set; }
     }
 

@@ -24,6 +24,12 @@ public sealed record ZeroBridgeTaskProducerOptions
     /// <summary>How many times a task is sent before it fails with code <c>worker_lost</c> (default: 3).</summary>
     public int MaxAttempts { get; init; } = 3;
 
+    /// <summary>
+    /// The most tasks one worker holds at once, whatever credit it announces (default: 256): a worker announcing
+    /// 2^31 would otherwise take the whole queue.
+    /// </summary>
+    public int MaxCreditPerWorker { get; init; } = 256;
+
     /// <summary>The largest message accepted from a worker (default: 1 GiB); a larger one closes that connection.</summary>
     public long MaxResultBytes { get; init; } = 1L << 30;
 }
