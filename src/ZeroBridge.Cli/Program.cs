@@ -9,5 +9,6 @@ var root = new RootCommand("zbridge: reach a running .NET application from Pytho
     SubCommand.Create(),
     TaskWorkerCommand.Create(),
     SubmitCommand.Create(),
+    KeygenCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
