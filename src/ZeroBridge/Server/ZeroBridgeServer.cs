@@ -5,6 +5,7 @@ using NetMQ;
 using NetMQ.Sockets;
 using ZeroBridge.Commands;
 using ZeroBridge.Protocol;
+using ZeroBridge.Security;
 using ZeroBridge.Transport;
 
 namespace ZeroBridge.Server;
@@ -72,8 +73,15 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
             Volatile.Write(ref _state, 0); // nothing started
             throw new ZeroBridgeException(refusal);
         }
+        if (PlaintextExposure.Refusal("ZeroBridge server", _options.Endpoint, EndpointAddress.IsLocalOnly(_options.Endpoint),
+                _options.Certificate is not null, _options.Insecure) is { } exposure)
+        {
+            Volatile.Write(ref _state, 0); // nothing started
+            throw new ZeroBridgeException(exposure);
+        }
 
         var router = new RouterSocket();
+        router.UseCurveServer(_options.Certificate?.ToNetMQ());
         router.Options.Linger = TimeSpan.Zero;
         router.Options.RouterMandatory = true; // so a reply to a peer that left raises, and is logged, not lost unseen
         router.Options.MaxMsgSize = _options.MaxRequestBytes >= long.MaxValue / 4 ? -1 : _options.MaxRequestBytes * 4;
@@ -87,7 +95,8 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
         // A background thread, so a process that forgets to stop the server can still exit.
         _thread = new Thread(_poller.Run) { IsBackground = true, Name = $"ZeroBridge server {Endpoint}" };
         _thread.Start();
-        _logger.LogInformation("ZeroBridge server listening on {Endpoint}", Endpoint);
+        _logger.LogInformation("ZeroBridge server listening on {Endpoint} ({Security})", Endpoint,
+            _options.Certificate is null ? "plain text" : $"CURVE, server key {_options.Certificate.PublicKey}");
     }
 
     /// <summary>
