@@ -25,17 +25,31 @@ internal static class CallCommand
             DefaultValueFactory = _ => ZeroBridgeClientOptions.Default.Service,
         };
         var retries = new Option<int>("--retries") { Description = "Re-sends after a timeout (only for commands safe to run twice)." };
+        var serverKey = SecurityOptions.ServerKey();
+        var certificate = SecurityOptions.Certificate("this client's");
         var command = new Command("call", "Call a command on a ZeroBridge server, directly or through a broker, and print the result as JSON.")
         {
-            endpoint, name, arguments, timeout, service, retries,
+            endpoint, name, arguments, timeout, service, retries, serverKey, certificate,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var client = new ZeroBridgeClient(parse.GetValue(endpoint)!, ZeroBridgeClientOptions.Default with
+            ZeroBridgeClientOptions options;
+            try
             {
-                Service = parse.GetValue(service)!,
-                Retries = parse.GetValue(retries),
-            });
+                options = ZeroBridgeClientOptions.Default with
+                {
+                    Service = parse.GetValue(service)!,
+                    Retries = parse.GetValue(retries),
+                    ServerKey = SecurityOptions.LoadServerKey(parse.GetValue(serverKey)),
+                    Certificate = SecurityOptions.LoadKeyPair(parse.GetValue(certificate)),
+                };
+            }
+            catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"error: {ex.Message}");
+                return 1;
+            }
+            using var client = new ZeroBridgeClient(parse.GetValue(endpoint)!, options);
             try
             {
                 var result = await client.CallAsync(parse.GetValue(name)!, ParseArguments(parse.GetValue(arguments) ?? []),

@@ -37,12 +37,24 @@ internal static class DemoCommand
         };
         var snapshot = new Option<string?>("--snapshot") { Description = "The stream's snapshot endpoint (default: the publish port + 1)." };
         var rate = new Option<int>("--ticks-per-second") { Description = "Price ticks per second.", DefaultValueFactory = _ => 10 };
+        var certificate = SecurityOptions.Certificate("the server's");
+        var insecure = SecurityOptions.Insecure();
         var command = new Command("demo", "Run the demo application (a small business database) as a ZeroBridge server.")
         {
-            bind, data, maxRequest, verbose, allowScripts, publish, snapshot, rate,
+            bind, data, maxRequest, verbose, allowScripts, publish, snapshot, rate, certificate, insecure,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            ZeroBridge.Security.ZeroBridgeCertificate? keyPair;
+            try
+            {
+                keyPair = SecurityOptions.LoadKeyPair(parse.GetValue(certificate));
+            }
+            catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"error: {ex.Message}");
+                return 2;
+            }
             Console.Error.WriteLine("Preparing the demo database…");
             var database = SampleDatabase.OpenOrCreate(parse.GetValue(data));
             var builder = Host.CreateApplicationBuilder();
@@ -56,7 +68,13 @@ internal static class DemoCommand
             builder.Services.AddZeroBridge((services, commands) => commands
                     .AddDemoCommands(database)
                     .AddScripting(new DemoScriptGlobals(database), scripting, services.GetService<ILoggerFactory>()?.CreateLogger("ZeroBridge.Scripting")),
-                options => options with { Endpoint = parse.GetValue(bind)!, MaxRequestBytes = parse.GetValue(maxRequest) });
+                options => options with
+                {
+                    Endpoint = parse.GetValue(bind)!,
+                    MaxRequestBytes = parse.GetValue(maxRequest),
+                    Certificate = keyPair,
+                    Insecure = parse.GetValue(insecure),
+                });
             var stream = parse.GetResult(publish) is null ? null
                 : DemoStream.Add(builder.Services, database, parse.GetValue(publish), parse.GetValue(snapshot), parse.GetValue(rate));
             using var host = builder.Build();
@@ -76,7 +94,7 @@ internal static class DemoCommand
             if (stream is not null)
                 DemoStream.PrintBanner(host.Services);
             Console.WriteLine($$$"""
-                ZeroBridge demo: Listening on {{{endpoint}}}
+                ZeroBridge demo: Listening on {{{endpoint}}}{{{(keyPair is null ? "" : $" (CURVE, server key {keyPair.PublicKey})")}}}
                 Database: {{{database.Path}}}
 
                 From Python (/usr/bin/python3 here; `pip install ./python` elsewhere):
