@@ -16,6 +16,7 @@ Quick start::
 Exceptions::
 
     ZeroBridgeError
+    ├── AuthenticationError       the CURVE handshake did not complete, or the key was refused
     ├── TransportError            ZeroMQ failures; the connection is closed
     │   └── TimeoutError          no reply in time (also a builtin TimeoutError)
     ├── ProtocolError             the peer does not speak the protocol
@@ -40,6 +41,7 @@ The wire protocol is described in ``docs/protocol.md``.
 from ._call import UNSET
 from ._client import Client, connect
 from ._exceptions import (
+    AuthenticationError,
     CommandNotFound,
     InvalidArgument,
     NotFound,
@@ -82,6 +84,7 @@ def load_ipython_extension(ipython: object) -> None:
 
 __all__ = [
     "AsyncSubscription",
+    "AuthenticationError",
     "Client",
     "CommandNotFound",
     "InvalidArgument",

@@ -64,7 +64,7 @@ class AsyncChannel:
             if attempt < attempts and call.never_ran(reply):
                 continue  # a broker had no worker in time; the request never ran
             return call.decode(reply)
-        raise call.timeout_error(attempts)
+        raise self.client._handshake_error(self.socket) or call.timeout_error(attempts)
 
     def _check_open(self) -> None:
         if self.closed:

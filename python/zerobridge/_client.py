@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 import itertools
+import os
 import threading
 import time
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Union
@@ -16,8 +17,9 @@ from . import _scripting
 from ._async import AsyncChannel
 from ._call import UNSET, PreparedCall, TableCompletion, Unset, check_options
 from ._commands import CommandTree
-from ._exceptions import TransportError, ZeroBridgeError, translate_zmq_errors
+from ._exceptions import AuthenticationError, TransportError, ZeroBridgeError, translate_zmq_errors
 from ._protocol import DEFAULT_ENDPOINT, DEFAULT_SERVICE, Reply, parse_reply
+from ._security import CurveClient, HandshakeWatch, KeySource
 
 __all__ = ["Client", "connect"]
 
@@ -57,6 +59,11 @@ class Client:
     calls and one asyncio DEALER socket per event loop for async calls. :meth:`close` closes them
     all with linger 0 and terminates an owned context. A closed client cannot be reopened.
 
+    Security: with ``server_key=`` (and optionally ``cert=``) every socket speaks CurveZMQ and
+    talks only to that server (``docs/security.md``). A handshake that fails (wrong server key, or
+    one side without CURVE) raises :class:`AuthenticationError` naming the likely cause, not a
+    timeout.
+
     The sync path is thread-safe (calls are serialized by a lock); for concurrency use the async
     API or one client per thread.
     """
@@ -64,8 +71,10 @@ class Client:
     def __init__(self, endpoint: str = DEFAULT_ENDPOINT, *, timeout: Optional[float] = 10.0,
                  retries: int = 0, service: str = DEFAULT_SERVICE,
                  context: Optional[zmq.Context] = None, as_frame: Optional[bool] = None,
-                 progress: bool = True) -> None:
+                 progress: bool = True, server_key: Optional[KeySource] = None,
+                 cert: "Optional[Union[str, os.PathLike[str]]]" = None) -> None:
         check_options(timeout, retries)
+        self._curve = CurveClient.configure(server_key, cert)
         self.as_frame: Optional[bool] = as_frame
         """Tables as ``pandas.DataFrame`` (True) or dicts of numpy arrays (False); ``None``:
         DataFrames when pandas is installed."""
@@ -82,6 +91,7 @@ class Client:
         self._ids = itertools.count(1)
         self._lock = threading.RLock()
         self._sockets: Set[zmq.Socket] = set()
+        self._handshakes: Dict[zmq.Socket, HandshakeWatch] = {}
         self._socket: Optional[zmq.Socket] = None
         self._channels: Dict[asyncio.AbstractEventLoop, AsyncChannel] = {}
         self._tree: Optional[CommandTree] = None
@@ -370,10 +380,22 @@ class Client:
                 socket = self._context.socket(zmq.DEALER)
             self._sockets.add(socket)
             socket.setsockopt(zmq.LINGER, 0)
+            if self._curve is not None:
+                self._curve.apply(socket)
+            self._handshakes[socket] = HandshakeWatch(socket, self._endpoint, self._curve is not None)
             socket.connect(self._endpoint)
         return socket
 
+    def _handshake_error(self, socket: zmq.Socket) -> Optional[AuthenticationError]:
+        """Why ``socket``'s handshake with the server failed, as the error to raise; ``None`` if it did not."""
+        watch = self._handshakes.get(socket)
+        failure = watch.failure() if watch is not None else None
+        return None if failure is None else AuthenticationError(failure, endpoint=self._endpoint)
+
     def _close_socket(self, socket: zmq.Socket, linger: int = 0) -> None:
+        watch = self._handshakes.pop(socket, None)
+        if watch is not None:
+            watch.close()
         self._sockets.discard(socket)
         try:
             socket.close(linger=linger)
@@ -402,7 +424,10 @@ class Client:
                     if attempt < attempts and call.never_ran(reply):
                         continue  # a broker had no worker in time; the request never ran
                     return call.decode(reply)
+                refused = self._handshake_error(socket)
                 self._abandon(call, request_id)
+                if refused is not None:
+                    raise refused
         raise call.timeout_error(attempts)
 
     def _send(self, socket: zmq.Socket, frames: List[Any], deadline: Optional[float]) -> bool:
@@ -427,6 +452,9 @@ class Client:
                 if remaining == 0:
                     return None
                 if not socket.poll(remaining, zmq.POLLIN):
+                    refused = self._handshake_error(socket)
+                    if refused is not None:
+                        raise refused  # no reply can come; the caller abandons the socket
                     continue
                 reply = parse_reply(socket.recv_multipart(flags=zmq.NOBLOCK, copy=False))
                 if reply.id == request_id or (reply.id is None and not reply.ok):
@@ -469,7 +497,8 @@ def _remaining_ms(deadline: Optional[float]) -> int:
 
 def connect(endpoint: str = DEFAULT_ENDPOINT, *, timeout: Optional[float] = 10.0,
             retries: int = 0, service: str = DEFAULT_SERVICE, as_frame: Optional[bool] = None,
-            progress: bool = True) -> Client:
+            progress: bool = True, server_key: Optional[KeySource] = None,
+            cert: "Optional[Union[str, os.PathLike[str]]]" = None) -> Client:
     """Connect to a ZeroBridge server and return a :class:`Client`.
 
     ZeroMQ connects in the background, so this returns at once; a server that is not there
@@ -480,6 +509,11 @@ def connect(endpoint: str = DEFAULT_ENDPOINT, *, timeout: Optional[float] = 10.0
         timeout: default seconds to wait for each reply (``None``: forever).
         retries: default re-sends after a timeout (only for idempotent commands).
         service: the service name sent with each request (matters behind a Majordomo broker).
+        server_key: CurveZMQ: the server's public key, its ``NAME.key`` file (or the Z85 key).
+            The client then talks only to that server, encrypted; a wrong key raises
+            :class:`AuthenticationError` that says the handshake did not complete.
+        cert: CurveZMQ: this client's key pair, a ``NAME.key_secret`` file (default: a throwaway
+            pair). Needs ``server_key``.
     """
     return Client(endpoint, timeout=timeout, retries=retries, service=service, as_frame=as_frame,
-                  progress=progress)
+                  progress=progress, server_key=server_key, cert=cert)
