@@ -11,6 +11,12 @@ if [ -z "$python" ]; then
   if [ -x /usr/bin/python3 ]; then python=/usr/bin/python3; else python=python3; fi
 fi
 
+echo "== set-up"
+# A fresh machine has only the .NET SDK: install (or name) the Debian packages the Python side needs.
+if [ -z "${ZEROBRIDGE_PYTHON:-}" ]; then
+  "$root/scripts/ensure-test-packages.sh" || exit 1
+fi
+
 echo "== build"
 dotnet build ZeroBridge.slnx -nologo -v quiet -clp:ErrorsOnly || exit 1
 # The CLI in Release is what ./zbridge runs (the notebook test starts the demo through it).

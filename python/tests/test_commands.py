@@ -115,8 +115,8 @@ def test_signature_docstring_dir_and_help(client):
 def test_unknown_attributes_do_not_call_the_server_every_time(client, monkeypatch):
     client.orders  # loads the command list once
     calls = []
-    original = client._request
-    monkeypatch.setattr(client, "_request", lambda call: calls.append(call) or original(call))
+    original = client._perform
+    monkeypatch.setattr(client, "_perform", lambda attempt: calls.append(attempt) or original(attempt))
     for _ in range(3):
         with pytest.raises(AttributeError, match="ordrs"):
             client.ordrs

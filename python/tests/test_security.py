@@ -74,8 +74,8 @@ def test_a_client_with_the_server_key_calls_over_curve(curve_server: str, keys: 
 
 def test_the_async_path_uses_curve_too(curve_server: str, keys: Path) -> None:
     async def main() -> str:
-        async with zerobridge.connect(curve_server, server_key=keys / "server.key", timeout=30) as client:
-            return await client.aping()
+        async with zerobridge.AsyncClient(curve_server, server_key=keys / "server.key", timeout=30) as client:
+            return await client.ping()
 
     assert asyncio.run(main()) == "pong"
 
@@ -89,8 +89,8 @@ def test_a_wrong_server_key_says_the_handshake_did_not_complete(curve_server: st
 
 def test_a_wrong_server_key_on_the_async_path_is_an_authentication_error(curve_server: str, keys: Path) -> None:
     async def main() -> None:
-        async with zerobridge.connect(curve_server, server_key=keys / "stranger.key", timeout=5) as client:
-            await client.aping()
+        async with zerobridge.AsyncClient(curve_server, server_key=keys / "stranger.key", timeout=5) as client:
+            await client.ping()
 
     with pytest.raises(zerobridge.AuthenticationError, match="handshake"):
         asyncio.run(main())

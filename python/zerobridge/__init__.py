@@ -10,8 +10,12 @@ Quick start::
         client.call("orders.get", 42)       # the same by name
         help(client.orders.recent)          # the C# description
 
-    # in a notebook (its event loop is already running):
+    # in a notebook (its event loop is already running), a sync client can await too:
     results = await asyncio.gather(*(client.acall("orders.get", i) for i in range(10)))
+
+    # asyncio code throughout: the same methods, awaited
+    async with zerobridge.AsyncClient("tcp://127.0.0.1:5555") as client:
+        await client.call("orders.get", 42)
 
 Exceptions::
 
@@ -39,6 +43,7 @@ The wire protocol is described in ``docs/protocol.md``.
 """
 
 from ._call import UNSET
+from ._async_client import AsyncClient
 from ._client import Client, connect
 from ._exceptions import (
     AuthenticationError,
@@ -57,7 +62,7 @@ from ._exceptions import (
     WorkerLost,
     ZeroBridgeError,
 )
-from ._mmi import mmi
+from ._mmi import ammi, mmi
 from ._streams import (
     AsyncSubscription,
     RollingFrame,
@@ -70,8 +75,9 @@ from ._streams import (
     subscribe,
 )
 from ._tables import Table
-from ._tasks import TaskProducer, TaskResult, TaskStats, TaskWorker, task_worker
-from ._worker import Worker
+from ._tasks import (AsyncTaskProducer, AsyncTaskWorker, TaskProducer, TaskResult, TaskStats,
+                     TaskWorker, task_worker)
+from ._worker import AsyncWorker, Worker
 
 __version__ = "0.1.0"
 
@@ -83,7 +89,11 @@ def load_ipython_extension(ipython: object) -> None:
     load(ipython)
 
 __all__ = [
+    "AsyncClient",
     "AsyncSubscription",
+    "AsyncTaskProducer",
+    "AsyncTaskWorker",
+    "AsyncWorker",
     "AuthenticationError",
     "Client",
     "CommandNotFound",
@@ -114,6 +124,7 @@ __all__ = [
     "WorkerLost",
     "ZeroBridgeError",
     "__version__",
+    "ammi",
     "asubscribe",
     "connect",
     "load_ipython_extension",

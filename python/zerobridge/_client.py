@@ -1,25 +1,27 @@
-"""The ZeroBridge client: sync calls on a blocking DEALER socket, async calls via ``_async``."""
+"""The blocking client: sync calls on a DEALER socket (Lazy Pirate), and ``acall`` as a bridge to asyncio.
+
+What to send, when to retry and how to complete chunked tables is :mod:`._exchange`'s; this module
+only performs attempts on a blocking socket. The asyncio-native client is :class:`~zerobridge.AsyncClient`.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import difflib
-import itertools
-import os
 import threading
 import time
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 import zmq
-import zmq.asyncio
 
-from . import _scripting
-from ._async import AsyncChannel
-from ._call import UNSET, PreparedCall, TableCompletion, Unset, check_options
+from ._async import Channels
+from ._base import DEFAULT_TIMEOUT, BaseClient, TimeoutArg
+from ._call import UNSET, Unset
 from ._commands import CommandTree
-from ._exceptions import AuthenticationError, TransportError, ZeroBridgeError, translate_zmq_errors
+from ._exceptions import ZeroBridgeError, translate_zmq_errors
+from ._exchange import Attempt, adrive, drive
 from ._protocol import DEFAULT_ENDPOINT, DEFAULT_SERVICE, Reply, parse_reply
-from ._security import CurveClient, HandshakeWatch, KeySource
+from ._security import CertificatePath, CurveClient, KeySource
+from ._transport import Sockets
 
 __all__ = ["Client", "connect"]
 
@@ -29,10 +31,8 @@ CANCEL_LINGER_MS = 250
 
 _POLL_SLICE_MS = 1000  # a blocking wait polls in slices, so Ctrl-C is seen promptly
 
-TimeoutArg = Union[float, None, Unset]
 
-
-class Client:
+class Client(BaseClient):
     """A connection to a ZeroBridge server (create it with :func:`zerobridge.connect`).
 
     Calls::
@@ -40,6 +40,10 @@ class Client:
         client.call("orders.recent", n=5)          # by name
         client.orders.recent(n=5)                   # as attribute, with signature and docstring
         await client.acall("orders.recent", n=5)    # async, many calls in flight at once
+
+    The ``a``-prefixed methods (:meth:`acall`, :meth:`aping`, ...) let a notebook that holds a
+    sync client await calls too; code that is asyncio throughout should use
+    :class:`~zerobridge.AsyncClient`, whose methods have the sync names.
 
     ``timeout`` and ``retries`` are keyword names reserved by :meth:`call` and :meth:`acall`; to pass
     a command parameter of that name use :meth:`call_with` / :meth:`acall_with`, which take the
@@ -61,71 +65,29 @@ class Client:
 
     Security: with ``server_key=`` (and optionally ``cert=``) every socket speaks CurveZMQ and
     talks only to that server (``docs/security.md``). A handshake that fails (wrong server key, or
-    one side without CURVE) raises :class:`AuthenticationError` naming the likely cause, not a
-    timeout.
+    one side without CURVE) raises :class:`~zerobridge.AuthenticationError` naming the likely
+    cause, not a timeout.
 
     The sync path is thread-safe (calls are serialized by a lock); for concurrency use the async
     API or one client per thread.
     """
 
-    def __init__(self, endpoint: str = DEFAULT_ENDPOINT, *, timeout: Optional[float] = 10.0,
+    def __init__(self, endpoint: str = DEFAULT_ENDPOINT, *, timeout: Optional[float] = DEFAULT_TIMEOUT,
                  retries: int = 0, service: str = DEFAULT_SERVICE,
                  context: Optional[zmq.Context] = None, as_frame: Optional[bool] = None,
                  progress: bool = True, server_key: Optional[KeySource] = None,
-                 cert: "Optional[Union[str, os.PathLike[str]]]" = None) -> None:
-        check_options(timeout, retries)
-        self._curve = CurveClient.configure(server_key, cert)
-        self.as_frame: Optional[bool] = as_frame
-        """Tables as ``pandas.DataFrame`` (True) or dicts of numpy arrays (False); ``None``:
-        DataFrames when pandas is installed."""
-        self.progress: bool = progress
-        """Show a tqdm progress bar while a large (chunked) table arrives, when tqdm is installed."""
-        self._endpoint = endpoint
-        self._service = service
-        self.timeout: Optional[float] = timeout
-        """Default timeout in seconds of every call (``None``: wait forever)."""
-        self.retries: int = retries
-        """Default number of re-sends after a timeout (0: none)."""
-        self._owns_context = context is None
-        self._context: zmq.Context = context if context is not None else zmq.Context()
-        self._ids = itertools.count(1)
+                 cert: Optional[CertificatePath] = None) -> None:
+        super().__init__(endpoint, timeout=timeout, retries=retries, service=service,
+                         as_frame=as_frame, progress=progress)
         self._lock = threading.RLock()
-        self._sockets: Set[zmq.Socket] = set()
-        self._handshakes: Dict[zmq.Socket, HandshakeWatch] = {}
+        self._sockets = Sockets(endpoint, context, CurveClient.configure(server_key, cert))
         self._socket: Optional[zmq.Socket] = None
-        self._channels: Dict[asyncio.AbstractEventLoop, AsyncChannel] = {}
-        self._tree: Optional[CommandTree] = None
-        self._closed = False
-        self.csharp_session: str = _scripting.new_session_name()
-        """The script session :meth:`run_csharp` uses unless told otherwise: this client's own."""
-        self.last_csharp_output: str = ""
-        """The console output of the last :meth:`run_csharp`."""
+        self._channels = Channels(self._sockets, self._lock)
         try:
-            self._socket = self._open_socket()
+            self._socket = self._sockets.open()
         except BaseException:
             self.close()
             raise
-
-    # ------------------------------------------------------------------ properties
-
-    @property
-    def endpoint(self) -> str:
-        """The ZeroMQ endpoint the client connects to."""
-        return self._endpoint
-
-    @property
-    def service(self) -> str:
-        """The service name sent in frame 2 of every request."""
-        return self._service
-
-    @property
-    def closed(self) -> bool:
-        """Whether :meth:`close` was called."""
-        return self._closed
-
-    def __repr__(self) -> str:
-        state = "closed" if self._closed else "open"
-        return f"<zerobridge.Client {self._endpoint!r} {state}>"
 
     # ------------------------------------------------------------------ sync API
 
@@ -163,8 +125,9 @@ class Client:
                 not passed: the client's :attr:`as_frame`.
             progress: a tqdm bar for chunked tables; not passed: the client's :attr:`progress`.
         """
-        call = self._prepare(command, args, kwargs, timeout, retries, as_frame, progress)
-        return self._complete(call, self._request(call))
+        steps = self._exchange(command, args, kwargs, timeout, retries, as_frame, progress)
+        with self._lock:
+            return drive(steps, self._perform)
 
     def ping(self, *, timeout: TimeoutArg = UNSET) -> str:
         """Run the built-in ``ping`` command; returns ``"pong"``."""
@@ -175,9 +138,8 @@ class Client:
 
         Also refreshes the cached attribute namespaces (``client.orders.recent``).
         """
-        descriptions = self.call("commands", timeout=timeout)
-        self._tree = CommandTree(self, list(descriptions or []))
-        return descriptions
+        return self._remember_commands(self.call("commands", timeout=timeout), self.call_with,
+                                       self.acall_with)
 
     def refresh(self) -> None:
         """Fetch the command descriptions again (after the server gained or lost commands)."""
@@ -206,12 +168,14 @@ class Client:
                 each error), ``script_error`` (the script threw; ``remote_type`` is its exception
                 type), ``timeout``, or ``permission_denied`` when scripts are disabled.
         """
-        return _scripting.run(self, code, timeout=timeout, session=session, echo=echo)
+        return self._script_done(self.call_with("csharp.run", **self._script_call(code, timeout, session)),
+                                 echo)
 
     async def arun_csharp(self, code: str, *, timeout: TimeoutArg = UNSET, session: Optional[str] = None,
                           echo: bool = True) -> Any:
         """Async :meth:`run_csharp`."""
-        return await _scripting.arun(self, code, timeout=timeout, session=session, echo=echo)
+        reply = await self.acall_with("csharp.run", **self._script_call(code, timeout, session))
+        return self._script_done(reply, echo)
 
     def reset_csharp(self, session: Optional[str] = None) -> bool:
         """Forget a script session's variables (by default this client's); returns whether it existed."""
@@ -231,20 +195,8 @@ class Client:
                          as_frame: Union[Optional[bool], Unset] = UNSET,
                          progress: Union[bool, Unset] = UNSET) -> Any:
         """Async :meth:`call_with`."""
-        call = self._prepare(command, args, kwargs, timeout, retries, as_frame, progress)
-        channel = self._channel()
-        completion = await channel.request(call)
-        try:
-            while (follow := completion.next_call()) is not None:
-                completion.add((await channel.request(follow)).value)
-        except BaseException:
-            for close in completion.close_calls():
-                try:
-                    await channel.request(close)
-                except Exception:  # noqa: BLE001 - best effort; the server also expires it
-                    pass
-            raise
-        return completion.result()
+        steps = self._exchange(command, args, kwargs, timeout, retries, as_frame, progress)
+        return await adrive(steps, self._channels.current().perform)
 
     async def aping(self, *, timeout: TimeoutArg = UNSET) -> str:
         """Async :meth:`ping`."""
@@ -252,19 +204,20 @@ class Client:
 
     async def acommands(self, *, timeout: TimeoutArg = UNSET) -> List[Dict[str, Any]]:
         """Async :meth:`commands`."""
-        descriptions = await self.acall("commands", timeout=timeout)
-        self._tree = CommandTree(self, list(descriptions or []))
-        return descriptions
+        return self._remember_commands(await self.acall("commands", timeout=timeout),
+                                       self.call_with, self.acall_with)
+
+    async def arefresh(self) -> None:
+        """Async :meth:`refresh`."""
+        await self.acommands()
+
+    async def areset_csharp(self, session: Optional[str] = None) -> bool:
+        """Async :meth:`reset_csharp`."""
+        return bool(await self.acall("csharp.reset", session=session or self.csharp_session))
 
     async def aclose(self) -> None:
         """Close the client, waiting for this loop's reader task to finish."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # pragma: no cover - aclose is awaited, so a loop runs
-            loop = None
-        channel = self._channels.pop(loop, None) if loop is not None else None
-        if channel is not None:
-            await channel.aclose()
+        await self._channels.aclose_current()
         self.close()
 
     async def __aenter__(self) -> "Client":
@@ -281,14 +234,9 @@ class Client:
             if self._closed:
                 return
             self._closed = True
-            channels, self._channels = list(self._channels.values()), {}
-            for channel in channels:
-                channel.close()
-            for socket in list(self._sockets):
-                self._close_socket(socket)
+            self._channels.close_all()
             self._socket = None
-            if self._owns_context:
-                self._context.term()
+            self._sockets.close_all()
 
     def __enter__(self) -> "Client":
         return self
@@ -314,11 +262,7 @@ class Client:
         try:
             return getattr(tree.root, name)
         except AttributeError:
-            close = difflib.get_close_matches(name, tree.names(), n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}, "
-                                 f"and {self._endpoint} has no command or namespace of that "
-                                 f"name{hint}") from None
+            raise self._attribute_error(name, tree) from None
 
     def __dir__(self) -> Iterable[str]:
         names = set(super().__dir__())
@@ -335,100 +279,31 @@ class Client:
         assert self._tree is not None
         return self._tree
 
-    # ------------------------------------------------------------------ internals
+    # ------------------------------------------------------------------ the blocking driver
 
-    def _check_open(self) -> None:
-        if self._closed:
-            raise TransportError(f"this client of {self._endpoint} is closed")
-
-    def _next_id(self) -> int:
-        return next(self._ids)
-
-    def _prepare(self, command: str, args: Sequence[Any], kwargs: Optional[Mapping[str, Any]],
-                 timeout: TimeoutArg, retries: Union[int, Unset],
-                 as_frame: Union[Optional[bool], Unset] = UNSET,
-                 progress: Union[bool, Unset] = UNSET) -> PreparedCall:
-        self._check_open()
-        check_options(timeout, retries)
-        return PreparedCall.prepare(
-            endpoint=self._endpoint, service=self._service, command=command, args=args,
-            kwargs=kwargs,
-            timeout=self.timeout if isinstance(timeout, Unset) else timeout,
-            retries=self.retries if isinstance(retries, Unset) else int(retries),
-            as_frame=self.as_frame if isinstance(as_frame, Unset) else as_frame,
-            progress=self.progress if isinstance(progress, Unset) else bool(progress))
-
-    def _complete(self, call: PreparedCall, completion: TableCompletion) -> Any:
-        """Fetches the remaining chunks of chunked tables (``table.next``) into the result."""
-        try:
-            while (follow := completion.next_call()) is not None:
-                completion.add(self._request(follow).value)
-        except BaseException:
-            for close in completion.close_calls():  # free the server's cursors, best effort
-                try:
-                    self._request(close)
-                except Exception:  # noqa: BLE001 - the server also expires idle cursors
-                    pass
-            raise
-        return completion.result()
-
-    def _open_socket(self, asynchronous: bool = False) -> zmq.Socket:
-        with translate_zmq_errors(self._endpoint):
-            if asynchronous:
-                socket: zmq.Socket = zmq.asyncio.Socket(self._context, zmq.DEALER)
-            else:
-                socket = self._context.socket(zmq.DEALER)
-            self._sockets.add(socket)
-            socket.setsockopt(zmq.LINGER, 0)
-            if self._curve is not None:
-                self._curve.apply(socket)
-            self._handshakes[socket] = HandshakeWatch(socket, self._endpoint, self._curve is not None)
-            socket.connect(self._endpoint)
-        return socket
-
-    def _handshake_error(self, socket: zmq.Socket) -> Optional[AuthenticationError]:
-        """Why ``socket``'s handshake with the server failed, as the error to raise; ``None`` if it did not."""
-        watch = self._handshakes.get(socket)
-        failure = watch.failure() if watch is not None else None
-        return None if failure is None else AuthenticationError(failure, endpoint=self._endpoint)
-
-    def _close_socket(self, socket: zmq.Socket, linger: int = 0) -> None:
-        watch = self._handshakes.pop(socket, None)
-        if watch is not None:
-            watch.close()
-        self._sockets.discard(socket)
-        try:
-            socket.close(linger=linger)
-        except (zmq.ZMQError, RuntimeError):  # pragma: no cover - closing anyway
-            pass
-
-    def _request(self, call: PreparedCall) -> TableCompletion:
-        """The sync request loop: send, wait with poll, Lazy Pirate on timeout."""
-        attempts = call.retries + 1
+    def _perform(self, attempt: Attempt) -> Optional[Reply]:
+        """Send one attempt and wait with poll; ``None`` at its timeout (Lazy Pirate: the server is
+        told, and the socket replaced so a late reply can never be mistaken for another's)."""
         with self._lock:
-            for attempt in range(1, attempts + 1):
-                self._check_open()
-                if self._socket is None:
-                    self._socket = self._open_socket()
-                socket = self._socket
-                request_id = self._next_id()
-                deadline = None if call.timeout is None else time.monotonic() + call.timeout
-                try:
-                    reply = None
-                    if self._send(socket, call.frames(request_id), deadline):
-                        reply = self._receive(socket, request_id, deadline)
-                except BaseException:  # KeyboardInterrupt included: leave a clean socket
-                    self._abandon(call, request_id)
-                    raise
-                if reply is not None:
-                    if attempt < attempts and call.never_ran(reply):
-                        continue  # a broker had no worker in time; the request never ran
-                    return call.decode(reply)
-                refused = self._handshake_error(socket)
-                self._abandon(call, request_id)
+            self._check_open()
+            if self._socket is None:
+                self._socket = self._sockets.open()
+            socket = self._socket
+            call = attempt.call
+            deadline = None if call.timeout is None else time.monotonic() + call.timeout
+            try:
+                reply = None
+                if self._send(socket, call.frames(attempt.request_id), deadline):
+                    reply = self._receive(socket, attempt.request_id, deadline)
+            except BaseException:  # KeyboardInterrupt included: leave a clean socket
+                self._abandon(attempt)
+                raise
+            if reply is None:
+                refused = self._sockets.handshake_error(socket)
+                self._abandon(attempt)
                 if refused is not None:
                     raise refused
-        raise call.timeout_error(attempts)
+            return reply
 
     def _send(self, socket: zmq.Socket, frames: List[Any], deadline: Optional[float]) -> bool:
         """Send without blocking past ``deadline``; ``False`` when the deadline passed."""
@@ -452,7 +327,7 @@ class Client:
                 if remaining == 0:
                     return None
                 if not socket.poll(remaining, zmq.POLLIN):
-                    refused = self._handshake_error(socket)
+                    refused = self._sockets.handshake_error(socket)
                     if refused is not None:
                         raise refused  # no reply can come; the caller abandons the socket
                     continue
@@ -461,28 +336,16 @@ class Client:
                     # id nil: the server could not read our request's id; ours is the only one.
                     return reply
 
-    def _abandon(self, call: PreparedCall, request_id: int) -> None:
+    def _abandon(self, attempt: Attempt) -> None:
         """Lazy Pirate: tell the server we gave up, then replace the socket."""
         socket, self._socket = self._socket, None
         if socket is None:
             return
         try:
-            socket.send_multipart(call.cancel_frames(request_id), flags=zmq.NOBLOCK)
+            socket.send_multipart(attempt.call.cancel_frames(attempt.request_id), flags=zmq.NOBLOCK)
         except zmq.ZMQError:
             pass
-        self._close_socket(socket, linger=CANCEL_LINGER_MS)
-
-    def _channel(self) -> AsyncChannel:
-        """This event loop's async channel, created on first use."""
-        self._check_open()
-        loop = asyncio.get_running_loop()
-        with self._lock:
-            for other in [l for l in self._channels if l.is_closed()]:
-                self._channels.pop(other).close()
-            channel = self._channels.get(loop)
-            if channel is None or channel.closed:
-                channel = self._channels[loop] = AsyncChannel(self, loop)
-            return channel
+        self._sockets.close(socket, linger=CANCEL_LINGER_MS)
 
 
 def _remaining_ms(deadline: Optional[float]) -> int:
@@ -495,10 +358,10 @@ def _remaining_ms(deadline: Optional[float]) -> int:
     return max(1, min(_POLL_SLICE_MS, int(remaining * 1000 + 0.999)))
 
 
-def connect(endpoint: str = DEFAULT_ENDPOINT, *, timeout: Optional[float] = 10.0,
+def connect(endpoint: str = DEFAULT_ENDPOINT, *, timeout: Optional[float] = DEFAULT_TIMEOUT,
             retries: int = 0, service: str = DEFAULT_SERVICE, as_frame: Optional[bool] = None,
             progress: bool = True, server_key: Optional[KeySource] = None,
-            cert: "Optional[Union[str, os.PathLike[str]]]" = None) -> Client:
+            cert: Optional[CertificatePath] = None) -> Client:
     """Connect to a ZeroBridge server and return a :class:`Client`.
 
     ZeroMQ connects in the background, so this returns at once; a server that is not there
@@ -511,7 +374,7 @@ def connect(endpoint: str = DEFAULT_ENDPOINT, *, timeout: Optional[float] = 10.0
         service: the service name sent with each request (matters behind a Majordomo broker).
         server_key: CurveZMQ: the server's public key, its ``NAME.key`` file (or the Z85 key).
             The client then talks only to that server, encrypted; a wrong key raises
-            :class:`AuthenticationError` that says the handshake did not complete.
+            :class:`~zerobridge.AuthenticationError` saying the handshake did not complete.
         cert: CurveZMQ: this client's key pair, a ``NAME.key_secret`` file (default: a throwaway
             pair). Needs ``server_key``.
     """

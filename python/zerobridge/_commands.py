@@ -9,12 +9,13 @@ from __future__ import annotations
 import difflib
 import inspect
 import keyword
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence
 
-if TYPE_CHECKING:
-    from ._client import Client
+__all__ = ["CallWith", "CommandPath", "CommandTree", "Namespace", "TypeName", "make_proxy"]
 
-__all__ = ["CommandTree", "Namespace", "TypeName", "make_proxy"]
+CallWith = Callable[[str, Sequence[Any], Mapping[str, Any]], Any]
+"""How a proxy runs its command: ``call_with(command, args, kwargs)`` of a client (a coroutine
+function for the async client)."""
 
 
 class TypeName(str):
@@ -84,34 +85,63 @@ def _docstring(description: Mapping[str, Any], signature: inspect.Signature) -> 
     return "\n".join(lines)
 
 
-def make_proxy(client: "Client", description: Mapping[str, Any]) -> Callable[..., Any]:
-    """A function that calls the command ``description["name"]`` on ``client``.
+def make_proxy(call_with: CallWith, description: Mapping[str, Any],
+               acall_with: Optional[CallWith] = None) -> Callable[..., Any]:
+    """A function that runs the command ``description["name"]`` through ``call_with``.
 
     Every argument goes to the command (a parameter named ``timeout`` included); for per-call
-    options use ``client.call`` / ``client.call_with``. ``proxy.acall`` is the async variant.
+    options use the client's ``call_with``. When ``call_with`` is a coroutine function the proxy is
+    one too; ``acall_with`` adds an async variant as ``proxy.acall`` (the sync client's bridge).
     """
     command = str(description["name"])
-
-    def proxy(*args: Any, **kwargs: Any) -> Any:
-        return client.call_with(command, args, kwargs)
-
-    async def acall(*args: Any, **kwargs: Any) -> Any:
-        return await client.acall_with(command, args, kwargs)
-
     signature = _signature(description)
     short = command.rsplit(".", 1)[-1]
-    for function in (proxy, acall):
-        function.__signature__ = signature  # type: ignore[attr-defined]
-        function.__doc__ = _docstring(description, signature)
-        function.__module__ = "zerobridge.commands"
-    proxy.__name__ = short
-    proxy.__qualname__ = command
-    acall.__name__ = f"{short}_acall"
-    acall.__qualname__ = f"{command}.acall"
-    proxy.acall = acall  # type: ignore[attr-defined]
+
+    if inspect.iscoroutinefunction(call_with):
+        async def proxy(*args: Any, **kwargs: Any) -> Any:
+            return await call_with(command, args, kwargs)
+    else:
+        def proxy(*args: Any, **kwargs: Any) -> Any:  # type: ignore[misc]
+            return call_with(command, args, kwargs)
+    _describe(proxy, command, short, signature, description)
+    if acall_with is not None:
+        async def acall(*args: Any, **kwargs: Any) -> Any:
+            return await acall_with(command, args, kwargs)
+        _describe(acall, f"{command}.acall", f"{short}_acall", signature, description)
+        proxy.acall = acall  # type: ignore[attr-defined]
     proxy.command = command  # type: ignore[attr-defined]
     proxy.description = dict(description)  # type: ignore[attr-defined]
     return proxy
+
+
+def _describe(function: Callable[..., Any], qualname: str, name: str,
+              signature: inspect.Signature, description: Mapping[str, Any]) -> None:
+    function.__signature__ = signature  # type: ignore[attr-defined]
+    function.__doc__ = _docstring(description, signature)
+    function.__module__ = "zerobridge.commands"
+    function.__name__ = name
+    function.__qualname__ = qualname
+
+
+class CommandPath:
+    """A dotted command name not checked against the server's list (``client.orders.recent``
+    before the async client has fetched its descriptions): calling it runs the command, and an
+    unknown name raises :class:`~zerobridge.CommandNotFound` with suggestions then."""
+
+    def __init__(self, call_with: CallWith, path: str) -> None:
+        self._zb_call_with = call_with
+        self._zb_path = path
+
+    def __getattr__(self, name: str) -> "CommandPath":
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return CommandPath(self._zb_call_with, f"{self._zb_path}.{name}")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._zb_call_with(self._zb_path, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<zerobridge command {self._zb_path!r} (not checked: descriptions not fetched)>"
 
 
 class Namespace:
@@ -149,14 +179,15 @@ class Namespace:
 class CommandTree:
     """All commands of a server: the raw descriptions and the namespace tree built from them."""
 
-    def __init__(self, client: "Client", descriptions: List[Dict[str, Any]]) -> None:
+    def __init__(self, call_with: CallWith, descriptions: List[Dict[str, Any]],
+                 acall_with: Optional[CallWith] = None) -> None:
         self.descriptions = descriptions
         self.root = Namespace("")
         for description in descriptions:
             name = description.get("name")
             if not isinstance(name, str) or not name:
                 continue
-            proxy = make_proxy(client, description)
+            proxy = make_proxy(call_with, description, acall_with)
             node = self.root
             *parents, leaf = name.split(".")
             for part in parents:

@@ -1,20 +1,27 @@
-"""Asking a Majordomo broker about itself: 8/MMI and the ZeroBridge ``mmi.*`` services (protocol.md §9.6)."""
+"""Asking a Majordomo broker about itself: 8/MMI and the ZeroBridge ``mmi.*`` services (protocol.md §9.6).
+
+The request and the reply are built and read here without sockets; :func:`mmi` sends them on a
+blocking DEALER, :func:`ammi` on an asyncio one.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any, Optional, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 import zmq
+import zmq.asyncio
 
 from ._exceptions import ProtocolError, TimeoutError, translate_zmq_errors
 from ._protocol import SIGNATURE
 
-__all__ = ["mmi"]
+__all__ = ["ammi", "mmi"]
+
+DEFAULT_MMI_TIMEOUT = 5.0
 
 
 def mmi(endpoint: str, service: str = "mmi.services", *args: str,
-        timeout: float = 5.0) -> Tuple[str, Any]:
+        timeout: float = DEFAULT_MMI_TIMEOUT) -> Tuple[str, Any]:
     """Send one management request to the broker at ``endpoint``; return ``(status, value)``.
 
     ``status`` is the broker's code (``"200"`` found, ``"404"`` not found, ``"501"`` not
@@ -35,16 +42,45 @@ def mmi(endpoint: str, service: str = "mmi.services", *args: str,
         socket.setsockopt(zmq.LINGER, 0)
         try:
             socket.connect(endpoint)
-            socket.send_multipart([b"", SIGNATURE, service.encode("utf-8"),
-                                   *(a.encode("utf-8") for a in args)])
+            socket.send_multipart(_request(service, args))
             if not socket.poll(int(timeout * 1000), zmq.POLLIN):
-                raise TimeoutError(f"no reply from {endpoint} to {service!r} within {timeout:g} s",
-                                   endpoint=endpoint, command=service, seconds=timeout)
+                raise _no_reply(endpoint, service, timeout)
             frames = socket.recv_multipart()
         finally:
             socket.close(linger=0)
+    return _parse_reply(endpoint, frames)
+
+
+async def ammi(endpoint: str, service: str = "mmi.services", *args: str,
+               timeout: float = DEFAULT_MMI_TIMEOUT) -> Tuple[str, Any]:
+    """Async :func:`mmi`: ``status, value = await zerobridge.ammi(broker, "mmi.broker")``."""
+    context = zmq.asyncio.Context.instance()
+    with translate_zmq_errors(endpoint):
+        socket = context.socket(zmq.DEALER)
+        socket.setsockopt(zmq.LINGER, 0)
+        try:
+            socket.connect(endpoint)
+            await socket.send_multipart(_request(service, args))
+            if not await socket.poll(int(timeout * 1000), zmq.POLLIN):
+                raise _no_reply(endpoint, service, timeout)
+            frames = await socket.recv_multipart()
+        finally:
+            socket.close(linger=0)
+    return _parse_reply(endpoint, frames)
+
+
+def _request(service: str, args: Sequence[str]) -> List[bytes]:
+    return [b"", SIGNATURE, service.encode("utf-8"), *(a.encode("utf-8") for a in args)]
+
+
+def _no_reply(endpoint: str, service: str, timeout: float) -> TimeoutError:
+    return TimeoutError(f"no reply from {endpoint} to {service!r} within {timeout:g} s",
+                        endpoint=endpoint, command=service, seconds=timeout)
+
+
+def _parse_reply(endpoint: str, frames: Sequence[bytes]) -> Tuple[str, Any]:
     if len(frames) < 4 or frames[0] != b"" or frames[1] != SIGNATURE:
-        raise ProtocolError(f"not an MMI reply from {endpoint}: {frames[:4]!r}")
+        raise ProtocolError(f"not an MMI reply from {endpoint}: {list(frames[:4])!r}")
     status = frames[3].decode("ascii", "replace")
     value: Optional[Any] = json.loads(frames[4]) if len(frames) > 4 else None
     return status, value

@@ -13,11 +13,14 @@ __all__ = [
     "ATTACHMENT_THRESHOLD",
     "DEFAULT_ENDPOINT",
     "DEFAULT_SERVICE",
+    "ErrorCode",
     "PROTOCOL_VERSION",
     "Reply",
     "SIGNATURE",
     "build_cancel",
+    "build_reply_header",
     "build_request",
+    "error_map",
     "parse_reply",
 ]
 
@@ -60,6 +63,36 @@ def build_request(service: str, request_id: RequestId, command: str, arguments: 
     elif attachments:
         raise ValueError("attachments need an arguments frame")
     return frames
+
+
+class ErrorCode:
+    """The error codes of protocol.md §3, as the C# server spells them (``ErrorCodes.cs``)."""
+
+    BAD_REQUEST = "bad_request"
+    UNKNOWN_COMMAND = "unknown_command"
+    INVALID_ARGUMENT = "invalid_argument"
+    TOO_LARGE = "too_large"
+    COMMAND_FAILED = "command_failed"
+    NOT_FOUND = "not_found"
+    PERMISSION_DENIED = "permission_denied"
+    TIMEOUT = "timeout"
+    CANCELLED = "cancelled"
+    INTERNAL = "internal"
+    SERVICE_UNAVAILABLE = "service_unavailable"
+    WORKER_LOST = "worker_lost"
+
+
+def error_map(code: str, message: str, *, type_name: str = "", stack: Optional[str] = None,
+              details: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+    """The error map of an error reply (§3): ``type`` names the exception (fully qualified, as
+    the server's .NET type names are), ``stack`` and ``details`` may be ``None``."""
+    return {"code": code, "type": type_name, "message": message, "stack": stack,
+            "details": dict(details) if details else None}
+
+
+def build_reply_header(request_id: Optional[RequestId], ok: bool) -> bytes:
+    """The packed header frame of a reply to ``request_id`` (``None``: the request had no id)."""
+    return _pack_header({"v": PROTOCOL_VERSION, "id": request_id, "ok": ok})
 
 
 def build_cancel(service: str, request_id: RequestId) -> List[Frame]:

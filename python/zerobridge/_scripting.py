@@ -1,15 +1,19 @@
-"""Running C# inside the application: ``Client.run_csharp`` (the ``csharp.*`` commands)."""
+"""Running C# inside the application (the ``csharp.*`` commands): arguments in, output out, no I/O.
+
+The clients' ``run_csharp`` call ``csharp.run`` with :func:`script_arguments` and :func:`client_wait`,
+then hand the reply to :func:`script_result`.
+"""
 
 from __future__ import annotations
 
 import sys
 import uuid
-from typing import TYPE_CHECKING, Any, Dict, Optional, Union
+from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
-from ._call import UNSET, Unset
+from ._call import Unset
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ._client import Client
+__all__ = ["COMPILE_MARGIN", "SERVER_DEFAULT_TIMEOUT", "client_wait", "new_session_name",
+           "script_arguments", "script_result"]
 
 COMPILE_MARGIN = 10.0
 """Seconds the client waits beyond the script's own timeout: compiling, and the server's hard-stop grace."""
@@ -24,7 +28,7 @@ def new_session_name() -> str:
 
 
 def script_arguments(code: str, session: str, timeout: Union[float, None, Unset]) -> Dict[str, Any]:
-    """The ``csharp.run`` arguments and the client-side wait for one run."""
+    """The ``csharp.run`` keyword arguments for one run."""
     kwargs: Dict[str, Any] = {"code": code, "session": session}
     if isinstance(timeout, (int, float)):
         kwargs["timeout"] = float(timeout)
@@ -39,26 +43,9 @@ def client_wait(timeout: Union[float, None, Unset]) -> Optional[float]:
     return script + COMPILE_MARGIN
 
 
-def unpack(reply: Dict[str, Any], client: "Client", echo: bool) -> Any:
-    """Keep and (optionally) print a run's console output; return its value."""
-    output = reply.get("output") or ""
-    client.last_csharp_output = output
+def script_result(reply: Mapping[str, Any], echo: bool) -> Tuple[Any, str]:
+    """``(value, console output)`` of a run; the output is printed first when ``echo``."""
+    output = str(reply.get("output") or "")
     if echo and output:
         sys.stdout.write(output if output.endswith("\n") else output + "\n")
-    return reply.get("value")
-
-
-def run(client: "Client", code: str, *, timeout: Union[float, None, Unset] = UNSET,
-        session: Optional[str] = None, echo: bool = True) -> Any:
-    """See :meth:`zerobridge.Client.run_csharp`."""
-    kwargs = script_arguments(code, session or client.csharp_session, timeout)
-    reply = client.call_with("csharp.run", kwargs=kwargs, timeout=client_wait(timeout))
-    return unpack(reply, client, echo)
-
-
-async def arun(client: "Client", code: str, *, timeout: Union[float, None, Unset] = UNSET,
-               session: Optional[str] = None, echo: bool = True) -> Any:
-    """See :meth:`zerobridge.Client.arun_csharp`."""
-    kwargs = script_arguments(code, session or client.csharp_session, timeout)
-    reply = await client.acall_with("csharp.run", kwargs=kwargs, timeout=client_wait(timeout))
-    return unpack(reply, client, echo)
+    return reply.get("value"), output

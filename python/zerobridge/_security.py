@@ -20,10 +20,14 @@ from zmq.utils.monitor import recv_monitor_message
 
 from ._exceptions import AuthenticationError
 
-__all__ = ["CurveClient", "HandshakeWatch", "KeySource", "load_key_pair", "load_server_key"]
+__all__ = ["CertificatePath", "CurveClient", "HandshakeWatch", "KeySource", "load_key_pair",
+           "load_server_key"]
 
 KeySource = Union[str, bytes, "os.PathLike[str]"]
 """A certificate file (``NAME.key`` or ``NAME.key_secret``), or a Z85 public key (40 characters)."""
+
+CertificatePath = Union[str, "os.PathLike[str]"]
+"""The path of a ``NAME.key_secret`` file."""
 
 _Z85_KEY_LENGTH = 40
 _watch_ids = itertools.count(1)
@@ -51,7 +55,7 @@ def load_server_key(source: KeySource) -> bytes:
     return key
 
 
-def load_key_pair(path: "Union[str, os.PathLike[str]]") -> Tuple[bytes, bytes]:
+def load_key_pair(path: CertificatePath) -> Tuple[bytes, bytes]:
     """``(public, secret)`` Z85 keys from a ``NAME.key_secret`` file.
 
     Raises:
@@ -83,7 +87,7 @@ class CurveClient:
 
     @classmethod
     def configure(cls, server_key: Optional[KeySource],
-                  cert: "Optional[Union[str, os.PathLike[str]]]" = None) -> Optional["CurveClient"]:
+                  cert: Optional[CertificatePath] = None) -> Optional["CurveClient"]:
         """The keys for ``server_key`` and ``cert``; ``None`` (plain text) without a server key.
 
         Without ``cert`` the client uses a fresh throwaway key pair: a server without an allow-list

@@ -24,23 +24,29 @@ Worker (any number of processes, any machine)::
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import concurrent.futures
 import dataclasses
 import os
 import socket as _socket
+import threading
 import time
-import traceback
-from typing import Any, Callable, Deque, Dict, Iterable, Iterator, List, Mapping, Optional, Set
+from typing import (Any, AsyncIterator, Callable, Deque, Dict, Iterable, Iterator, List, Mapping,
+                    Optional, Set)
 
 import msgpack
 import zmq
 
 from ._codec import Decoder, Encoder
+from ._dispatch import Dispatcher
 from ._exceptions import (ProtocolError, RemoteError, SerializationError, TimeoutError,
                           remote_error_from_map, translate_zmq_errors)
+from ._protocol import ErrorCode, error_map
+from ._threads import run_in_daemon_thread
 
-__all__ = ["TaskProducer", "TaskResult", "TaskStats", "TaskWorker", "task_worker"]
+__all__ = ["AsyncTaskProducer", "AsyncTaskWorker", "TaskProducer", "TaskResult", "TaskStats",
+           "TaskWorker", "task_worker"]
 
 SIGNATURE = b"ZBTASK01"
 _SLICE = 0.1
@@ -60,10 +66,6 @@ def _parse(frames: List[bytes]) -> Dict[str, Any]:
     if not isinstance(header, dict) or header.get("v") != 1 or not isinstance(header.get("type"), str):
         raise ProtocolError(f"not a version 1 task header: {header!r}")
     return header
-
-
-def _error_map(code: str, message: str, type_name: str = "", stack: Optional[str] = None) -> Dict[str, Any]:
-    return {"code": code, "type": type_name, "message": message, "stack": stack, "details": None}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,8 +121,11 @@ class _Task:
     sent_at: float = 0.0
 
 
-class TaskProducer:
-    """Hands tasks to workers and collects their results (protocol.md §12).
+class _Producer:
+    """What :class:`TaskProducer` and :class:`AsyncTaskProducer` share: the ROUTER socket and the
+    credit scheduler (workers, credits, queue, re-sends, de-duplication).
+
+    Hands tasks to workers and collects their results (protocol.md §12).
 
     Args:
         bind: the endpoint to bind (port ``*`` for a free one; :attr:`endpoint` tells which).
@@ -153,82 +158,32 @@ class TaskProducer:
         self._done: Set[int] = set()
         self._next_id = 1
         self._closed = False
+        self._step_lock = threading.Lock()  # the async producer steps on worker threads, one at a time
 
     @property
     def workers(self) -> List[str]:
         """The names of the workers connected now."""
         return [w.name for w in self._workers.values()]
 
-    def wait_for_workers(self, count: int = 1, timeout: Optional[float] = 10.0) -> List[str]:
-        """Wait until ``count`` workers are connected; their names. Raises :class:`zerobridge.TimeoutError`."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while len(self._workers) < count:
-            if deadline is not None and time.monotonic() >= deadline:
-                raise TimeoutError(f"{len(self._workers)} of {count} worker(s) connected after {timeout} s",
-                                   endpoint=self.endpoint, seconds=timeout)
-            self._step(deadline)
-        return self.workers
-
-    def results(self, kind: str, items: Iterable[Any], *, progress: bool = False,
-                timeout: Optional[float] = None) -> Iterator[TaskResult]:
-        """Submit one task of ``kind`` per item (the item is its one argument) and yield results as they complete.
-
-        Each task's result is yielded exactly once, whatever happens to workers. ``timeout`` bounds the
-        whole job (:class:`zerobridge.TimeoutError`). ``progress`` shows a tqdm bar.
-        """
-        pending = self._submit(kind, items)
-        bar = _progress_bar(len(pending), kind) if progress else None
-        deadline = None if timeout is None else time.monotonic() + timeout
-        try:
-            while pending:
-                for result in self._step(deadline):
-                    if result.id in pending:
-                        pending.discard(result.id)
-                        if bar is not None:
-                            bar.update(1)
-                        yield result
-                if deadline is not None and time.monotonic() >= deadline and pending:
-                    raise TimeoutError(f"{len(pending)} task(s) of {kind!r} unfinished after {timeout} s "
-                                       f"({len(self._workers)} worker(s) connected)",
-                                       endpoint=self.endpoint, command=kind, seconds=timeout)
-        finally:
-            if bar is not None:
-                bar.close()
-            for task_id in pending:  # abandoned by the caller: forget them, late results are dropped
-                self._forget(task_id)
-
-    def map(self, kind: str, items: Iterable[Any], *, progress: bool = True,
-            timeout: Optional[float] = None, return_exceptions: bool = False) -> List[Any]:
-        """Run one task per item and return their values in the items' order.
-
-        The first failed task raises its error (after all have finished), unless ``return_exceptions``,
-        which puts the errors in the list instead.
-        """
-        items = list(items)
-        out: List[Any] = [None] * len(items)
-        failures: List[TaskResult] = []
-        for result in self.results(kind, items, progress=progress, timeout=timeout):
-            if result.ok:
-                out[result.index] = result.value
-            else:
-                out[result.index] = result.error
-                failures.append(result)
-        if failures and not return_exceptions:
-            first = min(failures, key=lambda r: r.index)
-            assert first.error is not None
-            raise first.error
-        return out
-
     def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._socket.close(linger=0)
+        """Close the socket (idempotent); tasks still running are forgotten."""
+        with self._step_lock:
+            if not self._closed:
+                self._closed = True
+                self._socket.close(linger=0)
 
-    def __enter__(self) -> "TaskProducer":
-        return self
+    def _workers_missing(self, count: int, deadline: Optional[float], timeout: Optional[float]) -> bool:
+        """Whether fewer than ``count`` workers are connected; raises once ``deadline`` passed."""
+        if len(self._workers) >= count:
+            return False
+        if deadline is not None and time.monotonic() >= deadline:
+            raise TimeoutError(f"{len(self._workers)} of {count} worker(s) connected after {timeout} s",
+                               endpoint=self.endpoint, seconds=timeout)
+        return True
 
-    def __exit__(self, *exc_info: Any) -> None:
-        self.close()
+    def _locked_step(self, deadline: Optional[float]) -> List[TaskResult]:
+        with self._step_lock:
+            return self._step(deadline)
 
     # -- internals
 
@@ -315,7 +270,7 @@ class TaskProducer:
         try:
             value = Decoder(payload[1:]).unpack(payload[0]) if payload else None
         except SerializationError as exc:
-            ok, value = False, _error_map("bad_request", f"the task's result could not be decoded: {exc}")
+            ok, value = False, error_map(ErrorCode.BAD_REQUEST, f"the task's result could not be decoded: {exc}")
         if ok:
             self.stats.completed += 1
             results.append(TaskResult(task_id, task.index, task.kind, True, value,
@@ -380,11 +335,162 @@ class TaskProducer:
             self._done.add(task.id)
             self.stats.failed += 1
             results.append(TaskResult(task.id, task.index, task.kind, False, error=remote_error_from_map(
-                _error_map("worker_lost", f"task {task.id} ({task.kind}) was sent {task.attempts} time(s) "
+                error_map(ErrorCode.WORKER_LOST, f"task {task.id} ({task.kind}) was sent {task.attempts} time(s) "
                                           f"and never answered (last: {reason})")), attempts=task.attempts))
             return
         self.stats.resent += 1
         self._queue.appendleft(task.id)
+
+
+class _Job:
+    """The bookkeeping of one ``results`` call: the tasks still pending, the progress bar, the
+    deadline. Each result is handed out once; abandoned tasks are forgotten on :meth:`close`."""
+
+    def __init__(self, producer: _Producer, kind: str, items: Iterable[Any], progress: bool,
+                 timeout: Optional[float]) -> None:
+        self.producer = producer
+        self.kind = kind
+        self.timeout = timeout
+        self.pending = producer._submit(kind, items)
+        self.bar = _progress_bar(len(self.pending), kind) if progress else None
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+
+    @property
+    def finished(self) -> bool:
+        """Whether every task's result was handed out."""
+        return not self.pending
+
+    def take(self, results: List[TaskResult]) -> List[TaskResult]:
+        """The results among ``results`` that belong to this job."""
+        mine = [r for r in results if r.id in self.pending]
+        for result in mine:
+            self.pending.discard(result.id)
+            if self.bar is not None:
+                self.bar.update(1)
+        return mine
+
+    def check_deadline(self) -> None:
+        """Raise :class:`zerobridge.TimeoutError` once the job's timeout passed unfinished."""
+        if self.deadline is not None and time.monotonic() >= self.deadline and self.pending:
+            raise TimeoutError(f"{len(self.pending)} task(s) of {self.kind!r} unfinished after "
+                               f"{self.timeout} s ({len(self.producer._workers)} worker(s) connected)",
+                               endpoint=self.producer.endpoint, command=self.kind, seconds=self.timeout)
+
+    def close(self) -> None:
+        """Close the bar and forget the tasks nobody waits for any more (late results are dropped)."""
+        if self.bar is not None:
+            self.bar.close()
+        for task_id in self.pending:
+            self.producer._forget(task_id)
+
+
+class _Values:
+    """``map``'s list of values in the items' order, and the first failure by index."""
+
+    def __init__(self, count: int) -> None:
+        self.values: List[Any] = [None] * count
+        self.failures: List[TaskResult] = []
+
+    def add(self, result: TaskResult) -> None:
+        """Put one result in its place."""
+        self.values[result.index] = result.value if result.ok else result.error
+        if not result.ok:
+            self.failures.append(result)
+
+    def get(self, return_exceptions: bool) -> List[Any]:
+        """The values; raises the first failed task's error unless ``return_exceptions``."""
+        if self.failures and not return_exceptions:
+            first = min(self.failures, key=lambda r: r.index)
+            assert first.error is not None
+            raise first.error
+        return self.values
+
+
+class TaskProducer(_Producer):
+    """Hands tasks to workers and collects their results (protocol.md §12); see :class:`_Producer`
+    for the arguments."""
+
+    def wait_for_workers(self, count: int = 1, timeout: Optional[float] = 10.0) -> List[str]:
+        """Wait until ``count`` workers are connected; their names. Raises :class:`zerobridge.TimeoutError`."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._workers_missing(count, deadline, timeout):
+            self._step(deadline)
+        return self.workers
+
+    def results(self, kind: str, items: Iterable[Any], *, progress: bool = False,
+                timeout: Optional[float] = None) -> Iterator[TaskResult]:
+        """Submit one task of ``kind`` per item (the item is its one argument) and yield results as they complete.
+
+        Each task's result is yielded exactly once, whatever happens to workers. ``timeout`` bounds the
+        whole job (:class:`zerobridge.TimeoutError`). ``progress`` shows a tqdm bar.
+        """
+        job = _Job(self, kind, items, progress, timeout)
+        try:
+            while not job.finished:
+                yield from job.take(self._step(job.deadline))
+                job.check_deadline()
+        finally:
+            job.close()
+
+    def map(self, kind: str, items: Iterable[Any], *, progress: bool = True,
+            timeout: Optional[float] = None, return_exceptions: bool = False) -> List[Any]:
+        """Run one task per item and return their values in the items' order.
+
+        The first failed task raises its error (after all have finished), unless ``return_exceptions``,
+        which puts the errors in the list instead.
+        """
+        items = list(items)
+        values = _Values(len(items))
+        for result in self.results(kind, items, progress=progress, timeout=timeout):
+            values.add(result)
+        return values.get(return_exceptions)
+
+    def __enter__(self) -> "TaskProducer":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+
+class AsyncTaskProducer(_Producer):
+    """The asyncio :class:`TaskProducer`: the same arguments and methods, awaited
+    (``results`` is an async iterator). The scheduler's steps run on a worker thread, one at a
+    time, so the event loop never blocks."""
+
+    async def wait_for_workers(self, count: int = 1, timeout: Optional[float] = 10.0) -> List[str]:
+        """Wait until ``count`` workers are connected; their names. Raises :class:`zerobridge.TimeoutError`."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._workers_missing(count, deadline, timeout):
+            await asyncio.to_thread(self._locked_step, deadline)
+        return self.workers
+
+    async def results(self, kind: str, items: Iterable[Any], *, progress: bool = False,
+                      timeout: Optional[float] = None) -> AsyncIterator[TaskResult]:
+        """Submit one task of ``kind`` per item and yield results as they complete (see
+        :meth:`TaskProducer.results`)."""
+        job = _Job(self, kind, items, progress, timeout)
+        try:
+            while not job.finished:
+                for result in job.take(await asyncio.to_thread(self._locked_step, job.deadline)):
+                    yield result
+                job.check_deadline()
+        finally:
+            job.close()
+
+    async def map(self, kind: str, items: Iterable[Any], *, progress: bool = True,
+                  timeout: Optional[float] = None, return_exceptions: bool = False) -> List[Any]:
+        """Run one task per item; their values in the items' order (see :meth:`TaskProducer.map`)."""
+        items = list(items)
+        values = _Values(len(items))
+        async for result in self.results(kind, items, progress=progress, timeout=timeout):
+            values.add(result)
+        return values.get(return_exceptions)
+
+    async def __aenter__(self) -> "AsyncTaskProducer":
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        self.close()
 
 
 def _progress_bar(total: int, kind: str) -> Any:
@@ -395,13 +501,16 @@ def _progress_bar(total: int, kind: str) -> Any:
     return tqdm(total=total, desc=kind, unit="task")
 
 
-class TaskWorker:
-    """Runs tasks for a :class:`TaskProducer` (or a C# producer): register functions by kind, then :meth:`run`.
+class _PoolWorker:
+    """What :class:`TaskWorker` and :class:`AsyncTaskWorker` share: registration and the socket loop.
+
+    Runs tasks for a :class:`TaskProducer` (or a C# producer): register functions by kind, then run.
 
     A task's arguments are ``[positional, keyword]`` (§12.3); the function is called as ``fn(*positional,
     **keyword)`` on one of ``concurrency`` threads while the socket keeps sending heartbeats. Its return
-    value is the result; an exception becomes an error result (code ``command_failed``), an unknown kind
-    ``unknown_command`` and undecodable arguments ``bad_request``: a task never goes unanswered.
+    value is the result; failures become error results with the codes a :class:`Worker` uses
+    (``command_failed``, ``unknown_command``, ``invalid_argument``, ``bad_request``; see
+    ``zerobridge._dispatch``): a task never goes unanswered.
     """
 
     def __init__(self, endpoint: str, tasks: Optional[Mapping[str, Callable[..., Any]]] = None, *,
@@ -414,18 +523,22 @@ class TaskWorker:
         self.concurrency = concurrency
         self.heartbeat = heartbeat
         self.completed = 0
-        self._tasks: Dict[str, Callable[..., Any]] = dict(tasks or {})
+        self._stop = threading.Event()
+        self._loop: Optional[asyncio.AbstractEventLoop] = None  # AsyncTaskWorker: where coroutines run
+        self._dispatcher = Dispatcher()
+        for kind, function in (tasks or {}).items():
+            self._dispatcher.add(kind, function)
         self._context = context or zmq.Context.instance()
 
     def task(self, kind: Optional[str] = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Decorator: register a function as the handler of ``kind`` (default: its name)."""
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-            self._tasks[kind or fn.__name__] = fn
+            self._dispatcher.add(kind or fn.__name__, fn)
             return fn
         return register
 
-    def run(self, *, max_tasks: Optional[int] = None, duration: Optional[float] = None) -> None:
-        """Serve until Ctrl+C (or ``max_tasks`` results, or ``duration`` seconds); then say goodbye."""
+    def _serve(self, max_tasks: Optional[int], duration: Optional[float]) -> None:
+        """The socket loop: until stopped, ``max_tasks`` results or ``duration`` s; then goodbye."""
         sock = self._context.socket(zmq.DEALER)
         sock.setsockopt(zmq.LINGER, 1000)
         sock.connect(self.endpoint)
@@ -439,7 +552,7 @@ class TaskWorker:
         poller.register(wake_read, zmq.POLLIN)
         try:
             sock.send_multipart([SIGNATURE, _header(type="ready", credit=self.concurrency, name=self.name)])
-            while max_tasks is None or self.completed < max_tasks:
+            while (max_tasks is None or self.completed < max_tasks) and not self._stop.is_set():
                 now = time.monotonic()
                 if end is not None and now >= end:
                     break
@@ -493,27 +606,37 @@ class TaskWorker:
     def _execute(self, header: Dict[str, Any], body: List[bytes]) -> Any:
         """(ok, [payload, attachments...]) for one task; never raises."""
         kind = header.get("kind")
+        outcome = self._dispatcher.run(kind if isinstance(kind, str) else "", body, self._loop)
+        return outcome.ok, outcome.body
+
+
+class TaskWorker(_PoolWorker):
+    """Runs tasks for a :class:`TaskProducer` (or a C# producer); see :class:`_PoolWorker`."""
+
+    def run(self, *, max_tasks: Optional[int] = None, duration: Optional[float] = None) -> None:
+        """Serve until Ctrl+C (or ``max_tasks`` results, or ``duration`` seconds); then say goodbye."""
+        self._serve(max_tasks, duration)
+
+
+class AsyncTaskWorker(_PoolWorker):
+    """The asyncio :class:`TaskWorker`: the same arguments and registration, ``await worker.run()``.
+
+    Coroutine functions run on the event loop that runs the worker; plain functions on the
+    worker's threads. Cancelling :meth:`run` says goodbye to the producer and re-raises.
+    """
+
+    async def run(self, *, max_tasks: Optional[int] = None, duration: Optional[float] = None) -> None:
+        """Serve until cancelled (or ``max_tasks`` results, or ``duration`` seconds)."""
+        self._loop = asyncio.get_running_loop()
+        self._stop.clear()
+        serving = run_in_daemon_thread(lambda: self._serve(max_tasks, duration),
+                                       f"zerobridge task worker {self.name}")
         try:
-            if not body:
-                raise SerializationError("the task has no arguments frame")
-            args = Decoder(body[1:]).unpack(body[0])
-            if not (isinstance(args, list) and len(args) == 2 and isinstance(args[0] or [], list)
-                    and isinstance(args[1] or {}, dict)):
-                raise SerializationError("task arguments must be [positional, keyword]")
-        except SerializationError as exc:
-            return False, [msgpack.packb(_error_map("bad_request", f"undecodable task: {exc}",
-                                                    "SerializationError"), use_bin_type=True)]
-        fn = self._tasks.get(kind) if isinstance(kind, str) else None
-        if fn is None:
-            return False, [msgpack.packb(_error_map("unknown_command", f"this worker has no task kind {kind!r}; "
-                                                    f"it has {sorted(self._tasks)}"), use_bin_type=True)]
-        try:
-            value = fn(*(args[0] or []), **(args[1] or {}))
-            encoder = Encoder()
-            return True, [encoder.pack(value), *encoder.attachments]
-        except Exception as exc:  # noqa: BLE001 - every failure becomes an error result
-            return False, [msgpack.packb(_error_map("command_failed", str(exc), type(exc).__qualname__,
-                                                    traceback.format_exc()), use_bin_type=True)]
+            await asyncio.shield(serving)
+        except asyncio.CancelledError:
+            self._stop.set()
+            await serving  # the loop sees the stop within a poll slice and says goodbye
+            raise
 
 
 def _wake(fd: int) -> None:

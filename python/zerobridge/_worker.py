@@ -16,23 +16,22 @@ Clients call it like any ZeroBridge command: ``zerobridge.connect(broker, servic
 
 from __future__ import annotations
 
-import difflib
+import asyncio
 import inspect
 import logging
 import socket as _socket
 import threading
 import time
-import traceback
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 
 import msgpack
 import zmq
 
-from ._codec import Decoder, Encoder
-from ._exceptions import RemoteError, SerializationError
-from ._protocol import PROTOCOL_VERSION, SIGNATURE
+from ._dispatch import Dispatcher, Failure, type_name
+from ._protocol import PROTOCOL_VERSION, SIGNATURE, ErrorCode, build_reply_header, error_map
+from ._threads import run_in_daemon_thread
 
-__all__ = ["Worker"]
+__all__ = ["AsyncWorker", "Worker"]
 
 _log = logging.getLogger("zerobridge.worker")
 
@@ -42,6 +41,9 @@ IDEMPOTENT_SERVICE = b"mmi.idempotent"
 
 _WIRE_TYPES = {int: "int", float: "float", str: "str", bool: "bool", bytes: "bytes",
                dict: "dict", list: "list", type(None): "None"}
+
+
+_W = TypeVar("_W", bound="_ServiceWorker")
 
 
 class _Command:
@@ -78,17 +80,9 @@ def _type_name(annotation: Any) -> str:
     return _WIRE_TYPES.get(annotation, getattr(annotation, "__name__", str(annotation)))
 
 
-class _Failure(Exception):
-    """An error reply in the making: a protocol code and a message."""
-
-    def __init__(self, code: str, message: str, details: Optional[Dict[str, Any]] = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.details = details
-
-
-class Worker:
-    """Serves Python functions as one service of a Majordomo broker.
+class _ServiceWorker:
+    """What :class:`Worker` and :class:`AsyncWorker` share: the commands, their dispatch, the
+    counters. The socket session runs on a thread of its own in both.
 
     Args:
         endpoint: the broker's endpoint, e.g. ``"tcp://broker:5555"``.
@@ -122,16 +116,20 @@ class Worker:
         self.include_stack = include_stack
         self._context = context or zmq.Context.instance()
         self._commands: Dict[str, _Command] = {}
+        self._dispatcher = Dispatcher(include_stack=include_stack)
+        self._dispatcher.add("ping", lambda: "pong")
+        self._dispatcher.add("commands", self._describe)
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
         self.registrations = 0
         """How many times the worker sent READY (1, plus one per reconnection)."""
         self.served = 0
         """How many requests the worker answered."""
+        self._loop: Optional[asyncio.AbstractEventLoop] = None  # AsyncWorker: where coroutines run
 
     # ------------------------------------------------------------------ registration
 
-    def add(self, name: str, function: Callable[..., Any], *, idempotent: bool = False) -> "Worker":
+    def add(self: _W, name: str, function: Callable[..., Any], *, idempotent: bool = False) -> _W:
         """Register ``function`` as command ``name``; ``idempotent=True`` lets the broker re-send
         the request to another worker if this one dies while running it."""
         if not name or any(c.isspace() for c in name) or name in ("ping", "commands"):
@@ -139,6 +137,7 @@ class Worker:
         if name in self._commands:
             raise ValueError(f"a command named {name!r} is already registered")
         self._commands[name] = _Command(name, function, idempotent)
+        self._dispatcher.add(name, function)
         return self
 
     def command(self, name: Optional[str] = None, *, idempotent: bool = False
@@ -148,6 +147,32 @@ class Worker:
             self.add(name or function.__name__, function, idempotent=idempotent)
             return function
         return register
+
+    # ------------------------------------------------------------------ requests
+
+    def handle(self, body: Sequence[bytes]) -> List[bytes]:
+        """Turn one request body (header, arguments, attachments) into its reply body."""
+        try:
+            request_id, command = _parse_request_header(body)
+        except _HeaderFailure as failure:
+            outcome = self._dispatcher.failure("", failure)
+            return [build_reply_header(failure.request_id, False), *outcome.body]
+        outcome = self._dispatcher.run(command, body[1:], self._loop)
+        return [build_reply_header(request_id, outcome.ok), *outcome.body]
+
+    def _describe(self) -> List[Dict[str, Any]]:
+        """The ``commands`` built-in: every command's description, sorted by name."""
+        builtin = [{"name": "commands", "description": "Lists every command.", "parameters": [],
+                    "returns": "list", "clr_returns": "list"},
+                   {"name": "ping", "description": "Checks that the worker is alive.",
+                    "parameters": [], "returns": "str", "clr_returns": "str"}]
+        return sorted(builtin + [c.describe() for c in self._commands.values()],
+                      key=lambda d: d["name"])
+
+
+class Worker(_ServiceWorker):
+    """Serves Python functions as one service of a Majordomo broker (see :class:`_ServiceWorker`
+    for the arguments); :meth:`run` blocks, :meth:`start` serves on a background thread."""
 
     # ------------------------------------------------------------------ lifetime
 
@@ -176,100 +201,95 @@ class Worker:
         """Serve until :meth:`stop` (or Ctrl-C); blocks."""
         _Session(self).run()
 
-    # ------------------------------------------------------------------ requests
 
-    def handle(self, body: Sequence[bytes]) -> List[bytes]:
-        """Turn one request body (header, arguments, attachments) into its reply body."""
-        request_id: Any = None
-        command = ""
+
+class AsyncWorker(_ServiceWorker):
+    """The asyncio :class:`Worker`: the same arguments and registration, awaited lifetime::
+
+        worker = zerobridge.AsyncWorker(broker, "maths")
+
+        @worker.command()
+        async def add(a: int, b: int = 1) -> int:
+            return a + b
+
+        await worker.run()          # or: async with worker: ...
+
+    Coroutine functions run on the event loop that runs the worker (so they may share its
+    state); plain functions on a helper thread, as with :class:`Worker`. Cancelling :meth:`run`
+    stops the worker (it says DISCONNECT) and re-raises ``CancelledError``.
+    """
+
+    _task: "Optional[asyncio.Task[None]]" = None
+
+    async def start(self) -> "AsyncWorker":
+        """Serve in a task of the running loop; returns at once."""
+        if self._task is not None:
+            raise RuntimeError("this worker was already started")
+        self._task = asyncio.get_running_loop().create_task(
+            self.run(), name=f"zerobridge worker {self.service}")
+        return self
+
+    async def stop(self, timeout: float = 5.0) -> None:
+        """Say DISCONNECT and stop serving (waits up to ``timeout`` for a running command)."""
+        self._stop.set()
+        if self._task is not None:
+            await asyncio.wait_for(asyncio.shield(self._task), timeout)
+
+    async def __aenter__(self) -> "AsyncWorker":
+        return await self.start()
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.stop()
+
+    async def run(self) -> None:
+        """Serve until :meth:`stop` or cancellation."""
+        self._loop = asyncio.get_running_loop()
+        session = run_in_daemon_thread(_Session(self).run, f"zerobridge worker {self.service}")
         try:
-            if not body:
-                raise _Failure("bad_request", "the request has no header frame")
-            try:
-                header = msgpack.unpackb(body[0], raw=False, strict_map_key=False)
-            except Exception as exc:  # noqa: BLE001 - msgpack raises many kinds
-                raise _Failure("bad_request", f"the header frame is not valid msgpack: {exc}")
-            if not isinstance(header, dict):
-                raise _Failure("bad_request", "the header frame must be a msgpack map")
-            if isinstance(header.get("id"), (int, str)) and not isinstance(header.get("id"), bool):
-                request_id = header["id"]
-            if header.get("v") != PROTOCOL_VERSION:
-                raise _Failure("bad_request", f"protocol version {header.get('v')!r} is not supported")
-            if request_id is None:
-                raise _Failure("bad_request", "the header has no request 'id' (an int or a str)")
-            if header.get("cancel") is True:
-                raise _Failure("cancelled", "a cancel notification reached a worker")
-            command = header.get("cmd")
-            if not isinstance(command, str) or not command:
-                raise _Failure("bad_request", "the header has no command name 'cmd'")
-            args, kwargs = self._arguments(body)
-            result = self._run(command, args, kwargs)
-            encoder = Encoder()
-            try:
-                payload = encoder.pack(result)
-            except SerializationError as exc:
-                raise _Failure("internal", f"the result of {command} cannot be serialized: {exc}")
-            return [_reply_header(request_id, True), payload, *encoder.attachments]
-        except _Failure as failure:
-            error = {"code": failure.code, "type": "zerobridge.ProtocolError", "message": str(failure),
-                     "stack": None, "details": failure.details}
-        except RemoteError as exc:  # a command may raise NotFound, PermissionDenied, ...
-            error = self._error(exc, exc.code or "command_failed", exc.details)
-        except Exception as exc:  # noqa: BLE001 - the command's failure goes to the caller
-            _log.warning("command %s failed", command, exc_info=True)
-            error = self._error(exc, "command_failed", None)
-        return [_reply_header(request_id, False), msgpack.packb(error, use_bin_type=True)]
-
-    def _error(self, exc: BaseException, code: str, details: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
-        kind = type(exc)
-        name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
-        stack = "".join(traceback.format_exception(kind, exc, exc.__traceback__)) if self.include_stack else None
-        return {"code": code, "type": name, "message": str(exc), "stack": stack,
-                "details": dict(details) if details else None}
-
-    @staticmethod
-    def _arguments(body: Sequence[bytes]) -> Tuple[List[Any], Dict[str, Any]]:
-        if len(body) < 2:
-            return [], {}
-        try:
-            value = Decoder(list(body[2:])).unpack(body[1])
-        except SerializationError as exc:
-            raise _Failure("bad_request", f"the arguments frame cannot be decoded: {exc}")
-        if not (isinstance(value, (list, tuple)) and len(value) == 2
-                and isinstance(value[0] or [], (list, tuple)) and isinstance(value[1] or {}, dict)):
-            raise _Failure("bad_request", "the arguments must be a msgpack array [positional, keyword]")
-        return list(value[0] or []), dict(value[1] or {})
-
-    def _run(self, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
-        if name == "ping":
-            return "pong"
-        if name == "commands":
-            builtin = [{"name": "commands", "description": "Lists every command.", "parameters": [],
-                        "returns": "list", "clr_returns": "list"},
-                       {"name": "ping", "description": "Checks that the worker is alive.",
-                        "parameters": [], "returns": "str", "clr_returns": "str"}]
-            return sorted(builtin + [c.describe() for c in self._commands.values()],
-                          key=lambda d: d["name"])
-        command = self._commands.get(name)
-        if command is None:
-            close = difflib.get_close_matches(name, list(self._commands) + ["ping", "commands"], n=3)
-            raise _Failure("unknown_command", f"Unknown command '{name}'.",
-                           {"command": name, "suggestions": close})
-        try:
-            bound = command.signature.bind(*args, **kwargs)
-        except TypeError as exc:
-            raise _Failure("invalid_argument", f"{name}: {exc}")
-        return command.function(*bound.args, **bound.kwargs)
+            await asyncio.shield(session)
+        except asyncio.CancelledError:
+            self._stop.set()
+            await session  # the session sees the stop within a poll slice and says DISCONNECT
+            raise
 
 
-def _reply_header(request_id: Any, ok: bool) -> bytes:
-    return msgpack.packb({"v": PROTOCOL_VERSION, "id": request_id, "ok": ok}, use_bin_type=True)
+class _HeaderFailure(Failure):
+    """A request header at fault, with the request id when it could be read."""
+
+    def __init__(self, message: str, request_id: Any = None, code: str = ErrorCode.BAD_REQUEST) -> None:
+        super().__init__(code, message)
+        self.request_id = request_id
+
+
+def _parse_request_header(body: Sequence[bytes]) -> Tuple[Any, str]:
+    """``(request id, command)`` of a request body (protocol.md §2); raises :class:`_HeaderFailure`."""
+    if not body:
+        raise _HeaderFailure("the request has no header frame")
+    try:
+        header = msgpack.unpackb(body[0], raw=False, strict_map_key=False)
+    except Exception as exc:  # noqa: BLE001 - msgpack raises many kinds
+        raise _HeaderFailure(f"the header frame is not valid msgpack: {exc}") from exc
+    if not isinstance(header, dict):
+        raise _HeaderFailure("the header frame must be a msgpack map")
+    request_id = header.get("id")
+    if not isinstance(request_id, (int, str)) or isinstance(request_id, bool):
+        request_id = None
+    if header.get("v") != PROTOCOL_VERSION:
+        raise _HeaderFailure(f"protocol version {header.get('v')!r} is not supported", request_id)
+    if request_id is None:
+        raise _HeaderFailure("the header has no request 'id' (an int or a str)")
+    if header.get("cancel") is True:
+        raise _HeaderFailure("a cancel notification reached a worker", request_id, ErrorCode.CANCELLED)
+    command = header.get("cmd")
+    if not isinstance(command, str) or not command:
+        raise _HeaderFailure("the header has no command name 'cmd'", request_id)
+    return request_id, command
 
 
 class _Session:
     """The socket loop of one :class:`Worker.run`: heartbeats, requests, reconnections."""
 
-    def __init__(self, worker: Worker) -> None:
+    def __init__(self, worker: _ServiceWorker) -> None:
         self.worker = worker
         self.socket: Optional[zmq.Socket] = None
         self.broker_expiry = 0.0
@@ -388,9 +408,9 @@ class _Session:
             try:
                 reply = self.worker.handle(body)
             except BaseException as exc:  # noqa: BLE001 - must always answer
-                reply = [_reply_header(None, False), msgpack.packb(
-                    {"code": "internal", "type": type(exc).__name__, "message": str(exc),
-                     "stack": None, "details": None}, use_bin_type=True)]
+                reply = [build_reply_header(None, False), msgpack.packb(
+                    error_map(ErrorCode.INTERNAL, str(exc), type_name=type_name(exc)),
+                    use_bin_type=True)]
             self.outcome = (socket, client, reply)
             self.wake_write.send(b"x")
 

@@ -1,21 +1,20 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json;
 using ZeroBridge.Client;
 using ZeroBridge.Serialization;
 
 namespace ZeroBridge.Cli;
 
-/// <summary><c>zbridge call ENDPOINT COMMAND [name=value ...]</c>: call a command from the shell and print the result.</summary>
+/// <summary><c>zbridge call ENDPOINT COMMAND [value ... | name=value ...]</c>: call a command from the shell and print the result.</summary>
 internal static class CallCommand
 {
     public static Command Create()
     {
-        var endpoint = new Argument<string>("endpoint") { Description = "The server, e.g. tcp://127.0.0.1:5555." };
+        var endpoint = new Argument<string>("endpoint") { Description = "The server, e.g. tcp://127.0.0.1:5555 (host:port means tcp://host:port)." };
         var name = new Argument<string>("command") { Description = "The command, e.g. orders.recent." };
         var arguments = new Argument<string[]>("arguments")
         {
-            Description = "Keyword arguments as name=value; values are read as JSON when they parse, else as text.",
+            Description = "Arguments: name=value (keyword) or value (positional), not both; values are read as JSON when they parse, else as text.",
             Arity = ArgumentArity.ZeroOrMore,
         };
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for the reply.", DefaultValueFactory = _ => 30 };
@@ -27,58 +26,73 @@ internal static class CallCommand
         var retries = new Option<int>("--retries") { Description = "Re-sends after a timeout (only for commands safe to run twice)." };
         var serverKey = SecurityOptions.ServerKey();
         var certificate = SecurityOptions.Certificate("this client's");
-        var command = new Command("call", "Call a command on a ZeroBridge server, directly or through a broker, and print the result as JSON.")
+        var json = new Option<bool>("--json") { Description = "Print the result as one line of JSON, also a table (default at a terminal: tables drawn as tables)." };
+        var command = new Command("call", "Call a command on a ZeroBridge server, directly or through a broker, and print the result.")
         {
-            endpoint, name, arguments, timeout, service, retries, serverKey, certificate,
+            endpoint, name, arguments, timeout, service, retries, json, serverKey, certificate,
         };
+        timeout.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double>() is not > 0)
+                result.AddError("--timeout must be a positive number of seconds.");
+        });
         command.SetAction(async (parse, cancellationToken) =>
         {
-            ZeroBridgeClientOptions options;
-            try
+            var (positional, keyword) = ParseArguments(parse.GetValue(arguments) ?? []);
+            using var client = new ZeroBridgeClient(Endpoints.Normalize(parse.GetValue(endpoint)!), ZeroBridgeClientOptions.Default with
             {
-                options = ZeroBridgeClientOptions.Default with
-                {
-                    Service = parse.GetValue(service)!,
-                    Retries = parse.GetValue(retries),
-                    ServerKey = SecurityOptions.LoadServerKey(parse.GetValue(serverKey)),
-                    Certificate = SecurityOptions.LoadKeyPair(parse.GetValue(certificate)),
-                };
-            }
-            catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
-            {
-                Console.Error.WriteLine($"error: {ex.Message}");
-                return 1;
-            }
-            using var client = new ZeroBridgeClient(parse.GetValue(endpoint)!, options);
-            try
-            {
-                var result = await client.CallAsync(parse.GetValue(name)!, ParseArguments(parse.GetValue(arguments) ?? []),
-                    TimeSpan.FromSeconds(parse.GetValue(timeout)), cancellationToken);
-                Console.WriteLine(JsonSerializer.Serialize(result is TableData table ? table.Rows() : result,
-                    new JsonSerializerOptions { WriteIndented = true }));
-                return 0;
-            }
-            catch (ZeroBridgeException ex)
-            {
-                Console.Error.WriteLine($"error: {ex.Message}");
-                return 1;
-            }
+                Service = parse.GetValue(service)!,
+                Retries = parse.GetValue(retries),
+                ServerKey = SecurityOptions.LoadServerKey(parse.GetValue(serverKey)),
+                Certificate = SecurityOptions.LoadKeyPair(parse.GetValue(certificate)),
+            });
+            var wait = TimeSpan.FromSeconds(parse.GetValue(timeout));
+            string commandName = parse.GetValue(name)!;
+            object? result = positional.Count > 0
+                ? await client.CallPositionalAsync<object>(commandName, positional, wait, cancellationToken)
+                : await client.CallAsync(commandName, keyword, wait, cancellationToken);
+            if (result is TableData table && !parse.GetValue(json) && !Console.IsOutputRedirected)
+                TablePrinter.Write(table);
+            else
+                Console.WriteLine(CliJson.Serialize(result, indented: !parse.GetValue(json)));
+            return ExitCodes.Success;
         });
         return command;
     }
 
-    internal static Dictionary<string, object?> ParseArguments(IEnumerable<string> pairs)
+    /// <summary>
+    /// Positional values and <c>name=value</c> pairs. A word whose text before '=' is not an identifier (<c>a=b=c</c>
+    /// stays a pair named a; <c>"=x"</c>, <c>{"a":1}</c> and <c>3</c> are values).
+    /// </summary>
+    /// <exception cref="UsageException">Both kinds were given, or a word looks like an unknown option.</exception>
+    internal static (List<object?> Positional, Dictionary<string, object?> Keyword) ParseArguments(IEnumerable<string> words)
     {
-        var result = new Dictionary<string, object?>();
-        foreach (var pair in pairs)
+        var positional = new List<object?>();
+        var keyword = new Dictionary<string, object?>();
+        foreach (var word in words)
         {
-            int equals = pair.IndexOf('=');
-            if (equals <= 0)
-                throw new ArgumentException($"'{pair}' is not name=value.");
-            string text = pair[(equals + 1)..];
-            result[pair[..equals]] = FromJson(text);
+            // The arguments take any word, so an option zbridge does not know would otherwise be sent as a value.
+            if (word.StartsWith("--", StringComparison.Ordinal))
+                throw new UsageException($"unknown option '{word}' (zbridge call --help lists the options)");
+            int equals = word.IndexOf('=');
+            if (equals > 0 && IsName(word.AsSpan(0, equals)))
+                keyword[word[..equals]] = FromJson(word[(equals + 1)..]);
+            else
+                positional.Add(FromJson(word));
         }
-        return result;
+        if (positional.Count > 0 && keyword.Count > 0)
+            throw new UsageException("give the arguments either all by position (3) or all by name (n=3), not both");
+        return (positional, keyword);
+    }
+
+    private static bool IsName(ReadOnlySpan<char> text)
+    {
+        if (!(char.IsLetter(text[0]) || text[0] == '_'))
+            return false;
+        foreach (char c in text)
+            if (!(char.IsLetterOrDigit(c) || c == '_'))
+                return false;
+        return true;
     }
 
     internal static object? FromJson(string text)

@@ -36,7 +36,12 @@ internal static class DemoCommand
             Arity = ArgumentArity.ZeroOrOne,
         };
         var snapshot = new Option<string?>("--snapshot") { Description = "The stream's snapshot endpoint (default: the publish port + 1)." };
-        var rate = new Option<int>("--ticks-per-second") { Description = "Price ticks per second.", DefaultValueFactory = _ => 10 };
+        var rate = new Option<int>("--ticks-per-second") { Description = "Price ticks per second (1 to 1,000,000).", DefaultValueFactory = _ => 10 };
+        rate.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > 1_000_000)
+                result.AddError("--ticks-per-second must be between 1 and 1,000,000.");
+        });
         var certificate = SecurityOptions.Certificate("the server's");
         var insecure = SecurityOptions.Insecure();
         var command = new Command("demo", "Run the demo application (a small business database) as a ZeroBridge server.")
@@ -45,21 +50,14 @@ internal static class DemoCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            ZeroBridge.Security.ZeroBridgeCertificate? keyPair;
-            try
-            {
-                keyPair = SecurityOptions.LoadKeyPair(parse.GetValue(certificate));
-            }
-            catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
-            {
-                Console.Error.WriteLine($"error: {ex.Message}");
-                return 2;
-            }
+            var keyPair = SecurityOptions.LoadKeyPair(parse.GetValue(certificate));
             Console.Error.WriteLine("Preparing the demo database…");
             var database = SampleDatabase.OpenOrCreate(parse.GetValue(data));
             var builder = Host.CreateApplicationBuilder();
             builder.Logging.SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Warning);
             builder.Logging.AddFilter("ZeroBridge.Scripting", LogLevel.Information); // every script run is logged with its client
+            // A start that fails (a busy port) is reported once, as zbridge's own error line, not as the host's stack trace.
+            builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
             var scripting = ScriptingOptions.Default with
             {
                 Enabled = parse.GetValue(allowScripts),
@@ -84,8 +82,9 @@ internal static class DemoCommand
             }
             catch (ZeroBridgeException ex)
             {
+                // A refusal to start (scripts beyond loopback): the command line asked for something unsafe.
                 Console.Error.WriteLine($"error: {ex.Message}");
-                return 2;
+                return ExitCodes.Usage;
             }
             var endpoint = host.Services.GetRequiredService<ZeroBridgeServer>().Endpoint;
             string scriptsLine = scripting.Enabled

@@ -28,12 +28,12 @@ internal static class KeygenCommand
                 Console.WriteLine($"public key:  {certificate.PublicKey}");
                 Console.WriteLine($"public file: {publicPath}   (give to peers; servers put client keys in their allow-list directory)");
                 Console.WriteLine($"secret file: {secretPath}   (owner-only; never share)");
-                return 0;
+                return ExitCodes.Success;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
             {
                 Console.Error.WriteLine($"error: {ex.Message}");
-                return 1;
+                return ExitCodes.Usage;
             }
         });
         return command;

@@ -25,25 +25,37 @@ internal static class SecurityOptions
     };
 
     /// <summary>The key pair in <paramref name="path"/>, or null when no path was given.</summary>
-    /// <exception cref="FormatException">The file is not a secret certificate.</exception>
+    /// <exception cref="UsageException">The file cannot be read or is not a secret certificate.</exception>
     public static ZeroBridgeCertificate? LoadKeyPair(string? path)
     {
         if (path is null)
             return null;
-        var certificate = ZeroBridgeCertificate.Load(path);
+        var certificate = Read(() => ZeroBridgeCertificate.Load(path));
         if (!certificate.HasSecretKey)
-            throw new FormatException($"{path} holds only a public key; --cert needs the NAME.key_secret file.");
+            throw new UsageException($"{path} holds only a public key; --cert needs the NAME.key_secret file");
         return certificate;
     }
 
     /// <summary>The Z85 public key in <paramref name="fileOrKey"/> (a certificate file, or the key itself), or null.</summary>
-    /// <exception cref="FormatException">Neither a readable certificate nor a valid key.</exception>
+    /// <exception cref="UsageException">Neither a readable certificate nor a valid key.</exception>
     public static string? LoadServerKey(string? fileOrKey)
     {
         if (fileOrKey is null)
             return null;
         return File.Exists(fileOrKey)
-            ? ZeroBridgeCertificate.Load(fileOrKey).PublicKey
-            : ZeroBridgeCertificate.FromKeys(fileOrKey).PublicKey;
+            ? Read(() => ZeroBridgeCertificate.Load(fileOrKey)).PublicKey
+            : Read(() => ZeroBridgeCertificate.FromKeys(fileOrKey)).PublicKey;
+    }
+
+    private static ZeroBridgeCertificate Read(Func<ZeroBridgeCertificate> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException(ex.Message);
+        }
     }
 }

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
-using ZeroBridge.Serialization;
 using ZeroBridge.Streams;
 
 namespace ZeroBridge.Cli;
@@ -15,52 +13,58 @@ internal static class SubCommand
         var snapshot = new Option<string?>("--snapshot") { Description = "Start from the last values served on this snapshot endpoint." };
         var count = new Option<long>("--count") { Description = "Stop after this many values (0: never).", DefaultValueFactory = _ => 0 };
         var conflate = new Option<bool>("--conflate") { Description = "Keep only the newest value of each topic when printing falls behind." };
-        var command = new Command("sub", "Subscribe to a ZeroBridge stream and print its values as JSON lines.")
+        var json = new Option<bool>("--json") { Description = "Print each message as one JSON object per line: topic, seq, time, snapshot, value." };
+        var timeout = new Option<double?>("--timeout") { Description = "Give up (exit 3) when no value arrives for this many seconds." };
+        var command = new Command("sub", "Subscribe to a ZeroBridge stream and print its values, one line each.")
         {
-            endpoint, topics, snapshot, count, conflate,
+            endpoint, topics, snapshot, count, conflate, json, timeout,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var prefixes = parse.GetValue(topics) is { Length: > 0 } given ? given : [""];
+            string where = Endpoints.Normalize(parse.GetValue(endpoint)!);
             var options = ZeroBridgeSubscriberOptions.Default with
             {
-                SnapshotEndpoint = parse.GetValue(snapshot),
+                SnapshotEndpoint = parse.GetValue(snapshot) is { } snapshotEndpoint ? Endpoints.Normalize(snapshotEndpoint) : null,
                 Conflate = parse.GetValue(conflate),
                 OnEvent = e => Console.Error.WriteLine($"! {e.Kind.ToString().ToLowerInvariant()}: {e.Message}"),
             };
-            await using var subscriber = new ZeroBridgeSubscriber(parse.GetValue(endpoint)!, prefixes, options);
+            await using var subscriber = new ZeroBridgeSubscriber(where, prefixes, options);
             if (options.SnapshotEndpoint is null)
                 subscriber.Start();
             else
-            {
-                try
-                {
-                    await subscriber.StartAsync(cancellationToken);
-                }
-                catch (ZeroBridgeException ex)
-                {
-                    Console.Error.WriteLine($"error: {ex.Message}");
-                    return 1;
-                }
-            }
-            Console.Error.WriteLine($"Subscribed to {string.Join(", ", prefixes.Select(p => $"'{p}'"))} on {parse.GetValue(endpoint)}; Ctrl+C to stop.");
+                await subscriber.StartAsync(cancellationToken);
+            Console.Error.WriteLine($"Subscribed to {string.Join(", ", prefixes.Select(p => $"'{p}'"))} on {where}; Ctrl+C to stop.");
             long limit = parse.GetValue(count), printed = 0;
+            bool asJson = parse.GetValue(json);
+            var silence = parse.GetValue(timeout) is { } seconds ? TimeSpan.FromSeconds(seconds) : Timeout.InfiniteTimeSpan;
+            int exitCode = ExitCodes.Success;
+            using var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             try
             {
-                await foreach (var message in subscriber.ReadAllAsync(cancellationToken))
+                quiet.CancelAfter(silence);
+                await foreach (var message in subscriber.ReadAllAsync(quiet.Token))
                 {
-                    string value = JsonSerializer.Serialize(message.Value is TableData table ? table.Rows() : message.Value);
-                    Console.WriteLine($"{message.Timestamp.ToLocalTime():HH:mm:ss.fff} {message.Topic} #{message.Sequence}{(message.IsSnapshot ? " (snapshot)" : "")} {value}");
+                    quiet.CancelAfter(silence); // the silence counts from the last value
+                    Console.WriteLine(asJson
+                        ? CliJson.Serialize(new { topic = message.Topic, seq = message.Sequence, time = message.Timestamp, snapshot = message.IsSnapshot, value = message.Value })
+                        : $"{message.Timestamp.ToLocalTime():HH:mm:ss.fff} {message.Topic} #{message.Sequence}{(message.IsSnapshot ? " (snapshot)" : "")} {CliJson.Serialize(message.Value)}");
                     if (limit > 0 && ++printed >= limit)
                         break;
                 }
             }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                Console.Error.WriteLine($"error: no value from {where} within {silence.TotalSeconds:0.###} s");
+                exitCode = ExitCodes.Unreachable;
+            }
             catch (OperationCanceledException)
             {
+                // Ctrl+C or SIGTERM: stopping is what was asked; the summary below still prints.
             }
             var stats = subscriber.Statistics;
             Console.Error.WriteLine($"{stats.Received} received, {stats.Gaps} gap(s) ({stats.Missed} missed), {stats.Restarts} restart(s), {stats.Silences} silence(s)");
-            return 0;
+            return exitCode;
         });
         return command;
     }

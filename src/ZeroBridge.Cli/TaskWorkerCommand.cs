@@ -19,7 +19,7 @@ internal static class TaskWorkerCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var commands = new CommandRegistry().AddDemoTasks();
-            await using var worker = new ZeroBridgeTaskWorker(parse.GetValue(endpoint)!, commands,
+            await using var worker = new ZeroBridgeTaskWorker(commands, parse.GetValue(endpoint)!,
                 ZeroBridgeTaskWorkerOptions.Default with { Concurrency = parse.GetValue(concurrency) });
             worker.Start();
             Console.WriteLine($"Worker {worker.Name} taking tasks from {parse.GetValue(endpoint)}");

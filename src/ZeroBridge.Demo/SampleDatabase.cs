@@ -63,11 +63,13 @@ public sealed class SampleDatabase
     public SqliteConnection Open() => Open(SqliteOpenMode.ReadWrite);
 
     /// <summary>Opens a connection that SQLite itself refuses to write through.</summary>
-    public SqliteConnection OpenReadOnly() => Open(SqliteOpenMode.ReadOnly);
+    /// <param name="pooled">False for a connection that must not be handed to the next caller afterwards (one that
+    /// carries per-call state such as <c>sql.query</c>'s guard).</param>
+    public SqliteConnection OpenReadOnly(bool pooled = true) => Open(SqliteOpenMode.ReadOnly, pooled);
 
-    private SqliteConnection Open(SqliteOpenMode mode)
+    private SqliteConnection Open(SqliteOpenMode mode, bool pooled = true)
     {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path, Mode = mode }.ToString());
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path, Mode = mode, Pooling = pooled }.ToString());
         connection.Open();
         return connection;
     }

@@ -17,28 +17,33 @@ public sealed class SqlService(SampleDatabase database)
     /// order_lines (money in integer cents, dates as ISO 8601 text).
     /// </summary>
     /// <param name="text">The SQL, e.g. "SELECT status, COUNT(*) AS n FROM orders GROUP BY status".</param>
-    /// <exception cref="PermissionDeniedException">The statement would write.</exception>
+    /// <param name="cancellation">Cancelled when the caller gives up or its deadline passes: the statement is
+    /// interrupted, also while its rows are being read.</param>
+    /// <exception cref="PermissionDeniedException">The statement would do more than read (write, ATTACH, PRAGMA, ...).</exception>
     /// <remarks>
     /// SQLite types each value, not each column: a result larger than one chunk (64 MiB by default) keeps the column
     /// types of its first chunk, and a later value of another type fails the call with the column's name rather than
     /// being converted. CAST the column in the query when its values mix types.
     /// </remarks>
-    public DbDataReader Query(string text)
+    public DbDataReader Query(string text, CancellationToken cancellation = default)
     {
-        var connection = database.OpenReadOnly();
+        // Not pooled: a pooled connection would carry this call's guard (and its cancellation token) to the next one.
+        var connection = database.OpenReadOnly(pooled: false);
         try
         {
-            using (var guard = connection.CreateCommand())
-            {
-                // The read-only connection already refuses writes; query_only also refuses them on attached files.
-                guard.CommandText = "PRAGMA query_only = ON";
-                guard.ExecuteNonQuery();
-            }
+            // The connection is opened read-only; the guard also refuses ATTACH, PRAGMA and VACUUM INTO, which a
+            // read-only connection would still run, and interrupts the statement when the caller gives up.
+            ReadOnlySqlGuard.Apply(connection, cancellation);
             // Not disposed here: disposing a SQLite command closes its reader. The reader owns the command's connection
             // (CloseConnection), and ZeroBridge disposes the reader once its rows are sent, which releases both.
             var command = connection.CreateCommand();
             command.CommandText = text;
             return command.ExecuteReader(CommandBehavior.CloseConnection);
+        }
+        catch (SqliteException ex) when (ReadOnlySqlGuard.WasInterrupted(ex) && cancellation.IsCancellationRequested)
+        {
+            connection.Dispose();
+            throw new OperationCanceledException("sql.query was interrupted: the caller gave up or its deadline passed.", ex, cancellation);
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode is SqliteReadOnly or SqliteAuth
                                          || ex.Message.Contains("readonly", StringComparison.OrdinalIgnoreCase)

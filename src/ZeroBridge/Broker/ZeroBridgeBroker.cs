@@ -6,7 +6,6 @@ using NetMQ;
 using NetMQ.Sockets;
 using ZeroBridge.Protocol;
 using ZeroBridge.Serialization;
-using ZeroBridge.Server;
 using static ZeroBridge.Protocol.Majordomo;
 using ZeroBridge.Transport;
 
@@ -208,7 +207,7 @@ public sealed class ZeroBridgeBroker : IAsyncDisposable, IDisposable
         reply.Append(sender);
         if (delimited)
             reply.AppendEmptyFrame();
-        reply.Append(JsonGateway.Failure(CommandError.Protocol(ErrorCodes.BadRequest, reason), null));
+        reply.Append(ErrorMap.Of(ErrorCodes.BadRequest, reason).EncodeJson(null));
         Send(reply);
     }
 
@@ -653,8 +652,7 @@ public sealed class ZeroBridgeBroker : IAsyncDisposable, IDisposable
         var reply = StartReply(request);
         if (request.BridgeId is { } id)
         {
-            reply.Append(RequestDispatcher.ReplyHeader(id, ok: false));
-            reply.Append(WireSerializer.Serialize(CommandError.Protocol(code, message, details).ToWire(), []));
+            ReplyBody.Failure(id, ErrorMap.Of(code, message, details), WireSerializer.BaseOptions).AppendTo(reply);
         }
         else
         {

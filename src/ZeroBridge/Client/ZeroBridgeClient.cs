@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
-using MessagePack;
 using NetMQ;
 using NetMQ.Sockets;
 using ZeroBridge.Protocol;
@@ -208,7 +206,7 @@ public sealed class ZeroBridgeClient : IDisposable
             var message = Request(Header(id, command, wait));
             message.Append(arguments);
             foreach (var attachment in attachments)
-                message.Append(Server.RequestDispatcher.Frame(attachment));
+                message.Append(Frames.Of(attachment));
 
             var completion = new TaskCompletionSource<(byte[][], bool)>(TaskCreationOptions.RunContinuationsAsynchronously);
             _pending[id] = completion;
@@ -259,41 +257,12 @@ public sealed class ZeroBridgeClient : IDisposable
         return message;
     }
 
-    private static byte[] Header(long id, string command, TimeSpan timeout) => WriteHeader(id, (WireConstants.Header.Command, command),
-        (WireConstants.Header.Timeout, (long)timeout.TotalMilliseconds), (WireConstants.Header.Accept, AcceptedEncodings));
+    private static byte[] Header(long id, string command, TimeSpan timeout) => RequestHeader.WriteCall(id, command, timeout, AcceptedEncodings);
 
     /// <summary>The optional encodings this client reads (§2 header key <c>accept</c>).</summary>
     private static readonly string[] AcceptedEncodings = [WireConstants.Accept.Dictionary];
 
-    private static byte[] CancelHeader(long id) => WriteHeader(id, (WireConstants.Header.Cancel, true));
-
-    private static byte[] WriteHeader(long id, params (string Key, object Value)[] entries)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        var writer = new MessagePackWriter(buffer);
-        writer.WriteMapHeader(2 + entries.Length);
-        writer.Write(WireConstants.Header.Version);
-        writer.Write(WireConstants.Version);
-        writer.Write(WireConstants.Header.Id);
-        writer.Write(id);
-        foreach (var (key, value) in entries)
-        {
-            writer.Write(key);
-            switch (value)
-            {
-                case string text: writer.Write(text); break;
-                case long number: writer.Write(number); break;
-                case bool flag: writer.Write(flag); break;
-                case string[] texts:
-                    writer.WriteArrayHeader(texts.Length);
-                    foreach (var item in texts)
-                        writer.Write(item);
-                    break;
-            }
-        }
-        writer.Flush();
-        return buffer.WrittenSpan.ToArray();
-    }
+    private static byte[] CancelHeader(long id) => RequestHeader.WriteCancel(id);
 
     private void OnReplyReady(object? sender, NetMQSocketEventArgs e)
     {
@@ -305,7 +274,7 @@ public sealed class ZeroBridgeClient : IDisposable
             int start = message.FrameCount > 0 && message[0].MessageSize == 0 ? 1 : 0;
             if (message.FrameCount - start < 4)
                 continue; // not a reply of ours; nothing is waiting on it
-            if (!TryReadReplyHeader(message[start + 2].ToByteArray(), out long id, out bool ok))
+            if (!ReplyHeader.TryRead(message[start + 2].ToByteArray(), out long id, out bool ok))
                 continue;
             var frames = message.Skip(start + 3).Select(f => f.ToByteArray()).ToArray();
             if (_pending.TryRemove(id, out var completion))
@@ -314,59 +283,20 @@ public sealed class ZeroBridgeClient : IDisposable
         }
     }
 
-    private static bool TryReadReplyHeader(byte[] header, out long id, out bool ok)
-    {
-        id = 0;
-        ok = false;
-        try
-        {
-            var reader = new MessagePackReader(header);
-            int count = reader.ReadMapHeader();
-            bool haveId = false;
-            for (int i = 0; i < count; i++)
-            {
-                string? key = reader.ReadString();
-                if (key == WireConstants.Header.Id && reader.NextMessagePackType == MessagePackType.Integer)
-                {
-                    id = reader.ReadInt64();
-                    haveId = true;
-                }
-                else if (key == WireConstants.Header.Ok)
-                    ok = reader.ReadBoolean();
-                else
-                    reader.Skip();
-            }
-            return haveId;
-        }
-        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException)
-        {
-            return false;
-        }
-    }
-
     private static bool IsServiceUnavailable(byte[][] frames)
     {
         try
         {
-            var error = WireSerializer.Deserialize<Dictionary<string, object?>>(frames[0], []);
-            return error?.GetValueOrDefault("code") as string == BrokerErrorCodes.ServiceUnavailable;
+            return ErrorMap.Decode(frames[0], WireSerializer.ForReading([])).Code == BrokerErrorCodes.ServiceUnavailable;
         }
-        catch (ZeroBridgeException)
+        catch (ZeroBridgeProtocolException)
         {
             return false;
         }
     }
 
-    private static ZeroBridgeRemoteException RemoteError(byte[] payload, IReadOnlyList<ReadOnlyMemory<byte>> attachments)
-    {
-        var error = WireSerializer.Deserialize<Dictionary<string, object?>>(payload, attachments) ?? new();
-        return new ZeroBridgeRemoteException(
-            error.GetValueOrDefault("code") as string ?? ErrorCodes.Internal,
-            error.GetValueOrDefault("type") as string,
-            error.GetValueOrDefault("message") as string ?? "The server reported an error without a message.",
-            error.GetValueOrDefault("stack") as string,
-            error.GetValueOrDefault("details") as IReadOnlyDictionary<string, object?>);
-    }
+    private static ZeroBridgeRemoteException RemoteError(byte[] payload, IReadOnlyList<ReadOnlyMemory<byte>> attachments) =>
+        ErrorMap.Decode(payload, WireSerializer.ForReading(attachments)).ToException();
 
     private static Dictionary<string, object?> ToKeywordArguments(object? arguments) => arguments switch
     {

@@ -7,7 +7,7 @@ namespace ZeroBridge.Commands;
 /// (<see cref="NotFoundException"/>, <see cref="PermissionDeniedException"/>) or this with any code of
 /// <see cref="ErrorCodes"/>. Any other exception a handler throws reaches the caller as <c>command_failed</c>.
 /// </summary>
-public class CommandException : Exception
+public class CommandException : ZeroBridgeException
 {
     /// <summary>Creates a command error with a code and a message.</summary>
     public CommandException(string code, string message, IReadOnlyDictionary<string, object?>? details = null)

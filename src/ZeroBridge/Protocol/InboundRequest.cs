@@ -28,24 +28,20 @@ public abstract record InboundRequest(Envelope Envelope)
                 "A request needs at least the frames 'MDPC01', service and header.");
 
         string service = body[1].ConvertToString(System.Text.Encoding.UTF8);
-        RequestHeader header;
+        var frames = new ReadOnlyMemory<byte>[body.Count - 2];
+        for (int i = 0; i < frames.Length; i++)
+            frames[i] = Frame(body[i + 2]);
         // Parse fills rawId as soon as it has read the id, so an error reply to a broken header still
         // carries the id the client is waiting for.
         ReadOnlyMemory<byte> rawId = RequestHeader.NilId;
         try
         {
-            header = RequestHeader.Parse(Frame(body[2]), out rawId);
+            return new BridgeRequest(envelope, service, RequestBody.Parse(frames, out rawId));
         }
         catch (ZeroBridgeProtocolException ex)
         {
             return new MalformedRequest(envelope, rawId, service, ex.Message);
         }
-
-        ReadOnlyMemory<byte>? arguments = body.Count > 3 ? Frame(body[3]) : (ReadOnlyMemory<byte>?)null;
-        var attachments = new ReadOnlyMemory<byte>[Math.Max(0, body.Count - 4)];
-        for (int i = 0; i < attachments.Length; i++)
-            attachments[i] = Frame(body[i + 4]);
-        return new BridgeRequest(envelope, service, header, arguments, attachments);
     }
 
     private static ReadOnlyMemory<byte> Frame(NetMQFrame frame) => new(frame.Buffer, 0, frame.MessageSize);
@@ -54,11 +50,12 @@ public abstract record InboundRequest(Envelope Envelope)
 /// <summary>A bridge-protocol request (docs/protocol.md §2).</summary>
 /// <param name="Envelope">Where the reply goes.</param>
 /// <param name="Service">The service frame, echoed in the reply.</param>
-/// <param name="Header">The decoded header.</param>
-/// <param name="Arguments">The msgpack <c>[positional, keyword]</c> frame, or null when absent.</param>
-/// <param name="Attachments">The raw frames after the arguments.</param>
-public sealed record BridgeRequest(Envelope Envelope, string Service, RequestHeader Header,
-    ReadOnlyMemory<byte>? Arguments, IReadOnlyList<ReadOnlyMemory<byte>> Attachments) : InboundRequest(Envelope);
+/// <param name="Body">Header, arguments and attachments.</param>
+public sealed record BridgeRequest(Envelope Envelope, string Service, RequestBody Body) : InboundRequest(Envelope)
+{
+    /// <summary>The decoded header.</summary>
+    public RequestHeader Header => Body.Header;
+}
 
 /// <summary>A JSON-gateway request: one frame of text (docs/protocol.md §6).</summary>
 public sealed record GatewayRequest(Envelope Envelope, byte[] Text) : InboundRequest(Envelope);

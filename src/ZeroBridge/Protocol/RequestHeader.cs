@@ -1,3 +1,4 @@
+using System.Buffers;
 using MessagePack;
 
 namespace ZeroBridge.Protocol;
@@ -102,6 +103,51 @@ public sealed record RequestHeader(ReadOnlyMemory<byte> RawId, string? Command, 
         if (!cancel && string.IsNullOrEmpty(command))
             throw new ZeroBridgeProtocolException("The header has no command name 'cmd'.");
         return new RequestHeader(rawId.Value, command, timeout, cancel) { Accept = accept ?? (IReadOnlyList<string>)[] };
+    }
+
+    /// <summary>
+    /// Writes the header of a call: <c>{"v", "id", "cmd", "timeout" (ms), "accept"}</c> (docs/protocol.md §2).
+    /// </summary>
+    public static byte[] WriteCall(long id, string command, TimeSpan timeout, IReadOnlyList<string> accept)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64);
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteMapHeader(accept.Count > 0 ? 5 : 4);
+        WriteVersionAndId(ref writer, id);
+        writer.Write(WireConstants.Header.Command);
+        writer.Write(command);
+        writer.Write(WireConstants.Header.Timeout);
+        writer.Write((long)timeout.TotalMilliseconds);
+        if (accept.Count > 0)
+        {
+            writer.Write(WireConstants.Header.Accept);
+            writer.WriteArrayHeader(accept.Count);
+            foreach (var feature in accept)
+                writer.Write(feature);
+        }
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Writes the header of a cancel notification for the call <paramref name="id"/>: <c>{"v", "id", "cancel": true}</c>.</summary>
+    public static byte[] WriteCancel(long id)
+    {
+        var buffer = new ArrayBufferWriter<byte>(32);
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteMapHeader(3);
+        WriteVersionAndId(ref writer, id);
+        writer.Write(WireConstants.Header.Cancel);
+        writer.Write(true);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void WriteVersionAndId(ref MessagePackWriter writer, long id)
+    {
+        writer.Write(WireConstants.Header.Version);
+        writer.Write(WireConstants.Version);
+        writer.Write(WireConstants.Header.Id);
+        writer.Write(id);
     }
 
     private static T SkipAndReturn<T>(ref MessagePackReader reader, T value)

@@ -24,14 +24,14 @@ public static class WireSerializer
         Serialize(type, value, attachments, null);
 
     /// <summary>Serializes a reply: tables larger than the chunk size of <paramref name="tables"/> go in chunks.</summary>
-    internal static byte[] Serialize(Type type, object? value, List<ReadOnlyMemory<byte>> attachments, Columnar.TableStreams? tables,
+    internal static byte[] Serialize(Type type, object? value, List<ReadOnlyMemory<byte>> attachments, Columnar.ITableCursors? tables,
         bool dictionaryStrings = false)
     {
         try
         {
             return MessagePackSerializer.Serialize(type, value, new WireSerializerOptions(BaseOptions)
             {
-                OutgoingAttachments = attachments, TableStreams = tables, DictionaryStrings = dictionaryStrings,
+                OutgoingAttachments = attachments, TableCursors = tables, DictionaryStrings = dictionaryStrings,
             });
         }
         catch (Exception ex) when (ex is MessagePackSerializationException or InvalidOperationException or NotSupportedException)
@@ -45,9 +45,9 @@ public static class WireSerializer
     public static object? Deserialize(Type type, ReadOnlyMemory<byte> bytes, IReadOnlyList<ReadOnlyMemory<byte>> attachments) =>
         Deserialize(type, bytes, attachments, null);
 
-    /// <summary>Reads a reply whose tables may come in chunks: they are noted in <paramref name="chunked"/> (see <see cref="Columnar.ChunkedTables"/>).</summary>
+    /// <summary>Reads a reply whose tables may come in chunks: they are reported to <paramref name="chunked"/>.</summary>
     internal static object? Deserialize(Type type, ReadOnlyMemory<byte> bytes, IReadOnlyList<ReadOnlyMemory<byte>> attachments,
-        Columnar.ChunkedTables? chunked)
+        Columnar.IChunkedTables? chunked)
     {
         try
         {

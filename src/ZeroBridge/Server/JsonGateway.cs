@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using MessagePack;
+using Microsoft.Extensions.Logging;
 using ZeroBridge.Protocol;
 using ZeroBridge.Serialization;
 
@@ -67,8 +68,25 @@ internal static class JsonGateway
         }
     }
 
+    /// <summary>
+    /// The reply frame for a result; a result JSON cannot express becomes an <c>internal</c> error reply.
+    /// </summary>
+    public static byte[] Success(object? result, Request request, ILogger logger)
+    {
+        try
+        {
+            return Success(result, request.Id);
+        }
+        catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or JsonException)
+        {
+            logger.LogWarning(ex, "The result of {Command} cannot be written as JSON", request.Command);
+            return Failure(ErrorMap.Of(ErrorCodes.Internal,
+                $"The result of {request.Command} cannot be written as JSON: {ex.Message}"), request.Id);
+        }
+    }
+
     /// <summary>The reply frame for a result.</summary>
-    public static byte[] Success(object? result, JsonElement? id)
+    private static byte[] Success(object? result, JsonElement? id)
     {
         var reply = new Dictionary<string, object?> { ["ok"] = true, ["result"] = result };
         if (id is not null)
@@ -77,23 +95,7 @@ internal static class JsonGateway
     }
 
     /// <summary>The reply frame for an error.</summary>
-    public static byte[] Failure(CommandError error, JsonElement? id)
-    {
-        var body = new Dictionary<string, object?>
-        {
-            ["code"] = error.Code,
-            ["type"] = error.Type,
-            ["message"] = error.Message,
-        };
-        if (error.Details is not null)
-            body["details"] = error.Details;
-        if (error.Stack is not null)
-            body["stack"] = error.Stack;
-        var reply = new Dictionary<string, object?> { ["ok"] = false, ["error"] = body };
-        if (id is not null)
-            reply["id"] = id;
-        return JsonSerializer.SerializeToUtf8Bytes(reply, ReplyOptions);
-    }
+    public static byte[] Failure(ErrorMap error, JsonElement? id) => error.EncodeJson(id, ReplyOptions);
 
     private static readonly byte[] EmptyArguments = [0x92, 0x90, 0x80]; // msgpack [[], {}]
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using NetMQ;
 using NetMQ.Sockets;
 using ZeroBridge.Commands;
+using ZeroBridge.Execution;
 using ZeroBridge.Protocol;
 using ZeroBridge.Security;
 using ZeroBridge.Transport;
@@ -34,8 +35,7 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
     private readonly CommandRegistry _commands;
     private readonly ZeroBridgeServerOptions _options;
     private readonly ILogger _logger;
-    private readonly RequestDispatcher _dispatcher;
-    private readonly SemaphoreSlim _concurrency;
+    private readonly CommandExecutor _executor;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<(string Peer, string Id), CancellationTokenSource> _inFlight = new();
     private readonly NetMQQueue<NetMQMessage> _replies = new();
@@ -51,8 +51,14 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
         _commands = commands;
         _options = options ?? ZeroBridgeServerOptions.Default;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _dispatcher = new RequestDispatcher(commands, _options, _logger);
-        _concurrency = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
+        _executor = new CommandExecutor(commands, new CommandExecutorOptions
+        {
+            MaxConcurrency = _options.MaxConcurrency,
+            IncludeStackTraces = _options.IncludeStackTraces,
+            TableChunkBytes = _options.TableChunkBytes,
+            TableCursorIdleTimeout = _options.TableCursorIdleTimeout,
+            MaxOpenTableCursors = _options.MaxOpenTableCursors,
+        }, _logger);
     }
 
     /// <summary>The endpoint the server is bound to, with the actual port when an ephemeral one was asked for.</summary>
@@ -105,7 +111,7 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (!ComponentState.BeginStop(ref _state, _replies, _dispatcher))
+        if (!ComponentState.BeginStop(ref _state, _replies, _executor))
             return;
         _router!.ReceiveReady -= OnRequestsReady; // runs on whichever thread; the poller reads the event list under its own lock
         await _running.WaitIdleAsync(_options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
@@ -116,7 +122,7 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
         _poller.Dispose();
         _router.Dispose();
         _replies.Dispose();
-        _dispatcher.Dispose();
+        _executor.Dispose();
         _logger.LogInformation("ZeroBridge server on {Endpoint} stopped", Endpoint);
     }
 
@@ -125,7 +131,6 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
     {
         await StopAsync().ConfigureAwait(false);
         _stopping.Dispose();
-        _concurrency.Dispose();
     }
 
     /// <inheritdoc/>
@@ -158,7 +163,7 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
             size += frame.MessageSize;
         if (size > _options.MaxRequestBytes)
         {
-            _replies.Enqueue(_dispatcher.Reject(request, CommandError.Protocol(ErrorCodes.TooLarge,
+            _replies.Enqueue(Reject(request, ErrorMap.Of(ErrorCodes.TooLarge,
                 $"The request is {size} bytes; this server accepts at most {_options.MaxRequestBytes}.",
                 new Dictionary<string, object?> { ["limit"] = _options.MaxRequestBytes, ["size"] = size })));
             return;
@@ -188,26 +193,12 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
     {
         try
         {
-            await _concurrency.WaitAsync(cancellation.Token).ConfigureAwait(false);
-            try
-            {
-                _replies.Enqueue(await _dispatcher.HandleAsync(request, peer, cancellation.Token).ConfigureAwait(false));
-            }
-            finally
-            {
-                _concurrency.Release();
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Cancelled while waiting for a slot: it still gets its answer.
-            _replies.Enqueue(_dispatcher.Reject(request, CommandError.Protocol(ErrorCodes.Cancelled,
-                "The request was cancelled before it started.")));
+            _replies.Enqueue(await ServeAsync(request, new CallerContext(peer), cancellation.Token).ConfigureAwait(false));
         }
         catch (Exception ex)
         {
             _logger.LogError(ex, "Unexpected fault serving a request from {Peer}", peer);
-            _replies.Enqueue(_dispatcher.Reject(request, CommandError.Protocol(ErrorCodes.Internal, $"Server fault: {ex.Message}")));
+            _replies.Enqueue(Reject(request, ErrorMap.Of(ErrorCodes.Internal, $"Server fault: {ex.Message}")));
         }
         finally
         {
@@ -215,6 +206,67 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
             cancellation.Dispose();
             _running.Exit();
         }
+    }
+
+    // ------------------------------------------------------------------ envelopes: the server's part of a request
+
+    /// <summary>Runs a request through the executor and puts the reply in the request's envelope and form.</summary>
+    private async Task<NetMQMessage> ServeAsync(InboundRequest request, CallerContext caller, CancellationToken cancellation)
+    {
+        switch (request)
+        {
+            case BridgeRequest bridge:
+                var body = await _executor.RunAsync(bridge.Body, caller, cancellation).ConfigureAwait(false);
+                return BridgeReply(bridge.Envelope, bridge.Service, body);
+
+            case GatewayRequest gateway:
+                JsonGateway.Request parsed;
+                try
+                {
+                    parsed = JsonGateway.Parse(gateway.Text);
+                }
+                catch (ZeroBridgeProtocolException ex)
+                {
+                    return Reject(request, ErrorMap.Of(ErrorCodes.BadRequest, ex.Message));
+                }
+                var outcome = await _executor.ExecuteAsync(new CommandCall(parsed.Command, null, parsed.Arguments, []), caller,
+                    cancellation).ConfigureAwait(false);
+                return GatewayReply(gateway.Envelope, outcome.Error is { } error
+                    ? JsonGateway.Failure(error, parsed.Id)
+                    : JsonGateway.Success(outcome.Result, parsed, _logger));
+
+            case MalformedRequest malformed:
+                return Reject(malformed, ErrorMap.Of(ErrorCodes.BadRequest, malformed.Reason));
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(request), request.GetType().Name, "Unknown request kind.");
+        }
+    }
+
+    /// <summary>An error reply to a request that will not run (malformed, or too large), in the request's own form.</summary>
+    private NetMQMessage Reject(InboundRequest request, ErrorMap error) => request switch
+    {
+        BridgeRequest bridge => BridgeReply(bridge.Envelope, bridge.Service, _executor.Reject(bridge.Header.RawId, error)),
+        MalformedRequest { IsGateway: false } malformed =>
+            BridgeReply(malformed.Envelope, malformed.Service ?? WireConstants.DefaultService, _executor.Reject(malformed.RawId, error)),
+        _ => GatewayReply(request.Envelope, JsonGateway.Failure(error, null)),
+    };
+
+    /// <summary>[routing] [""] "MDPC01" service | header payload attachments...</summary>
+    private static NetMQMessage BridgeReply(Envelope envelope, string service, ReplyBody body)
+    {
+        var reply = envelope.StartReply();
+        reply.Append(WireConstants.ClientSignatureBytes);
+        reply.Append(System.Text.Encoding.UTF8.GetBytes(service));
+        body.AppendTo(reply);
+        return reply;
+    }
+
+    private static NetMQMessage GatewayReply(Envelope envelope, byte[] json)
+    {
+        var reply = envelope.StartReply();
+        reply.Append(json);
+        return reply;
     }
 
     private void CancelPeer(string peer)

@@ -262,38 +262,21 @@ public sealed class ZeroBridgeTaskProducer : IAsyncDisposable, IDisposable
         ZeroBridgeRemoteException? error = null;
         try
         {
-            value = completion.Payload is null ? null : WireSerializer.Deserialize<object>(completion.Payload, completion.Attachments);
+            if (!ok)
+                error = ErrorMap.Decode(completion.Payload ?? ReadOnlyMemory<byte>.Empty, WireSerializer.ForReading(completion.Attachments)).ToException();
+            else if (completion.Payload is { } payload)
+                value = WireSerializer.Deserialize<object>(payload, completion.Attachments);
         }
-        catch (ZeroBridgeSerializationException ex)
+        catch (Exception ex) when (ex is ZeroBridgeSerializationException or ZeroBridgeProtocolException)
         {
             ok = false;
-            error = new ZeroBridgeRemoteException(ErrorCodes.BadRequest, nameof(ZeroBridgeSerializationException),
+            error = ZeroBridgeRemoteException.Create(ErrorCodes.BadRequest, nameof(ZeroBridgeSerializationException),
                 $"The result of task {task.Id} ({task.Job.Kind}) could not be decoded: {ex.Message}", null, null);
         }
-        if (!ok && error is null)
-            error = RemoteError(value);
         Interlocked.Increment(ref ok ? ref _completed : ref _failed);
         return new TaskResult(task.Id, task.Index, task.Job.Kind, ok, ok ? value : null, error, completion.Attempts, completion.Worker,
             completion.Payload ?? ReadOnlyMemory<byte>.Empty, completion.Attachments);
     }
-
-    private static ZeroBridgeRemoteException RemoteError(object? map)
-    {
-        var error = StringKeys(map) ?? new Dictionary<string, object?>();
-        return new ZeroBridgeRemoteException(
-            error.GetValueOrDefault("code") as string ?? ErrorCodes.Internal,
-            error.GetValueOrDefault("type") as string,
-            error.GetValueOrDefault("message") as string ?? "The worker reported an error without a message.",
-            error.GetValueOrDefault("stack") as string,
-            StringKeys(error.GetValueOrDefault("details")));
-    }
-
-    private static Dictionary<string, object?>? StringKeys(object? map) => map switch
-    {
-        IEnumerable<KeyValuePair<string, object?>> strings => strings.ToDictionary(p => p.Key, p => p.Value),
-        IEnumerable<KeyValuePair<object, object?>> objects => objects.Where(p => p.Key is string).ToDictionary(p => (string)p.Key, p => p.Value),
-        _ => null,
-    };
 
     // ---- the socket thread
 
@@ -446,7 +429,7 @@ public sealed class ZeroBridgeTaskProducer : IAsyncDisposable, IDisposable
             message.Append(TaskWire.Header("task", ("id", task.Id), ("kind", task.Job.Kind), ("attempt", task.Attempts)));
             message.Append(task.Body);
             foreach (var attachment in task.Attachments)
-                message.Append(Server.RequestDispatcher.Frame(attachment));
+                message.Append(Frames.Of(attachment));
             bool sent;
             try
             {
@@ -519,12 +502,9 @@ public sealed class ZeroBridgeTaskProducer : IAsyncDisposable, IDisposable
         {
             _tasks.Remove(task.Id);
             task.Finished = true;
-            var attachments = new List<ReadOnlyMemory<byte>>();
-            byte[] payload = WireSerializer.Serialize(new Dictionary<string, object?>
-            {
-                ["code"] = BrokerErrorCodes.WorkerLost, ["type"] = "", ["stack"] = null, ["details"] = null,
-                ["message"] = $"task {task.Id} ({task.Job.Kind}) was sent {task.Attempts} time(s) and never answered (last: {reason})",
-            }, attachments);
+            byte[] payload = new ErrorMap(BrokerErrorCodes.WorkerLost, "",
+                $"task {task.Id} ({task.Job.Kind}) was sent {task.Attempts} time(s) and never answered (last: {reason})", null, null)
+                .Encode(WireSerializer.BaseOptions);
             Deliver(task, new Completion(task, false, payload, [], task.Attempts, ""));
             return;
         }

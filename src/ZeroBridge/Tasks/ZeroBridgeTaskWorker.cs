@@ -3,9 +3,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using NetMQ;
 using NetMQ.Sockets;
 using ZeroBridge.Commands;
+using ZeroBridge.Execution;
 using ZeroBridge.Protocol;
-using ZeroBridge.Serialization;
-using ZeroBridge.Server;
 using ZeroBridge.Transport;
 
 namespace ZeroBridge.Tasks;
@@ -24,7 +23,7 @@ namespace ZeroBridge.Tasks;
 /// <example>
 /// <code>
 /// var commands = new CommandRegistry().Add("square", (int x) => x * x);
-/// await using var worker = new ZeroBridgeTaskWorker("tcp://127.0.0.1:5560", commands);
+/// await using var worker = new ZeroBridgeTaskWorker(commands, "tcp://127.0.0.1:5560");
 /// worker.Start();
 /// </code>
 /// </example>
@@ -33,7 +32,7 @@ public sealed class ZeroBridgeTaskWorker : IAsyncDisposable, IDisposable
     private readonly string _endpoint;
     private readonly ZeroBridgeTaskWorkerOptions _options;
     private readonly ILogger _logger;
-    private readonly RequestDispatcher _dispatcher;
+    private readonly CommandExecutor _executor;
     private readonly NetMQQueue<NetMQMessage> _results = new();
     private readonly CancellationTokenSource _stopping = new();
     private DealerSocket? _socket;
@@ -44,8 +43,8 @@ public sealed class ZeroBridgeTaskWorker : IAsyncDisposable, IDisposable
     private long _completed;
     private int _state;
 
-    /// <summary>Creates a worker for the producer at <paramref name="endpoint"/>, running the commands of <paramref name="commands"/>.</summary>
-    public ZeroBridgeTaskWorker(string endpoint, CommandRegistry commands, ZeroBridgeTaskWorkerOptions? options = null,
+    /// <summary>Creates a worker running the commands of <paramref name="commands"/> for the producer at <paramref name="endpoint"/>.</summary>
+    public ZeroBridgeTaskWorker(CommandRegistry commands, string endpoint, ZeroBridgeTaskWorkerOptions? options = null,
         ILogger<ZeroBridgeTaskWorker>? logger = null)
     {
         _endpoint = endpoint;
@@ -53,7 +52,7 @@ public sealed class ZeroBridgeTaskWorker : IAsyncDisposable, IDisposable
         if (_options.Concurrency < 1)
             throw new ArgumentOutOfRangeException(nameof(options), "Concurrency must be at least 1.");
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _dispatcher = new RequestDispatcher(commands, ZeroBridgeServerOptions.Default with { IncludeStackTraces = _options.IncludeStackTraces }, _logger);
+        _executor = new CommandExecutor(commands, CommandExecutorOptions.Default with { IncludeStackTraces = _options.IncludeStackTraces }, _logger);
         Name = _options.Name ?? $"dotnet-{Environment.MachineName}-{Environment.ProcessId}";
     }
 
@@ -160,38 +159,28 @@ public sealed class ZeroBridgeTaskWorker : IAsyncDisposable, IDisposable
             for (int i = 0; i < attachments.Length; i++)
                 attachments[i] = message[i + 3].ToByteArray();
             var outcome = header.Kind is null
-                ? new RequestDispatcher.Outcome(null, CommandError.Protocol(ErrorCodes.BadRequest, "The task has no kind."))
-                : await _dispatcher.ExecuteAsync(header.Kind, null, arguments, attachments, Name, _stopping.Token).ConfigureAwait(false);
+                ? ExecutionOutcome.Failed(ErrorMap.Of(ErrorCodes.BadRequest, "The task has no kind."))
+                : await _executor.ExecuteAsync(new CommandCall(header.Kind, null, arguments, attachments), new CallerContext(Name),
+                    _stopping.Token).ConfigureAwait(false);
             result = Result(header, outcome);
         }
         catch (Exception ex)
         {
             _logger.LogError(ex, "Unexpected fault running a task");
-            result = Result(header, new RequestDispatcher.Outcome(null, CommandError.Protocol(ErrorCodes.Internal, $"Worker fault: {ex.Message}")));
+            result = Result(header, ExecutionOutcome.Failed(ErrorMap.Of(ErrorCodes.Internal, $"Worker fault: {ex.Message}")));
         }
         _results.Enqueue(result);
     }
 
-    private NetMQMessage Result(TaskHeader header, RequestDispatcher.Outcome outcome)
+    /// <summary>signature | result header | payload | attachments... (docs/protocol.md §12.2); tables go whole.</summary>
+    private NetMQMessage Result(TaskHeader header, ExecutionOutcome outcome)
     {
-        var attachments = new List<ReadOnlyMemory<byte>>();
-        bool ok = outcome.Error is null;
-        byte[] payload;
-        try
-        {
-            payload = ok ? WireSerializer.Serialize(outcome.Result, attachments) : WireSerializer.Serialize(outcome.Error!.ToWire(), attachments);
-        }
-        catch (ZeroBridgeSerializationException ex)
-        {
-            ok = false;
-            attachments.Clear();
-            payload = WireSerializer.Serialize(CommandError.From(ex, _options.IncludeStackTraces).ToWire(), attachments);
-        }
-        var message = new NetMQMessage(3 + attachments.Count);
+        var encoded = _executor.Encode(outcome, chunkTables: false);
+        var message = new NetMQMessage(3 + encoded.Attachments.Count);
         message.Append(TaskWire.SignatureBytes);
-        message.Append(TaskWire.Header("result", ("id", header.RawId.ToArray()), ("ok", ok)));
-        message.Append(payload);
-        foreach (var attachment in attachments)
+        message.Append(TaskWire.Header("result", ("id", header.RawId.ToArray()), ("ok", encoded.Ok)));
+        message.Append(encoded.Payload);
+        foreach (var attachment in encoded.Attachments)
             message.Append(attachment.ToArray());
         return message;
     }

@@ -32,6 +32,11 @@ internal static class Binding
             {
                 Thread.Sleep(20);
             }
+            catch (AddressAlreadyInUseException ex)
+            {
+                // NetMQ's own message names no address; whoever reads this (a log, the CLI's error line) needs it.
+                throw new AddressAlreadyInUseException($"Cannot bind {endpoint}: the address is already in use.") { Source = ex.Source };
+            }
         }
     }
 

@@ -4,8 +4,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using NetMQ;
 using NetMQ.Sockets;
 using ZeroBridge.Commands;
+using ZeroBridge.Execution;
 using ZeroBridge.Protocol;
-using ZeroBridge.Server;
 using static ZeroBridge.Protocol.Majordomo;
 using ZeroBridge.Transport;
 
@@ -13,7 +13,7 @@ namespace ZeroBridge.Worker;
 
 /// <summary>
 /// Serves a <see cref="CommandRegistry"/> as one service of a Majordomo broker (7/MDP worker, docs/protocol.md §9),
-/// with the same dispatcher as the direct server: a client calls <c>orders.recent</c> the same way on either route.
+/// with the same executor as the direct server: a client calls <c>orders.recent</c> the same way on either route.
 /// </summary>
 /// <remarks>
 /// <para>The sockets live on one background thread; commands run on the thread pool, so heartbeats keep flowing
@@ -30,7 +30,7 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
     private readonly CommandRegistry _commands;
     private readonly ZeroBridgeWorkerOptions _options;
     private readonly ILogger _logger;
-    private readonly RequestDispatcher _dispatcher;
+    private readonly CommandExecutor _executor;
     private readonly CancellationTokenSource _stopping = new();
     private readonly NetMQQueue<(Connection Connection, int Generation, byte[] Client, List<byte[]> Body)> _replies = new();
     private readonly Connection[] _connections;
@@ -53,7 +53,7 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
         if (_options.Concurrency < 1)
             throw new ArgumentException("Concurrency must be at least 1.", nameof(options));
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _dispatcher = new RequestDispatcher(commands, ZeroBridgeServerOptions.Default with { IncludeStackTraces = _options.IncludeStackTraces }, _logger);
+        _executor = new CommandExecutor(commands, CommandExecutorOptions.Default with { IncludeStackTraces = _options.IncludeStackTraces }, _logger);
         BrokerEndpoint = brokerEndpoint;
         Service = service;
         _serviceBytes = Encoding.UTF8.GetBytes(service);
@@ -297,32 +297,25 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
 
     private async Task RunAsync(Connection connection, int generation, byte[] client, List<NetMQFrame> body)
     {
-        List<byte[]> reply;
+        // The body is the client's request after its service frame, as the broker forwarded it (docs/protocol.md §9.3).
+        var frames = body.Select(f => new ReadOnlyMemory<byte>(f.Buffer, 0, f.MessageSize)).ToArray();
+        ReadOnlyMemory<byte> rawId = RequestHeader.NilId;
+        ReplyBody reply;
         try
         {
-            // The body is the client's request after its service frame; seen from the dispatcher it is a bridge
-            // request whose envelope is the client's address.
-            var request = new NetMQMessage();
-            request.Append(client);
-            request.AppendEmptyFrame();
-            request.Append(WireConstants.ClientSignatureBytes);
-            request.Append(_serviceBytes);
-            foreach (var frame in body)
-                request.Append(frame);
-            var inbound = InboundRequest.Parse(request);
-            string peer = Convert.ToHexString(client);
-            var answer = inbound is BridgeRequest { Header.IsCancel: true }
-                ? _dispatcher.Reject(inbound, CommandError.Protocol(ErrorCodes.Cancelled,
-                    "A cancel notification reached a worker; a broker answers those itself."))
-                : await Task.Run(() => _dispatcher.HandleAsync(inbound, peer, _stopping.Token)).ConfigureAwait(false);
-            // [client] [""] "MDPC01" service | body...
-            // A frame may cover only a prefix of its buffer (column buffers do); ToByteArray() would return all of it.
-            reply = answer.Skip(4).Select(f => f.MessageSize == f.Buffer.Length ? f.Buffer : f.ToByteArray(copy: true)).ToList();
+            var request = RequestBody.Parse(frames, out rawId);
+            reply = request.Header.IsCancel
+                ? _executor.Reject(rawId, ErrorMap.Of(ErrorCodes.Cancelled, "A cancel notification reached a worker; a broker answers those itself."))
+                : await Task.Run(() => _executor.RunAsync(request, new CallerContext(Convert.ToHexString(client)), _stopping.Token)).ConfigureAwait(false);
+        }
+        catch (ZeroBridgeProtocolException ex)
+        {
+            reply = _executor.Reject(rawId, ErrorMap.Of(ErrorCodes.BadRequest, ex.Message));
         }
         catch (Exception ex)
         {
             _logger.LogError(ex, "Worker for '{Service}': unexpected fault serving a request", Service);
-            reply = [Encoding.UTF8.GetBytes($"internal: {ex.Message}")];
+            reply = _executor.Reject(rawId, ErrorMap.Of(ErrorCodes.Internal, $"Worker fault: {ex.Message}"));
         }
         finally
         {
@@ -330,11 +323,23 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
         }
         try
         {
-            _replies.Enqueue((connection, generation, client, reply));
+            _replies.Enqueue((connection, generation, client, Frames(reply)));
         }
         catch (ObjectDisposedException)
         {
         }
+    }
+
+    /// <summary>The reply body's frames, sharing each buffer that is a whole array (column buffers are).</summary>
+    private static List<byte[]> Frames(ReplyBody reply)
+    {
+        var frames = new List<byte[]>(2 + reply.Attachments.Count) { reply.Header, reply.Payload };
+        foreach (var attachment in reply.Attachments)
+            frames.Add(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(attachment, out var segment)
+                       && segment.Offset == 0 && segment.Count == segment.Array!.Length
+                ? segment.Array
+                : attachment.ToArray());
+        return frames;
     }
 
     private void OnRepliesReady(object? sender, NetMQQueueEventArgs<(Connection, int, byte[], List<byte[]>)>? e)

@@ -27,7 +27,7 @@ public class InboundRequestTests
         Assert.True(request.Envelope.HasDelimiter);
         Assert.Equal("svc", request.Service);
         Assert.Equal("ping", request.Header.Command);
-        Assert.Null(request.Arguments);
+        Assert.Null(request.Body.Arguments);
         Assert.Equal(7, MessagePackSerializer.Deserialize<int>(request.Header.RawId));
     }
 

@@ -3,6 +3,7 @@ using ZeroBridge.Protocol;
 using ZeroBridge.Scripting;
 using ZeroBridge.Server;
 using ZeroBridge.Tests.Server;
+using ZeroBridge.Transport;
 
 namespace ZeroBridge.Tests.Scripting;
 
@@ -130,7 +131,7 @@ public class ScriptHostTests
     public async Task Scripts_are_disabled_by_default_with_a_clear_refusal()
     {
         await using var running = new RunningServer(new CommandRegistry().AddScripting(new Inventory(), ScriptingOptions.Default));
-        var error = await Assert.ThrowsAsync<ZeroBridgeRemoteException>(() => running.Client.CallAsync("csharp.run", new { code = "1" }));
+        var error = await Assert.ThrowsAsync<RemotePermissionDeniedException>(() => running.Client.CallAsync("csharp.run", new { code = "1" }));
         Assert.Equal(ErrorCodes.PermissionDenied, error.Code);
         Assert.Contains("--allow-scripts", error.Message);
     }

@@ -57,7 +57,7 @@ public class ZeroBridgeServerTests
     public async Task Call_with_unknown_command_names_it()
     {
         await using var running = new RunningServer(Commands());
-        var error = await Assert.ThrowsAsync<ZeroBridgeRemoteException>(() => running.Client.CallAsync("ad"));
+        var error = await Assert.ThrowsAsync<RemoteCommandNotFoundException>(() => running.Client.CallAsync("ad"));
         Assert.Equal(ErrorCodes.UnknownCommand, error.Code);
         Assert.Contains("'ad'", error.Message);
         Assert.Contains("add", error.Message);
@@ -67,15 +67,15 @@ public class ZeroBridgeServerTests
     public async Task Mistyped_and_missing_arguments_name_the_parameter_and_type()
     {
         await using var running = new RunningServer(Commands());
-        var mistyped = await Assert.ThrowsAsync<ZeroBridgeRemoteException>(() => running.Client.CallAsync("add", new { a = "x" }));
+        var mistyped = await Assert.ThrowsAsync<RemoteInvalidArgumentException>(() => running.Client.CallAsync("add", new { a = "x" }));
         Assert.Equal(ErrorCodes.InvalidArgument, mistyped.Code);
         Assert.Equal("a", mistyped.Details["parameter"]);
         Assert.Contains("must be int; got str", mistyped.Message);
-        var missing = await Assert.ThrowsAsync<ZeroBridgeRemoteException>(() => running.Client.CallAsync("add", new { b = 1 }));
+        var missing = await Assert.ThrowsAsync<RemoteInvalidArgumentException>(() => running.Client.CallAsync("add", new { b = 1 }));
         Assert.Contains("missing required argument 'a'", missing.Message);
-        var unknown = await Assert.ThrowsAsync<ZeroBridgeRemoteException>(() => running.Client.CallAsync("add", new { a = 1, c = 1 }));
+        var unknown = await Assert.ThrowsAsync<RemoteInvalidArgumentException>(() => running.Client.CallAsync("add", new { a = 1, c = 1 }));
         Assert.Contains("unexpected argument 'c'", unknown.Message);
-        var overflow = await Assert.ThrowsAsync<ZeroBridgeRemoteException>(() => running.Client.CallAsync("add", new { a = long.MaxValue }));
+        var overflow = await Assert.ThrowsAsync<RemoteInvalidArgumentException>(() => running.Client.CallAsync("add", new { a = long.MaxValue }));
         Assert.Equal(ErrorCodes.InvalidArgument, overflow.Code);
     }
 
@@ -218,7 +218,7 @@ public class ZeroBridgeServerTests
     public async Task Oversized_requests_get_too_large_and_the_server_goes_on()
     {
         await using var running = new RunningServer(Commands(), ZeroBridgeServerOptions.Default with { MaxRequestBytes = 100_000 });
-        var error = await Assert.ThrowsAsync<ZeroBridgeRemoteException>(() => running.Client.CallAsync("echo", new { value = new byte[200_000] }));
+        var error = await Assert.ThrowsAsync<RequestTooLargeException>(() => running.Client.CallAsync("echo", new { value = new byte[200_000] }));
         Assert.Equal(ErrorCodes.TooLarge, error.Code);
         Assert.True(await running.Client.PingAsync());
     }

@@ -163,9 +163,9 @@ public class TaskWorkerTests
         using var router = new NetMQ.Sockets.RouterSocket();
         router.Options.Linger = TimeSpan.Zero;
         int port = router.BindRandomPort("tcp://127.0.0.1");
-        await using var worker = new ZeroBridgeTaskWorker($"tcp://127.0.0.1:{port}", new CommandRegistry()
+        await using var worker = new ZeroBridgeTaskWorker(new CommandRegistry()
             .Add("square", (int x) => x * x)
-            .Add("fail", Func<int>(() => throw new InvalidOperationException("boom"))));
+            .Add("fail", Func<int>(() => throw new InvalidOperationException("boom"))), $"tcp://127.0.0.1:{port}");
         worker.Start();
 
         NetMQ.NetMQMessage Receive()

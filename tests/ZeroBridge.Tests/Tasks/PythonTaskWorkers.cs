@@ -13,8 +13,16 @@ internal sealed class PythonTaskWorkers : IDisposable
 
     public static string RepositoryRoot { get; } = FindRoot();
 
+    /// <summary>
+    /// Why the Python side cannot run (its interpreter lacks pyzmq or msgpack), checked once, so a test fails at once
+    /// naming what to install rather than timing out waiting for workers that died on import.
+    /// </summary>
+    private static readonly Lazy<string?> MissingPython = new(CheckPython);
+
     public Process Start(string endpoint, string name, params (string Key, string Value)[] environment)
     {
+        if (MissingPython.Value is { } problem)
+            throw new InvalidOperationException(problem);
         var start = new ProcessStartInfo("/usr/bin/python3")
         {
             ArgumentList = { Script, endpoint, name },
@@ -52,6 +60,32 @@ internal sealed class PythonTaskWorkers : IDisposable
             {
             }
             process.Dispose();
+        }
+    }
+
+    private static string? CheckPython()
+    {
+        const string hint = "run ./test.sh (it installs them) or: apt-get install python3-zmq python3-msgpack";
+        try
+        {
+            using var check = Process.Start(new ProcessStartInfo("/usr/bin/python3")
+            {
+                ArgumentList = { "-c", "import zmq, msgpack" },
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            })!;
+            string error = check.StandardError.ReadToEnd();
+            if (!check.WaitForExit(30_000))
+            {
+                check.Kill();
+                return "The Python task workers cannot start: /usr/bin/python3 did not answer in 30 s.";
+            }
+            return check.ExitCode == 0 ? null
+                : $"The Python task workers cannot start: /usr/bin/python3 lacks pyzmq or msgpack ({error.Trim().Split('\n')[^1]}); {hint}.";
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            return $"The Python task workers cannot start: /usr/bin/python3 is missing ({ex.Message}); {hint}.";
         }
     }
 

@@ -22,7 +22,7 @@ public class TaskProducerTests
 
     private static ZeroBridgeTaskWorker StartWorker(string endpoint, string name, int concurrency = 1)
     {
-        var worker = new ZeroBridgeTaskWorker(endpoint, new CommandRegistry().AddDemoTasks(),
+        var worker = new ZeroBridgeTaskWorker(new CommandRegistry().AddDemoTasks(), endpoint,
             ZeroBridgeTaskWorkerOptions.Default with { Name = name, Concurrency = concurrency });
         worker.Start();
         return worker;
@@ -128,8 +128,8 @@ public class TaskProducerTests
         });
         var fast = ZeroBridgeTaskWorkerOptions.Default with { HeartbeatInterval = TimeSpan.FromMilliseconds(200) };
         await using var producer = StartProducer(ZeroBridgeTaskProducerOptions.Default with { WorkerTimeout = TimeSpan.FromSeconds(2) });
-        await using var first = new ZeroBridgeTaskWorker(producer.Endpoint, commands, fast with { Name = "blocking-1" });
-        await using var second = new ZeroBridgeTaskWorker(producer.Endpoint, commands, fast with { Name = "blocking-2" });
+        await using var first = new ZeroBridgeTaskWorker(commands, producer.Endpoint, fast with { Name = "blocking-1" });
+        await using var second = new ZeroBridgeTaskWorker(commands, producer.Endpoint, fast with { Name = "blocking-2" });
         first.Start();
         second.Start();
         await producer.WaitForWorkersAsync(2, Wait);

@@ -57,6 +57,6 @@ public class BindingTests
         await new ZeroBridge.Broker.ZeroBridgeBroker().DisposeAsync();
         await new ZeroBridge.Worker.ZeroBridgeWorker(commands, "tcp://127.0.0.1:1", "svc").DisposeAsync();
         await new ZeroBridge.Tasks.ZeroBridgeTaskProducer().DisposeAsync();
-        await new ZeroBridge.Tasks.ZeroBridgeTaskWorker("tcp://127.0.0.1:1", commands).DisposeAsync();
+        await new ZeroBridge.Tasks.ZeroBridgeTaskWorker(commands, "tcp://127.0.0.1:1").DisposeAsync();
     }
 }

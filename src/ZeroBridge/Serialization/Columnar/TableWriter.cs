@@ -21,13 +21,13 @@ internal static class TableWriter
                 source.Recycle();
                 return;
             }
-            var streams = wire.TableStreams;
-            var chunk = source.Next(streams?.ChunkBytes ?? long.MaxValue);
+            var cursors = wire.TableCursors;
+            var chunk = source.Next(cursors?.ChunkBytes ?? long.MaxValue);
             var types = ColumnarWriter.WireTypes(chunk);
             string? more = null;
             if (!source.Finished)
             {
-                more = streams!.Open(source, types);
+                more = cursors!.Open(source, types).Id;
                 handedOver = true;
             }
             ColumnarWriter.Write(ref writer, chunk, types, more, more is null ? null : source.TotalRows, attachments, options);
@@ -49,22 +49,22 @@ internal static class TableWriter
         var cursor = next.Cursor;
         lock (cursor.Gate)
         {
-            if (cursor.Disposed)
-                throw new Commands.NotFoundException($"The table under cursor '{cursor.Id}' was closed.");
-            var chunk = cursor.Source.Next(next.Streams.ChunkBytes);
+            if (cursor.Disposed) // closed (idle, or table.close) between the lookup and now
+                throw new MessagePackSerializationException($"The table under cursor '{cursor.Id}' was closed.");
+            var chunk = cursor.Source.Next(next.Cursors.ChunkBytes);
             bool last = cursor.Source.Finished;
             ColumnarWriter.Write(ref writer, chunk, cursor.WireTypes, last ? null : cursor.Id, cursor.Total,
                 attachments, options);
             cursor.Source.Recycle();
             if (last)
-                next.Streams.Close(cursor.Id);
+                next.Cursors.Close(cursor.Id);
         }
     }
 }
 
 /// <summary>The result of <c>table.next</c>: the next chunk is read from the source while the reply is written.</summary>
-internal sealed class TableContinuation(TableStreams streams, TableStreams.Cursor cursor)
+internal sealed class TableContinuation(ITableCursors cursors, TableCursor cursor)
 {
-    public TableStreams Streams { get; } = streams;
-    public TableStreams.Cursor Cursor { get; } = cursor;
+    public ITableCursors Cursors { get; } = cursors;
+    public TableCursor Cursor { get; } = cursor;
 }

@@ -1,4 +1,4 @@
-namespace ZeroBridge.Server;
+namespace ZeroBridge.Transport;
 
 /// <summary>
 /// Counts the requests a server or worker is running, and lets shutdown wait until there are none (or a deadline

@@ -2,7 +2,7 @@ using System.ComponentModel;
 using ZeroBridge.Commands;
 using ZeroBridge.Serialization.Columnar;
 
-namespace ZeroBridge.Server;
+namespace ZeroBridge.Execution;
 
 /// <summary>
 /// The commands every server answers whatever the application registers (docs/protocol.md §5). They live in a
@@ -13,7 +13,7 @@ internal sealed class BuiltInCommands
     private readonly CommandRegistry _builtIns = new();
     private readonly CommandRegistry _application;
 
-    public BuiltInCommands(CommandRegistry application, TableStreams tables)
+    public BuiltInCommands(CommandRegistry application, TableCursorStore tables)
     {
         _application = application;
         _builtIns

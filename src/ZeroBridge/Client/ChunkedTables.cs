@@ -1,4 +1,7 @@
-namespace ZeroBridge.Serialization.Columnar;
+using ZeroBridge.Serialization;
+using ZeroBridge.Serialization.Columnar;
+
+namespace ZeroBridge.Client;
 
 /// <summary>
 /// The tables of one reply that came in chunks (docs/protocol.md §10.3), for a client that fetches the rest. A reply
@@ -7,7 +10,7 @@ namespace ZeroBridge.Serialization.Columnar;
 /// <see cref="Rewind"/>, gets the whole tables in place of those first chunks. Tables are known by the order in
 /// which a read meets them, which is the same in both reads.
 /// </summary>
-internal sealed class ChunkedTables
+internal sealed class ChunkedTables : IChunkedTables
 {
     private readonly Dictionary<int, TableData> _whole = new();
     private int _met;

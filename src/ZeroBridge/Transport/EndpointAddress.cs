@@ -1,4 +1,4 @@
-namespace ZeroBridge.Server;
+namespace ZeroBridge.Transport;
 
 /// <summary>Facts about ZeroMQ endpoint strings.</summary>
 public static class EndpointAddress

@@ -1,6 +1,7 @@
 using ZeroBridge.Commands;
+using ZeroBridge.Transport;
 
-namespace ZeroBridge.Server;
+namespace ZeroBridge.Execution;
 
 /// <summary>
 /// Commands that run caller-supplied code (<see cref="RequiresTrustedEndpointAttribute"/>) must not be reachable from

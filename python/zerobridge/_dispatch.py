@@ -1,0 +1,160 @@
+"""Running a registered Python function for a remote caller: the one place where a worker decodes
+the arguments, calls the function and turns the outcome into a reply body or an error map.
+
+:class:`~zerobridge.Worker` (Majordomo) and :class:`~zerobridge.TaskWorker` (task pools) add only
+their envelopes. Error codes and ``type`` names are those of the C# server: a protocol fault is
+``bad_request`` (type ``zerobridge.ProtocolError``), an unknown name ``unknown_command``, arguments
+that do not fit the signature ``invalid_argument``, an exception of the function
+``command_failed`` (or the code of a :class:`~zerobridge.RemoteError` it raised), a result that
+cannot be encoded ``internal``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import difflib
+import inspect
+import logging
+import traceback
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+
+import msgpack
+
+from ._codec import Decoder, Encoder
+from ._exceptions import RemoteError, SerializationError
+from ._protocol import ErrorCode, error_map
+
+__all__ = ["Dispatcher", "Failure", "Outcome", "decode_arguments", "type_name"]
+
+_log = logging.getLogger("zerobridge.worker")
+
+PROTOCOL_ERROR_TYPE = "zerobridge.ProtocolError"
+
+
+class Failure(Exception):
+    """An error reply decided by the worker itself (not raised by the function): a code from
+    :class:`~._protocol.ErrorCode`, a message and optional details."""
+
+    def __init__(self, code: str, message: str, details: Optional[Mapping[str, Any]] = None,
+                 type_name: str = PROTOCOL_ERROR_TYPE) -> None:
+        super().__init__(message)
+        self.code = code
+        self.details = dict(details) if details else None
+        self.type_name = type_name
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """A reply body: ``ok`` with ``[value, *attachments]``, else ``[error map]``."""
+
+    ok: bool
+    body: List[bytes]
+
+
+def type_name(exc: BaseException) -> str:
+    """The exception's type as the error map's ``type``: qualified by its module, builtins bare."""
+    kind = type(exc)
+    if kind.__module__ == "builtins":
+        return kind.__qualname__
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def decode_arguments(frames: Sequence[Any]) -> Tuple[List[Any], Dict[str, Any]]:
+    """``[arguments, *attachments]`` as ``(positional, keyword)``; no frame means no arguments.
+
+    Raises:
+        Failure: ``bad_request`` when the frame is not a ``[positional, keyword]`` array.
+    """
+    if not frames:
+        return [], {}
+    try:
+        value = Decoder(list(frames[1:])).unpack(frames[0])
+    except SerializationError as exc:
+        raise Failure(ErrorCode.BAD_REQUEST, f"the arguments frame cannot be decoded: {exc}") from exc
+    if not (isinstance(value, (list, tuple)) and len(value) == 2
+            and isinstance(value[0] or [], (list, tuple)) and isinstance(value[1] or {}, dict)):
+        raise Failure(ErrorCode.BAD_REQUEST,
+                      "the arguments must be a msgpack array [positional, keyword]")
+    return list(value[0] or []), dict(value[1] or {})
+
+
+async def _awaited(awaitable: Awaitable[Any]) -> Any:
+    return await awaitable
+
+
+class Dispatcher:
+    """Functions by name, run for remote callers.
+
+    Args:
+        include_stack: whether error maps carry the Python traceback.
+    """
+
+    def __init__(self, *, include_stack: bool = True) -> None:
+        self.include_stack = include_stack
+        self.functions: Dict[str, Callable[..., Any]] = {}
+
+    def add(self, name: str, function: Callable[..., Any]) -> None:
+        """Register ``function`` under ``name`` (replacing an earlier one)."""
+        self.functions[name] = function
+
+    def run(self, name: str, arguments: Sequence[Any],
+            loop: Optional[asyncio.AbstractEventLoop] = None) -> Outcome:
+        """Decode ``arguments`` (``[frame, *attachments]``), run ``name`` and encode the outcome.
+
+        A coroutine function runs on ``loop`` (the application's, for the async workers; this
+        thread must not be the loop's) or, without one, on a private loop of this thread. Never
+        raises an ``Exception``: every failure becomes an error outcome.
+        """
+        try:
+            function, args, kwargs = self._bind(name, arguments)
+            value = function(*args, **kwargs)
+            if inspect.isawaitable(value):
+                value = asyncio.run_coroutine_threadsafe(_awaited(value), loop).result() \
+                    if loop is not None else asyncio.run(_awaited(value))
+            return self.success(name, value)
+        except Exception as exc:  # noqa: BLE001 - every failure goes back to the caller
+            return self.failure(name, exc)
+
+    def success(self, name: str, value: Any) -> Outcome:
+        """The ``ok`` body of ``value``, or an ``internal`` error when it cannot be encoded."""
+        encoder = Encoder()
+        try:
+            payload = encoder.pack(value)
+        except SerializationError as exc:
+            return self.failure(name, Failure(
+                ErrorCode.INTERNAL, f"the result of {name} cannot be serialized: {exc}"))
+        return Outcome(True, [payload, *encoder.attachments])
+
+    def failure(self, name: str, exc: BaseException) -> Outcome:
+        """The error body for ``exc`` (see the module docstring for the codes)."""
+        if isinstance(exc, Failure):
+            error = error_map(exc.code, str(exc), type_name=exc.type_name, details=exc.details)
+        else:
+            if isinstance(exc, RemoteError):  # a function may raise NotFound, PermissionDenied, ...
+                code, details = exc.code or ErrorCode.COMMAND_FAILED, exc.details
+            else:
+                _log.warning("%s failed", name, exc_info=exc)
+                code, details = ErrorCode.COMMAND_FAILED, None
+            stack = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)) \
+                if self.include_stack else None
+            error = error_map(code, str(exc), type_name=type_name(exc), stack=stack, details=details)
+        return Outcome(False, [msgpack.packb(error, use_bin_type=True)])
+
+    def _bind(self, name: str, arguments: Sequence[Any]
+              ) -> Tuple[Callable[..., Any], Tuple[Any, ...], Dict[str, Any]]:
+        args, kwargs = decode_arguments(arguments)
+        function = self.functions.get(name)
+        if function is None:
+            close = difflib.get_close_matches(name, list(self.functions), n=3)
+            raise Failure(ErrorCode.UNKNOWN_COMMAND, f"Unknown command '{name}'.",
+                          {"command": name, "suggestions": close})
+        try:
+            signature = inspect.signature(function)
+        except (TypeError, ValueError):  # some builtins have none: let the call decide
+            return function, tuple(args), kwargs
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise Failure(ErrorCode.INVALID_ARGUMENT, f"{name}: {exc}") from exc
+        return function, bound.args, bound.kwargs

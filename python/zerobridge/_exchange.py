@@ -1,0 +1,111 @@
+"""One call's conversation with the server, sans I/O: the retry loop and the chunk-completion loop.
+
+Both loops are written once, here, as a generator of :class:`Attempt` steps. A driver performs each
+step (send the request frames, wait up to the call's timeout) and sends back the :class:`Reply`, or
+``None`` when the timeout passed (after telling the server it gave up); errors it meets are thrown
+into the generator, which then frees the server's table cursors and re-raises. The blocking
+:class:`~zerobridge.Client` drives it with :func:`drive`, asyncio with :func:`adrive`::
+
+    result = drive(exchange(call, next_id), perform_attempt)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Generator, Optional, Tuple
+
+from ._call import PreparedCall, TableCompletion
+from ._protocol import Reply
+
+__all__ = ["Attempt", "Exchange", "adrive", "drive", "exchange", "request"]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One send of a request: the driver sends ``call.frames(request_id)`` and waits up to
+    ``call.timeout`` for the reply carrying ``request_id``."""
+
+    call: PreparedCall
+    request_id: int
+
+
+Exchange = Generator[Attempt, Optional[Reply], Any]
+"""A call in progress: yields attempts, receives their replies (``None``: timed out), returns the
+result."""
+
+
+def request(call: PreparedCall, next_id: Callable[[], int]
+            ) -> Generator[Attempt, Optional[Reply], TableCompletion]:
+    """The retry loop of one request: a timed-out attempt is re-sent ``call.retries`` times, and so
+    is a broker's ``service_unavailable`` (the request never ran); then the reply is decoded.
+
+    Raises:
+        TimeoutError: every attempt timed out.
+        RemoteError: the server answered with an error.
+    """
+    attempts = call.retries + 1
+    for attempt in range(1, attempts + 1):
+        reply = yield Attempt(call, next_id())
+        if reply is None:
+            continue
+        if attempt < attempts and call.never_ran(reply):
+            continue  # a broker had no worker in time; the request never ran
+        return call.decode(reply)
+    raise call.timeout_error(attempts)
+
+
+def exchange(call: PreparedCall, next_id: Callable[[], int]) -> Exchange:
+    """A whole call: the request, then ``table.next`` until every chunked table in the result is
+    complete. On any failure (an interrupt included) the server's open cursors are closed with
+    ``table.close``, best effort: the server also expires idle cursors."""
+    completion = yield from request(call, next_id)
+    try:
+        while (follow := completion.next_call()) is not None:
+            completion.add((yield from request(follow, next_id)).value)
+    except GeneratorExit:
+        raise  # the driver dropped the call: no more steps may be yielded
+    except BaseException:
+        for close in completion.close_calls():
+            try:
+                yield from request(close, next_id)
+            except Exception:  # noqa: BLE001 - best effort, the first error is the one raised
+                pass
+        raise
+    return completion.result()
+
+
+def drive(steps: Exchange, perform: Callable[[Attempt], Optional[Reply]]) -> Any:
+    """Run ``steps`` to its result with a blocking ``perform`` (reply, or ``None`` on timeout)."""
+    step: Any = next(steps)
+    while True:
+        try:
+            reply, error = perform(step), None
+        except BaseException as exc:  # noqa: BLE001 - handed to the exchange, which re-raises
+            reply, error = None, exc
+        finished, step = _advance(steps, reply, error)
+        if finished:
+            return step
+
+
+async def adrive(steps: Exchange, perform: Callable[[Attempt], Awaitable[Optional[Reply]]]) -> Any:
+    """:func:`drive` for asyncio: ``perform`` is awaited."""
+    step: Any = next(steps)
+    while True:
+        try:
+            reply, error = await perform(step), None
+        except BaseException as exc:  # noqa: BLE001 - handed to the exchange, which re-raises
+            reply, error = None, exc
+        finished, step = _advance(steps, reply, error)
+        if finished:
+            return step
+
+
+def _advance(steps: Exchange, reply: Optional[Reply], error: Optional[BaseException]
+             ) -> Tuple[bool, Any]:
+    """Hand an attempt's outcome to the exchange: ``(True, result)`` when the call is over, else
+    ``(False, next attempt)``. An error the exchange does not absorb propagates from here."""
+    try:
+        step = steps.throw(error) if error is not None else steps.send(reply)
+    except StopIteration as done:
+        return True, done.value
+    return False, step

@@ -1,0 +1,183 @@
+"""The asyncio subscription: the same core and snapshot handshake as :class:`Subscription`, awaited."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, AsyncIterator, Callable, List, Optional, Sequence
+
+import zmq
+import zmq.asyncio
+
+from .._exceptions import TimeoutError, translate_zmq_errors
+from ._core import StreamCore
+from ._deadline import SLICE, Deadline
+from ._events import StreamEvent, StreamMessage, StreamStats
+from ._snapshot import SnapshotHandshake
+from ._wire import DEFAULT_STREAM_ENDPOINT
+
+__all__ = ["AsyncSubscription", "asubscribe"]
+
+
+class AsyncSubscription:
+    """The asyncio twin of :class:`Subscription` (``async for message in sub``), made by :func:`asubscribe`.
+
+    Cancelling the task that awaits it (``task.cancel()``, a timeout from ``asyncio.wait_for``, Ctrl+C under
+    ``asyncio.run``) closes its socket and lets ``CancelledError`` propagate, as asyncio expects; leaving an
+    ``async with`` block closes it too.
+    """
+
+    def __init__(self, endpoint: str = DEFAULT_STREAM_ENDPOINT, topics: Sequence[str] = ("",), *,
+                 snapshot: Optional[str] = None, timeout: Optional[float] = None,
+                 duration: Optional[float] = None, silence: Optional[float] = None,
+                 conflate: bool = False, on_event: Optional[Callable[[StreamEvent], None]] = None,
+                 hwm: int = 1000, start_timeout: float = 10.0,
+                 context: Optional[zmq.asyncio.Context] = None) -> None:
+        self._core = StreamCore(endpoint, topics, snapshot=snapshot, silence=silence,
+                                 conflate=conflate, on_event=on_event)
+        self.timeout = timeout
+        self._duration = Deadline(duration)
+        self._start_timeout = start_timeout
+        self._context = context or zmq.asyncio.Context.instance()
+        self._socket = self._context.socket(zmq.SUB)
+        self._socket.setsockopt(zmq.LINGER, 0)
+        self._socket.setsockopt(zmq.RCVHWM, hwm)
+        self._core.subscribe_all(self._socket)
+        self._socket.connect(endpoint)
+        self._started = snapshot is None
+        self._closed = False
+
+    @property
+    def endpoint(self) -> str:
+        """The publisher's endpoint."""
+        return self._core.endpoint
+
+    @property
+    def topics(self) -> List[str]:
+        """The topic prefixes subscribed to."""
+        return list(self._core.topics)
+
+    @property
+    def stats(self) -> StreamStats:
+        """Counters: received, gaps, missed, restarts, duplicates, silences, conflated, heartbeats."""
+        return self._core.stats
+
+    @property
+    def silent(self) -> bool:
+        """Whether the publisher is silent now (as :attr:`Subscription.silent`)."""
+        if not self._closed:
+            self._core.check_idle_silence(bool(self._socket.getsockopt(zmq.EVENTS) & zmq.POLLIN))
+        return self._core.silent
+
+    @property
+    def closed(self) -> bool:
+        """Whether the subscription was closed."""
+        return self._closed
+
+    def __aiter__(self) -> AsyncIterator[StreamMessage]:
+        return self
+
+    async def __anext__(self) -> StreamMessage:
+        if self._closed:
+            raise StopAsyncIteration
+        try:
+            message = await self._next(Deadline(self.timeout))
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            self.close()  # the consuming task was cancelled (or interrupted): no socket left behind
+            raise
+        if message is not None:
+            return message
+        if self._duration.passed() or self._closed:
+            raise StopAsyncIteration
+        raise TimeoutError(f"no stream message from {self.endpoint} within {self.timeout} s",
+                           endpoint=self.endpoint, seconds=self.timeout)
+
+    async def receive(self, timeout: Optional[float] = None) -> StreamMessage:
+        """The next value; raises :class:`zerobridge.TimeoutError` when none comes within ``timeout`` s.
+
+        Cancelling the awaiting task closes the subscription (and re-raises ``CancelledError``).
+        """
+        try:
+            message = await self._next(Deadline(timeout), stop_at_duration=False)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            self.close()
+            raise
+        if message is None:
+            raise TimeoutError(f"no stream message from {self.endpoint} within {timeout} s",
+                               endpoint=self.endpoint, seconds=timeout)
+        return message
+
+    async def _next(self, deadline: Deadline, stop_at_duration: bool = True) -> Optional[StreamMessage]:
+        if not self._started:
+            await self._fetch_snapshot()
+        core = self._core
+        while True:
+            message = core.take()
+            if message is not None or self._closed:
+                return message
+            wait = SLICE
+            limits = [deadline] + ([self._duration] if stop_at_duration else [])
+            for limit in limits:
+                if limit.end is not None:
+                    wait = min(wait, limit.remaining())
+            if await self._socket.poll(int(wait * 1000), zmq.POLLIN):
+                while True:
+                    try:
+                        frames = await self._socket.recv_multipart(zmq.NOBLOCK)
+                    except zmq.Again:
+                        break
+                    core.heard()
+                    core.accept(frames)
+                    if not core.conflate:
+                        break
+                continue
+            core.check_silence()
+            if any(limit.passed() for limit in limits):
+                return core.take()
+
+    async def _fetch_snapshot(self) -> None:
+        """Start from the publisher's snapshot (see :mod:`._snapshot` for the steps)."""
+        handshake = SnapshotHandshake(self._core, self._start_timeout)
+        with translate_zmq_errors(self.endpoint):
+            while not handshake.welcomed:
+                if await self._socket.poll(handshake.deadline.wait_ms(SLICE), zmq.POLLIN):
+                    handshake.live(await self._socket.recv_multipart(zmq.NOBLOCK))
+                elif handshake.deadline.passed():
+                    raise handshake.no_publisher()
+            dealer = self._context.socket(zmq.DEALER)
+            dealer.setsockopt(zmq.LINGER, 0)
+            try:
+                dealer.connect(self._core.snapshot_endpoint)
+                await dealer.send_multipart(handshake.request())
+                while not handshake.done:
+                    if await dealer.poll(handshake.deadline.wait_ms(SLICE), zmq.POLLIN):
+                        handshake.snapshot(await dealer.recv_multipart())
+                    elif handshake.deadline.passed():
+                        raise handshake.no_snapshot()
+            finally:
+                dealer.close(linger=0)
+        handshake.finish()
+        self._started = True
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._socket.close(linger=0)
+
+    async def __aenter__(self) -> "AsyncSubscription":
+        if not self._started:
+            try:
+                await self._fetch_snapshot()
+            except BaseException:
+                self.close()
+                raise
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        self.close()
+
+
+def asubscribe(endpoint: str = DEFAULT_STREAM_ENDPOINT, *topics: str, **options: Any) -> AsyncSubscription:
+    """The asyncio form of :func:`subscribe`: ``async for message in zerobridge.asubscribe(endpoint, "prices.")``."""
+    return AsyncSubscription(endpoint, topics or ("",), **options)
+
+

@@ -1,0 +1,243 @@
+"""The blocking subscription: a SUB socket polled in short slices, so a notebook stays interruptible."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator, List, Optional, Sequence
+
+import zmq
+
+from .._exceptions import TimeoutError, translate_zmq_errors
+from ._core import StreamCore
+from ._deadline import SLICE, Deadline
+from ._events import StreamEvent, StreamMessage, StreamStats
+from ._rolling_frame import RollingFrame
+from ._snapshot import SnapshotHandshake
+from ._wire import DEFAULT_STREAM_ENDPOINT
+
+__all__ = ["Subscription", "subscribe"]
+
+class Subscription:
+    """A subscription to a ZeroBridge stream; iterate it for :class:`StreamMessage` values.
+
+    Made by :func:`subscribe`. Blocking, on a plain ZeroMQ socket polled in short slices, so it works in a
+    notebook: ``timeout`` bounds the wait for each value (:class:`zerobridge.TimeoutError`), ``duration``
+    ends the iteration after so many seconds, and an interrupt (Ctrl+C, the kernel's stop button) ends it
+    cleanly. Gaps, restarts and silences are counted in :attr:`stats` and reported to ``on_event`` (or
+    as :class:`StreamWarning`).
+    """
+
+    def __init__(self, endpoint: str = DEFAULT_STREAM_ENDPOINT, topics: Sequence[str] = ("",), *,
+                 snapshot: Optional[str] = None, timeout: Optional[float] = None,
+                 duration: Optional[float] = None, silence: Optional[float] = None,
+                 conflate: bool = False, on_event: Optional[Callable[[StreamEvent], None]] = None,
+                 hwm: int = 1000, start_timeout: float = 10.0,
+                 context: Optional[zmq.Context] = None) -> None:
+        self._core = StreamCore(endpoint, topics, snapshot=snapshot, silence=silence,
+                                 conflate=conflate, on_event=on_event)
+        self.timeout = timeout
+        self._duration = Deadline(duration)
+        self._closed = False
+        self._context = context or zmq.Context.instance()
+        with translate_zmq_errors(endpoint):
+            self._socket = self._context.socket(zmq.SUB)
+            self._socket.setsockopt(zmq.LINGER, 0)
+            self._socket.setsockopt(zmq.RCVHWM, hwm)
+            self._core.subscribe_all(self._socket)
+            self._socket.connect(endpoint)
+        if snapshot is not None:
+            try:
+                self._fetch_snapshot(start_timeout)
+            except BaseException:
+                self.close()
+                raise
+
+    # -- public
+
+    @property
+    def endpoint(self) -> str:
+        """The publisher's endpoint."""
+        return self._core.endpoint
+
+    @property
+    def topics(self) -> List[str]:
+        """The topic prefixes subscribed to."""
+        return list(self._core.topics)
+
+    @property
+    def stats(self) -> StreamStats:
+        """Counters: received, gaps, missed, restarts, duplicates, silences, conflated, heartbeats."""
+        return self._core.stats
+
+    @property
+    def silent(self) -> bool:
+        """Whether the publisher is silent now.
+
+        Checked while waiting for values, and on reading this property when nothing is unread: a
+        subscriber that is not waiting (busy elsewhere, between polls) still sees a silence here, and
+        ``on_event`` hears of it then. Unread messages count as the publisher being alive; they are
+        read, and silence checked again, on the next call.
+        """
+        if not self._closed:
+            self._core.check_idle_silence(bool(self._socket.getsockopt(zmq.EVENTS) & zmq.POLLIN))
+        return self._core.silent
+
+    @property
+    def closed(self) -> bool:
+        """Whether the subscription was closed."""
+        return self._closed
+
+    def receive(self, timeout: Optional[float] = None) -> StreamMessage:
+        """The next value; raises :class:`zerobridge.TimeoutError` when none comes within ``timeout`` s."""
+        message = self._next(Deadline(timeout))
+        if message is None:
+            raise TimeoutError(f"no stream message from {self.endpoint} within {timeout} s",
+                               endpoint=self.endpoint, seconds=timeout)
+        return message
+
+    def poll(self, timeout: float = 0.0) -> List[StreamMessage]:
+        """Every value that arrives within ``timeout`` s (at least what is already there); never raises on time."""
+        deadline = Deadline(timeout)
+        out: List[StreamMessage] = []
+        while True:
+            message = self._next(deadline)
+            if message is None:
+                return out
+            out.append(message)
+
+    def __iter__(self) -> Iterator[StreamMessage]:
+        return self
+
+    def __next__(self) -> StreamMessage:
+        if self._closed:
+            raise StopIteration
+        deadline = Deadline(self.timeout)
+        try:
+            message = self._next(deadline, self._duration)
+        except KeyboardInterrupt:
+            self.close()  # a clean stop: the loop ends, the kernel stays usable
+            raise StopIteration from None
+        if message is not None:
+            return message
+        if self._duration.passed():
+            raise StopIteration
+        raise TimeoutError(f"no stream message from {self.endpoint} within {self.timeout} s",
+                           endpoint=self.endpoint, seconds=self.timeout)
+
+    def rolling(self, window: int = 500, *, every: float = 0.5, duration: Optional[float] = None,
+                columns: Optional[Sequence[str]] = None) -> Iterator[Any]:
+        """Yield a rolling ``pandas.DataFrame`` of the last ``window`` values every ``every`` seconds.
+
+        Ends after ``duration`` seconds (or the subscription's own), or cleanly on interrupt.
+        """
+        frame = RollingFrame(window, columns=columns)
+        end = Deadline(duration)
+        try:
+            while not self._closed:
+                frame.extend(self.poll(every))
+                yield frame.frame()
+                if end.passed() or self._duration.passed():
+                    return
+        except KeyboardInterrupt:
+            self.close()
+
+    def close(self) -> None:
+        """Close the socket (idempotent)."""
+        if not self._closed:
+            self._closed = True
+            self._socket.close(linger=0)
+
+    def __enter__(self) -> "Subscription":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<Subscription {self.endpoint} {self._core.topics} {state} {self.stats}>"
+
+    # -- internals
+
+    def _next(self, deadline: Deadline, duration: Optional[Deadline] = None) -> Optional[StreamMessage]:
+        core = self._core
+        while True:
+            message = core.take()
+            if message is not None:
+                return message
+            if self._closed:
+                return None
+            if self._drain():
+                continue  # a message was already queued: no poll (pyzmq builds a Poller per poll call)
+            wait = SLICE
+            for limit in (deadline, duration):
+                if limit is not None and limit.end is not None:
+                    wait = min(wait, limit.remaining())
+            with translate_zmq_errors(self.endpoint):
+                if self._socket.poll(int(wait * 1000), zmq.POLLIN):
+                    self._drain()
+                    continue
+            core.check_silence()
+            if deadline.passed() or (duration is not None and duration.passed()):
+                return core.take()
+
+    def _drain(self) -> bool:
+        """Take what is there; one message unless conflating (then everything, keeping the newest per topic).
+
+        Whether anything was received."""
+        core = self._core
+        received = False
+        while True:
+            try:
+                frames = self._socket.recv_multipart(zmq.NOBLOCK, copy=True)
+            except zmq.Again:
+                return received
+            received = True
+            core.heard()
+            core.accept(frames)
+            if not core.conflate:
+                return True
+
+    def _fetch_snapshot(self, start_timeout: float) -> None:
+        """Start from the publisher's snapshot (see :mod:`._snapshot` for the steps)."""
+        handshake = SnapshotHandshake(self._core, start_timeout)
+        with translate_zmq_errors(self.endpoint):
+            while not handshake.welcomed:
+                if self._socket.poll(handshake.deadline.wait_ms(SLICE), zmq.POLLIN):
+                    handshake.live(self._socket.recv_multipart(zmq.NOBLOCK))
+                elif handshake.deadline.passed():
+                    raise handshake.no_publisher()
+            dealer = self._context.socket(zmq.DEALER)
+            dealer.setsockopt(zmq.LINGER, 0)
+            try:
+                dealer.connect(self._core.snapshot_endpoint)
+                dealer.send_multipart(handshake.request())
+                while not handshake.done:
+                    if dealer.poll(handshake.deadline.wait_ms(SLICE), zmq.POLLIN):
+                        handshake.snapshot(dealer.recv_multipart())
+                    elif handshake.deadline.passed():
+                        raise handshake.no_snapshot()
+            finally:
+                dealer.close(linger=0)
+        handshake.finish()
+
+
+def subscribe(endpoint: str = DEFAULT_STREAM_ENDPOINT, *topics: str, **options: Any) -> Subscription:
+    """Subscribe to topic prefixes of a ZeroBridge stream (every topic when none is given).
+
+    Options (keywords): ``snapshot`` (the publisher's snapshot endpoint: start from the last value of every
+    topic, then continue live with no gap and no duplicate), ``timeout`` (seconds to wait for each value,
+    else :class:`zerobridge.TimeoutError`; default: wait forever, but interruptible), ``duration`` (seconds
+    after which iteration ends), ``silence`` (seconds without any message, heartbeats included, before the
+    publisher counts as silent; default three of its heartbeat intervals; checked while waiting and whenever
+    :attr:`Subscription.silent` is read with nothing unread), ``conflate`` (keep only the
+    newest unread value per topic), ``on_event`` (callback for :class:`StreamEvent`; default: warnings),
+    ``hwm`` (the socket's receive high-water mark), ``start_timeout``, ``context``.
+
+    Example::
+
+        for message in zerobridge.subscribe("tcp://127.0.0.1:5556", "orders.", timeout=10):
+            print(message.topic, message.seq, message.value)
+    """
+    return Subscription(endpoint, topics or ("",), **options)
+
+

@@ -1,0 +1,164 @@
+using Microsoft.Extensions.Logging;
+using ZeroBridge.Commands;
+using ZeroBridge.Protocol;
+using ZeroBridge.Serialization;
+
+namespace ZeroBridge.Execution;
+
+/// <summary>
+/// Runs commands for every route: finds the command, binds the arguments, runs it within its deadline and the
+/// concurrency limit, and encodes the result or the error. Knows nothing of sockets or envelopes, so the direct
+/// server, the JSON gateway, the MDP worker and the task worker all run commands through it unchanged.
+/// </summary>
+/// <remarks>
+/// Deadline (docs/protocol.md §2): when a call's <see cref="CommandCall.Timeout"/> passes, the command's token is
+/// cancelled and the call completes at once with <c>timeout</c>, whether or not the command observes its token.
+/// A command that runs on regardless keeps its concurrency slot until it really returns; its late result is dropped.
+/// </remarks>
+internal sealed class CommandExecutor : IDisposable
+{
+    private readonly BuiltInCommands _commands;
+    private readonly TableCursorStore _tables;
+    private readonly CommandExecutorOptions _options;
+    private readonly SemaphoreSlim _slots;
+    private readonly ILogger _logger;
+
+    public CommandExecutor(CommandRegistry registry, CommandExecutorOptions options, ILogger logger)
+    {
+        _tables = new TableCursorStore(options.TableChunkBytes, options.TableCursorIdleTimeout, options.MaxOpenTableCursors);
+        _commands = new BuiltInCommands(registry, _tables);
+        _options = options;
+        _slots = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
+        _logger = logger;
+    }
+
+    /// <summary>The options error details are written with: inline, no attachment frames.</summary>
+    private static readonly MessagePack.MessagePackSerializerOptions ErrorValues = WireSerializer.BaseOptions;
+
+    /// <summary>Runs a bridge-protocol request and returns its reply body (docs/protocol.md §2-3).</summary>
+    public async Task<ReplyBody> RunAsync(RequestBody request, CallerContext caller, CancellationToken cancellation)
+    {
+        var header = request.Header;
+        var outcome = await ExecuteAsync(new CommandCall(header.Command!, header.Timeout, request.Arguments, request.Attachments),
+            caller, cancellation).ConfigureAwait(false);
+        var encoded = Encode(outcome, chunkTables: true, dictionaryStrings: header.Accept.Contains(WireConstants.Accept.Dictionary));
+        return new ReplyBody(ReplyHeader.Write(header.RawId, encoded.Ok), encoded.Payload, encoded.Attachments);
+    }
+
+    /// <summary>An error reply to a request that will not run (malformed, too large, cancelled before it started).</summary>
+    public ReplyBody Reject(ReadOnlyMemory<byte> rawId, ErrorMap error)
+    {
+        _logger.LogDebug("Rejected a request: {Code} {Message}", error.Code, error.Message);
+        return ReplyBody.Failure(rawId, error, ErrorValues);
+    }
+
+    /// <summary>
+    /// Runs one command for <paramref name="caller"/>. Never throws: every failure becomes the outcome's error map.
+    /// <paramref name="cancellation"/> is the route's (client cancel, disconnect, stop); the call's own deadline is added here.
+    /// </summary>
+    public async Task<ExecutionOutcome> ExecuteAsync(CommandCall call, CallerContext caller, CancellationToken cancellation)
+    {
+        if (call.Timeout is not { } timeout)
+            return await RunCommandAsync(call, caller, cancellation, deadline: null).ConfigureAwait(false);
+
+        var deadline = new CancellationTokenSource(timeout);
+        var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellation, deadline.Token);
+        var running = RunCommandAsync(call, caller, linked.Token, deadline.Token);
+        try
+        {
+            return await running.WaitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!running.IsCompleted)
+        {
+            // The command ignores its token: answer now, and let it finish in the background (holding its slot).
+            _ = running.ContinueWith(late =>
+            {
+                _logger.LogDebug("Command {Command} for {Peer} finished after its deadline; the late result is dropped", call.Command, caller.Peer);
+                linked.Dispose();
+                deadline.Dispose();
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return ExecutionOutcome.Failed(new ErrorMap(ErrorCodes.Timeout, typeof(OperationCanceledException).FullName,
+                ExceptionErrors.DeadlineMessage, null, null));
+        }
+        catch (OperationCanceledException)
+        {
+            return await running.ConfigureAwait(false); // it finished in the same moment: its own outcome stands
+        }
+        finally
+        {
+            if (running.IsCompleted)
+            {
+                linked.Dispose();
+                deadline.Dispose();
+            }
+        }
+    }
+
+    private async Task<ExecutionOutcome> RunCommandAsync(CommandCall call, CallerContext caller, CancellationToken token,
+        CancellationToken? deadline)
+    {
+        try
+        {
+            await _slots.WaitAsync(token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return ExecutionOutcome.Failed(deadline?.IsCancellationRequested == true
+                ? ErrorMap.Of(ErrorCodes.Timeout, ExceptionErrors.DeadlineMessage)
+                : ErrorMap.Of(ErrorCodes.Cancelled, "The request was cancelled before it started."));
+        }
+        try
+        {
+            var command = _commands.Find(call.Command);
+            var context = new CommandContext(call.Command, caller.Peer, token);
+            var values = ArgumentBinder.Bind(command, call.Arguments, call.Attachments, context);
+            _logger.LogDebug("Running {Command} for {Peer}", call.Command, caller.Peer);
+            var result = await command.InvokeAsync(values).ConfigureAwait(false);
+            return new ExecutionOutcome(result, null);
+        }
+        catch (Exception ex)
+        {
+            bool deadlinePassed = ex is OperationCanceledException && deadline?.IsCancellationRequested == true;
+            var error = ExceptionErrors.ToErrorMap(ex, _options.IncludeStackTraces, deadlinePassed);
+            if (error.Code is ErrorCodes.CommandFailed)
+                _logger.LogWarning(ex, "Command {Command} failed for {Peer}", call.Command, caller.Peer);
+            else
+                _logger.LogDebug("Command {Command} for {Peer}: {Code} {Message}", call.Command, caller.Peer, error.Code, error.Message);
+            return ExecutionOutcome.Failed(error);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    /// <summary>
+    /// Encodes an outcome as a payload and its attachments. A result that cannot be serialized becomes an
+    /// <c>internal</c> error. With <paramref name="chunkTables"/>, tables larger than the chunk size go in chunks
+    /// kept here for <c>table.next</c>; without, they go whole.
+    /// </summary>
+    public EncodedOutcome Encode(ExecutionOutcome outcome, bool chunkTables, bool dictionaryStrings = false)
+    {
+        if (outcome.Error is { } error)
+            return new EncodedOutcome(false, error.Encode(ErrorValues), []);
+        var attachments = new List<ReadOnlyMemory<byte>>();
+        try
+        {
+            var result = outcome.Result;
+            byte[] payload = WireSerializer.Serialize(result?.GetType() ?? typeof(object), result, attachments,
+                chunkTables ? _tables : null, dictionaryStrings);
+            return new EncodedOutcome(true, payload, attachments);
+        }
+        catch (ZeroBridgeSerializationException ex)
+        {
+            _logger.LogWarning(ex, "A result could not be serialized");
+            return new EncodedOutcome(false, ExceptionErrors.ToErrorMap(ex, _options.IncludeStackTraces).Encode(ErrorValues), []);
+        }
+    }
+
+    public void Dispose()
+    {
+        _tables.Dispose();
+        _slots.Dispose();
+    }
+}
