@@ -12,10 +12,10 @@ internal static class SecurityOptions
         Description = $"CURVE: {role} key pair, a NAME.key_secret file from `zbridge keygen` (or pyzmq's create_certificates).",
     };
 
-    /// <summary><c>--server-key FILE</c>: the public key of the server to talk to.</summary>
+    /// <summary><c>--server-key FILE</c>: the public key of the server (or broker) to talk to.</summary>
     public static Option<string?> ServerKey() => new("--server-key")
     {
-        Description = "CURVE: the server's public key, its NAME.key file (or the 40-character Z85 key itself).",
+        Description = "CURVE: the public key of the server or broker, its NAME.key file (or the 40-character Z85 key itself).",
     };
 
     /// <summary><c>--insecure</c>: listen in plain text beyond loopback.</summary>

@@ -5,7 +5,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 using NetMQ;
 using NetMQ.Sockets;
 using ZeroBridge.Protocol;
+using ZeroBridge.Security;
 using ZeroBridge.Serialization;
+using ZeroBridge.Server;
 using static ZeroBridge.Protocol.Majordomo;
 using ZeroBridge.Transport;
 
@@ -75,7 +77,14 @@ public sealed class ZeroBridgeBroker : IAsyncDisposable, IDisposable
     {
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
             throw new InvalidOperationException("A ZeroBridgeBroker starts once.");
+        if (PlaintextExposure.Refusal("ZeroBridge broker", _options.Endpoint, EndpointAddress.IsLocalOnly(_options.Endpoint),
+                _options.Certificate is not null, _options.Insecure) is { } exposure)
+        {
+            Volatile.Write(ref _state, ComponentState.New); // nothing started
+            throw new ZeroBridgeException(exposure);
+        }
         var router = new RouterSocket();
+        router.UseCurveServer(_options.Certificate?.ToNetMQ());
         router.Options.Linger = TimeSpan.Zero;
         router.Options.RouterMandatory = true;
         router.Options.MaxMsgSize = _options.MaxFrameBytes;
@@ -91,7 +100,8 @@ public sealed class ZeroBridgeBroker : IAsyncDisposable, IDisposable
         _poller = new NetMQPoller { router, _timer };
         _thread = new Thread(_poller.Run) { IsBackground = true, Name = $"ZeroBridge broker {Endpoint}" };
         _thread.Start();
-        _logger.LogInformation("ZeroBridge broker listening on {Endpoint}", Endpoint);
+        _logger.LogInformation("ZeroBridge broker listening on {Endpoint} ({Security})", Endpoint,
+            _options.Certificate is null ? "plain text" : $"CURVE, server key {_options.Certificate.PublicKey}");
     }
 
     /// <summary>
