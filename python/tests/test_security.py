@@ -132,3 +132,38 @@ def test_the_demo_refuses_plain_text_beyond_loopback_and_says_how_to_set_up_keys
     result = _zbridge("demo", "--bind", "tcp://0.0.0.0:*", "--data", str(tmp_path / "demo.db"))
     assert result.returncode == 2, result.stdout + result.stderr
     assert "zbridge keygen" in result.stderr and "--insecure" in result.stderr
+
+
+def test_a_python_worker_serves_through_a_curve_broker(keys: Path) -> None:
+    from broker_support import HEARTBEAT, LIVENESS, start_broker, stop_all
+
+    broker = start_broker("tcp://127.0.0.1:*", "--cert", str(keys / "server.key_secret"), request_timeout=20)
+    try:
+        worker = zerobridge.Worker(broker.endpoint, "maths", heartbeat=HEARTBEAT, liveness=LIVENESS,
+                                   server_key=keys / "server.key", cert=keys / "alice.key_secret")
+        worker.add("add", lambda a, b: a + b)
+        with worker:
+            with zerobridge.connect(broker.endpoint, service="maths", server_key=keys / "server.key",
+                                    timeout=30) as client:
+                assert client.call("add", 2, 3) == 5
+            assert worker.served == 1
+    finally:
+        stop_all([broker])
+
+
+def test_a_python_worker_with_a_wrong_broker_key_is_never_given_a_request(keys: Path) -> None:
+    from broker_support import HEARTBEAT, LIVENESS, start_broker, stop_all
+
+    broker = start_broker("tcp://127.0.0.1:*", "--cert", str(keys / "server.key_secret"), request_timeout=2)
+    try:
+        worker = zerobridge.Worker(broker.endpoint, "maths", heartbeat=HEARTBEAT, liveness=LIVENESS,
+                                   server_key=keys / "stranger.key")
+        worker.add("add", lambda a, b: a + b)
+        with worker:
+            with zerobridge.connect(broker.endpoint, service="maths", server_key=keys / "server.key",
+                                    timeout=30) as client:
+                with pytest.raises(zerobridge.ServiceUnavailable):
+                    client.call("add", 2, 3)
+            assert worker.served == 0
+    finally:
+        stop_all([broker])
