@@ -72,6 +72,7 @@ internal static class DemoCommand
                     MaxRequestBytes = parse.GetValue(maxRequest),
                     Certificate = keyPair,
                     Insecure = parse.GetValue(insecure),
+                    IncludeStackTraces = true, // a demo for developers: show where a command failed
                 });
             var stream = parse.GetResult(publish) is null ? null
                 : DemoStream.Add(builder.Services, database, parse.GetValue(publish), parse.GetValue(snapshot), parse.GetValue(rate));

@@ -11,6 +11,17 @@ namespace ZeroBridge.Commands;
 /// </summary>
 internal static class ArgumentBinder
 {
+    private static object? ResolveService(CommandDescriptor command, CommandParameter parameter, CommandContext context)
+    {
+        var services = context.Services ?? throw new InvalidOperationException(
+            $"{command.Name} asks for the service {parameter.Type.Name} ('{parameter.Name}'), but the registry has no service provider (create it with one, as AddZeroBridge does).");
+        object? service = parameter.ServiceKey is { } key
+            ? (services as Microsoft.Extensions.DependencyInjection.IKeyedServiceProvider)?.GetKeyedService(parameter.Type, key)
+            : services.GetService(parameter.Type);
+        return service ?? (parameter.IsNullable ? null : throw new InvalidOperationException(
+            $"{command.Name} asks for the service {parameter.Type.Name} ('{parameter.Name}'), which is not registered."));
+    }
+
     public static object?[] Bind(CommandDescriptor command, ReadOnlyMemory<byte>? argumentsFrame,
         IReadOnlyList<ReadOnlyMemory<byte>> attachments, CommandContext context)
     {
@@ -31,6 +42,9 @@ internal static class ArgumentBinder
                     continue;
                 case ParameterSource.Context:
                     values[i] = context;
+                    continue;
+                case ParameterSource.Service:
+                    values[i] = ResolveService(command, parameter, context);
                     continue;
             }
 

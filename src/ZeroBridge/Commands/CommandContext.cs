@@ -7,12 +7,19 @@ namespace ZeroBridge.Commands;
 public sealed class CommandContext
 {
     /// <summary>Creates a context.</summary>
-    public CommandContext(string command, string peer, CancellationToken cancellationToken)
+    public CommandContext(string command, string peer, CancellationToken cancellationToken, IServiceProvider? services = null)
     {
         Command = command;
         Peer = peer;
         CancellationToken = cancellationToken;
+        Services = services;
     }
+
+    /// <summary>
+    /// The request's dependency-injection scope (one per request, like an ASP.NET Core request's
+    /// <c>RequestServices</c>), or null when the registry was not created with a service provider.
+    /// </summary>
+    public IServiceProvider? Services { get; }
 
     /// <summary>The command being run.</summary>
     public string Command { get; }

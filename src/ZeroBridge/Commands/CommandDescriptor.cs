@@ -10,18 +10,28 @@ namespace ZeroBridge.Commands;
 public sealed class CommandDescriptor
 {
     private readonly object? _target;
+    private readonly Func<IServiceProvider, object>? _targetFactory;
     private readonly Func<object?, ValueTask<object?>> _awaitResult;
 
-    internal CommandDescriptor(string name, MethodInfo method, object? target, string? description)
+    /// <param name="name">The command name.</param>
+    /// <param name="method">The method that runs.</param>
+    /// <param name="target">The instance it runs on (null for a static method or with <paramref name="targetFactory"/>).</param>
+    /// <param name="description">The description, or null to take it from the method.</param>
+    /// <param name="targetFactory">Resolves the instance from each request's scope, for commands of a scoped service.</param>
+    /// <param name="isService">Whether the container can supply a parameter of a type (its parameters are then services).</param>
+    internal CommandDescriptor(string name, MethodInfo method, object? target, string? description,
+        Func<IServiceProvider, object>? targetFactory = null, Func<Type, bool>? isService = null)
     {
         Name = name;
         Method = method;
         _target = target;
+        _targetFactory = targetFactory;
         var docs = XmlDocumentation.For(method);
         Description = description ?? method.GetCustomAttribute<DescriptionAttribute>()?.Description ?? docs.Summary;
         Parameters = method.GetParameters()
             .Select(p => new CommandParameter(p,
-                p.GetCustomAttribute<DescriptionAttribute>()?.Description ?? docs.Parameters.GetValueOrDefault(p.Name ?? "")))
+                p.GetCustomAttribute<DescriptionAttribute>()?.Description ?? docs.Parameters.GetValueOrDefault(p.Name ?? ""),
+                isService))
             .ToList();
         (ReturnType, _awaitResult) = ResultAwaiting.For(method.ReturnType);
         RequiresTrustedEndpoint = method.IsDefined(typeof(RequiresTrustedEndpointAttribute), inherit: true);
@@ -59,9 +69,14 @@ public sealed class CommandDescriptor
     internal void MarkIdempotent() => _idempotent = true;
 
     /// <summary>Runs the command with bound arguments and awaits its result.</summary>
-    internal ValueTask<object?> InvokeAsync(object?[] arguments)
+    /// <param name="arguments">The bound values, one per parameter.</param>
+    /// <param name="services">The request's scope, which supplies the instance of a command registered by type.</param>
+    internal ValueTask<object?> InvokeAsync(object?[] arguments, IServiceProvider? services = null)
     {
-        object? returned = Method.Invoke(_target, BindingFlags.DoNotWrapExceptions, binder: null, arguments, culture: null);
+        object? target = _targetFactory is null ? _target
+            : _targetFactory(services ?? throw new InvalidOperationException(
+                $"{Name} runs on a service resolved per request, but the registry has no service provider."));
+        object? returned = Method.Invoke(target, BindingFlags.DoNotWrapExceptions, binder: null, arguments, culture: null);
         return _awaitResult(returned);
     }
 

@@ -12,17 +12,25 @@ public enum ParameterSource
     CancellationToken,
     /// <summary>The request's <see cref="Commands.CommandContext"/>.</summary>
     Context,
+    /// <summary>
+    /// A service from the request's dependency-injection scope: a parameter marked <c>[FromServices]</c> or
+    /// <c>[FromKeyedServices]</c>, or whose type the container knows (as minimal APIs infer it).
+    /// </summary>
+    Service,
 }
 
 /// <summary>One parameter of a command, as the method declares it.</summary>
 public sealed class CommandParameter
 {
-    internal CommandParameter(ParameterInfo parameter, string? description)
+    internal CommandParameter(ParameterInfo parameter, string? description, Func<Type, bool>? isService = null)
     {
         Name = parameter.Name ?? $"arg{parameter.Position}";
         Type = parameter.ParameterType;
+        ServiceKey = parameter.GetCustomAttribute<Microsoft.Extensions.DependencyInjection.FromKeyedServicesAttribute>()?.Key;
         Source = Type == typeof(CancellationToken) ? ParameterSource.CancellationToken
             : Type == typeof(CommandContext) ? ParameterSource.Context
+            : ServiceKey is not null || parameter.IsDefined(typeof(FromServicesAttribute)) ? ParameterSource.Service
+            : isService?.Invoke(Type) == true ? ParameterSource.Service
             : ParameterSource.Argument;
         IsRequired = !parameter.HasDefaultValue && !parameter.IsOptional;
         DefaultValue = parameter.HasDefaultValue ? parameter.DefaultValue : null;
@@ -42,6 +50,9 @@ public sealed class CommandParameter
 
     /// <summary>Where the value comes from.</summary>
     public ParameterSource Source { get; }
+
+    /// <summary>The key of a keyed service (<c>[FromKeyedServices(key)]</c>), or null.</summary>
+    public object? ServiceKey { get; }
 
     /// <summary>Whether the caller must pass it.</summary>
     public bool IsRequired { get; }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Reflection;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ZeroBridge.Commands;
 
@@ -18,6 +19,31 @@ namespace ZeroBridge.Commands;
 public sealed class CommandRegistry
 {
     private readonly ConcurrentDictionary<string, CommandDescriptor> _commands = new(StringComparer.Ordinal);
+    private readonly Func<Type, bool>? _isService;
+    private readonly ConcurrentDictionary<Type, string> _errorCodes = new();
+
+    /// <summary>A registry whose commands get nothing from a dependency-injection container.</summary>
+    public CommandRegistry()
+    {
+    }
+
+    /// <summary>
+    /// A registry whose commands run in a dependency-injection scope of their own per request (as ASP.NET Core
+    /// requests do): parameters of a type the container knows are resolved from it, <see cref="AddObject{T}"/>
+    /// resolves its object per request, and <see cref="CommandContext.Services"/> is the scope. <c>AddZeroBridge</c>
+    /// creates its registry this way.
+    /// </summary>
+    /// <param name="services">The application's root service provider.</param>
+    public CommandRegistry(IServiceProvider services)
+    {
+        Services = services;
+        var known = services.GetService<IServiceProviderIsService>();
+        if (known is not null)
+            _isService = type => type != typeof(string) && !type.IsPrimitive && known.IsService(type);
+    }
+
+    /// <summary>The root service provider requests take their scopes from, or null.</summary>
+    public IServiceProvider? Services { get; }
 
     /// <summary>Registers a delegate (a lambda or a method group) as a command.</summary>
     /// <param name="name">The command name, e.g. <c>orders.recent</c>.</param>
@@ -25,25 +51,42 @@ public sealed class CommandRegistry
     /// <param name="description">What it does; by default taken from <c>[Description]</c> or the XML docs.</param>
     /// <exception cref="ArgumentException">The name is taken or not a valid command name.</exception>
     public CommandRegistry Add(string name, Delegate handler, string? description = null) =>
-        Add(new CommandDescriptor(ValidName(name), handler.Method, handler.Target, description));
+        Add(new CommandDescriptor(ValidName(name), handler.Method, handler.Target, description, isService: _isService));
 
     /// <summary>Registers one method of an object (or a static method, with a null target) as a command.</summary>
     public CommandRegistry AddMethod(string name, MethodInfo method, object? target, string? description = null) =>
-        Add(new CommandDescriptor(ValidName(name), method, target, description));
+        Add(new CommandDescriptor(ValidName(name), method, target, description, isService: _isService));
+
+    /// <summary>
+    /// Registers the public methods of <typeparamref name="T"/> like <see cref="AddObject(string, object)"/>, with the
+    /// object resolved from each request's scope: a scoped service (one holding an EF Core <c>DbContext</c>) gets a
+    /// fresh instance per request, and a type the container does not know is created with its constructor's services.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The registry was created without a service provider.</exception>
+    public CommandRegistry AddObject<T>(string prefix) where T : class
+    {
+        if (Services is null)
+            throw new InvalidOperationException($"AddObject<{typeof(T).Name}> resolves its object per request: create the registry with a service provider (AddZeroBridge does).");
+        return AddMethods(prefix, typeof(T), (method, name) => Add(new CommandDescriptor(ValidName(name), method, null, null,
+            targetFactory: services => ActivatorUtilities.GetServiceOrCreateInstance<T>(services), isService: _isService)));
+    }
 
     /// <summary>
     /// Registers every public instance method an object's class declares, as <c>prefix.method_name</c>
     /// (snake_case; <see cref="CommandAttribute"/> renames one, <see cref="IgnoreCommandAttribute"/> leaves one out).
     /// </summary>
-    public CommandRegistry AddObject(string prefix, object instance)
+    public CommandRegistry AddObject(string prefix, object instance) =>
+        AddMethods(prefix, instance.GetType(), (method, name) => AddMethod(name, method, instance));
+
+    private CommandRegistry AddMethods(string prefix, Type type, Action<MethodInfo, string> add)
     {
-        var methods = instance.GetType()
+        var methods = type
             .GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
             .Where(m => !m.IsSpecialName && !m.IsDefined(typeof(IgnoreCommandAttribute)) && !m.ContainsGenericParameters);
         foreach (var method in methods)
         {
             string name = method.GetCustomAttribute<CommandAttribute>()?.Name ?? CommandNames.FromMethodName(method.Name);
-            AddMethod(string.IsNullOrEmpty(prefix) ? name : $"{prefix}.{name}", method, instance);
+            add(method, string.IsNullOrEmpty(prefix) ? name : $"{prefix}.{name}");
         }
         return this;
     }
@@ -58,6 +101,31 @@ public sealed class CommandRegistry
         foreach (var name in names)
             Get(name).MarkIdempotent();
         return this;
+    }
+
+    /// <summary>
+    /// Makes commands that throw <typeparamref name="TException"/> (or a subclass, unless a closer mapping exists)
+    /// answer with <paramref name="code"/> instead of <c>command_failed</c>, on every route: e.g.
+    /// <c>MapException&lt;KeyNotFoundException&gt;(ErrorCodes.NotFound)</c>. Without a mapping, a
+    /// <see cref="CommandException"/> carries its own code and an <see cref="ArgumentException"/> is <c>invalid_argument</c>.
+    /// </summary>
+    /// <param name="code">The error code callers see: one of <see cref="Protocol.ErrorCodes"/> or the application's own.</param>
+    public CommandRegistry MapException<TException>(string code) where TException : Exception
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(code);
+        _errorCodes[typeof(TException)] = code;
+        return this;
+    }
+
+    /// <summary>The code mapped for the exception's type or its closest mapped base type, or null.</summary>
+    internal string? ErrorCodeFor(Exception exception)
+    {
+        if (_errorCodes.IsEmpty)
+            return null;
+        for (var type = exception.GetType(); type is not null; type = type.BaseType)
+            if (_errorCodes.TryGetValue(type, out var code))
+                return code;
+        return null;
     }
 
     /// <summary>Removes a command; returns whether it was there.</summary>

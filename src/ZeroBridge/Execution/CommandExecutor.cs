@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ZeroBridge.Commands;
 using ZeroBridge.Protocol;
@@ -22,9 +23,13 @@ internal sealed class CommandExecutor : IDisposable
     private readonly CommandExecutorOptions _options;
     private readonly SemaphoreSlim _slots;
     private readonly ILogger _logger;
+    private readonly IServiceProvider? _services;
+    private readonly CommandRegistry _registry;
 
     public CommandExecutor(CommandRegistry registry, CommandExecutorOptions options, ILogger logger)
     {
+        _registry = registry;
+        _services = registry.Services;
         _tables = new TableCursorStore(options.TableChunkBytes, options.TableCursorIdleTimeout, options.MaxOpenTableCursors);
         _commands = new BuiltInCommands(registry, _tables);
         _options = options;
@@ -42,6 +47,7 @@ internal sealed class CommandExecutor : IDisposable
         var outcome = await ExecuteAsync(new CommandCall(header.Command!, header.Timeout, request.Arguments, request.Attachments),
             caller, cancellation).ConfigureAwait(false);
         var encoded = Encode(outcome, chunkTables: true, dictionaryStrings: header.Accept.Contains(WireConstants.Accept.Dictionary));
+        await outcome.ReleaseAsync().ConfigureAwait(false);
         return new ReplyBody(ReplyHeader.Write(header.RawId, encoded.Ok), encoded.Payload, encoded.Attachments);
     }
 
@@ -55,6 +61,8 @@ internal sealed class CommandExecutor : IDisposable
     /// <summary>
     /// Runs one command for <paramref name="caller"/>. Never throws: every failure becomes the outcome's error map.
     /// <paramref name="cancellation"/> is the route's (client cancel, disconnect, stop); the call's own deadline is added here.
+    /// The caller encodes the result and then calls <see cref="ExecutionOutcome.ReleaseAsync"/> (which ends the
+    /// request's dependency-injection scope).
     /// </summary>
     public async Task<ExecutionOutcome> ExecuteAsync(CommandCall call, CallerContext caller, CancellationToken cancellation)
     {
@@ -73,6 +81,7 @@ internal sealed class CommandExecutor : IDisposable
             // The command ignores its token: answer now, and let it finish in the background (holding its slot).
             _ = running.ContinueWith(late =>
             {
+                _ = late.Result.ReleaseAsync().AsTask(); // nothing will encode the late result
                 _logger.LogDebug("Command {Command} for {Peer} finished after its deadline; the late result is dropped", call.Command, caller.Peer);
                 linked.Dispose();
                 deadline.Dispose();
@@ -107,19 +116,25 @@ internal sealed class CommandExecutor : IDisposable
                 ? ErrorMap.Of(ErrorCodes.Timeout, ExceptionErrors.DeadlineMessage)
                 : ErrorMap.Of(ErrorCodes.Cancelled, "The request was cancelled before it started."));
         }
+        // One scope per request, as ASP.NET Core gives each request its RequestServices; it ends once the result is
+        // encoded (ExecutionOutcome.ReleaseAsync), or here when the command fails.
+        AsyncServiceScope? scope = _services?.CreateAsyncScope();
         try
         {
             var command = _commands.Find(call.Command);
-            var context = new CommandContext(call.Command, caller.Peer, token);
+            var services = scope?.ServiceProvider;
+            var context = new CommandContext(call.Command, caller.Peer, token, services);
             var values = ArgumentBinder.Bind(command, call.Arguments, call.Attachments, context);
             _logger.LogDebug("Running {Command} for {Peer}", call.Command, caller.Peer);
-            var result = await command.InvokeAsync(values).ConfigureAwait(false);
-            return new ExecutionOutcome(result, null);
+            var result = await command.InvokeAsync(values, services).ConfigureAwait(false);
+            return new ExecutionOutcome(result, null) { Scope = scope };
         }
         catch (Exception ex)
         {
+            if (scope is { } failed)
+                await failed.DisposeAsync().ConfigureAwait(false);
             bool deadlinePassed = ex is OperationCanceledException && deadline?.IsCancellationRequested == true;
-            var error = ExceptionErrors.ToErrorMap(ex, _options.IncludeStackTraces, deadlinePassed);
+            var error = ExceptionErrors.ToErrorMap(ex, _options.IncludeStackTraces, deadlinePassed, _registry);
             if (error.Code is ErrorCodes.CommandFailed)
                 _logger.LogWarning(ex, "Command {Command} failed for {Peer}", call.Command, caller.Peer);
             else

@@ -7,13 +7,19 @@ namespace ZeroBridge.Execution;
 internal static class ExceptionErrors
 {
     /// <summary>The error map for <paramref name="exception"/>; <paramref name="deadlinePassed"/> turns a cancellation into <c>timeout</c>.</summary>
-    public static ErrorMap ToErrorMap(Exception exception, bool includeStack, bool deadlinePassed = false)
+    /// <param name="exception">What the command (or the executor) threw.</param>
+    /// <param name="includeStack">Whether the caller may see the stack trace.</param>
+    /// <param name="deadlinePassed">Whether a cancellation came from the call's deadline.</param>
+    /// <param name="registry">The application's own exception-to-code mappings (<see cref="CommandRegistry.MapException{TException}"/>), consulted first.</param>
+    public static ErrorMap ToErrorMap(Exception exception, bool includeStack, bool deadlinePassed = false, CommandRegistry? registry = null)
     {
-        string code = exception switch
+        string code = registry?.ErrorCodeFor(exception) ?? exception switch
         {
             CommandException command => command.Code,
             OperationCanceledException => deadlinePassed ? ErrorCodes.Timeout : ErrorCodes.Cancelled,
             ZeroBridgeSerializationException => ErrorCodes.Internal,
+            // The framework's own way of saying "the caller passed a bad value" (ArgumentOutOfRange, ArgumentNull too).
+            ArgumentException => ErrorCodes.InvalidArgument,
             _ => ErrorCodes.CommandFailed,
         };
         string message = exception switch
@@ -24,7 +30,9 @@ internal static class ExceptionErrors
         };
         string type = exception is CommandException reported ? reported.RemoteType : exception.GetType().FullName ?? exception.GetType().Name;
         string? stack = exception is CommandException withStack ? withStack.RemoteStackTrace : exception.StackTrace;
-        return new ErrorMap(code, type, message, includeStack ? stack : null, (exception as CommandException)?.Details);
+        var details = (exception as CommandException)?.Details
+            ?? (exception is ArgumentException { ParamName: { } parameter } ? new Dictionary<string, object?> { ["parameter"] = parameter } : null);
+        return new ErrorMap(code, type, message, includeStack ? stack : null, details);
     }
 
     /// <summary>The message of a <c>timeout</c> error.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ZeroBridge.Commands;
 using ZeroBridge.Server;
@@ -15,7 +16,8 @@ public static class ZeroBridgeServiceCollectionExtensions
     /// </summary>
     /// <param name="services">The host's services.</param>
     /// <param name="registerCommands">Registers the commands; receives the service provider to resolve the application's objects.</param>
-    /// <param name="configure">Adjusts the options, e.g. <c>o =&gt; o with { Endpoint = "tcp://*:5555" }</c>.</param>
+    /// <param name="configure">Adjusts the options, e.g. <c>o =&gt; o with { Endpoint = "tcp://*:5555" }</c>. The options it
+    /// receives carry stack traces to clients only when the host's environment is Development.</param>
     /// <example>
     /// <code>
     /// builder.Services.AddZeroBridge((sp, commands) => commands.AddObject("orders", sp.GetRequiredService&lt;OrderService&gt;()));
@@ -27,11 +29,20 @@ public static class ZeroBridgeServiceCollectionExtensions
     {
         services.TryAddSingleton(provider =>
         {
-            var registry = new CommandRegistry();
+            // With the provider: each request gets a scope of its own, and services are injectable as parameters.
+            var registry = new CommandRegistry(provider);
             registerCommands(provider, registry);
             return registry;
         });
-        services.TryAddSingleton(configure?.Invoke(ZeroBridgeServerOptions.Default) ?? ZeroBridgeServerOptions.Default);
+        // Stack traces reach clients only in Development unless the application says otherwise (gRPC's EnableDetailedErrors).
+        services.TryAddSingleton(provider =>
+        {
+            var defaults = ZeroBridgeServerOptions.Default with
+            {
+                IncludeStackTraces = provider.GetService<IHostEnvironment>()?.IsDevelopment() ?? ZeroBridgeServerOptions.Default.IncludeStackTraces,
+            };
+            return configure?.Invoke(defaults) ?? defaults;
+        });
         services.TryAddSingleton(provider => new ZeroBridgeServer(
             provider.GetRequiredService<CommandRegistry>(),
             provider.GetRequiredService<ZeroBridgeServerOptions>(),

@@ -97,7 +97,7 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
         router.ReceiveReady += OnRequestsReady;
         _replies.ReceiveReady += OnRepliesReady;
         _poller = new NetMQPoller { router, _replies };
-        ThreadPoolHeadroom.Reserve(_options.MaxConcurrency);
+        ThreadPoolHeadroom.Reserve(_options.MaxConcurrency, _logger);
         // A background thread, so a process that forgets to stop the server can still exit.
         _thread = new Thread(_poller.Run) { IsBackground = true, Name = $"ZeroBridge server {Endpoint}" };
         _thread.Start();
@@ -231,9 +231,11 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
                 }
                 var outcome = await _executor.ExecuteAsync(new CommandCall(parsed.Command, null, parsed.Arguments, []), caller,
                     cancellation).ConfigureAwait(false);
-                return GatewayReply(gateway.Envelope, outcome.Error is { } error
+                var json = outcome.Error is { } error
                     ? JsonGateway.Failure(error, parsed.Id)
-                    : JsonGateway.Success(outcome.Result, parsed, _logger));
+                    : JsonGateway.Success(outcome.Result, parsed, _logger);
+                await outcome.ReleaseAsync().ConfigureAwait(false);
+                return GatewayReply(gateway.Envelope, json);
 
             case MalformedRequest malformed:
                 return Reject(malformed, ErrorMap.Of(ErrorCodes.BadRequest, malformed.Reason));

@@ -23,7 +23,11 @@ public sealed record ZeroBridgeServerOptions
     /// <summary>How many commands run at once (default: twice the processor count, at least 4); the rest wait in order.</summary>
     public int MaxConcurrency { get; init; } = Math.Max(4, Environment.ProcessorCount * 2);
 
-    /// <summary>Whether error replies carry the remote stack trace (default: true).</summary>
+    /// <summary>
+    /// Whether error replies carry the remote stack trace (default: true; with <c>AddZeroBridge</c> in a host, only when
+    /// the host's environment is Development). Stacks show clients the application's code paths: keep them off where
+    /// callers are not the application's own developers.
+    /// </summary>
     public bool IncludeStackTraces { get; init; } = true;
 
     /// <summary>How long stopping waits for running commands before cancelling them (default: 5 s).</summary>

@@ -77,7 +77,7 @@ public sealed class ZeroBridgeTaskWorker : IAsyncDisposable, IDisposable
         _heartbeat = new NetMQTimer(_options.HeartbeatInterval);
         _heartbeat.Elapsed += (_, _) => Send(TaskWire.Header("hb", ("name", Name), ("credit", _options.Concurrency - Volatile.Read(ref _running))));
         _poller = new NetMQPoller { socket, _results, _heartbeat };
-        ThreadPoolHeadroom.Reserve(_options.Concurrency);
+        ThreadPoolHeadroom.Reserve(_options.Concurrency, _logger);
         Send(TaskWire.Header("ready", ("name", Name), ("credit", _options.Concurrency)));
         _thread = new Thread(_poller.Run) { IsBackground = true, Name = $"ZeroBridge task worker {_endpoint}" };
         _thread.Start();
@@ -163,6 +163,7 @@ public sealed class ZeroBridgeTaskWorker : IAsyncDisposable, IDisposable
                 : await _executor.ExecuteAsync(new CommandCall(header.Kind, null, arguments, attachments), new CallerContext(Name),
                     _stopping.Token).ConfigureAwait(false);
             result = Result(header, outcome);
+            await outcome.ReleaseAsync().ConfigureAwait(false);
         }
         catch (Exception ex)
         {

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace ZeroBridge.Transport;
 
 /// <summary>
@@ -9,17 +11,27 @@ namespace ZeroBridge.Transport;
 /// moves until the pool injects another thread (about two a second), so replies, heartbeats and credits stall. Each
 /// component that runs commands reserves as many threads as it runs commands at once, on top of one per processor;
 /// the pool's minimum is raised to that (never lowered: a minimum only lets the pool create threads without delay).
+/// <para>The pool is the whole process's, so the change is logged, and an application that manages the pool itself
+/// turns it off with the AppContext switch <see cref="DisableSwitch"/> (in the project file:
+/// <c>&lt;RuntimeHostConfigurationOption Include="ZeroBridge.DisableThreadPoolHeadroom" Value="true" /&gt;</c>).</para>
 /// </remarks>
 internal static class ThreadPoolHeadroom
 {
+    /// <summary>The AppContext switch that leaves the thread pool's minimum alone.</summary>
+    public const string DisableSwitch = "ZeroBridge.DisableThreadPoolHeadroom";
+
     private static int _reserved;
 
     /// <summary>Reserves <paramref name="commands"/> more threads for commands that may block.</summary>
-    public static void Reserve(int commands)
+    public static void Reserve(int commands, ILogger logger)
     {
         int needed = Environment.ProcessorCount + Interlocked.Add(ref _reserved, Math.Max(0, commands));
+        if (AppContext.TryGetSwitch(DisableSwitch, out bool disabled) && disabled)
+            return;
         ThreadPool.GetMinThreads(out int workers, out int completions);
-        if (workers < needed)
-            ThreadPool.SetMinThreads(needed, completions);
+        if (workers < needed && ThreadPool.SetMinThreads(needed, completions))
+            logger.LogInformation(
+                "Raised the thread pool's minimum worker threads from {Before} to {After} so commands that block cannot starve socket I/O (AppContext switch {Switch} turns this off)",
+                workers, needed, DisableSwitch);
     }
 }

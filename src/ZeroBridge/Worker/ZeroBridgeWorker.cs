@@ -87,7 +87,7 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
         _timer.Elapsed += (_, _) => OnTick();
         _replies.ReceiveReady += OnRepliesReady;
         _poller = new NetMQPoller { _timer, _replies };
-        ThreadPoolHeadroom.Reserve(_connections.Length);
+        ThreadPoolHeadroom.Reserve(_connections.Length, _logger);
         foreach (var connection in _connections)
             Connect(connection);
         _thread = new Thread(_poller.Run) { IsBackground = true, Name = $"ZeroBridge worker {Service}@{BrokerEndpoint}" };
