@@ -147,6 +147,8 @@ def test_a_python_worker_serves_through_a_curve_broker(keys: Path) -> None:
                                     timeout=30) as client:
                 assert client.call("add", 2, 3) == 5
             assert worker.served == 1
+            assert zerobridge.mmi(broker.endpoint, "mmi.service", "maths",
+                                  server_key=keys / "server.key", timeout=30) == ("200", None)
     finally:
         stop_all([broker])
 
