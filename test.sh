@@ -36,9 +36,10 @@ pytest_status=${PIPESTATUS[0]}
 count() { grep -oE "$1" "$2" | grep -oE '[0-9]+' | awk '{ s += $1 } END { print s + 0 }'; }
 passed=$(( $(count 'Passed: +[0-9]+' "$dotnet_log") + $(count '[0-9]+ passed' "$pytest_log") ))
 failed=$(( $(count 'Failed: +[0-9]+' "$dotnet_log") + $(count '[0-9]+ (failed|error)' "$pytest_log") ))
+skipped=$(( $(count 'Skipped: +[0-9]+' "$dotnet_log") + $(count '[0-9]+ skipped' "$pytest_log") ))
 rm -f "$dotnet_log" "$pytest_log"
 echo
-echo "all tests: $passed passed, $failed failed"
+echo "all tests: $passed passed, $failed failed, $skipped skipped"
 if [ "$dotnet_status" -ne 0 ] || [ "$pytest_status" -ne 0 ] || [ "$passed" -eq 0 ]; then
   exit 1
 fi

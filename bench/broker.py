@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """What does the Majordomo broker cost? Requests/s and latency through `zbridge broker` with 1, 2 and 4
-workers, beside the direct route (`zbridge demo`) in the same run, as ratios to direct.
+workers, beside the direct route (`zbridge demo`) in the same run, as ratios to direct. One broker per worker
+count, all up at once, so the routes are measured interleaved round by round (the same rounds for every route);
+each reports its median round with the min-max.
 
-    /usr/bin/python3 bench/broker.py                       # 4 client processes, 2000 requests each
-    /usr/bin/python3 bench/broker.py --clients 8 --requests 1000 --latency-requests 3000
+    /usr/bin/python3 bench/broker.py                       # 4 client processes, 2000 requests each, 3 rounds
+    /usr/bin/python3 bench/broker.py --clients 8 --requests 1000 --latency-requests 3000 --rounds 5
+
+Pin the whole run with taskset (children inherit it; the JSON records the affinity).
 
 Every process (broker, workers, demo server, client processes) runs in its own process group and is
 stopped on exit, Ctrl+C and errors. See bench/README.md.
@@ -12,12 +16,10 @@ stopped on exit, Ctrl+C and errors. See bench/README.md.
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,14 +33,11 @@ sys.path.insert(0, str(ROOT / "python"))
 
 import zerobridge  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+import record  # noqa: E402
+
 SERVICE = "bench"
 _LISTENING = re.compile(r"Listening on (tcp://\S+)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Child:
@@ -132,54 +131,57 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="requests per client process (default 2000)")
     parser.add_argument("--latency-requests", type=int, default=2000, help="sequential requests for latency")
     parser.add_argument("--workers", default="1,2,4", help="worker counts to measure (default 1,2,4)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
     options = parser.parse_args()
 
+    environment = record.environment()
     children: List[Child] = []
-    results: Dict[str, Dict[str, float]] = {}
+    rounds: Dict[str, List[Dict[str, float]]] = {}
     tmp = tempfile.mkdtemp(prefix="zb-bench-broker-")
     try:
         subprocess.run([str(ROOT / "zbridge"), "--help"], check=True, capture_output=True)  # build once
         demo = Child("demo", "--bind", "tcp://127.0.0.1:*", "--data", f"{tmp}/direct.db")
         children.append(demo)
-        direct = demo.wait_for(_LISTENING).group(1)
-        port = free_port()
-        broker_endpoint = f"tcp://127.0.0.1:{port}"
-        broker = Child("broker", "--bind", broker_endpoint)
-        children.append(broker)
-        broker.wait_for(_LISTENING)
-
-        print(f"direct: {direct}   broker: {broker_endpoint}   clients: {options.clients} x "
-              f"{options.requests} echo(42)", file=sys.stderr)
-        results["direct"] = throughput(direct, "zerobridge", options.clients, options.requests)
-        results["direct"].update({f"seq_{k}": v for k, v in latency(direct, "zerobridge", options.latency_requests).items()})
-        workers: List[Child] = []
+        routes: Dict[str, Tuple[str, str]] = {"direct": (demo.wait_for(_LISTENING).group(1), "zerobridge")}
         for count in [int(c) for c in options.workers.split(",")]:
-            while len(workers) < count:
-                worker = Child("worker", "--connect", broker_endpoint, "--service", SERVICE,
-                               "--data", f"{tmp}/w{len(workers)}.db")
+            broker = Child("broker", "--bind", "tcp://127.0.0.1:*")
+            children.append(broker)
+            endpoint = broker.wait_for(_LISTENING).group(1)
+            for n in range(count):
+                worker = Child("worker", "--connect", endpoint, "--service", SERVICE,
+                               "--data", f"{tmp}/b{count}w{n}.db")
                 children.append(worker)
-                workers.append(worker)
                 worker.wait_for(re.compile("serving"))
-            wait_for_workers(broker_endpoint, count)
-            row = throughput(broker_endpoint, SERVICE, options.clients, options.requests)
-            row.update({f"seq_{k}": v for k, v in latency(broker_endpoint, SERVICE, options.latency_requests).items()})
-            results[f"broker, {count} worker{'s' if count > 1 else ''}"] = row
+            wait_for_workers(endpoint, count)
+            routes[f"broker, {count} worker{'s' if count > 1 else ''}"] = (endpoint, SERVICE)
+
+        print(f"routes: {routes}; clients: {options.clients} x {options.requests} echo(42); "
+              f"{options.rounds} rounds", file=sys.stderr)
+        for _ in range(options.rounds):
+            for name, (endpoint, service) in routes.items():
+                row = throughput(endpoint, service, options.clients, options.requests)
+                row.update({f"seq_{k}": v for k, v in latency(endpoint, service, options.latency_requests).items()})
+                rounds.setdefault(name, []).append(row)
     finally:
         for child in reversed(children):
             child.stop()
 
-    base = results["direct"]
+    def median_row(name: str) -> Dict[str, float]:
+        return {key: statistics.median(r[key] for r in rounds[name]) for key in rounds[name][0]}
+
+    results = {name: {"median": median_row(name), "rounds": rounds[name]} for name in rounds}
+    base = results["direct"]["median"]
     print(f"\n{options.clients} concurrent clients x {options.requests} requests (echo 42), then 1 client "
-          f"x {options.latency_requests} sequential requests\n")
-    print("| route | req/s | req/s vs direct | p50 µs (concurrent) | seq p50 µs | seq mean µs | seq p50 vs direct | seq mean vs direct |")
+          f"x {options.latency_requests} sequential requests; medians of {options.rounds} interleaved rounds "
+          f"(req/s min-max)\n")
+    print("| route | req/s (min-max) | req/s vs direct | p50 µs (concurrent) | seq p50 µs | seq mean µs | seq p50 vs direct | seq mean vs direct |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for name, row in results.items():
-        print(f"| {name} | {row['rps']:,.0f} | {row['rps'] / base['rps']:.2f} | {row['p50_us']:,.0f} | "
-              f"{row['seq_p50_us']:,.0f} | {row['seq_mean_us']:,.0f} | {row['seq_p50_us'] / base['seq_p50_us']:.2f} | "
-              f"{row['seq_mean_us'] / base['seq_mean_us']:.2f} |")
-    out = ROOT / "bench" / "results" / "broker-latest.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"options": vars(options), "results": results}, indent=2))
+    for name, result in results.items():
+        row, rps = result["median"], [r["rps"] for r in result["rounds"]]
+        print(f"| {name} | {row['rps']:,.0f} ({min(rps):,.0f}-{max(rps):,.0f}) | {row['rps'] / base['rps']:.2f} | "
+              f"{row['p50_us']:,.0f} | {row['seq_p50_us']:,.0f} | {row['seq_mean_us']:,.0f} | "
+              f"{row['seq_p50_us'] / base['seq_p50_us']:.2f} | {row['seq_mean_us'] / base['seq_mean_us']:.2f} |")
+    record.write("broker", {"options": vars(options), "environment": environment, "results": results})
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ the plain pyzmq REQ/REP "getting started" example in Python.
 
 One run starts both servers (``./zbridge demo`` on an ephemeral port with a temporary database, and
 a pyzmq REP server in a subprocess), measures every scenario, prints a markdown table and writes
-bench/results/roundtrip-latest.json. Both servers are stopped on exit, also on Ctrl+C and errors.
+bench/results/roundtrip-<UTC time>.json (and roundtrip-latest.json). Every route encodes its request and decodes
+its reply on every call (nothing is packed once and re-sent). Both servers are stopped on exit, also on Ctrl+C and errors.
 See bench/README.md for what is measured and how to read the ratios.
 """
 
@@ -14,11 +15,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as _dt
 import gc
 import json
 import os
-import platform
 import shutil
 import signal
 import statistics
@@ -39,6 +38,9 @@ import zmq  # noqa: E402
 
 import zerobridge  # noqa: E402
 from support import ServerProcess  # noqa: E402
+
+sys.path.insert(0, str(HERE))
+import record  # noqa: E402
 
 SERVER_START_DEADLINE = 180.0  # the first run builds the CLI and generates the database
 RECV_TIMEOUT_MS = 10_000
@@ -194,7 +196,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--pin", choices=("none", "same", "split"), default="none",
                         help="CPU placement: none (the scheduler decides; default), same (client and servers on "
                              "the first CPU), split (client on the first CPU, servers on the others)")
-    parser.add_argument("--output", type=Path, default=HERE / "results" / "roundtrip-latest.json")
     parser.add_argument("--rep-server", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rep_server:
@@ -206,6 +207,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     n = args.requests
     client_cpus, server_cpus = placement(args.pin)
     warmup = args.warmup if args.warmup is not None else max(200, n // 10)
+    environment = record.environment()
 
     # SIGTERM/SIGHUP end the run like Ctrl+C does, so the finally below stops the servers.
     def interrupt(signum: int, _frame: Any) -> None:
@@ -248,10 +250,14 @@ def main(argv: Optional[List[str]] = None) -> int:
                               "run": run, "rounds": []})
 
         for label, value in payloads.items():
-            packed = msgpack.packb({"command": "echo", "args": {"value": value}})
-            json_request = json.dumps({"command": "echo", "args": {"value": value}}).encode()
-            bridge_args = msgpack.packb([[], {"value": value}])
             ids = iter(range(1, 1 << 62))
+
+            # Every call encodes its request, as the ZeroBridge client does on every call.
+            def rep_frames(value: Any = value) -> List[bytes]:
+                return [msgpack.packb({"command": "echo", "args": {"value": value}})]
+
+            def json_frames(value: Any = value) -> List[bytes]:
+                return [json.dumps({"command": "echo", "args": {"value": value}}).encode()]
 
             def check_rep(frames: List[bytes], value: Any = value) -> None:
                 if msgpack.unpackb(frames[0])["result"] != value:
@@ -265,14 +271,14 @@ def main(argv: Optional[List[str]] = None) -> int:
                 if not msgpack.unpackb(frames[2])["ok"] or msgpack.unpackb(frames[3]) != value:
                     raise AssertionError("bad echo over the raw bridge protocol")
 
-            def bridge_frames(bridge_args: bytes = bridge_args, ids: Any = ids) -> List[bytes]:
+            def bridge_frames(value: Any = value, ids: Any = ids) -> List[bytes]:
                 header = msgpack.packb({"v": 1, "id": next(ids), "cmd": "echo"})
-                return [b"MDPC01", b"zerobridge", header, bridge_args]
+                return [b"MDPC01", b"zerobridge", header, msgpack.packb([[], {"value": value}])]
 
-            rep_call = req_call(rep_socket, lambda p=packed: [p], check_rep)
+            rep_call = req_call(rep_socket, rep_frames, check_rep)
             zb_call = zerobridge_call(client, value)
             raw_call = req_call(bridge_socket, bridge_frames, check_bridge)
-            json_call = req_call(gateway_socket, lambda j=json_request: [j], check_gateway)
+            json_call = req_call(gateway_socket, json_frames, check_gateway)
             scenario("pyzmq REQ -> pyzmq REP", label, "baseline", "pyzmq REQ",
                      lambda c=rep_call: measure_sequential(c, n, warmup))
             scenario("ZeroBridge call (sequential)", label, "zerobridge", "zerobridge.Client.call",
@@ -312,8 +318,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             results.append(row)
 
         print_table(results, n, args.rounds, args.pin)
-        write_json(args.output, results, n, warmup, args.rounds, args.pin, args.payload_bytes,
-                   demo_endpoint, rep_endpoint)
+        write_json(results, n, warmup, args.rounds, args.pin, args.payload_bytes,
+                   demo_endpoint, rep_endpoint, environment)
         return 0
     except KeyboardInterrupt:
         print("\nInterrupted; stopping the servers.", file=sys.stderr)
@@ -343,15 +349,9 @@ def print_table(results: List[Dict[str, Any]], n: int, rounds: int, pin: str) ->
     print()
 
 
-def write_json(path: Path, results: List[Dict[str, Any]], n: int, warmup: int, rounds: int, pin: str,
-               payload_bytes: int, demo_endpoint: str, rep_endpoint: str) -> None:
-    try:
-        dotnet = subprocess.run(["dotnet", "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        dotnet = ""
-    document = {
-        "benchmark": "roundtrip",
-        "timestamp": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+def write_json(results: List[Dict[str, Any]], n: int, warmup: int, rounds: int, pin: str,
+               payload_bytes: int, demo_endpoint: str, rep_endpoint: str, environment: Dict[str, Any]) -> None:
+    record.write("roundtrip", {
         "requests": n,
         "warmup": warmup,
         "rounds": rounds,
@@ -359,22 +359,9 @@ def write_json(path: Path, results: List[Dict[str, Any]], n: int, warmup: int, r
         "concurrency": CONCURRENCY,
         "pin": pin,
         "endpoints": {"zbridge_demo": demo_endpoint, "pyzmq_rep": rep_endpoint},
-        "environment": {
-            "python": sys.version.split()[0],
-            "executable": sys.executable,
-            "pyzmq": zmq.__version__,
-            "libzmq": zmq.zmq_version(),
-            "msgpack": ".".join(map(str, msgpack.version)),
-            "zerobridge": zerobridge.__version__,
-            "dotnet": dotnet,
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-        },
+        "environment": environment,
         "results": results,
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    print(f"Results written to {path}", file=sys.stderr)
+    })
 
 
 if __name__ == "__main__":

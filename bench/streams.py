@@ -3,7 +3,9 @@
 
 1. msgs/s: C# publisher (the test host's stream.publish) -> zerobridge.subscribe, beside pyzmq PUB -> pyzmq SUB
    sending the same three msgpack frames; small values, and batches of 100 values per message.
-2. end-to-end latency (publish -> subscriber has the decoded value), one message at a time, same pairs.
+2. end-to-end latency (publish -> subscriber has the decoded value), one message every ~2 ms, same pairs; both
+   publishers pace their messages in their own process (the C# one in the test host), so the subscriber's process
+   only receives in both cases.
 3. task throughput with 1, 2, 4 Python workers for tiny tasks, beside multiprocessing.Pool.map (chunksize 1).
 """
 
@@ -31,14 +33,20 @@ import zmq  # noqa: E402
 import zerobridge  # noqa: E402
 from support import ServerProcess  # noqa: E402
 
+sys.path.insert(0, str(REPO / "bench"))
+import record  # noqa: E402
+
+PACE_MS = 2
 HOST_DLL = REPO / "tests" / "ZeroBridge.TestHost" / "bin" / "Debug" / "net10.0" / "ZeroBridge.TestHost.dll"
 
 PYZMQ_PUBLISHER = r"""
 import sys, time, msgpack, zmq
 endpoint, count, batch, paced = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
+PACE_MS = 2
 sock = zmq.Context().socket(zmq.PUB)
 sock.setsockopt(zmq.SNDHWM, 0)
 sock.bind(endpoint)
+print(sock.getsockopt(zmq.LAST_ENDPOINT).decode(), flush=True)
 time.sleep(1.0)   # let the subscriber connect (baseline only; plain PUB has no welcome)
 epoch = int(time.time() * 1e6)
 for i in range(count):
@@ -47,7 +55,7 @@ for i in range(count):
     header = msgpack.packb({"v": 1, "kind": "data", "pub": "py", "epoch": epoch, "ts": now, "hbi": 1000, "seq": i + 1})
     sock.send_multipart([b"bench", header, msgpack.packb(value)])
     if paced:
-        time.sleep(0.002)
+        time.sleep(PACE_MS / 1000)
 time.sleep(1.0)
 """
 
@@ -117,25 +125,19 @@ def stream_zerobridge(client: zerobridge.Client, count: int, batch: int, paced: 
     thread.start()
     ready.wait()
     time.sleep(1.0)  # let the subscription reach the publisher (same grace as the baseline)
-    if paced:
-        for _ in range(count):
-            client.call("stream.publish", id=info["id"], topic="bench", count=1)
-            time.sleep(0.002)
-    else:
-        client.call("stream.publish", id=info["id"], topic="bench", count=count, batch=batch, timeout=600)
+    # Paced or not, the C# publisher's own process sends (and paces) the values, as the baseline's publisher
+    # process does: this process only receives.
+    client.call("stream.publish", id=info["id"], topic="bench", count=count, batch=batch,
+                interval_ms=PACE_MS if paced else 0, timeout=600)
     thread.join(120)
     client.call("stream.stop", id=info["id"])
     return out
 
 
 def stream_pyzmq(count: int, batch: int, paced: bool) -> Dict[str, Any]:
-    context = zmq.Context.instance()
-    probe = context.socket(zmq.PUB)
-    port = probe.bind_to_random_port("tcp://127.0.0.1")
-    probe.close(linger=0)
-    endpoint = f"tcp://127.0.0.1:{port}"
-    publisher = subprocess.Popen([sys.executable, "-c", PYZMQ_PUBLISHER, endpoint, str(count), str(batch),
-                                  "1" if paced else "0"])
+    publisher = subprocess.Popen([sys.executable, "-c", PYZMQ_PUBLISHER, "tcp://127.0.0.1:*", str(count), str(batch),
+                                  "1" if paced else "0"], stdout=subprocess.PIPE, text=True)
+    endpoint = publisher.stdout.readline().strip()  # the port the system gave it, still bound
     out: Dict[str, Any] = {}
     ready = threading.Event()
     thread = threading.Thread(target=receive_pyzmq, args=(endpoint, count, out, ready))
@@ -184,6 +186,8 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=2000)
     args = parser.parse_args()
 
+    environment = record.environment()
+    document: Dict[str, Any] = {"options": vars(args), "environment": environment, "streams": {}, "tasks": {}}
     if not HOST_DLL.exists():
         subprocess.run(["dotnet", "build", str(REPO / "tests" / "ZeroBridge.TestHost")], check=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -201,6 +205,9 @@ def main() -> None:
                 ours_rate = ours["n"] * batch / ours["seconds"]
                 base_rate = base["n"] * batch / base["seconds"]
                 unit = "msgs/s" if batch == 1 else "values/s"
+                document["streams"][label] = {"count": count, "unit": unit, "ours": ours_rate, "baseline": base_rate,
+                                              "ours_received": ours["n"], "ours_gaps": ours["gaps"],
+                                              "baseline_received": base["n"]}
                 print(f"| {label} ({count} msgs) | {ours_rate:,.0f} {unit} ({ours['n']} received, {ours['gaps']} gaps) "
                       f"| {base_rate:,.0f} {unit} ({base['n']} received) | {ours_rate / base_rate:.2f} |")
             print("\n## Streams: end-to-end latency (publish timestamp -> decoded value), one message every ~2 ms\n")
@@ -211,6 +218,8 @@ def main() -> None:
             for name, result in (("C# pub -> zerobridge.subscribe", ours), ("pyzmq PUB -> pyzmq SUB", base)):
                 lat = [x * 1e6 for x in result["latencies"]]
                 print(f"| {name} | {percentile(lat, 0.5):,.0f} | {percentile(lat, 0.99):,.0f} |")
+                document["streams"][f"latency, {name}"] = {"p50_us": percentile(lat, 0.5),
+                                                            "p99_us": percentile(lat, 0.99), "n": len(lat)}
             client.close()
         finally:
             host.stop()
@@ -222,6 +231,8 @@ def main() -> None:
         ours = tasks_zerobridge(workers, args.tasks)
         base = tasks_pool(workers, args.tasks)
         print(f"| {workers} | {ours:,.0f} | {1e6 / ours:,.0f} | {base:,.0f} | {1e6 / base:,.0f} | {ours / base:.2f} |")
+        document["tasks"][str(workers)] = {"ours_tasks_per_s": ours, "pool_tasks_per_s": base}
+    record.write("streams", document)
 
 
 if __name__ == "__main__":

@@ -15,34 +15,26 @@ var commands = new CommandRegistry()
 await using var server = new ZeroBridgeServer(commands, ZeroBridgeServerOptions.Default with { Endpoint = "tcp://127.0.0.1:*" });
 server.Start();
 
-// The floor: a plain ROUTER that answers "<rows> <numericOnly> <copy>" with raw frames the size of the columnar
-// buffers, prepared in advance (no serialization at all). copy=0 hands the arrays to the socket (Msg.InitGC, as the
-// ZeroBridge server sends); copy=1 sends with SendMultipartMessage, which copies each frame first, as most NetMQ code does.
+// The floor: a plain ROUTER that answers "<copy> <size> <size> ..." with raw frames of exactly those sizes (the sizes of
+// a ZeroBridge reply, measured by the client: the floor moves the same bytes in the same frames), prepared in advance
+// (no serialization at all). copy=0 hands the arrays to the socket (Msg.InitGC, as the ZeroBridge server sends);
+// copy=1 sends with SendMultipartMessage, which copies each frame first, as most NetMQ code does.
 using var router = new RouterSocket();
 int port = router.BindRandomPort("tcp://127.0.0.1");
 var floorThread = new Thread(() =>
 {
-    var cache = new Dictionary<string, byte[][]>();
+    var cache = new Dictionary<string, byte[][]>(); // every size set kept: the rounds alternate between them
     while (true)
     {
         var request = router.ReceiveMultipartMessage();
         var fields = request.Last.ConvertToString().Split(' ');
-        string key = $"{fields[0]} {fields[1]}";
+        string key = string.Join(' ', fields.Skip(1));
         if (!cache.TryGetValue(key, out var frames))
         {
-            var parts = key.Split(' ');
-            int rows = int.Parse(parts[0]);
-            bool numeric = parts[1] == "1";
-            var sizes = new List<long> { rows * 8L, rows * 8L, rows * 8L, rows * 4L, rows };
-            if (!numeric)
-            {
-                sizes.Add((rows + 1) * 4L);
-                sizes.Add(Sales.Make(rows).Sum(s => (long)Encoding.UTF8.GetByteCount(s.Customer)));
-            }
-            cache.Clear();
-            frames = cache[key] = sizes.Select(n => { var b = new byte[n]; Random.Shared.NextBytes(b); return b; }).ToArray();
+            frames = cache[key] = fields.Skip(1).Select(long.Parse)
+                .Select(n => { var b = new byte[n]; Random.Shared.NextBytes(b); return b; }).ToArray();
         }
-        if (fields[2] == "1")
+        if (fields[0] == "1")
         {
             var copied = new NetMQMessage();
             copied.Append(request.First);

@@ -76,6 +76,22 @@ def script_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPr
 
 
 @pytest.fixture
+def start_host(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
+    """Factory of test hosts of the test's own (for tests that stop or break their server), stopped after it."""
+    started: List[ServerProcess] = []
+
+    def start(*extra: str) -> ServerProcess:
+        folder = tmp_path / f"host{len(started)}"
+        folder.mkdir()
+        started.append(_start(folder, *extra))
+        return started[-1]
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+@pytest.fixture
 def endpoint(server: ServerProcess) -> str:
     return server.endpoint
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import re
 import signal
+import socket as socketlib
 import subprocess
 import threading
 import time
+import uuid
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 import msgpack
 import pytest
@@ -29,16 +32,18 @@ def recv_multipart(socket: zmq.Socket, timeout: float = RECV_TIMEOUT) -> List[by
     return socket.recv_multipart(flags=zmq.NOBLOCK)
 
 
-def free_endpoint() -> str:
-    """An endpoint where nothing listens (bound, then released, by a throwaway socket)."""
-    context = zmq.Context()
-    socket = context.socket(zmq.ROUTER)
-    socket.setsockopt(zmq.LINGER, 0)
-    port = socket.bind_to_random_port("tcp://127.0.0.1")
-    socket.close(linger=0)
-    context.term()
-    return f"tcp://127.0.0.1:{port}"
+@contextlib.contextmanager
+def unlistened_endpoint() -> Iterator[str]:
+    """An endpoint where nothing listens, reserved for the block: a TCP socket holds the port (bound by the
+    system, never listening), so a connect is refused and no other process can take the port meanwhile."""
+    with socketlib.socket(socketlib.AF_INET, socketlib.SOCK_STREAM) as holder:
+        holder.bind(("127.0.0.1", 0))
+        yield f"tcp://127.0.0.1:{holder.getsockname()[1]}"
 
+
+def probe_tag() -> str:
+    """A name no other test uses, for the test host's probe.* commands."""
+    return f"probe-{uuid.uuid4().hex}"
 
 
 def mdp_request(header: Dict[str, Any], args: Any = None, *, attachments: Tuple[bytes, ...] = (),

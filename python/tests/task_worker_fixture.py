@@ -1,7 +1,8 @@
 """A Python task worker for the tests of both languages: ``python task_worker_fixture.py ENDPOINT NAME``.
 
 Kinds: ``square(x)`` and ``fail(message)``. Environment knobs: ``ZB_DELAY`` (seconds per task), ``ZB_HANG`` (take a
-task and never answer), ``ZB_SLOW_FIRST`` (task 0 takes 1.5 s). Prints the ServerProcess readiness line on start.
+task and never answer), ``ZB_SLOW_FIRST`` (the first task this worker takes lasts 1.5 s, whichever it is), ``ZB_GATE``
+(a path: every task waits until that file exists). Prints the ServerProcess readiness line on start.
 """
 
 import os
@@ -11,12 +12,23 @@ import time
 import zerobridge
 
 
+GATE_DEADLINE = 120.0
+_taken = 0
+
+
 def square(x):
+    global _taken
+    _taken += 1
     time.sleep(float(os.environ.get("ZB_DELAY", "0")))
     if os.environ.get("ZB_HANG"):
         time.sleep(1000)
-    if os.environ.get("ZB_SLOW_FIRST") and x == 0:
+    if os.environ.get("ZB_SLOW_FIRST") and _taken == 1:
         time.sleep(1.5)
+    gate = os.environ.get("ZB_GATE")
+    if gate:
+        end = time.monotonic() + GATE_DEADLINE
+        while not os.path.exists(gate) and time.monotonic() < end:
+            time.sleep(0.01)  # the test opens the gate by creating the file
     return x * x
 
 

@@ -16,7 +16,7 @@ import zerobridge
 from zerobridge import _exceptions
 from zerobridge._commands import CommandTree
 from zerobridge._protocol import build_cancel, build_request, parse_reply
-from support import free_endpoint
+from support import unlistened_endpoint
 
 
 def test_all_is_sorted_and_complete():
@@ -92,11 +92,15 @@ Handler = Callable[[Dict[str, Any], Any], Optional[List[Any]]]
 class FakeServer:
     """A ROUTER in a thread: ``handler(header, args)`` returns the replies (header, payload)."""
 
-    def __init__(self, handler: Handler) -> None:
+    def __init__(self, handler: Handler, endpoint: Optional[str] = None) -> None:
         self.context = zmq.Context()
         self.socket = self.context.socket(zmq.ROUTER)
         self.socket.setsockopt(zmq.LINGER, 0)
-        self.endpoint = f"tcp://127.0.0.1:{self.socket.bind_to_random_port('tcp://127.0.0.1')}"
+        if endpoint is None:
+            self.endpoint = f"tcp://127.0.0.1:{self.socket.bind_to_random_port('tcp://127.0.0.1')}"
+        else:
+            self.socket.bind(endpoint)
+            self.endpoint = endpoint
         self.handler = handler
         self.received: List[Dict[str, Any]] = []
         self.stop = threading.Event()
@@ -216,8 +220,7 @@ def test_async_calls_are_matched_by_id_whatever_the_reply_order(fake):
 
 
 def test_nothing_listening_times_out_naming_the_endpoint():
-    endpoint = free_endpoint()
-    with zerobridge.connect(endpoint, timeout=0.2) as client:
+    with unlistened_endpoint() as endpoint, zerobridge.connect(endpoint, timeout=0.2) as client:
         with pytest.raises(zerobridge.TimeoutError, match=endpoint.replace(".", r"\.")):
             client.ping()
         with pytest.raises(TimeoutError):  # the builtin catches it too
@@ -225,24 +228,29 @@ def test_nothing_listening_times_out_naming_the_endpoint():
             asyncio.run(client.aping())
 
 
-def test_lazy_pirate_reaches_a_server_that_comes_up_later(fake):
-    endpoint = free_endpoint()
-    with zerobridge.connect(endpoint, timeout=0.2) as client:
-        with pytest.raises(zerobridge.TimeoutError):
-            client.ping()
-        port = int(endpoint.rsplit(":", 1)[1])
-        server = FakeServer(lambda header, args: None if header.get("cancel")
-                            else [ok(header, "pong")])
+def test_lazy_pirate_reaches_a_server_that_comes_up_later():
+    client = None
+    try:
+        with unlistened_endpoint() as endpoint:
+            client = zerobridge.connect(endpoint, timeout=0.2)
+            with pytest.raises(zerobridge.TimeoutError):
+                client.ping()
+        # The port is released here and bound again at once by this process, before the server's thread starts:
+        # the server comes up where the client keeps knocking.
+        server = FakeServer(lambda header, args: None if header.get("cancel") else [ok(header, "pong")],
+                            endpoint=endpoint)
         try:
-            server.socket.unbind(server.endpoint)
-            server.socket.bind(f"tcp://127.0.0.1:{port}")
             assert client.ping(timeout=5) == "pong"
         finally:
             server.close()
+    finally:
+        if client is not None:
+            client.close()
 
 
 def test_closed_client_refuses_calls():
-    client = zerobridge.connect(free_endpoint())
+    with unlistened_endpoint() as endpoint:
+        client = zerobridge.connect(endpoint)
     with client:
         pass
     assert client.closed
@@ -253,13 +261,13 @@ def test_closed_client_refuses_calls():
 
 def test_bad_options_and_endpoints():
     with pytest.raises(ValueError):
-        zerobridge.connect(free_endpoint(), timeout=0)
+        zerobridge.connect("tcp://127.0.0.1:1", timeout=0)
     with pytest.raises(zerobridge.TransportError):
         zerobridge.connect("nonsense://where")
 
 
 def test_unencodable_argument_raises_before_sending():
-    with zerobridge.connect(free_endpoint(), timeout=0.2) as client:
+    with unlistened_endpoint() as endpoint, zerobridge.connect(endpoint, timeout=0.2) as client:
         with pytest.raises(zerobridge.SerializationError):
             client.call("echo", object())
 

@@ -12,7 +12,8 @@ import pytest
 import zmq
 
 import zerobridge
-from support import free_endpoint, mdp_reply, mdp_request, raw_ping, recv_multipart
+from support import (RECV_TIMEOUT, mdp_reply, mdp_request, probe_tag, raw_ping, recv_multipart,
+                     unlistened_endpoint)
 
 HEADER_PING = {"v": 1, "id": 1, "cmd": "ping"}
 
@@ -87,6 +88,14 @@ def test_json_gateway_newcomer_example(raw_socket):
      {"ok": True, "result": "0f8fad5b-d9cb-469f-a165-70867728950e"}),
     ('{"command": "types.sample", "args": {"kind": "double_nan"}}',
      {"ok": True, "result": "NaN"}),
+    ('{"command": "types.sample", "args": {"kind": "double_infinity"}}',
+     {"ok": True, "result": "Infinity"}),
+    ('{"command": "types.sample", "args": {"kind": "double_negative_infinity"}}',
+     {"ok": True, "result": "-Infinity"}),
+    ('{"command": "types.sample", "args": {"kind": "bytes"}}',  # bytes 0..9 as base64
+     {"ok": True, "result": "AAECAwQFBgcICQ=="}),
+    ('{"command": "types.sample", "args": {"kind": "timespan"}}',  # 1 d 2 h 3 min 4.5 s
+     {"ok": True, "result": "1.02:03:04.5000000"}),
     # sql.query returns the database reader itself: the gateway reads it into row objects too.
     ('{"command": "sql.query", "args": {"text": "SELECT 1 AS n, \'a\' AS s UNION ALL SELECT 2, NULL"}}',
      {"ok": True, "result": [{"n": 1, "s": "a"}, {"n": 2, "s": None}]}),
@@ -153,55 +162,64 @@ def test_one_client_shared_by_threads(client):
     assert sorted(out) == list(range(8))
 
 
+def _wait_running(client, tag):
+    """Returns once probe.hold(tag) is running on the server. On a server that runs one request at a time this
+    cannot return: the hold and this wait queue behind each other, and the call times out."""
+    assert client.call("probe.started", tag, seconds=RECV_TIMEOUT / 2) is True, "the slow command never started"
+
+
 def test_slow_command_does_not_block_a_fast_one(client):
+    tag = probe_tag()
+
     async def main():
-        slow = asyncio.ensure_future(client.acall("test.sleep", 2.0))
-        assert await client.aping() == "pong"
-        assert not slow.done()  # sent first, still running: the server is concurrent
-        assert await slow == 2.0
+        slow = asyncio.ensure_future(client.acall("probe.hold", tag))
+        try:
+            assert await client.acall("probe.started", tag, seconds=RECV_TIMEOUT / 2) is True
+            assert await client.aping() == "pong"
+            assert not slow.done()  # it cannot finish before the release below
+        finally:
+            await client.acall("probe.release", tag)
+        assert await slow == "released"
     asyncio.run(main())
 
 
 def test_slow_command_in_another_client_does_not_block(endpoint, client):
-    finished = threading.Event()
+    tag = probe_tag()
+    outcome: list = []
 
     def slow():
-        with zerobridge.connect(endpoint, timeout=10) as other:
-            other.call("test.sleep", 2.0)
-        finished.set()
+        with zerobridge.connect(endpoint, timeout=RECV_TIMEOUT) as other:
+            outcome.append(other.call("probe.hold", tag))
 
     thread = threading.Thread(target=slow)
     thread.start()
     try:
+        _wait_running(client, tag)
         assert client.ping() == "pong"
-        assert not finished.is_set()
+        assert not outcome  # still held: the ping was served beside it
     finally:
+        client.call("probe.release", tag)
         thread.join(30)
-    assert finished.is_set()
+    assert outcome == ["released"]
 
 
-def _wait_for_cancellations(client, above, deadline=10.0):
-    """Poll test.cancellations with replies (server-side pauses), bounded."""
-    end = time.monotonic() + deadline
-    count = client.call("test.cancellations")
-    while count <= above and time.monotonic() < end:
-        client.call("test.sleep", 0.02)
-        count = client.call("test.cancellations")
-    return count
+def _cancellations(client, tag, at_least):
+    """How many probe.hold(tag) the server cancelled, once there are ``at_least`` (or after a bounded wait)."""
+    return client.call("probe.cancellations", tag, at_least=at_least, seconds=RECV_TIMEOUT / 2)
 
 
 def test_timeout_names_the_endpoint_and_the_client_recovers(endpoint):
+    tag = probe_tag()
     with zerobridge.connect(endpoint, timeout=0.5) as client:
-        before = client.call("test.cancellations")
         started = time.monotonic()
         with pytest.raises(zerobridge.TimeoutError) as info:
-            client.call("test.sleep", 30)
+            client.call("probe.hold", tag)
         assert time.monotonic() - started >= 0.5
         message = str(info.value)
-        assert endpoint in message and "test.sleep" in message and "0.5" in message
+        assert endpoint in message and "probe.hold" in message and "0.5" in message
         assert isinstance(info.value, TimeoutError)
         assert client.ping() == "pong"  # Lazy Pirate: a fresh socket
-        assert _wait_for_cancellations(client, before) > before
+        assert _cancellations(client, tag, 1) == 1
 
 
 def test_per_call_timeout_none_and_override(client):
@@ -212,16 +230,15 @@ def test_per_call_timeout_none_and_override(client):
 
 
 def test_retries_resend_and_each_attempt_is_cancelled(endpoint):
+    tag = probe_tag()
     with zerobridge.connect(endpoint, timeout=0.3, retries=2) as client:
-        before = client.call("test.cancellations", retries=0)
         with pytest.raises(zerobridge.TimeoutError, match="tried 3 times"):
-            client.call("test.sleep", 30)
-        assert _wait_for_cancellations(client, before + 2) >= before + 3
+            client.call("probe.hold", tag)
+        assert _cancellations(client, tag, 3) == 3
 
 
 def test_timeout_where_nothing_listens():
-    endpoint = free_endpoint()
-    with zerobridge.connect(endpoint, timeout=0.2, retries=1) as client:
+    with unlistened_endpoint() as endpoint, zerobridge.connect(endpoint, timeout=0.2, retries=1) as client:
         with pytest.raises(zerobridge.TimeoutError) as info:
             client.ping()
         assert endpoint in str(info.value) and "tried 2 times" in str(info.value)
@@ -241,18 +258,17 @@ def test_async_gather_many_calls_matched_by_id(endpoint):
 
 
 def test_async_timeout_then_the_channel_keeps_working(endpoint):
+    tag = probe_tag()
+
     async def main():
-        async with zerobridge.connect(endpoint, timeout=10) as client:
-            before = await client.acall("test.cancellations")
-            with pytest.raises(zerobridge.TimeoutError, match="test.sleep"):
-                await client.acall("test.sleep", 30, timeout=0.3)
+        async with zerobridge.connect(endpoint, timeout=RECV_TIMEOUT) as client:
+            with pytest.raises(zerobridge.TimeoutError, match="probe.hold"):
+                await client.acall("probe.hold", tag, timeout=0.3)
             assert await client.aping() == "pong"
             with pytest.raises(zerobridge.CommandNotFound):
                 await client.acall("nope")
-            end = time.monotonic() + 10
-            while await client.acall("test.cancellations") <= before:
-                assert time.monotonic() < end, "the server never saw the cancellation"
-                await client.acall("test.sleep", 0.02)
+            cancelled = await client.acall("probe.cancellations", tag, at_least=1, seconds=RECV_TIMEOUT / 2)
+            assert cancelled == 1, "the server never saw the cancellation"
     asyncio.run(main())
 
 
@@ -266,3 +282,14 @@ def test_sync_and_async_on_one_client_and_close(endpoint):
         client.ping()
     with pytest.raises(zerobridge.TransportError, match="closed"):
         asyncio.run(client.aping())
+
+
+def test_a_command_that_ignores_its_token_gets_timeout_at_the_deadline(raw_socket):
+    # protocol.md §2: the server answers `timeout` when the header's deadline passes, even when the command
+    # blocks without looking at its token; the client here waits far longer than the deadline.
+    socket = raw_socket()
+    socket.send_multipart(mdp_request({"v": 1, "id": 31, "cmd": "test.block", "timeout": 300},
+                                      [[], {"seconds": 5.0}]))
+    header, payload = mdp_reply(recv_multipart(socket, timeout=60))
+    assert header["id"] == 31 and header["ok"] is False
+    assert payload["code"] == "timeout", payload

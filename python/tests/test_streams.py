@@ -114,18 +114,21 @@ def test_a_publisher_restart_is_detected(client, publishers) -> None:
 
 
 def test_a_silent_publisher_is_detected_and_its_return_noticed(client, publishers) -> None:
-    info = publishers(snapshot="", heartbeat_ms=100, name="quiet")
+    # Silence is 3 heartbeats (3 s): far above machine noise, well inside RECV_TIMEOUT.
+    info = publishers(snapshot="", heartbeat_ms=1000, name="quiet")
     events: List[zerobridge.StreamEvent] = []
     with zerobridge.Subscription(info["endpoint"], ["q."], on_event=events.append) as sub:
         _wait_subscribed(sub, client, info)
-        assert sub.poll(1.0) == [] and not sub.silent  # heartbeats keep an idle stream alive
-        assert sub.stats.heartbeats > 0
+        deadline = time.monotonic() + RECV_TIMEOUT
+        while sub.stats.heartbeats == 0 and time.monotonic() < deadline:
+            assert sub.poll(0.1) == []      # an idle stream: nothing but heartbeats
+        assert sub.stats.heartbeats > 0 and not sub.silent  # heartbeats keep an idle stream alive
         client.call("stream.stop", id=info["id"])
         deadline = time.monotonic() + RECV_TIMEOUT
         while not sub.silent and time.monotonic() < deadline:
             sub.poll(0.1)
         assert sub.silent and [e.kind for e in events] == ["silent"]
-        again = publishers(snapshot="", endpoint=info["endpoint"], heartbeat_ms=100, name="quiet")
+        again = publishers(snapshot="", endpoint=info["endpoint"], heartbeat_ms=1000, name="quiet")
         deadline = time.monotonic() + RECV_TIMEOUT
         while sub.silent and time.monotonic() < deadline:
             sub.poll(0.1)
@@ -215,8 +218,10 @@ def test_timeout_raises_and_rolling_frame_collects(client, publishers) -> None:
             next(sub)
         _wait_subscribed(sub, client, info)
         client.call("stream.publish", id=info["id"], topic="t.v", count=30)
-        frames = list(sub.rolling(window=10, every=0.3, duration=1.0))
-    frame = frames[-1]
+        # Frames until the last value is in (the duration only bounds the wait, it is not the assertion).
+        for frame in sub.rolling(window=10, every=0.3, duration=RECV_TIMEOUT):
+            if len(frame) and frame["i"].iloc[-1] == 29:
+                break
     assert len(frame) == 10 and list(frame.columns[:3]) == ["time", "topic", "seq"]
     assert frame["i"].tolist() == list(range(20, 30))
 
@@ -298,7 +303,8 @@ def test_cancelling_an_async_consumer_closes_its_socket_without_warnings(client,
 def test_a_subscriber_that_is_not_waiting_sees_the_silence_when_it_looks(client, publishers) -> None:
     info = publishers(snapshot="", heartbeat_ms=100, name="idle")
     events: List[zerobridge.StreamEvent] = []
-    with zerobridge.Subscription(info["endpoint"], ["idle."], on_event=events.append, silence=0.5) as sub:
+    # Silence is 30 heartbeats: no machine noise fakes it; the wait below stays well inside RECV_TIMEOUT.
+    with zerobridge.Subscription(info["endpoint"], ["idle."], on_event=events.append, silence=3.0) as sub:
         _wait_subscribed(sub, client, info)
         sub.poll(0.3)
         assert not sub.silent

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 import zmq
 
-from ._async import Channels
-from ._base import DEFAULT_TIMEOUT, BaseClient, TimeoutArg
+from ._base import DEFAULT_TIMEOUT, TimeoutArg
 from ._call import UNSET, Unset
 from ._commands import CommandPath
-from ._exchange import adrive
 from ._protocol import DEFAULT_ENDPOINT, DEFAULT_SERVICE
-from ._security import CertificatePath, CurveClient, KeySource
-from ._transport import Sockets
+from ._security import CertificatePath, KeySource
+from ._socket_client import SocketClient
 
 __all__ = ["AsyncClient"]
 
 
-class AsyncClient(BaseClient):
+class AsyncClient(SocketClient):
     """An asyncio connection to a ZeroBridge server; every call is awaited::
 
         async with zerobridge.AsyncClient("tcp://127.0.0.1:5555") as client:
@@ -43,10 +40,8 @@ class AsyncClient(BaseClient):
                  progress: bool = True, server_key: Optional[KeySource] = None,
                  cert: Optional[CertificatePath] = None) -> None:
         super().__init__(endpoint, timeout=timeout, retries=retries, service=service,
-                         as_frame=as_frame, progress=progress)
-        self._lock = threading.RLock()
-        self._sockets = Sockets(endpoint, context, CurveClient.configure(server_key, cert))
-        self._channels = Channels(self._sockets, self._lock)
+                         context=context, as_frame=as_frame, progress=progress,
+                         server_key=server_key, cert=cert)
 
     # ------------------------------------------------------------------ calls
 
@@ -63,8 +58,7 @@ class AsyncClient(BaseClient):
                         progress: Union[bool, Unset] = UNSET) -> Any:
         """Arguments as a sequence and a mapping, and per-call options; see
         :meth:`zerobridge.Client.call_with`."""
-        steps = self._exchange(command, args, kwargs, timeout, retries, as_frame, progress)
-        return await adrive(steps, self._channels.current().perform)
+        return await self._run_async(command, args, kwargs, timeout, retries, as_frame, progress)
 
     async def ping(self, *, timeout: TimeoutArg = UNSET) -> str:
         """Run the built-in ``ping`` command; returns ``"pong"``."""
@@ -90,35 +84,11 @@ class AsyncClient(BaseClient):
 
     # ------------------------------------------------------------------ lifetime
 
-    def close(self) -> None:
-        """Close every socket (linger 0) and terminate the client's own context. Idempotent.
-
-        Reader tasks stop when their loop next runs; :meth:`aclose` also waits for this loop's.
-        """
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            self._channels.close_all()
-            self._sockets.close_all()
-
-    async def aclose(self) -> None:
-        """Close the client, waiting for this loop's reader task to finish."""
-        await self._channels.aclose_current()
-        self.close()
-
     async def __aenter__(self) -> "AsyncClient":
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
         await self.aclose()
-
-    def __del__(self) -> None:  # pragma: no cover - best effort at interpreter exit
-        try:
-            if not self._closed:
-                self.close()
-        except Exception:  # noqa: BLE001
-            pass
 
     # ------------------------------------------------------------------ commands as attributes
 

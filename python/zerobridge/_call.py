@@ -10,6 +10,7 @@ from ._codec import Decoder, Encoder
 from ._tables import TableAssembler, TablePart
 from ._exceptions import SerializationError, TimeoutError, remote_error_from_map
 from ._protocol import Reply, build_cancel, build_request
+from ._tracing import trace_headers
 
 __all__ = ["PreparedCall", "SERVER_GRACE_SECONDS", "TableCompletion", "Unset", "UNSET"]
 
@@ -89,7 +90,7 @@ class PreparedCall:
     def frames(self, request_id: int) -> List[Any]:
         """The request frames for one attempt."""
         return build_request(self.service, request_id, self.command, self.arguments,
-                             self.attachments, timeout_ms=self.timeout_ms)
+                             self.attachments, timeout_ms=self.timeout_ms, trace=trace_headers())
 
     def cancel_frames(self, request_id: int) -> List[Any]:
         """The cancel notification for an abandoned attempt."""

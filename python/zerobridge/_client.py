@@ -6,22 +6,20 @@ only performs attempts on a blocking socket. The asyncio-native client is :class
 
 from __future__ import annotations
 
-import asyncio
-import threading
 import time
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 import zmq
 
-from ._async import Channels
-from ._base import DEFAULT_TIMEOUT, BaseClient, TimeoutArg
+from ._tracing import client_span
+from ._base import DEFAULT_TIMEOUT, TimeoutArg
 from ._call import UNSET, Unset
 from ._commands import CommandTree
 from ._exceptions import ZeroBridgeError, translate_zmq_errors
-from ._exchange import Attempt, adrive, drive
+from ._exchange import Attempt, drive
 from ._protocol import DEFAULT_ENDPOINT, DEFAULT_SERVICE, Reply, parse_reply
-from ._security import CertificatePath, CurveClient, KeySource
-from ._transport import Sockets
+from ._security import CertificatePath, KeySource
+from ._socket_client import SocketClient
 
 __all__ = ["Client", "connect"]
 
@@ -32,7 +30,7 @@ CANCEL_LINGER_MS = 250
 _POLL_SLICE_MS = 1000  # a blocking wait polls in slices, so Ctrl-C is seen promptly
 
 
-class Client(BaseClient):
+class Client(SocketClient):
     """A connection to a ZeroBridge server (create it with :func:`zerobridge.connect`).
 
     Calls::
@@ -78,11 +76,9 @@ class Client(BaseClient):
                  progress: bool = True, server_key: Optional[KeySource] = None,
                  cert: Optional[CertificatePath] = None) -> None:
         super().__init__(endpoint, timeout=timeout, retries=retries, service=service,
-                         as_frame=as_frame, progress=progress)
-        self._lock = threading.RLock()
-        self._sockets = Sockets(endpoint, context, CurveClient.configure(server_key, cert))
+                         context=context, as_frame=as_frame, progress=progress,
+                         server_key=server_key, cert=cert)
         self._socket: Optional[zmq.Socket] = None
-        self._channels = Channels(self._sockets, self._lock)
         try:
             self._socket = self._sockets.open()
         except BaseException:
@@ -126,7 +122,7 @@ class Client(BaseClient):
             progress: a tqdm bar for chunked tables; not passed: the client's :attr:`progress`.
         """
         steps = self._exchange(command, args, kwargs, timeout, retries, as_frame, progress)
-        with self._lock:
+        with self._lock, client_span(command):
             return drive(steps, self._perform)
 
     def ping(self, *, timeout: TimeoutArg = UNSET) -> str:
@@ -195,8 +191,7 @@ class Client(BaseClient):
                          as_frame: Union[Optional[bool], Unset] = UNSET,
                          progress: Union[bool, Unset] = UNSET) -> Any:
         """Async :meth:`call_with`."""
-        steps = self._exchange(command, args, kwargs, timeout, retries, as_frame, progress)
-        return await adrive(steps, self._channels.current().perform)
+        return await self._run_async(command, args, kwargs, timeout, retries, as_frame, progress)
 
     async def aping(self, *, timeout: TimeoutArg = UNSET) -> str:
         """Async :meth:`ping`."""
@@ -215,11 +210,6 @@ class Client(BaseClient):
         """Async :meth:`reset_csharp`."""
         return bool(await self.acall("csharp.reset", session=session or self.csharp_session))
 
-    async def aclose(self) -> None:
-        """Close the client, waiting for this loop's reader task to finish."""
-        await self._channels.aclose_current()
-        self.close()
-
     async def __aenter__(self) -> "Client":
         return self
 
@@ -228,28 +218,14 @@ class Client(BaseClient):
 
     # ------------------------------------------------------------------ lifetime
 
-    def close(self) -> None:
-        """Close every socket (linger 0) and terminate the client's own context. Idempotent."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            self._channels.close_all()
-            self._socket = None
-            self._sockets.close_all()
+    def _release_sockets(self) -> None:
+        self._socket = None
 
     def __enter__(self) -> "Client":
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
-
-    def __del__(self) -> None:  # pragma: no cover - best effort at interpreter exit
-        try:
-            if not self._closed:
-                self.close()
-        except Exception:  # noqa: BLE001
-            pass
 
     # ------------------------------------------------------------------ commands as attributes
 

@@ -47,15 +47,19 @@ ACCEPT = ["dict"]
 
 def build_request(service: str, request_id: RequestId, command: str, arguments: Optional[bytes],
                   attachments: Sequence[Frame] = (), *,
-                  timeout_ms: Optional[int] = None) -> List[Frame]:
+                  timeout_ms: Optional[int] = None,
+                  trace: Optional[Mapping[str, str]] = None) -> List[Frame]:
     """The frames of a request as a DEALER sends them (empty delimiter first).
 
-    ``arguments`` is the already packed ``[positional, keyword]`` array, or ``None`` for none.
+    ``arguments`` is the already packed ``[positional, keyword]`` array, or ``None`` for none;
+    ``trace`` the W3C ``traceparent``/``tracestate`` header entries, if any.
     """
     header: Dict[str, Any] = {"v": PROTOCOL_VERSION, "id": request_id, "cmd": command}
     if timeout_ms is not None:
         header["timeout"] = int(timeout_ms)
     header["accept"] = ACCEPT
+    if trace:
+        header.update(trace)
     frames: List[Frame] = [b"", SIGNATURE, service.encode("utf-8"), _pack_header(header)]
     if arguments is not None:
         frames.append(arguments)

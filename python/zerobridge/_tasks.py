@@ -20,6 +20,9 @@ Worker (any number of processes, any machine)::
         return x * x
 
     worker.run()        # until Ctrl+C
+
+asyncio code uses :class:`AsyncTaskProducer` and :class:`AsyncTaskWorker`: the same names and
+parameters, awaited (``await producer.map(...)``, ``async for result in producer.results(...)``).
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from ._dispatch import Dispatcher
 from ._exceptions import (ProtocolError, RemoteError, SerializationError, TimeoutError,
                           remote_error_from_map, translate_zmq_errors)
 from ._protocol import ErrorCode, error_map
-from ._threads import run_in_daemon_thread
+from ._threads import serve_in_daemon_thread
 
 __all__ = ["AsyncTaskProducer", "AsyncTaskWorker", "TaskProducer", "TaskResult", "TaskStats",
            "TaskWorker", "task_worker"]
@@ -122,19 +125,8 @@ class _Task:
 
 
 class _Producer:
-    """What :class:`TaskProducer` and :class:`AsyncTaskProducer` share: the ROUTER socket and the
-    credit scheduler (workers, credits, queue, re-sends, de-duplication).
-
-    Hands tasks to workers and collects their results (protocol.md §12).
-
-    Args:
-        bind: the endpoint to bind (port ``*`` for a free one; :attr:`endpoint` tells which).
-        worker_timeout: seconds without a heartbeat or result after which a worker counts as lost
-            and its tasks are sent to another (default 5).
-        task_timeout: seconds after which a task still unanswered is sent again to another worker even
-            though its worker is alive (default None: only lost workers' tasks are re-sent).
-        max_attempts: how many times a task is sent before it fails with code ``worker_lost`` (default 3).
-    """
+    """What :class:`TaskProducer` and :class:`AsyncTaskProducer` share: the arguments, the ROUTER
+    socket and the credit scheduler (workers, credits, queue, re-sends, de-duplication)."""
 
     def __init__(self, bind: str = "tcp://127.0.0.1:5560", *, worker_timeout: float = 5.0,
                  task_timeout: Optional[float] = None, max_attempts: int = 3,
@@ -407,8 +399,16 @@ class _Values:
 
 
 class TaskProducer(_Producer):
-    """Hands tasks to workers and collects their results (protocol.md §12); see :class:`_Producer`
-    for the arguments."""
+    """Hands tasks to workers and collects their results (protocol.md §12).
+
+    Args:
+        bind: the endpoint to bind (port ``*`` for a free one; :attr:`endpoint` tells which).
+        worker_timeout: seconds without a heartbeat or result after which a worker counts as lost
+            and its tasks are sent to another (default 5).
+        task_timeout: seconds after which a task still unanswered is sent again to another worker even
+            though its worker is alive (default None: only lost workers' tasks are re-sent).
+        max_attempts: how many times a task is sent before it fails with code ``worker_lost`` (default 3).
+    """
 
     def wait_for_workers(self, count: int = 1, timeout: Optional[float] = 10.0) -> List[str]:
         """Wait until ``count`` workers are connected; their names. Raises :class:`zerobridge.TimeoutError`."""
@@ -502,16 +502,8 @@ def _progress_bar(total: int, kind: str) -> Any:
 
 
 class _PoolWorker:
-    """What :class:`TaskWorker` and :class:`AsyncTaskWorker` share: registration and the socket loop.
-
-    Runs tasks for a :class:`TaskProducer` (or a C# producer): register functions by kind, then run.
-
-    A task's arguments are ``[positional, keyword]`` (§12.3); the function is called as ``fn(*positional,
-    **keyword)`` on one of ``concurrency`` threads while the socket keeps sending heartbeats. Its return
-    value is the result; failures become error results with the codes a :class:`Worker` uses
-    (``command_failed``, ``unknown_command``, ``invalid_argument``, ``bad_request``; see
-    ``zerobridge._dispatch``): a task never goes unanswered.
-    """
+    """What :class:`TaskWorker` and :class:`AsyncTaskWorker` share: the arguments, registration and
+    the socket loop."""
 
     def __init__(self, endpoint: str, tasks: Optional[Mapping[str, Callable[..., Any]]] = None, *,
                  name: Optional[str] = None, concurrency: int = 1, heartbeat: float = 1.0,
@@ -611,7 +603,14 @@ class _PoolWorker:
 
 
 class TaskWorker(_PoolWorker):
-    """Runs tasks for a :class:`TaskProducer` (or a C# producer); see :class:`_PoolWorker`."""
+    """Runs tasks for a :class:`TaskProducer` (or a C# producer): register functions by kind, then :meth:`run`.
+
+    A task's arguments are ``[positional, keyword]`` (§12.3); the function is called as ``fn(*positional,
+    **keyword)`` on one of ``concurrency`` threads while the socket keeps sending heartbeats. Its return
+    value is the result; failures become error results with the codes a :class:`Worker` uses
+    (``command_failed``, ``unknown_command``, ``invalid_argument``, ``bad_request``; see
+    ``zerobridge._dispatch``): a task never goes unanswered.
+    """
 
     def run(self, *, max_tasks: Optional[int] = None, duration: Optional[float] = None) -> None:
         """Serve until Ctrl+C (or ``max_tasks`` results, or ``duration`` seconds); then say goodbye."""
@@ -629,14 +628,8 @@ class AsyncTaskWorker(_PoolWorker):
         """Serve until cancelled (or ``max_tasks`` results, or ``duration`` seconds)."""
         self._loop = asyncio.get_running_loop()
         self._stop.clear()
-        serving = run_in_daemon_thread(lambda: self._serve(max_tasks, duration),
-                                       f"zerobridge task worker {self.name}")
-        try:
-            await asyncio.shield(serving)
-        except asyncio.CancelledError:
-            self._stop.set()
-            await serving  # the loop sees the stop within a poll slice and says goodbye
-            raise
+        await serve_in_daemon_thread(lambda: self._serve(max_tasks, duration), self._stop,
+                                     f"zerobridge task worker {self.name}")
 
 
 def _wake(fd: int) -> None:

@@ -11,7 +11,7 @@ import functools
 import threading
 from typing import Any, Callable
 
-__all__ = ["run_in_daemon_thread"]
+__all__ = ["run_in_daemon_thread", "serve_in_daemon_thread"]
 
 
 def run_in_daemon_thread(function: Callable[[], Any], name: str) -> "asyncio.Future[Any]":
@@ -36,3 +36,15 @@ def run_in_daemon_thread(function: Callable[[], Any], name: str) -> "asyncio.Fut
 
     threading.Thread(target=target, name=name, daemon=True).start()
     return future
+
+
+async def serve_in_daemon_thread(serve: Callable[[], Any], stop: threading.Event, name: str) -> None:
+    """Run a blocking serving loop that ends when ``stop`` is set; cancelling the awaiting task
+    sets ``stop``, waits for the loop to finish (it says goodbye to its peer) and re-raises."""
+    serving = run_in_daemon_thread(serve, name)
+    try:
+        await asyncio.shield(serving)
+    except asyncio.CancelledError:
+        stop.set()
+        await serving
+        raise

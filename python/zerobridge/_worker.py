@@ -12,6 +12,8 @@
     worker.run()            # or: with worker: ...  (serves on a background thread)
 
 Clients call it like any ZeroBridge command: ``zerobridge.connect(broker, service="maths").add(a=1)``.
+:class:`AsyncWorker` is the asyncio twin (``await worker.run()``); its coroutine commands run on
+the event loop that runs it.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import zmq
 from ._dispatch import Dispatcher, Failure, type_name
 from ._security import CertificatePath, CurveClient, KeySource
 from ._protocol import PROTOCOL_VERSION, SIGNATURE, ErrorCode, build_reply_header, error_map
-from ._threads import run_in_daemon_thread
+from ._threads import serve_in_daemon_thread
 
 __all__ = ["AsyncWorker", "Worker"]
 
@@ -82,27 +84,8 @@ def _type_name(annotation: Any) -> str:
 
 
 class _ServiceWorker:
-    """What :class:`Worker` and :class:`AsyncWorker` share: the commands, their dispatch, the
-    counters. The socket session runs on a thread of its own in both.
-
-    Args:
-        endpoint: the broker's endpoint, e.g. ``"tcp://broker:5555"``.
-        service: the service name clients ask for (not in the broker's ``mmi.`` namespace).
-        heartbeat: seconds between heartbeats; MUST match the broker's (default 2.5).
-        liveness: missed heartbeats before the worker reconnects (default 3).
-        reconnect_delay: first wait before reconnecting; doubles up to ``max_reconnect_delay``.
-        include_stack: whether error replies carry the Python traceback.
-        server_key: CurveZMQ: the broker's public key, its ``NAME.key`` file (or the Z85 key);
-            the worker then talks only to that broker, encrypted (``docs/security.md``).
-        cert: CurveZMQ: this worker's key pair, a ``NAME.key_secret`` file (default: a
-            throwaway pair). Needs ``server_key``.
-
-    Each command runs on a helper thread while the socket thread keeps heartbeating, so a long
-    command never makes the broker think the worker died. When the broker goes silent, or says
-    DISCONNECT (a restarted broker does that to workers it does not know), the worker opens a new
-    socket and registers again. Like every MDP worker it runs one request at a time; start several
-    workers for more.
-    """
+    """What :class:`Worker` and :class:`AsyncWorker` share: the arguments, the commands, their
+    dispatch and the counters. The socket session runs on a thread of its own in both."""
 
     def __init__(self, endpoint: str, service: str, *, heartbeat: float = 2.5, liveness: int = 3,
                  reconnect_delay: float = 0.25, max_reconnect_delay: float = 4.0,
@@ -178,8 +161,27 @@ class _ServiceWorker:
 
 
 class Worker(_ServiceWorker):
-    """Serves Python functions as one service of a Majordomo broker (see :class:`_ServiceWorker`
-    for the arguments); :meth:`run` blocks, :meth:`start` serves on a background thread."""
+    """Serves Python functions as one service of a Majordomo broker; :meth:`run` blocks,
+    :meth:`start` serves on a background thread.
+
+    Args:
+        endpoint: the broker's endpoint, e.g. ``"tcp://broker:5555"``.
+        service: the service name clients ask for (not in the broker's ``mmi.`` namespace).
+        heartbeat: seconds between heartbeats; MUST match the broker's (default 2.5).
+        liveness: missed heartbeats before the worker reconnects (default 3).
+        reconnect_delay: first wait before reconnecting; doubles up to ``max_reconnect_delay``.
+        include_stack: whether error replies carry the Python traceback.
+        server_key: CurveZMQ: the broker's public key, its ``NAME.key`` file (or the Z85 key);
+            the worker then talks only to that broker, encrypted (``docs/security.md``).
+        cert: CurveZMQ: this worker's key pair, a ``NAME.key_secret`` file (default: a
+            throwaway pair). Needs ``server_key``.
+
+    Each command runs on a helper thread while the socket thread keeps heartbeating, so a long
+    command never makes the broker think the worker died. When the broker goes silent, or says
+    DISCONNECT (a restarted broker does that to workers it does not know), the worker opens a new
+    socket and registers again. Like every MDP worker it runs one request at a time; start several
+    workers for more.
+    """
 
     # ------------------------------------------------------------------ lifetime
 
@@ -207,7 +209,6 @@ class Worker(_ServiceWorker):
     def run(self) -> None:
         """Serve until :meth:`stop` (or Ctrl-C); blocks."""
         _Session(self).run()
-
 
 
 class AsyncWorker(_ServiceWorker):
@@ -251,13 +252,7 @@ class AsyncWorker(_ServiceWorker):
     async def run(self) -> None:
         """Serve until :meth:`stop` or cancellation."""
         self._loop = asyncio.get_running_loop()
-        session = run_in_daemon_thread(_Session(self).run, f"zerobridge worker {self.service}")
-        try:
-            await asyncio.shield(session)
-        except asyncio.CancelledError:
-            self._stop.set()
-            await session  # the session sees the stop within a poll slice and says DISCONNECT
-            raise
+        await serve_in_daemon_thread(_Session(self).run, self._stop, f"zerobridge worker {self.service}")
 
 
 class _HeaderFailure(Failure):

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
-using ZeroBridge.Broker;
+using ZeroBridge.Majordomo;
 
 namespace ZeroBridge.Cli;
 
@@ -38,7 +38,7 @@ internal static class BrokerCommand
                 Insecure = parse.GetValue(insecure),
             };
             await using var broker = new ZeroBridgeBroker(options, logging.CreateLogger<ZeroBridgeBroker>());
-            broker.Start();
+            await broker.StartAsync();
             Console.WriteLine($"ZeroBridge broker: Listening on {broker.Endpoint}");
             Console.Out.Flush();
             await WaitForStop(cancellationToken);

@@ -11,7 +11,7 @@ var root = new RootCommand("""
     DemoCommand.Create(),
     CallCommand.Create(),
     BrokerCommand.Create(), WorkerCommand.Create(),
-    SubCommand.Create(),
+    SubscribeCommand.Create(),
     TaskWorkerCommand.Create(),
     SubmitCommand.Create(),
     KeygenCommand.Create(),

@@ -50,7 +50,7 @@ internal static class SubmitCommand
             });
             try
             {
-                producer.Start();
+                await producer.StartAsync();
             }
             catch (NetMQ.NetMQException ex)
             {

@@ -21,7 +21,7 @@ internal static class TaskWorkerCommand
             var commands = new CommandRegistry().AddDemoTasks();
             await using var worker = new ZeroBridgeTaskWorker(commands, parse.GetValue(endpoint)!,
                 ZeroBridgeTaskWorkerOptions.Default with { Concurrency = parse.GetValue(concurrency) });
-            worker.Start();
+            await worker.StartAsync();
             Console.WriteLine($"Worker {worker.Name} taking tasks from {parse.GetValue(endpoint)}");
             Console.Out.Flush();
             try

@@ -2,7 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using ZeroBridge.Commands;
 using ZeroBridge.Demo;
-using ZeroBridge.Worker;
+using ZeroBridge.Majordomo;
 
 namespace ZeroBridge.Cli;
 

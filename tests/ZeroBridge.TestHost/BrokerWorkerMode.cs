@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Runtime.InteropServices;
 using ZeroBridge.Commands;
-using ZeroBridge.Worker;
+using ZeroBridge.Majordomo;
 
 namespace ZeroBridge.TestHost;
 

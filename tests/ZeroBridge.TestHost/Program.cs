@@ -13,7 +13,7 @@ string Option(string name, string fallback)
 }
 
 var database = SampleDatabase.OpenOrCreate(Option("--data", Path.Combine(Path.GetTempPath(), "zerobridge-test.db")));
-var commands = new CommandRegistry().AddDemoCommands(database).AddTestCommands().AddTableTestCommands().AddStreamTestCommands()
+var commands = new CommandRegistry().AddDemoCommands(database).AddTestCommands().AddTableTestCommands().AddStreamTestCommands().AddProbeCommands()
     .AddScripting(new DemoScriptGlobals(database), ScriptingOptions.Default with
     {
         Enabled = args.Contains("--allow-scripts"),
@@ -30,7 +30,7 @@ var options = ZeroBridgeServerOptions.Default with
     TableChunkBytes = long.Parse(Option("--table-chunk-bytes", ZeroBridgeServerOptions.Default.TableChunkBytes.ToString())),
 };
 await using var server = new ZeroBridgeServer(commands, options);
-server.Start();
+await server.StartAsync();
 
 var stop = new TaskCompletionSource();
 using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.TrySetResult(); });

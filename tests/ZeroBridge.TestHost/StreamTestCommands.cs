@@ -11,7 +11,7 @@ internal static class StreamTestCommands
     private static int _nextId;
 
     public static CommandRegistry AddStreamTestCommands(this CommandRegistry commands) => commands
-        .Add("stream.start", (string endpoint = "tcp://127.0.0.1:*", string? snapshot = "tcp://127.0.0.1:*", int hwm = 1000,
+        .Add("stream.start", async (string endpoint = "tcp://127.0.0.1:*", string? snapshot = "tcp://127.0.0.1:*", int hwm = 1000,
             int heartbeat_ms = 1000, string name = "test-publisher") =>
         {
             var publisher = new ZeroBridgePublisher(ZeroBridgePublisherOptions.Default with
@@ -22,7 +22,7 @@ internal static class StreamTestCommands
                 HeartbeatInterval = TimeSpan.FromMilliseconds(heartbeat_ms),
                 Name = name,
             });
-            publisher.Start();
+            await publisher.StartAsync();
             int id = Interlocked.Increment(ref _nextId);
             Publishers[id] = publisher;
             return new Dictionary<string, object?>
@@ -30,8 +30,10 @@ internal static class StreamTestCommands
                 ["id"] = id, ["endpoint"] = publisher.Endpoint, ["snapshot"] = publisher.SnapshotEndpoint, ["epoch"] = publisher.Epoch,
             };
         })
-        .Add("stream.publish", (int id, string topic, int count = 1, int payload_bytes = 0, int batch = 1) =>
+        .Add("stream.publish", async (int id, string topic, int count = 1, int payload_bytes = 0, int batch = 1, double interval_ms = 0) =>
         {
+            // interval_ms paces the values here, in the publisher's process, as a benchmark's baseline publisher
+            // paces its own: the subscriber's process does nothing but receive.
             var publisher = Publishers[id];
             string pad = new('x', payload_bytes);
             long last = 0;
@@ -41,6 +43,8 @@ internal static class StreamTestCommands
                     ? new Dictionary<string, object?> { ["i"] = i, ["pad"] = pad, ["sent"] = DateTimeOffset.UtcNow }
                     : Enumerable.Range(0, batch).Select(j => new Dictionary<string, object?> { ["i"] = i * batch + j, ["pad"] = pad }).ToArray();
                 last = publisher.Publish(topic, value);
+                if (interval_ms > 0)
+                    await Task.Delay(TimeSpan.FromMilliseconds(interval_ms));
             }
             return last;
         })

@@ -12,8 +12,6 @@ public sealed record Point(double X, double Y, string? Label);
 /// <summary>Fixture commands: typed echoes, C#-made samples of every type, and failure modes.</summary>
 public static class TestCommands
 {
-    private static int _cancellations;
-
     /// <summary>Registers typed.*, types.* and test.* commands.</summary>
     public static CommandRegistry AddTestCommands(this CommandRegistry commands)
     {
@@ -59,24 +57,28 @@ public static class TestCommands
         return commands
             .Add("test.sleep", [Description("Sleeps cooperatively, honouring cancellation.")] async (double seconds, CancellationToken cancellationToken) =>
             {
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(seconds), cancellationToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    Interlocked.Increment(ref _cancellations);
-                    throw;
-                }
+                await Task.Delay(TimeSpan.FromSeconds(seconds), cancellationToken);
                 return seconds;
             })
-            .Add("test.cancellations", () => Volatile.Read(ref _cancellations))
+            .Add("test.block", [Description("Blocks the thread for the given seconds, ignoring cancellation.")] (double seconds) =>
+            {
+                Thread.Sleep(TimeSpan.FromSeconds(seconds));
+                return seconds;
+            })
+            .Add("test.unserializable", [Description("Returns a value whose property throws when read: it cannot be serialized.")] () =>
+                new Unreadable())
             .Add("test.fail", (string message) => ThrowInvalid(message))
             .Add("test.blob", (int size) => Enumerable.Range(0, size).Select(i => (byte)(i % 251)).ToArray())
             .Add("test.length", (byte[] data) => data.Length);
     }
 
     private static int ThrowInvalid(string message) => throw new InvalidOperationException(message);
+
+    /// <summary>A result no serializer can write.</summary>
+    private sealed class Unreadable
+    {
+        public int Value => throw new InvalidOperationException("this value cannot be read");
+    }
 
     private static readonly DateTime UtcSample = new(2024, 3, 1, 12, 34, 56, 789, DateTimeKind.Utc);
 
@@ -87,6 +89,8 @@ public static class TestCommands
         "uint64_max" => ulong.MaxValue,
         "int32_min" => int.MinValue,
         "double_nan" => double.NaN,
+        "double_infinity" => double.PositiveInfinity,
+        "double_negative_infinity" => double.NegativeInfinity,
         "float32" => 1.5f,
         "decimal" => 12345.6789m,
         "datetime_utc" => UtcSample,

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator, Callable, List, Optional, Sequence
+from typing import Any, AsyncIterator, Callable, Optional, Sequence
 
 import zmq
 import zmq.asyncio
 
 from .._exceptions import TimeoutError, translate_zmq_errors
+from ._base import SubscriptionBase
 from ._core import StreamCore
 from ._deadline import SLICE, Deadline
-from ._events import StreamEvent, StreamMessage, StreamStats
+from ._events import StreamEvent, StreamMessage
 from ._snapshot import SnapshotHandshake
 from ._wire import DEFAULT_STREAM_ENDPOINT
 
 __all__ = ["AsyncSubscription", "asubscribe"]
 
 
-class AsyncSubscription:
+class AsyncSubscription(SubscriptionBase):
     """The asyncio twin of :class:`Subscription` (``async for message in sub``), made by :func:`asubscribe`.
 
     Cancelling the task that awaits it (``task.cancel()``, a timeout from ``asyncio.wait_for``, Ctrl+C under
@@ -32,46 +33,13 @@ class AsyncSubscription:
                  conflate: bool = False, on_event: Optional[Callable[[StreamEvent], None]] = None,
                  hwm: int = 1000, start_timeout: float = 10.0,
                  context: Optional[zmq.asyncio.Context] = None) -> None:
-        self._core = StreamCore(endpoint, topics, snapshot=snapshot, silence=silence,
-                                 conflate=conflate, on_event=on_event)
+        self._context = context or zmq.asyncio.Context.instance()
+        super().__init__(StreamCore(endpoint, topics, snapshot=snapshot, silence=silence,
+                                    conflate=conflate, on_event=on_event), self._context, hwm)
         self.timeout = timeout
         self._duration = Deadline(duration)
         self._start_timeout = start_timeout
-        self._context = context or zmq.asyncio.Context.instance()
-        self._socket = self._context.socket(zmq.SUB)
-        self._socket.setsockopt(zmq.LINGER, 0)
-        self._socket.setsockopt(zmq.RCVHWM, hwm)
-        self._core.subscribe_all(self._socket)
-        self._socket.connect(endpoint)
         self._started = snapshot is None
-        self._closed = False
-
-    @property
-    def endpoint(self) -> str:
-        """The publisher's endpoint."""
-        return self._core.endpoint
-
-    @property
-    def topics(self) -> List[str]:
-        """The topic prefixes subscribed to."""
-        return list(self._core.topics)
-
-    @property
-    def stats(self) -> StreamStats:
-        """Counters: received, gaps, missed, restarts, duplicates, silences, conflated, heartbeats."""
-        return self._core.stats
-
-    @property
-    def silent(self) -> bool:
-        """Whether the publisher is silent now (as :attr:`Subscription.silent`)."""
-        if not self._closed:
-            self._core.check_idle_silence(bool(self._socket.getsockopt(zmq.EVENTS) & zmq.POLLIN))
-        return self._core.silent
-
-    @property
-    def closed(self) -> bool:
-        """Whether the subscription was closed."""
-        return self._closed
 
     def __aiter__(self) -> AsyncIterator[StreamMessage]:
         return self
@@ -157,11 +125,6 @@ class AsyncSubscription:
                 dealer.close(linger=0)
         handshake.finish()
         self._started = True
-
-    def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._socket.close(linger=0)
 
     async def __aenter__(self) -> "AsyncSubscription":
         if not self._started:

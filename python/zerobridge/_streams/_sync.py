@@ -7,16 +7,17 @@ from typing import Any, Callable, Iterator, List, Optional, Sequence
 import zmq
 
 from .._exceptions import TimeoutError, translate_zmq_errors
+from ._base import SubscriptionBase
 from ._core import StreamCore
 from ._deadline import SLICE, Deadline
-from ._events import StreamEvent, StreamMessage, StreamStats
+from ._events import StreamEvent, StreamMessage
 from ._rolling_frame import RollingFrame
 from ._snapshot import SnapshotHandshake
 from ._wire import DEFAULT_STREAM_ENDPOINT
 
 __all__ = ["Subscription", "subscribe"]
 
-class Subscription:
+class Subscription(SubscriptionBase):
     """A subscription to a ZeroBridge stream; iterate it for :class:`StreamMessage` values.
 
     Made by :func:`subscribe`. Blocking, on a plain ZeroMQ socket polled in short slices, so it works in a
@@ -32,59 +33,17 @@ class Subscription:
                  conflate: bool = False, on_event: Optional[Callable[[StreamEvent], None]] = None,
                  hwm: int = 1000, start_timeout: float = 10.0,
                  context: Optional[zmq.Context] = None) -> None:
-        self._core = StreamCore(endpoint, topics, snapshot=snapshot, silence=silence,
-                                 conflate=conflate, on_event=on_event)
+        self._context = context or zmq.Context.instance()
+        super().__init__(StreamCore(endpoint, topics, snapshot=snapshot, silence=silence,
+                                    conflate=conflate, on_event=on_event), self._context, hwm)
         self.timeout = timeout
         self._duration = Deadline(duration)
-        self._closed = False
-        self._context = context or zmq.Context.instance()
-        with translate_zmq_errors(endpoint):
-            self._socket = self._context.socket(zmq.SUB)
-            self._socket.setsockopt(zmq.LINGER, 0)
-            self._socket.setsockopt(zmq.RCVHWM, hwm)
-            self._core.subscribe_all(self._socket)
-            self._socket.connect(endpoint)
         if snapshot is not None:
             try:
                 self._fetch_snapshot(start_timeout)
             except BaseException:
                 self.close()
                 raise
-
-    # -- public
-
-    @property
-    def endpoint(self) -> str:
-        """The publisher's endpoint."""
-        return self._core.endpoint
-
-    @property
-    def topics(self) -> List[str]:
-        """The topic prefixes subscribed to."""
-        return list(self._core.topics)
-
-    @property
-    def stats(self) -> StreamStats:
-        """Counters: received, gaps, missed, restarts, duplicates, silences, conflated, heartbeats."""
-        return self._core.stats
-
-    @property
-    def silent(self) -> bool:
-        """Whether the publisher is silent now.
-
-        Checked while waiting for values, and on reading this property when nothing is unread: a
-        subscriber that is not waiting (busy elsewhere, between polls) still sees a silence here, and
-        ``on_event`` hears of it then. Unread messages count as the publisher being alive; they are
-        read, and silence checked again, on the next call.
-        """
-        if not self._closed:
-            self._core.check_idle_silence(bool(self._socket.getsockopt(zmq.EVENTS) & zmq.POLLIN))
-        return self._core.silent
-
-    @property
-    def closed(self) -> bool:
-        """Whether the subscription was closed."""
-        return self._closed
 
     def receive(self, timeout: Optional[float] = None) -> StreamMessage:
         """The next value; raises :class:`zerobridge.TimeoutError` when none comes within ``timeout`` s."""
@@ -139,12 +98,6 @@ class Subscription:
                     return
         except KeyboardInterrupt:
             self.close()
-
-    def close(self) -> None:
-        """Close the socket (idempotent)."""
-        if not self._closed:
-            self._closed = True
-            self._socket.close(linger=0)
 
     def __enter__(self) -> "Subscription":
         return self

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using System.Text;
 using NetMQ;
 using NetMQ.Sockets;
+using ZeroBridge.Execution;
 using ZeroBridge.Protocol;
 using ZeroBridge.Serialization;
 using ZeroBridge.Serialization.Columnar;
@@ -15,20 +17,19 @@ namespace ZeroBridge.Client;
 /// </summary>
 /// <example>
 /// <code>
-/// using var client = new ZeroBridgeClient("tcp://127.0.0.1:5555");
+/// await using var client = new ZeroBridgeClient("tcp://127.0.0.1:5555");
 /// int sum = await client.CallAsync&lt;int&gt;("add", new { a = 1, b = 2 });
 /// </code>
 /// </example>
-public sealed class ZeroBridgeClient : IDisposable
+public sealed class ZeroBridgeClient : IZeroBridgeComponent
 {
     private readonly ZeroBridgeClientOptions _options;
+    private readonly SocketLoop _loop = new();
     private readonly DealerSocket _socket;
-    private readonly NetMQQueue<NetMQMessage> _outgoing = new();
-    private readonly NetMQPoller _poller;
-    private readonly Thread _thread;
+    private readonly NetMQQueue<NetMQMessage> _outgoing;
     private readonly ConcurrentDictionary<long, TaskCompletionSource<(byte[][] Frames, bool Ok)>> _pending = new();
     private long _nextId;
-    private int _disposed;
+    private int _state;
     private int _heardFromServer; // 1 once any message arrived: the CURVE handshake, if any, completed
 
     /// <summary>Connects to a server (the connection is made in the background; calls wait for it).</summary>
@@ -36,19 +37,15 @@ public sealed class ZeroBridgeClient : IDisposable
     {
         Endpoint = endpoint;
         _options = options ?? ZeroBridgeClientOptions.Default;
-        _socket = new DealerSocket();
-        _socket.Options.Linger = TimeSpan.Zero;
-        _socket.UseCurveClient(_options.ServerKey, _options.Certificate?.ToNetMQ());
-        _socket.Connect(endpoint);
+        var socket = new DealerSocket();
+        socket.Options.Linger = TimeSpan.Zero;
+        socket.UseCurveClient(_options.ServerKey, _options.Certificate?.ToNetMQ());
+        socket.Connect(endpoint);
+        _socket = _loop.Own(socket);
         _socket.ReceiveReady += OnReplyReady;
-        _outgoing.ReceiveReady += (_, e) =>
-        {
-            while (e.Queue.TryDequeue(out var message, TimeSpan.Zero))
-                _socket.SendMultipartMessage(message);
-        };
-        _poller = new NetMQPoller { _socket, _outgoing };
-        _thread = new Thread(_poller.Run) { IsBackground = true, Name = $"ZeroBridge client {endpoint}" };
-        _thread.Start();
+        _outgoing = _loop.Queue<NetMQMessage>(message => _socket.SendMultipartMessage(message), batch: int.MaxValue);
+        _loop.Start($"ZeroBridge client {endpoint}");
+        _state = ComponentState.Started;
     }
 
     /// <summary>The endpoint this client talks to.</summary>
@@ -83,23 +80,35 @@ public sealed class ZeroBridgeClient : IDisposable
     public async Task<bool> PingAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         await CallAsync<string>("ping", null, timeout, cancellationToken).ConfigureAwait(false) == "pong";
 
-    /// <summary>Closes the socket; calls still waiting fail with <see cref="ObjectDisposedException"/>.</summary>
-    public void Dispose()
+    /// <summary>
+    /// Does nothing: a client connects when it is created (in the background; calls wait for the connection). It is
+    /// here so that a host starts a client like any other component.
+    /// </summary>
+    public Task StartAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    /// <summary>Sends what is queued, closes the socket; calls still waiting fail with <see cref="ObjectDisposedException"/>.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (!ComponentState.BeginStop(ref _state, _loop))
             return;
-        _poller.Stop();
-        _thread.Join(TimeSpan.FromSeconds(5));
-        _poller.Dispose();
-        _socket.Dispose();
-        _outgoing.Dispose();
+        await _loop.StopAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         foreach (var pending in _pending.Values)
             pending.TrySetException(new ObjectDisposedException(nameof(ZeroBridgeClient)));
     }
 
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    /// <summary>Closes the socket; calls still waiting fail with <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose() => StopAsync().GetAwaiter().GetResult();
+
     private async Task<T?> InvokeAsync<T>(string command, IReadOnlyList<object?> positional,
         IReadOnlyDictionary<string, object?> keyword, TimeSpan? timeout, CancellationToken cancellationToken)
     {
+        // The call's client span; its id travels in the header, so the server's span continues this trace.
+        using var activity = ZeroBridgeDiagnostics.Source.StartActivity(command, ActivityKind.Client);
+        activity?.SetTag("rpc.system", "zerobridge");
+        activity?.SetTag("rpc.method", command);
         var (frames, ok) = await SendAsync(command, positional, keyword, timeout, cancellationToken).ConfigureAwait(false);
         var attachments = Attachments(frames);
         if (!ok)
@@ -179,7 +188,7 @@ public sealed class ZeroBridgeClient : IDisposable
     /// <summary>Tells the server to let go of tables this client will not read to their end (no reply is awaited).</summary>
     private void CloseTables(IEnumerable<string?> cursors)
     {
-        if (_disposed != 0)
+        if (Volatile.Read(ref _state) != ComponentState.Started)
             return;
         foreach (var cursor in cursors)
         {
@@ -195,7 +204,7 @@ public sealed class ZeroBridgeClient : IDisposable
     private async Task<(byte[][] Frames, bool Ok)> SendAsync(string command, IReadOnlyList<object?> positional,
         IReadOnlyDictionary<string, object?> keyword, TimeSpan? timeout, CancellationToken cancellationToken, int? retries = null)
     {
-        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _state) != ComponentState.Started, this);
         var wait = timeout ?? _options.Timeout;
         var attachments = new List<ReadOnlyMemory<byte>>();
         byte[] arguments = WireSerializer.Serialize(typeof(object[]), new object[] { positional.ToArray(), keyword }, attachments);
@@ -242,7 +251,7 @@ public sealed class ZeroBridgeClient : IDisposable
 
     private void SendCancel(long id)
     {
-        if (_disposed == 0)
+        if (Volatile.Read(ref _state) == ComponentState.Started)
             _outgoing.Enqueue(Request(CancelHeader(id)));
     }
 
@@ -257,7 +266,11 @@ public sealed class ZeroBridgeClient : IDisposable
         return message;
     }
 
-    private static byte[] Header(long id, string command, TimeSpan timeout) => RequestHeader.WriteCall(id, command, timeout, AcceptedEncodings);
+    private static byte[] Header(long id, string command, TimeSpan timeout)
+    {
+        var trace = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current : null;
+        return RequestHeader.WriteCall(id, command, timeout, AcceptedEncodings, trace?.Id, trace?.TraceStateString);
+    }
 
     /// <summary>The optional encodings this client reads (§2 header key <c>accept</c>).</summary>
     private static readonly string[] AcceptedEncodings = [WireConstants.Accept.Dictionary];

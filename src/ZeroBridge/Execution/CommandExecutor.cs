@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ZeroBridge.Commands;
@@ -44,8 +45,12 @@ internal sealed class CommandExecutor : IDisposable
     public async Task<ReplyBody> RunAsync(RequestBody request, CallerContext caller, CancellationToken cancellation)
     {
         var header = request.Header;
-        var outcome = await ExecuteAsync(new CommandCall(header.Command!, header.Timeout, request.Arguments, request.Attachments),
-            caller, cancellation).ConfigureAwait(false);
+        var call = new CommandCall(header.Command!, header.Timeout, request.Arguments, request.Attachments)
+        {
+            TraceParent = header.TraceParent,
+            TraceState = header.TraceState,
+        };
+        var outcome = await ExecuteAsync(call, caller, cancellation).ConfigureAwait(false);
         var encoded = Encode(outcome, chunkTables: true, dictionaryStrings: header.Accept.Contains(WireConstants.Accept.Dictionary));
         await outcome.ReleaseAsync().ConfigureAwait(false);
         return new ReplyBody(ReplyHeader.Write(header.RawId, encoded.Ok), encoded.Payload, encoded.Attachments);
@@ -66,12 +71,48 @@ internal sealed class CommandExecutor : IDisposable
     /// </summary>
     public async Task<ExecutionOutcome> ExecuteAsync(CommandCall call, CallerContext caller, CancellationToken cancellation)
     {
+        // Callers choose command names: only registered ones become metric tags, so a scan cannot grow the series.
+        string command = _commands.Exists(call.Command) ? call.Command : ZeroBridgeDiagnostics.UnknownCommand;
+        var tags = new TagList { { "zerobridge.command", command }, { "zerobridge.route", _options.Route } };
+        using var activity = StartActivity(call, caller, command);
+        ZeroBridgeDiagnostics.ActiveCommands.Add(1, tags);
+        long started = Stopwatch.GetTimestamp();
+        var outcome = await ExecuteWithDeadlineAsync(call, caller, cancellation).ConfigureAwait(false);
+        ZeroBridgeDiagnostics.ActiveCommands.Add(-1, tags);
+        tags.Add("zerobridge.outcome", outcome.Error?.Code ?? "ok");
+        ZeroBridgeDiagnostics.Commands.Add(1, tags);
+        ZeroBridgeDiagnostics.CommandDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+        if (activity is not null && outcome.Error is { } error)
+        {
+            activity.SetTag("zerobridge.error_code", error.Code);
+            activity.SetStatus(ActivityStatusCode.Error, error.Message);
+        }
+        return outcome;
+    }
+
+    /// <summary>The command's activity, a child of the caller's trace context when the request carried one.</summary>
+    private static Activity? StartActivity(CommandCall call, CallerContext caller, string command)
+    {
+        if (!ZeroBridgeDiagnostics.Source.HasListeners())
+            return null;
+        ActivityContext.TryParse(call.TraceParent, call.TraceState, isRemote: true, out var parent);
+        var activity = ZeroBridgeDiagnostics.Source.StartActivity(command, ActivityKind.Server, parent);
+        activity?.SetTag("rpc.system", "zerobridge");
+        activity?.SetTag("rpc.method", command);
+        activity?.SetTag("zerobridge.peer", caller.Peer);
+        return activity;
+    }
+
+    private async Task<ExecutionOutcome> ExecuteWithDeadlineAsync(CommandCall call, CallerContext caller, CancellationToken cancellation)
+    {
         if (call.Timeout is not { } timeout)
             return await RunCommandAsync(call, caller, cancellation, deadline: null).ConfigureAwait(false);
 
         var deadline = new CancellationTokenSource(timeout);
         var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellation, deadline.Token);
-        var running = RunCommandAsync(call, caller, linked.Token, deadline.Token);
+        // On the pool: a plain method that blocks runs synchronously inside RunCommandAsync, and the deadline must
+        // be able to answer while it does.
+        var running = Task.Run(() => RunCommandAsync(call, caller, linked.Token, deadline.Token), CancellationToken.None);
         try
         {
             return await running.WaitAsync(deadline.Token).ConfigureAwait(false);

@@ -6,6 +6,9 @@ public sealed record CommandExecutorOptions
     /// <summary>The defaults.</summary>
     public static CommandExecutorOptions Default { get; } = new();
 
+    /// <summary>The route the executor serves, as metrics and traces name it: <c>server</c>, <c>worker</c> or <c>task</c>.</summary>
+    public string Route { get; init; } = "server";
+
     /// <summary>How many commands run at once; a call beyond it waits for a slot (its deadline counts meanwhile).</summary>
     public int MaxConcurrency { get; init; } = int.MaxValue;
 

@@ -47,7 +47,7 @@ public static class ZeroBridgeServiceCollectionExtensions
             provider.GetRequiredService<CommandRegistry>(),
             provider.GetRequiredService<ZeroBridgeServerOptions>(),
             provider.GetService<ILogger<ZeroBridgeServer>>()));
-        services.AddHostedService<ZeroBridgeHostedService>();
+        services.AddHostedService(provider => provider.GetRequiredService<ZeroBridgeServer>()); // a component is a hosted service
         return services;
     }
 

@@ -25,7 +25,7 @@ public static class ZeroBridgeStreamsServiceCollectionExtensions
     {
         var options = configure?.Invoke(ZeroBridgePublisherOptions.Default) ?? ZeroBridgePublisherOptions.Default;
         services.TryAddSingleton(provider => new ZeroBridgePublisher(options, provider.GetService<ILogger<ZeroBridgePublisher>>()));
-        services.AddHostedService<ZeroBridgePublisherHostedService>();
+        services.AddHostedService(provider => provider.GetRequiredService<ZeroBridgePublisher>()); // a component is a hosted service
         return services;
     }
 }

@@ -13,6 +13,15 @@ public sealed record RequestHeader(ReadOnlyMemory<byte> RawId, string? Command, 
     /// <summary>The optional encodings the client reads (header key <c>accept</c>), e.g. <c>"dict"</c> (§10.4).</summary>
     public IReadOnlyList<string> Accept { get; init; } = [];
 
+    /// <summary>
+    /// The caller's W3C trace context (header key <c>traceparent</c>, e.g. <c>00-&lt;trace id&gt;-&lt;span id&gt;-01</c>), so the
+    /// command's activity continues the caller's trace (docs/protocol.md §2). Null when absent or malformed.
+    /// </summary>
+    public string? TraceParent { get; init; }
+
+    /// <summary>The caller's W3C <c>tracestate</c>, passed along with <see cref="TraceParent"/>.</summary>
+    public string? TraceState { get; init; }
+
     /// <summary>The msgpack encoding of nil, used as the id of replies to requests whose id could not be read.</summary>
     public static ReadOnlyMemory<byte> NilId { get; } = new byte[] { MessagePackCode.Nil };
 
@@ -29,6 +38,7 @@ public sealed record RequestHeader(ReadOnlyMemory<byte> RawId, string? Command, 
         bool cancel = false;
         long? version = null;
         List<string>? accept = null;
+        string? traceParent = null, traceState = null;
         try
         {
             var reader = new MessagePackReader(frame);
@@ -55,6 +65,12 @@ public sealed record RequestHeader(ReadOnlyMemory<byte> RawId, string? Command, 
                         break;
                     case WireConstants.Header.Command:
                         command = reader.NextMessagePackType == MessagePackType.String ? reader.ReadString() : SkipAndReturn<string?>(ref reader, null);
+                        break;
+                    case WireConstants.Header.TraceParent:
+                        traceParent = ReadTraceField(ref reader);
+                        break;
+                    case WireConstants.Header.TraceState:
+                        traceState = ReadTraceField(ref reader);
                         break;
                     case WireConstants.Header.Timeout:
                         if (reader.NextMessagePackType == MessagePackType.Integer)
@@ -102,17 +118,39 @@ public sealed record RequestHeader(ReadOnlyMemory<byte> RawId, string? Command, 
             throw new ZeroBridgeProtocolException("The header has no request 'id' (an int or a str).");
         if (!cancel && string.IsNullOrEmpty(command))
             throw new ZeroBridgeProtocolException("The header has no command name 'cmd'.");
-        return new RequestHeader(rawId.Value, command, timeout, cancel) { Accept = accept ?? (IReadOnlyList<string>)[] };
+        return new RequestHeader(rawId.Value, command, timeout, cancel)
+        {
+            Accept = accept ?? (IReadOnlyList<string>)[],
+            TraceParent = traceParent,
+            TraceState = traceState,
+        };
+    }
+
+    /// <summary>The longest trace-context value kept (W3C allows 55 characters for traceparent, 512 for tracestate).</summary>
+    private const int MaxTraceFieldLength = 512;
+
+    /// <summary>A trace-context string, or null for anything else (a wrong type or an oversized value is ignored, not an error).</summary>
+    private static string? ReadTraceField(ref MessagePackReader reader)
+    {
+        if (reader.NextMessagePackType != MessagePackType.String)
+        {
+            reader.Skip();
+            return null;
+        }
+        string? value = reader.ReadString();
+        return value is { Length: <= MaxTraceFieldLength } ? value : null;
     }
 
     /// <summary>
-    /// Writes the header of a call: <c>{"v", "id", "cmd", "timeout" (ms), "accept"}</c> (docs/protocol.md §2).
+    /// Writes the header of a call: <c>{"v", "id", "cmd", "timeout" (ms), "accept", "traceparent", "tracestate"}</c>
+    /// (docs/protocol.md §2); the optional keys only when they have a value.
     /// </summary>
-    public static byte[] WriteCall(long id, string command, TimeSpan timeout, IReadOnlyList<string> accept)
+    public static byte[] WriteCall(long id, string command, TimeSpan timeout, IReadOnlyList<string> accept,
+        string? traceParent = null, string? traceState = null)
     {
         var buffer = new ArrayBufferWriter<byte>(64);
         var writer = new MessagePackWriter(buffer);
-        writer.WriteMapHeader(accept.Count > 0 ? 5 : 4);
+        writer.WriteMapHeader(4 + (accept.Count > 0 ? 1 : 0) + (traceParent is null ? 0 : 1) + (traceState is null || traceParent is null ? 0 : 1));
         WriteVersionAndId(ref writer, id);
         writer.Write(WireConstants.Header.Command);
         writer.Write(command);
@@ -124,6 +162,16 @@ public sealed record RequestHeader(ReadOnlyMemory<byte> RawId, string? Command, 
             writer.WriteArrayHeader(accept.Count);
             foreach (var feature in accept)
                 writer.Write(feature);
+        }
+        if (traceParent is not null)
+        {
+            writer.Write(WireConstants.Header.TraceParent);
+            writer.Write(traceParent);
+            if (traceState is not null)
+            {
+                writer.Write(WireConstants.Header.TraceState);
+                writer.Write(traceState);
+            }
         }
         writer.Flush();
         return buffer.WrittenSpan.ToArray();

@@ -36,5 +36,7 @@ public static class WireConstants
         public const string Cancel = "cancel";
         public const string Accept = "accept";
         public const string Ok = "ok";
+        public const string TraceParent = "traceparent";
+        public const string TraceState = "tracestate";
     }
 }

@@ -31,6 +31,7 @@ internal sealed class ZeroBridgeResolver : IFormatterResolver
         [typeof(Memory<byte>)] = MemoryFormatter.Instance,
         [typeof(object)] = DynamicValueFormatter.Instance,
         [typeof(TableData)] = TableDataFormatter.Instance,
+        [typeof(OpaqueExtension)] = OpaqueExtensionFormatter.Instance,
         [typeof(Columnar.TableContinuation)] = TableContinuationFormatter.Instance,
     };
 

@@ -24,10 +24,10 @@ namespace ZeroBridge.Server;
 /// <code>
 /// var commands = new CommandRegistry().Add("add", (int a, int b) => a + b);
 /// await using var server = new ZeroBridgeServer(commands, ZeroBridgeServerOptions.Default with { Endpoint = "tcp://127.0.0.1:5555" });
-/// server.Start();
+/// await server.StartAsync();
 /// </code>
 /// </example>
-public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
+public sealed class ZeroBridgeServer : IZeroBridgeComponent
 {
     /// <summary>Frame the socket hands up when a peer disconnects (ZMQ_DISCONNECT_MSG), to cancel its requests.</summary>
     private static readonly byte[] DisconnectMarker = "\0zerobridge-peer-disconnected"u8.ToArray();
@@ -38,14 +38,13 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
     private readonly CommandExecutor _executor;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<(string Peer, string Id), CancellationTokenSource> _inFlight = new();
-    private readonly NetMQQueue<NetMQMessage> _replies = new();
+    private readonly SocketLoop _loop = new();
+    private readonly NetMQQueue<NetMQMessage> _replies;
     private readonly RunningRequests _running = new();
     private RouterSocket? _router;
-    private NetMQPoller? _poller;
-    private Thread? _thread;
-    private int _state; // 0 new (or a start that failed), 1 started, 2 stopped
+    private int _state; // ComponentState
 
-    /// <summary>Creates a server for the commands of <paramref name="commands"/>; call <see cref="Start"/> to serve.</summary>
+    /// <summary>Creates a server for the commands of <paramref name="commands"/>; call <see cref="StartAsync"/> to serve.</summary>
     public ZeroBridgeServer(CommandRegistry commands, ZeroBridgeServerOptions? options = null, ILogger<ZeroBridgeServer>? logger = null)
     {
         _commands = commands;
@@ -59,6 +58,7 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
             TableCursorIdleTimeout = _options.TableCursorIdleTimeout,
             MaxOpenTableCursors = _options.MaxOpenTableCursors,
         }, _logger);
+        _replies = _loop.Queue<NetMQMessage>(SendReply);
     }
 
     /// <summary>The endpoint the server is bound to, with the actual port when an ephemeral one was asked for.</summary>
@@ -70,13 +70,13 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
     /// <summary>Binds the endpoint and starts serving on a background thread.</summary>
     /// <exception cref="InvalidOperationException">The server was already started or stopped.</exception>
     /// <exception cref="NetMQ.NetMQException">The endpoint cannot be bound (in use, malformed).</exception>
-    public void Start()
+    public Task StartAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        if (Interlocked.CompareExchange(ref _state, ComponentState.Started, ComponentState.New) != ComponentState.New)
             throw new InvalidOperationException("A ZeroBridgeServer starts once.");
         if (TrustedEndpointGuard.Violation(_commands, _options.Endpoint, "serve") is { } refusal)
         {
-            Volatile.Write(ref _state, 0); // nothing started
+            Volatile.Write(ref _state, ComponentState.New); // nothing started
             throw new ZeroBridgeException(refusal);
         }
         if (PlaintextExposure.Refusal("ZeroBridge server", _options.Endpoint, EndpointAddress.IsLocalOnly(_options.Endpoint),
@@ -93,16 +93,13 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
         router.Options.MaxMsgSize = _options.MaxRequestBytes >= long.MaxValue / 4 ? -1 : _options.MaxRequestBytes * 4;
         router.Options.DisconnectMessage = DisconnectMarker;
         Endpoint = router.BindForStart(_options.Endpoint, ref _state);
-        _router = router;
+        _router = _loop.Own(router);
         router.ReceiveReady += OnRequestsReady;
-        _replies.ReceiveReady += OnRepliesReady;
-        _poller = new NetMQPoller { router, _replies };
         ThreadPoolHeadroom.Reserve(_options.MaxConcurrency, _logger);
-        // A background thread, so a process that forgets to stop the server can still exit.
-        _thread = new Thread(_poller.Run) { IsBackground = true, Name = $"ZeroBridge server {Endpoint}" };
-        _thread.Start();
+        _loop.Start($"ZeroBridge server {Endpoint}");
         _logger.LogInformation("ZeroBridge server listening on {Endpoint} ({Security})", Endpoint,
             _options.Certificate is null ? "plain text" : $"CURVE, server key {_options.Certificate.PublicKey}");
+        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -111,17 +108,13 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (!ComponentState.BeginStop(ref _state, _replies, _executor))
+        if (!ComponentState.BeginStop(ref _state, _loop, _executor))
             return;
         _router!.ReceiveReady -= OnRequestsReady; // runs on whichever thread; the poller reads the event list under its own lock
         await _running.WaitIdleAsync(_options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
         _stopping.Cancel(); // the rest are cancelled, and still reply
         await _running.WaitIdleAsync(TimeSpan.FromSeconds(1), CancellationToken.None).ConfigureAwait(false);
-        _poller!.Stop(); // processes what is queued, then returns from Run
-        _thread!.Join(TimeSpan.FromSeconds(5));
-        _poller.Dispose();
-        _router.Dispose();
-        _replies.Dispose();
+        await _loop.StopAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false); // sends the queued replies first
         _executor.Dispose();
         _logger.LogInformation("ZeroBridge server on {Endpoint} stopped", Endpoint);
     }
@@ -298,19 +291,16 @@ public sealed class ZeroBridgeServer : IAsyncDisposable, IDisposable
         }
     }
 
-    private void OnRepliesReady(object? sender, NetMQQueueEventArgs<NetMQMessage> e)
+    private void SendReply(NetMQMessage reply)
     {
-        while (e.Queue.TryDequeue(out var reply, TimeSpan.Zero))
+        try
         {
-            try
-            {
-                if (!_router!.TrySendWithoutCopy(reply, TimeSpan.Zero))
-                    _logger.LogWarning("A reply was dropped: the client is not reading (its queue is full)");
-            }
-            catch (NetMQ.HostUnreachableException)
-            {
-                _logger.LogDebug("A client left before its reply was ready; the reply is dropped");
-            }
+            if (!_router!.TrySendWithoutCopy(reply, TimeSpan.Zero))
+                _logger.LogWarning("A reply was dropped: the client is not reading (its queue is full)");
+        }
+        catch (NetMQ.HostUnreachableException)
+        {
+            _logger.LogDebug("A client left before its reply was ready; the reply is dropped");
         }
     }
 }

@@ -23,32 +23,32 @@ namespace ZeroBridge.Streams;
 /// <example>
 /// <code>
 /// await using var publisher = new ZeroBridgePublisher(ZeroBridgePublisherOptions.Default with { SnapshotEndpoint = "tcp://127.0.0.1:5557" });
-/// publisher.Start();
+/// await publisher.StartAsync();
 /// publisher.Publish("prices.EURUSD", new { Bid = 1.0832m, Ask = 1.0834m });
 /// </code>
 /// </example>
-public sealed class ZeroBridgePublisher : IAsyncDisposable, IDisposable
+public sealed class ZeroBridgePublisher : IZeroBridgeComponent
 {
     private readonly ZeroBridgePublisherOptions _options;
     private readonly ILogger _logger;
     private readonly object _gate = new();
     private readonly Dictionary<string, long> _sequences = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LastValue> _lastValues = new(StringComparer.Ordinal);
-    private readonly NetMQQueue<NetMQMessage> _outgoing = new();
+    private readonly SocketLoop _loop = new();
+    private readonly NetMQQueue<NetMQMessage> _outgoing;
     private XPublisherSocket? _publisher;
     private RouterSocket? _snapshots;
-    private NetMQTimer? _heartbeat;
-    private NetMQPoller? _poller;
-    private Thread? _thread;
     private long _published;
-    private int _state; // 0 new (or a start that failed), 1 started, 2 stopped
+    private int _state; // ComponentState
 
-    /// <summary>Creates a publisher; call <see cref="Start"/> to bind.</summary>
+    /// <summary>Creates a publisher; call <see cref="StartAsync"/> to bind.</summary>
     public ZeroBridgePublisher(ZeroBridgePublisherOptions? options = null, ILogger<ZeroBridgePublisher>? logger = null)
     {
         _options = options ?? ZeroBridgePublisherOptions.Default;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         Epoch = StreamWire.UnixMicroseconds(DateTimeOffset.UtcNow);
+        // Bounded per wake-up, so heartbeats and snapshot requests get their turn under a flood of publishing.
+        _outgoing = _loop.Queue<NetMQMessage>(message => _publisher!.TrySendMultipartMessage(message), batch: 10_000); // PUB never blocks: at the high-water mark it drops
     }
 
     /// <summary>The endpoint the stream is bound to (the actual port when an ephemeral one was asked for).</summary>
@@ -57,7 +57,7 @@ public sealed class ZeroBridgePublisher : IAsyncDisposable, IDisposable
     /// <summary>The bound snapshot endpoint, or null without snapshots.</summary>
     public string? SnapshotEndpoint { get; private set; }
 
-    /// <summary>The name in every message (set by <see cref="Start"/> when the options leave it to the default).</summary>
+    /// <summary>The name in every message (set by <see cref="StartAsync"/> when the options leave it to the default).</summary>
     public string Name { get; private set; } = "";
 
     /// <summary>This run's start epoch: µs since 1970 UTC when the publisher was created.</summary>
@@ -71,9 +71,9 @@ public sealed class ZeroBridgePublisher : IAsyncDisposable, IDisposable
     /// <summary>Binds the endpoints and starts the socket thread.</summary>
     /// <exception cref="InvalidOperationException">The publisher was already started or stopped.</exception>
     /// <exception cref="NetMQException">An endpoint cannot be bound.</exception>
-    public void Start()
+    public Task StartAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        if (Interlocked.CompareExchange(ref _state, ComponentState.Started, ComponentState.New) != ComponentState.New)
             throw new InvalidOperationException("A ZeroBridgePublisher starts once.");
         var publisher = new XPublisherSocket();
         publisher.Options.Linger = TimeSpan.Zero;
@@ -99,25 +99,21 @@ public sealed class ZeroBridgePublisher : IAsyncDisposable, IDisposable
         {
             publisher.Dispose();
             snapshots?.Dispose();
-            Volatile.Write(ref _state, 0); // nothing started: Start may be called again
+            Volatile.Write(ref _state, ComponentState.New); // nothing started: StartAsync may be called again
             throw;
         }
         Name = _options.Name ?? $"{AppDomain.CurrentDomain.FriendlyName}@{Endpoint}";
-        _publisher = publisher;
-        _snapshots = snapshots;
-        _heartbeat = new NetMQTimer(_options.HeartbeatInterval);
-        _heartbeat.Elapsed += (_, _) => SendHeartbeat();
+        _publisher = _loop.Own(publisher);
         publisher.ReceiveReady += OnSubscription;
-        _outgoing.ReceiveReady += OnOutgoing;
-        _poller = new NetMQPoller { publisher, _outgoing, _heartbeat };
+        _loop.Every(_options.HeartbeatInterval, SendHeartbeat);
         if (snapshots is not null)
         {
+            _snapshots = _loop.Own(snapshots);
             snapshots.ReceiveReady += OnSnapshotRequest;
-            _poller.Add(snapshots);
         }
-        _thread = new Thread(_poller.Run) { IsBackground = true, Name = $"ZeroBridge publisher {Endpoint}" };
-        _thread.Start();
+        _loop.Start($"ZeroBridge publisher {Endpoint}");
         _logger.LogInformation("ZeroBridge publisher {Name} on {Endpoint} (snapshots: {Snapshots})", Name, Endpoint, SnapshotEndpoint ?? "none");
+        return Task.CompletedTask;
     }
 
     /// <summary>Publishes a value on a topic. Thread-safe; never blocks on subscribers.</summary>
@@ -133,7 +129,7 @@ public sealed class ZeroBridgePublisher : IAsyncDisposable, IDisposable
         if (topic.Length == 0 || topic[0] == '\0')
             throw new ArgumentException("A topic is non-empty text that does not start with NUL (reserved for the protocol).", nameof(topic));
         if (Volatile.Read(ref _state) != 1)
-            throw new InvalidOperationException("The publisher is not running: call Start first.");
+            throw new InvalidOperationException("The publisher is not running: call StartAsync first.");
         var attachments = new List<ReadOnlyMemory<byte>>();
         byte[] payload = WireSerializer.Serialize(value, attachments);
         byte[] topicBytes = Encoding.UTF8.GetBytes(topic);
@@ -152,18 +148,12 @@ public sealed class ZeroBridgePublisher : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Stops publishing and closes the sockets; what is queued is sent first.</summary>
-    public Task StopAsync(CancellationToken cancellationToken = default)
+    public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (!ComponentState.BeginStop(ref _state, _outgoing))
-            return Task.CompletedTask;
-        _poller!.Stop();
-        _thread!.Join(TimeSpan.FromSeconds(5));
-        _poller.Dispose();
-        _publisher!.Dispose();
-        _snapshots?.Dispose();
-        _outgoing.Dispose();
+        if (!ComponentState.BeginStop(ref _state, _loop))
+            return;
+        await _loop.StopAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("ZeroBridge publisher on {Endpoint} stopped", Endpoint);
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc/>
@@ -189,13 +179,6 @@ public sealed class ZeroBridgePublisher : IAsyncDisposable, IDisposable
                 message.Append(attachment.ToArray());
         }
         return message;
-    }
-
-    private void OnOutgoing(object? sender, NetMQQueueEventArgs<NetMQMessage> e)
-    {
-        // Bounded, so heartbeats and snapshot requests get their turn under a flood of publishing.
-        for (int i = 0; i < 10_000 && e.Queue.TryDequeue(out var message, TimeSpan.Zero); i++)
-            _publisher!.TrySendMultipartMessage(message); // PUB never blocks: at the high-water mark it drops
     }
 
     private void SendHeartbeat()

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using NetMQ;
 using NetMQ.Sockets;
 using ZeroBridge.Serialization;
+using ZeroBridge.Transport;
 
 namespace ZeroBridge.Streams;
 
@@ -23,7 +24,7 @@ namespace ZeroBridge.Streams;
 ///     Console.WriteLine($"{message.Topic} #{message.Sequence}: {message.Value}");
 /// </code>
 /// </example>
-public sealed class ZeroBridgeSubscriber : IAsyncDisposable, IDisposable
+public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
 {
     private static readonly TimeSpan SilenceBeforeHeard = TimeSpan.FromSeconds(3);
 
@@ -31,27 +32,19 @@ public sealed class ZeroBridgeSubscriber : IAsyncDisposable, IDisposable
     private readonly string[] _topics;
     private readonly ZeroBridgeSubscriberOptions _options;
     private readonly ILogger _logger;
-    private readonly SequenceTracker _tracker = new();
+    private readonly SubscriberPhases<NetMQMessage> _phases;
     private readonly Channel<StreamMessage> _messages;
     private readonly Channel<string> _conflatedTopics = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly Dictionary<string, StreamMessage> _pending = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<NetMQMessage> _early = [];
-    private SubscriberSocket? _socket;
+    private readonly SocketLoop _loop = new();
     private DealerSocket? _snapshot;
-    private NetMQTimer? _timer;
-    private NetMQPoller? _poller;
-    private Thread? _thread;
-    private Phase _phase;
     private long _lastHeard = Environment.TickCount64;
     private bool _heardAny;
     private int _heartbeatMilliseconds;
     private bool _silent;
-    private long _snapshotEntries;
-    private long _received, _gaps, _missed, _restarts, _duplicates, _silences, _conflated, _overflowed, _heartbeats;
-    private int _state;
-
-    private enum Phase { Live, AwaitingWelcome, FetchingSnapshot }
+    private long _received, _silences, _conflated, _overflowed;
+    private int _state; // ComponentState
 
     /// <summary>Creates a subscriber of <paramref name="topics"/> (prefixes; "" for every topic) on a publisher's endpoint.</summary>
     public ZeroBridgeSubscriber(string endpoint, IEnumerable<string> topics, ZeroBridgeSubscriberOptions? options = null,
@@ -68,36 +61,29 @@ public sealed class ZeroBridgeSubscriber : IAsyncDisposable, IDisposable
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full; the drop is counted and reported
         });
+        _phases = new SubscriberPhases<NetMQMessage>(_options.WaitForPublisher, _options.SnapshotEndpoint is not null, Report);
     }
 
     /// <summary>The counters so far.</summary>
-    public StreamStatistics Statistics => new(Interlocked.Read(ref _received), Interlocked.Read(ref _gaps),
-        Interlocked.Read(ref _missed), Interlocked.Read(ref _restarts), Interlocked.Read(ref _duplicates),
-        Interlocked.Read(ref _silences), Interlocked.Read(ref _conflated), Interlocked.Read(ref _overflowed),
-        Interlocked.Read(ref _heartbeats));
+    public StreamStatistics Statistics => new(Interlocked.Read(ref _received), _phases.Gaps, _phases.Missed, _phases.Restarts,
+        _phases.Duplicates, Interlocked.Read(ref _silences), Interlocked.Read(ref _conflated), Interlocked.Read(ref _overflowed),
+        _phases.Heartbeats);
 
     /// <summary>Whether the publisher is silent now (nothing heard for longer than the silence timeout).</summary>
     public bool IsSilent => Volatile.Read(ref _silent);
 
     /// <summary>
-    /// Connects and subscribes without waiting for the publisher (it may start later; ZeroMQ reconnects). Not with a
-    /// snapshot endpoint: use <see cref="StartAsync"/>.
-    /// </summary>
-    public void Start()
-    {
-        if (_options.SnapshotEndpoint is not null)
-            throw new InvalidOperationException("With a snapshot endpoint, start with StartAsync.");
-        Open(Phase.Live);
-    }
-
-    /// <summary>
     /// Connects, subscribes and waits until the publisher is heard (so everything published from then on arrives);
-    /// with a snapshot endpoint, also fetches the snapshot, whose values are read first.
+    /// with a snapshot endpoint, also fetches the snapshot, whose values are read first. With
+    /// <see cref="ZeroBridgeSubscriberOptions.WaitForPublisher"/> false it returns at once instead.
     /// </summary>
     /// <exception cref="ZeroBridgeTimeoutException">No publisher answered within <see cref="ZeroBridgeSubscriberOptions.StartTimeout"/>.</exception>
+    /// <exception cref="InvalidOperationException">The subscriber was started before, or is asked not to wait for a snapshot.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        Open(Phase.AwaitingWelcome);
+        if (!_options.WaitForPublisher && _options.SnapshotEndpoint is not null)
+            throw new InvalidOperationException("A subscriber with a snapshot endpoint waits for the publisher (WaitForPublisher).");
+        Open();
         try
         {
             await _ready.Task.WaitAsync(_options.StartTimeout, cancellationToken).ConfigureAwait(false);
@@ -160,18 +146,14 @@ public sealed class ZeroBridgeSubscriber : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Disconnects; values not yet read stay readable.</summary>
-    public Task StopAsync()
+    public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.Exchange(ref _state, 2) != 1)
-            return Task.CompletedTask;
-        _poller!.Stop();
-        _thread!.Join(TimeSpan.FromSeconds(5));
-        _poller.Dispose();
-        _socket!.Dispose();
-        _snapshot?.Dispose();
+        if (!ComponentState.BeginStop(ref _state, _loop))
+            return;
+        await _loop.StopAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        _snapshot?.Dispose(); // a snapshot still being fetched
         _messages.Writer.TryComplete();
         _conflatedTopics.Writer.TryComplete();
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc/>
@@ -180,11 +162,10 @@ public sealed class ZeroBridgeSubscriber : IAsyncDisposable, IDisposable
     /// <inheritdoc/>
     public void Dispose() => StopAsync().GetAwaiter().GetResult();
 
-    private void Open(Phase phase)
+    private void Open()
     {
-        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        if (Interlocked.CompareExchange(ref _state, ComponentState.Started, ComponentState.New) != ComponentState.New)
             throw new InvalidOperationException("A ZeroBridgeSubscriber starts once.");
-        _phase = phase;
         var socket = new SubscriberSocket();
         socket.Options.Linger = TimeSpan.Zero;
         socket.Options.ReceiveHighWatermark = _options.ReceiveHighWatermark;
@@ -193,14 +174,11 @@ public sealed class ZeroBridgeSubscriber : IAsyncDisposable, IDisposable
             socket.Subscribe(topic);
         socket.Subscribe(StreamWire.HeartbeatTopicBytes); // last: when its heartbeat comes, the others are in place
         socket.Connect(_endpoint);
-        _socket = socket;
+        _loop.Own(socket);
         socket.ReceiveReady += OnStream;
-        _timer = new NetMQTimer(TimeSpan.FromMilliseconds(100));
-        _timer.Elapsed += (_, _) => CheckSilence();
-        _poller = new NetMQPoller { socket, _timer };
-        _thread = new Thread(_poller.Run) { IsBackground = true, Name = $"ZeroBridge subscriber {_endpoint}" };
-        _thread.Start();
-        if (phase == Phase.Live)
+        _loop.Every(TimeSpan.FromMilliseconds(100), CheckSilence);
+        _loop.Start($"ZeroBridge subscriber {_endpoint}");
+        if (_phases.Current == SubscriberPhases<NetMQMessage>.Phase.Live)
             _ready.TrySetResult();
     }
 
@@ -212,38 +190,21 @@ public sealed class ZeroBridgeSubscriber : IAsyncDisposable, IDisposable
             if (!e.Socket.TryReceiveMultipartMessage(ref message))
                 return;
             Heard();
-            if (_phase == Phase.Live)
-                Accept(message, snapshot: false);
-            else
-                Early(message);
-        }
-    }
-
-    private void Early(NetMQMessage message)
-    {
-        if (_phase == Phase.AwaitingWelcome && message.FrameCount >= 2 && IsHeartbeat(message))
-        {
-            Accept(message, snapshot: false);
-            if (_options.SnapshotEndpoint is null)
-                GoLive();
-            else
-            {
+            var (now, fetchSnapshot) = _phases.OnStream(message, IsHeartbeat(message));
+            foreach (var ready in now)
+                Accept(ready, snapshot: false);
+            if (fetchSnapshot)
                 RequestSnapshot();
-            }
-            return;
+            else if (_phases.Current == SubscriberPhases<NetMQMessage>.Phase.Live)
+                _ready.TrySetResult();
         }
-        if (IsHeartbeat(message))
-            Accept(message, snapshot: false);
-        else
-            _early.Add(message); // held until the snapshot is in: then dropped if older, delivered if newer
     }
 
     private static bool IsHeartbeat(NetMQMessage message) =>
-        message[0].Buffer.AsSpan(0, message[0].MessageSize).SequenceEqual(StreamWire.HeartbeatTopicBytes);
+        message.FrameCount >= 2 && message[0].Buffer.AsSpan(0, message[0].MessageSize).SequenceEqual(StreamWire.HeartbeatTopicBytes);
 
     private void RequestSnapshot()
     {
-        _phase = Phase.FetchingSnapshot;
         var dealer = new DealerSocket();
         dealer.Options.Linger = TimeSpan.Zero;
         dealer.Options.MaxMsgSize = _options.MaxMessageBytes;
@@ -251,7 +212,7 @@ public sealed class ZeroBridgeSubscriber : IAsyncDisposable, IDisposable
         dealer.Connect(_options.SnapshotEndpoint!);
         dealer.ReceiveReady += OnSnapshot;
         _snapshot = dealer;
-        _poller!.Add(dealer);
+        _loop.Add(dealer);
         var query = new Dictionary<string, object?> { ["v"] = 1, ["prefixes"] = _topics, ["id"] = Guid.NewGuid().ToString("N") };
         var request = new NetMQMessage();
         request.AppendEmptyFrame();
@@ -273,31 +234,21 @@ public sealed class ZeroBridgeSubscriber : IAsyncDisposable, IDisposable
                 continue;
             if (header.Kind == StreamWire.Kinds.End)
             {
-                if (header.Count != _snapshotEntries)
-                    Report(new StreamEvent(StreamEventKind.Gap, null, header.Publisher, (header.Count ?? 0) - _snapshotEntries,
-                        $"The snapshot announced {header.Count} entries but {_snapshotEntries} arrived."));
-                FinishSnapshot();
+                FinishSnapshot(_phases.OnSnapshotEnd(header.Count, header.Publisher));
                 return;
             }
-            _snapshotEntries++;
+            _phases.OnSnapshotEntry();
             Accept(reply, snapshot: true);
         }
     }
 
-    private void FinishSnapshot()
+    private void FinishSnapshot(IReadOnlyList<NetMQMessage> held)
     {
-        _poller!.Remove(_snapshot!);
+        _loop.Remove(_snapshot!);
         _snapshot!.Dispose();
         _snapshot = null;
-        GoLive();
-    }
-
-    private void GoLive()
-    {
-        _phase = Phase.Live;
-        foreach (var message in _early)
+        foreach (var message in held)
             Accept(message, snapshot: false);
-        _early.Clear();
         _ready.TrySetResult();
     }
 
@@ -328,57 +279,10 @@ public sealed class ZeroBridgeSubscriber : IAsyncDisposable, IDisposable
             return;
         if (header.HeartbeatMilliseconds > 0)
             _heartbeatMilliseconds = header.HeartbeatMilliseconds;
-        if (header.Kind == StreamWire.Kinds.Heartbeat)
-        {
-            Interlocked.Increment(ref _heartbeats);
-            var (restart, _) = _tracker.ObserveEpoch(header.Publisher, header.Epoch);
-            if (restart is not null)
-            {
-                Interlocked.Increment(ref _restarts);
-                Report(restart);
-            }
-            return;
-        }
-        if (header.Kind is not (StreamWire.Kinds.Data or StreamWire.Kinds.Snapshot))
-            return; // a kind of a later version: ignored
         string topic = message[0].ConvertToString(Encoding.UTF8);
-        long sequence = header.Sequence!.Value;
-        if (snapshot)
-        {
-            var (restart, _) = _tracker.ObserveEpoch(header.Publisher, header.Epoch);
-            if (restart is not null)
-            {
-                Interlocked.Increment(ref _restarts);
-                Report(restart);
-            }
-            _tracker.Seed(header.Publisher, header.Epoch, topic, sequence);
-        }
-        else
-        {
-            var (restartEvent, stale) = _tracker.ObserveEpoch(header.Publisher, header.Epoch);
-            if (restartEvent is not null)
-            {
-                Interlocked.Increment(ref _restarts);
-                Report(restartEvent);
-            }
-            if (stale)
-            {
-                Interlocked.Increment(ref _duplicates);
-                return;
-            }
-            var (verdict, gap) = _tracker.Observe(header.Publisher, header.Epoch, topic, sequence);
-            if (verdict != SequenceTracker.Verdict.Deliver)
-            {
-                Interlocked.Increment(ref _duplicates);
-                return;
-            }
-            if (gap is not null)
-            {
-                Interlocked.Increment(ref _gaps);
-                Interlocked.Add(ref _missed, gap.Missed);
-                Report(gap);
-            }
-        }
+        if (!_phases.Admit(header, topic, snapshot))
+            return;
+        long sequence = header.Sequence!.Value; // Admit lets through values with a sequence only
 
         object? value;
         try

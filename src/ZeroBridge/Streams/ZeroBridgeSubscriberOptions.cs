@@ -30,6 +30,13 @@ public sealed record ZeroBridgeSubscriberOptions
     /// <summary>Values decoded but not yet read that the subscriber keeps (default: 100000); beyond, they are dropped and reported as overflow.</summary>
     public int BufferCapacity { get; init; } = 100_000;
 
+    /// <summary>
+    /// Whether <see cref="ZeroBridgeSubscriber.StartAsync"/> waits until the publisher is heard (default: true), so
+    /// that everything published from then on arrives. False returns at once, connected and subscribed, for a
+    /// publisher that may start later (ZeroMQ reconnects); not with a <see cref="SnapshotEndpoint"/>.
+    /// </summary>
+    public bool WaitForPublisher { get; init; } = true;
+
     /// <summary>How long <see cref="ZeroBridgeSubscriber.StartAsync"/> waits for the publisher and the snapshot (default: 10 s).</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -27,17 +27,17 @@ namespace ZeroBridge.Tasks;
 /// <example>
 /// <code>
 /// await using var producer = new ZeroBridgeTaskProducer(ZeroBridgeTaskProducerOptions.Default with { Endpoint = "tcp://127.0.0.1:5560" });
-/// producer.Start();
+/// await producer.StartAsync();
 /// await producer.WaitForWorkersAsync(1, TimeSpan.FromSeconds(30));
 /// await foreach (var result in producer.RunAsync("square", Enumerable.Range(0, 1000)))
 ///     Console.WriteLine($"{result.Index}: {result.Value}");
 /// </code>
 /// </example>
-public sealed class ZeroBridgeTaskProducer : IAsyncDisposable, IDisposable
+public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent
 {
     private readonly ZeroBridgeTaskProducerOptions _options;
     private readonly ILogger _logger;
-    private readonly NetMQQueue<Action> _commands = new();
+    private readonly SocketLoop _loop = new();
     // Everything below, up to the counters, belongs to the socket thread.
     private readonly Dictionary<byte[], WorkerState> _workers = new(IdentityComparer.Instance);
     private readonly Queue<WorkerState> _ready = new();     // workers with credit, least recently served first
@@ -47,15 +47,12 @@ public sealed class ZeroBridgeTaskProducer : IAsyncDisposable, IDisposable
     private readonly HashSet<Job> _jobs = new();
     private readonly List<(int Count, TaskCompletionSource<IReadOnlyList<string>> Completion)> _workerWaiters = new();
     private RouterSocket? _socket;
-    private NetMQTimer? _liveness;
-    private NetMQPoller? _poller;
-    private Thread? _thread;
     private volatile string[] _workerNames = [];
     private long _nextId;
     private long _submitted, _completed, _failed, _resent, _duplicates, _workersLost;
-    private int _state; // 0 new (or a start that failed), 1 started, 2 stopped
+    private int _state; // ComponentState
 
-    /// <summary>Creates a producer; call <see cref="Start"/> to bind.</summary>
+    /// <summary>Creates a producer; call <see cref="StartAsync"/> to bind.</summary>
     public ZeroBridgeTaskProducer(ZeroBridgeTaskProducerOptions? options = null, ILogger<ZeroBridgeTaskProducer>? logger = null)
     {
         _options = options ?? ZeroBridgeTaskProducerOptions.Default;
@@ -79,9 +76,9 @@ public sealed class ZeroBridgeTaskProducer : IAsyncDisposable, IDisposable
     /// <summary>Binds the endpoint and starts the socket thread.</summary>
     /// <exception cref="InvalidOperationException">The producer was already started or stopped.</exception>
     /// <exception cref="NetMQException">The endpoint cannot be bound.</exception>
-    public void Start()
+    public Task StartAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        if (Interlocked.CompareExchange(ref _state, ComponentState.Started, ComponentState.New) != ComponentState.New)
             throw new InvalidOperationException("A ZeroBridgeTaskProducer starts once.");
         var socket = new RouterSocket();
         socket.Options.Linger = TimeSpan.Zero;
@@ -90,16 +87,13 @@ public sealed class ZeroBridgeTaskProducer : IAsyncDisposable, IDisposable
         socket.Options.SendHighWatermark = 0; // credits bound what is in flight
         socket.Options.ReceiveHighWatermark = 0;
         Endpoint = socket.BindForStart(_options.Endpoint, ref _state);
-        _socket = socket;
+        _socket = _loop.Own(socket);
         socket.ReceiveReady += OnMessages;
-        _commands.ReceiveReady += OnCommands;
         var tick = TimeSpan.FromTicks(Math.Clamp(_options.WorkerTimeout.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromMilliseconds(100).Ticks));
-        _liveness = new NetMQTimer(tick);
-        _liveness.Elapsed += (_, _) => { CheckLiveness(); Dispatch(); };
-        _poller = new NetMQPoller { socket, _commands, _liveness };
-        _thread = new Thread(_poller.Run) { IsBackground = true, Name = $"ZeroBridge task producer {Endpoint}" };
-        _thread.Start();
+        _loop.Every(tick, () => { CheckLiveness(); Dispatch(); });
+        _loop.Start($"ZeroBridge task producer {Endpoint}");
         _logger.LogInformation("ZeroBridge task producer waiting for workers on {Endpoint}", Endpoint);
+        return Task.CompletedTask;
     }
 
     /// <summary>Waits until at least <paramref name="count"/> workers are connected; their names.</summary>
@@ -108,7 +102,7 @@ public sealed class ZeroBridgeTaskProducer : IAsyncDisposable, IDisposable
     {
         EnsureRunning();
         var completion = new TaskCompletionSource<IReadOnlyList<string>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _commands.Enqueue(() =>
+        _loop.Post(() =>
         {
             _workerWaiters.Add((count, completion));
             WakeWorkerWaiters();
@@ -159,7 +153,7 @@ public sealed class ZeroBridgeTaskProducer : IAsyncDisposable, IDisposable
         Interlocked.Add(ref _submitted, job.Tasks.Count);
         if (job.Tasks.Count == 0)
             yield break;
-        _commands.Enqueue(() => Submit(job));
+        _loop.Post(() => { Submit(job); Dispatch(); });
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (options.Timeout is { } timeout)
             deadline.CancelAfter(timeout);
@@ -180,8 +174,8 @@ public sealed class ZeroBridgeTaskProducer : IAsyncDisposable, IDisposable
         }
         finally
         {
-            if (remaining > 0 && Volatile.Read(ref _state) == 1)
-                _commands.Enqueue(() => Abandon(job));
+            if (remaining > 0 && Volatile.Read(ref _state) == ComponentState.Started)
+                _loop.Post(() => { Abandon(job); Dispatch(); });
         }
     }
 
@@ -208,20 +202,15 @@ public sealed class ZeroBridgeTaskProducer : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Stops: unbinds, and jobs still running end with <see cref="ObjectDisposedException"/>.</summary>
-    public Task StopAsync()
+    public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (!ComponentState.BeginStop(ref _state, _commands))
-            return Task.CompletedTask;
-        _poller!.Stop();
-        _thread!.Join(TimeSpan.FromSeconds(5));
-        _poller.Dispose();
-        _socket!.Dispose();
-        _commands.Dispose();
+        if (!ComponentState.BeginStop(ref _state, _loop))
+            return;
+        await _loop.StopAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         foreach (var job in _jobs)
             job.Results.Writer.TryComplete(new ObjectDisposedException(nameof(ZeroBridgeTaskProducer)));
         foreach (var (_, completion) in _workerWaiters)
             completion.TrySetException(new ObjectDisposedException(nameof(ZeroBridgeTaskProducer)));
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc/>
@@ -232,8 +221,8 @@ public sealed class ZeroBridgeTaskProducer : IAsyncDisposable, IDisposable
 
     private void EnsureRunning()
     {
-        if (Volatile.Read(ref _state) != 1)
-            throw _state == 0 ? new InvalidOperationException("The producer is not running: call Start first.")
+        if (Volatile.Read(ref _state) != ComponentState.Started)
+            throw _state == ComponentState.New ? new InvalidOperationException("The producer is not running: call StartAsync first.")
                               : new ObjectDisposedException(nameof(ZeroBridgeTaskProducer));
     }
 
@@ -279,13 +268,6 @@ public sealed class ZeroBridgeTaskProducer : IAsyncDisposable, IDisposable
     }
 
     // ---- the socket thread
-
-    private void OnCommands(object? sender, NetMQQueueEventArgs<Action> e)
-    {
-        while (e.Queue.TryDequeue(out var command, TimeSpan.Zero))
-            command();
-        Dispatch();
-    }
 
     private void Submit(Job job)
     {

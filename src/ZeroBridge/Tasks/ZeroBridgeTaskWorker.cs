@@ -24,22 +24,20 @@ namespace ZeroBridge.Tasks;
 /// <code>
 /// var commands = new CommandRegistry().Add("square", (int x) => x * x);
 /// await using var worker = new ZeroBridgeTaskWorker(commands, "tcp://127.0.0.1:5560");
-/// worker.Start();
+/// await worker.StartAsync();
 /// </code>
 /// </example>
-public sealed class ZeroBridgeTaskWorker : IAsyncDisposable, IDisposable
+public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
 {
     private readonly string _endpoint;
     private readonly ZeroBridgeTaskWorkerOptions _options;
     private readonly ILogger _logger;
     private readonly CommandExecutor _executor;
-    private readonly NetMQQueue<NetMQMessage> _results = new();
+    private readonly SocketLoop _loop = new();
+    private readonly NetMQQueue<NetMQMessage> _results;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly RunningRequests _running = new();
     private DealerSocket? _socket;
-    private NetMQTimer? _heartbeat;
-    private NetMQPoller? _poller;
-    private Thread? _thread;
-    private int _running;
     private long _completed;
     private int _state;
 
@@ -52,8 +50,9 @@ public sealed class ZeroBridgeTaskWorker : IAsyncDisposable, IDisposable
         if (_options.Concurrency < 1)
             throw new ArgumentOutOfRangeException(nameof(options), "Concurrency must be at least 1.");
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _executor = new CommandExecutor(commands, CommandExecutorOptions.Default with { IncludeStackTraces = _options.IncludeStackTraces }, _logger);
+        _executor = new CommandExecutor(commands, CommandExecutorOptions.Default with { IncludeStackTraces = _options.IncludeStackTraces, Route = "task" }, _logger);
         Name = _options.Name ?? $"dotnet-{Environment.MachineName}-{Environment.ProcessId}";
+        _results = _loop.Queue<NetMQMessage>(SendResult);
     }
 
     /// <summary>The name the worker announces.</summary>
@@ -63,48 +62,36 @@ public sealed class ZeroBridgeTaskWorker : IAsyncDisposable, IDisposable
     public long Completed => Interlocked.Read(ref _completed);
 
     /// <summary>Connects to the producer (now or whenever it appears) and starts taking tasks.</summary>
-    public void Start()
+    /// <exception cref="InvalidOperationException">The worker was already started or stopped.</exception>
+    public Task StartAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        if (Interlocked.CompareExchange(ref _state, ComponentState.Started, ComponentState.New) != ComponentState.New)
             throw new InvalidOperationException("A ZeroBridgeTaskWorker starts once.");
         var socket = new DealerSocket();
         socket.Options.Linger = TimeSpan.FromSeconds(1);
         socket.Options.MaxMsgSize = _options.MaxTaskBytes;
         socket.Connect(_endpoint);
-        _socket = socket;
+        _socket = _loop.Own(socket);
         socket.ReceiveReady += OnTasks;
-        _results.ReceiveReady += OnResults;
-        _heartbeat = new NetMQTimer(_options.HeartbeatInterval);
-        _heartbeat.Elapsed += (_, _) => Send(TaskWire.Header("hb", ("name", Name), ("credit", _options.Concurrency - Volatile.Read(ref _running))));
-        _poller = new NetMQPoller { socket, _results, _heartbeat };
+        _loop.Every(_options.HeartbeatInterval, () => Send(TaskWire.Header("hb", ("name", Name), ("credit", _options.Concurrency - _running.Count))));
         ThreadPoolHeadroom.Reserve(_options.Concurrency, _logger);
         Send(TaskWire.Header("ready", ("name", Name), ("credit", _options.Concurrency)));
-        _thread = new Thread(_poller.Run) { IsBackground = true, Name = $"ZeroBridge task worker {_endpoint}" };
-        _thread.Start();
+        _loop.Start($"ZeroBridge task worker {_endpoint}");
         _logger.LogInformation("ZeroBridge task worker {Name} taking tasks from {Endpoint}", Name, _endpoint);
+        return Task.CompletedTask;
     }
 
-    /// <summary>Stops: waits up to <paramref name="drain"/> for running tasks to answer, then says goodbye (the producer re-sends the rest).</summary>
-    public async Task StopAsync(TimeSpan? drain = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Stops: waits up to <see cref="ZeroBridgeTaskWorkerOptions.ShutdownTimeout"/> for running tasks to answer, then
+    /// says goodbye (the producer re-sends the rest).
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (!ComponentState.BeginStop(ref _state, _results))
+        if (!ComponentState.BeginStop(ref _state, _loop))
             return;
-        using (var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-        {
-            wait.CancelAfter(drain ?? TimeSpan.FromSeconds(5));
-            while (Volatile.Read(ref _running) > 0 && !wait.IsCancellationRequested)
-                await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
-        }
+        await _running.WaitIdleAsync(_options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
         _stopping.Cancel();
-        var bye = new NetMQMessage();
-        bye.Append(TaskWire.SignatureBytes);
-        bye.Append(TaskWire.Header("bye", ("name", Name)));
-        _results.Enqueue(bye);
-        _poller!.Stop(); // sends what is queued first
-        _thread!.Join(TimeSpan.FromSeconds(5));
-        _poller.Dispose();
-        _socket!.Dispose();
-        _results.Dispose();
+        await _loop.StopAsync(() => Send(TaskWire.Header("bye", ("name", Name))), CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -142,7 +129,7 @@ public sealed class ZeroBridgeTaskWorker : IAsyncDisposable, IDisposable
             }
             if (header.Type != "task")
                 continue;
-            Interlocked.Increment(ref _running);
+            _running.Enter();
             // On the pool: a command that blocks must not stop this thread's heartbeats (the producer would
             // take the worker for dead and re-send its tasks).
             _ = Task.Run(() => RunAsync(header, message));
@@ -186,16 +173,10 @@ public sealed class ZeroBridgeTaskWorker : IAsyncDisposable, IDisposable
         return message;
     }
 
-    private void OnResults(object? sender, NetMQQueueEventArgs<NetMQMessage> e)
+    private void SendResult(NetMQMessage result)
     {
-        while (e.Queue.TryDequeue(out var result, TimeSpan.Zero))
-        {
-            _socket!.TrySendMultipartMessage(result);
-            if (result.FrameCount > 2)
-            {
-                Interlocked.Increment(ref _completed);
-                Interlocked.Decrement(ref _running);
-            }
-        }
+        _socket!.TrySendMultipartMessage(result);
+        Interlocked.Increment(ref _completed);
+        _running.Exit(); // its credit is back once the producer has the result
     }
 }

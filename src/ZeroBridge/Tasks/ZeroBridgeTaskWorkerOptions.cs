@@ -18,6 +18,12 @@ public sealed record ZeroBridgeTaskWorkerOptions
     /// <summary>Whether error results carry the stack trace (default: true).</summary>
     public bool IncludeStackTraces { get; init; } = true;
 
+    /// <summary>
+    /// How long stopping waits for running tasks to answer before it says goodbye (default: 5 s); the producer
+    /// re-sends the tasks that did not answer to another worker.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The largest task accepted (default: 256 MiB); a larger one closes the connection.</summary>
     public long MaxTaskBytes { get; init; } = 256L * 1024 * 1024;
 }

@@ -55,7 +55,7 @@ public class ChunkedTableClientTests
             return (System.Data.IDataReader)table.CreateDataReader();
         });
         await using var server = Serve(commands);
-        server.Start();
+        await server.StartAsync();
         using var client = new ZeroBridgeClient(server.Endpoint);
         var error = await Assert.ThrowsAsync<ZeroBridgeRemoteException>(() => client.CallAsync<TableData>("drifting", timeout: Timeout));
         Assert.Contains("Column 'value'", error.Message);
@@ -68,7 +68,7 @@ public class ChunkedTableClientTests
     {
         var rows = Rows(3000);
         await using var server = Serve(new CommandRegistry().Add("rows", () => rows), maxCursors: 1);
-        server.Start();
+        await server.StartAsync();
         using var client = new ZeroBridgeClient(server.Endpoint);
 
         var table = await client.CallAsync<TableData>("rows", timeout: Timeout);
@@ -90,7 +90,7 @@ public class ChunkedTableClientTests
             ["small"] = rows.Take(3).ToList(),
             ["known"] = rows.Take(2000).ToList(),
         }));
-        server.Start();
+        await server.StartAsync();
         using var client = new ZeroBridgeClient(server.Endpoint);
 
         var reply = Assert.IsAssignableFrom<IReadOnlyDictionary<string, object?>>(await client.CallAsync("both", timeout: Timeout));
@@ -107,7 +107,7 @@ public class ChunkedTableClientTests
     {
         var rows = Enumerable.Range(0, 3000).Select(i => new Item(i, i % 5 == 0 ? null : $"n{i}", i % 7 == 0 ? null : i)).ToList();
         await using var server = Serve(new CommandRegistry().Add("items", () => rows));
-        server.Start();
+        await server.StartAsync();
         using var client = new ZeroBridgeClient(server.Endpoint);
 
         var records = await client.CallAsync<List<Item>>("items", timeout: Timeout);
@@ -120,7 +120,7 @@ public class ChunkedTableClientTests
     {
         var rows = Rows(2000);
         await using var server = Serve(new CommandRegistry().Add("rows", () => rows), maxCursors: 1);
-        server.Start();
+        await server.StartAsync();
         using var client = new ZeroBridgeClient(server.Endpoint);
 
         await Assert.ThrowsAsync<ZeroBridgeSerializationException>(() => client.CallAsync<int>("rows", timeout: Timeout));

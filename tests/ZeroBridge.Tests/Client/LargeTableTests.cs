@@ -32,7 +32,7 @@ public class LargeTableTests
         int count = RecordSource.ParallelRows * 4 + 123;
         var rows = Readings(count);
         await using var server = Serve(new CommandRegistry().Add("readings", () => rows), chunkBytes);
-        server.Start();
+        await server.StartAsync();
         using var client = new ZeroBridgeClient(server.Endpoint);
 
         var received = await client.CallAsync<List<Reading>>("readings", timeout: Timeout);
@@ -54,7 +54,7 @@ public class LargeTableTests
         int count = RecordSource.ParallelRows * 2;
         var rows = Enumerable.Range(0, count).Select(i => new Fragile(i, failAt: count - 10)).ToList();
         await using var server = Serve(new CommandRegistry().Add("fragile", () => rows), 1L << 30);
-        server.Start();
+        await server.StartAsync();
         using var client = new ZeroBridgeClient(server.Endpoint);
 
         var error = await Assert.ThrowsAnyAsync<ZeroBridgeException>(() => client.CallAsync<TableData>("fragile", timeout: Timeout));

@@ -152,7 +152,7 @@ public class ScriptHostTests
     {
         var commands = new CommandRegistry().AddScripting(new Inventory(), ScriptingOptions.Default with { Enabled = true, WarmUp = false });
         await using var server = new ZeroBridgeServer(commands, ZeroBridgeServerOptions.Default with { Endpoint = endpoint });
-        var error = Assert.Throws<ZeroBridgeException>(server.Start);
+        var error = await Assert.ThrowsAsync<ZeroBridgeException>(() => server.StartAsync());
         Assert.Contains("loopback", error.Message);
     }
 
@@ -160,8 +160,8 @@ public class ScriptHostTests
     public async Task Enabled_scripts_refuse_to_join_a_broker_on_another_machine()
     {
         var commands = new CommandRegistry().AddScripting(new Inventory(), ScriptingOptions.Default with { Enabled = true, WarmUp = false });
-        await using var worker = new ZeroBridge.Worker.ZeroBridgeWorker(commands, "tcp://10.1.2.3:5555", "erp");
-        Assert.Contains("loopback", Assert.Throws<ZeroBridgeException>(worker.Start).Message);
+        await using var worker = new ZeroBridge.Majordomo.ZeroBridgeWorker(commands, "tcp://10.1.2.3:5555", "erp");
+        Assert.Contains("loopback", (await Assert.ThrowsAsync<ZeroBridgeException>(() => worker.StartAsync())).Message);
     }
 
     [Theory]

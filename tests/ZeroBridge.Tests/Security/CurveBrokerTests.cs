@@ -1,8 +1,7 @@
-using ZeroBridge.Broker;
 using ZeroBridge.Client;
 using ZeroBridge.Commands;
 using ZeroBridge.Security;
-using ZeroBridge.Worker;
+using ZeroBridge.Majordomo;
 
 namespace ZeroBridge.Tests.Security;
 
@@ -19,10 +18,10 @@ public class CurveBrokerTests
             Endpoint = "tcp://127.0.0.1:*",
             Certificate = BrokerKeys,
         });
-        broker.Start();
+        await broker.StartAsync();
         await using var worker = new ZeroBridgeWorker(new CommandRegistry().Add("echo", (string text) => text), broker.Endpoint, "erp",
             ZeroBridgeWorkerOptions.Default with { ServerKey = BrokerKeys.PublicKey, Certificate = ZeroBridgeCertificate.Generate() });
-        worker.Start();
+        await worker.StartAsync();
         using var client = new ZeroBridgeClient(broker.Endpoint, ZeroBridgeClientOptions.Default with
         {
             Service = "erp",
@@ -42,11 +41,11 @@ public class CurveBrokerTests
             Certificate = BrokerKeys,
             RequestTimeout = TimeSpan.FromSeconds(1),
         });
-        broker.Start();
+        await broker.StartAsync();
         int calls = 0;
         await using var worker = new ZeroBridgeWorker(new CommandRegistry().Add("echo", (string text) => { Interlocked.Increment(ref calls); return text; }),
             broker.Endpoint, "erp", ZeroBridgeWorkerOptions.Default with { ServerKey = ZeroBridgeCertificate.Generate().PublicKey });
-        worker.Start();
+        await worker.StartAsync();
         using var client = new ZeroBridgeClient(broker.Endpoint, ZeroBridgeClientOptions.Default with
         {
             Service = "erp",
@@ -64,10 +63,10 @@ public class CurveBrokerTests
     public async Task A_broker_beyond_loopback_without_CURVE_refuses_to_start_unless_insecure()
     {
         await using var refused = new ZeroBridgeBroker(ZeroBridgeBrokerOptions.Default with { Endpoint = "tcp://0.0.0.0:*" });
-        Assert.Contains("zbridge keygen", Assert.Throws<ZeroBridgeException>(refused.Start).Message);
+        Assert.Contains("zbridge keygen", (await Assert.ThrowsAsync<ZeroBridgeException>(() => refused.StartAsync())).Message);
 
         await using var insecure = new ZeroBridgeBroker(ZeroBridgeBrokerOptions.Default with { Endpoint = "tcp://0.0.0.0:*", Insecure = true });
-        insecure.Start();
+        await insecure.StartAsync();
         Assert.StartsWith("tcp://0.0.0.0:", insecure.Endpoint);
     }
 }

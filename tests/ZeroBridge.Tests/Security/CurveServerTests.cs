@@ -12,7 +12,7 @@ public class CurveServerTests
 {
     private static readonly ZeroBridgeCertificate ServerKeys = ZeroBridgeCertificate.Generate();
 
-    private static ZeroBridgeServer StartServer(ZeroBridgeServerOptions? options = null)
+    private static async Task<ZeroBridgeServer> StartServer(ZeroBridgeServerOptions? options = null)
     {
         var server = new ZeroBridgeServer(new CommandRegistry().Add("echo", (string text) => text),
             (options ?? ZeroBridgeServerOptions.Default) with
@@ -21,14 +21,14 @@ public class CurveServerTests
                 Certificate = options is null ? ServerKeys : options.Certificate,
                 ShutdownTimeout = TimeSpan.FromSeconds(1),
             });
-        server.Start();
+        await server.StartAsync();
         return server;
     }
 
     [Fact]
     public async Task A_client_given_the_server_key_calls_over_CURVE()
     {
-        await using var server = StartServer();
+        await using var server = await StartServer();
         using var client = new ZeroBridgeClient(server.Endpoint, ZeroBridgeClientOptions.Default with
         {
             ServerKey = ServerKeys.PublicKey,
@@ -42,7 +42,7 @@ public class CurveServerTests
     [Fact]
     public async Task A_wrong_server_key_fails_with_an_error_that_names_the_handshake()
     {
-        await using var server = StartServer();
+        await using var server = await StartServer();
         using var client = new ZeroBridgeClient(server.Endpoint, ZeroBridgeClientOptions.Default with
         {
             ServerKey = ZeroBridgeCertificate.Generate().PublicKey,
@@ -57,7 +57,7 @@ public class CurveServerTests
     [Fact]
     public async Task A_plain_text_client_gets_nothing_and_the_server_keeps_serving()
     {
-        await using var server = StartServer();
+        await using var server = await StartServer();
         using (var plain = new DealerSocket())
         {
             plain.Options.Linger = TimeSpan.Zero;
@@ -81,7 +81,7 @@ public class CurveServerTests
         await using var server = new ZeroBridgeServer(new CommandRegistry(),
             ZeroBridgeServerOptions.Default with { Endpoint = "tcp://0.0.0.0:*" });
 
-        var error = Assert.Throws<ZeroBridgeException>(server.Start);
+        var error = (await Assert.ThrowsAsync<ZeroBridgeException>(() => server.StartAsync()));
         Assert.Contains("zbridge keygen", error.Message);
         Assert.Contains("--insecure", error.Message);
     }
@@ -91,7 +91,7 @@ public class CurveServerTests
     [InlineData(false, true)]
     public async Task A_server_beyond_loopback_starts_with_CURVE_or_when_told_it_is_insecure(bool curve, bool insecure)
     {
-        await using var server = StartServer(ZeroBridgeServerOptions.Default with
+        await using var server = await StartServer(ZeroBridgeServerOptions.Default with
         {
             Endpoint = "tcp://0.0.0.0:*",
             Certificate = curve ? ServerKeys : null,

@@ -205,7 +205,7 @@ public class ColumnarTableTests
         var commands = new ZeroBridge.Commands.CommandRegistry().Add("names", () => rows);
         await using var server = new ZeroBridge.Server.ZeroBridgeServer(commands,
             ZeroBridge.Server.ZeroBridgeServerOptions.Default with { Endpoint = "tcp://127.0.0.1:*" });
-        server.Start();
+        await server.StartAsync();
         using var client = new ZeroBridge.Client.ZeroBridgeClient(server.Endpoint);
         var table = await client.CallAsync<TableData>("names", timeout: TimeSpan.FromSeconds(30));
         Assert.Equal(rows.Select(r => r.Name).ToArray(), table!["Name"].GetValues<string?>().ToArray());

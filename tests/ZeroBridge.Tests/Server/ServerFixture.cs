@@ -14,7 +14,7 @@ internal sealed class RunningServer : IAsyncDisposable
             Endpoint = "tcp://127.0.0.1:*",
             ShutdownTimeout = TimeSpan.FromSeconds(1),
         });
-        Server.Start();
+        Server.StartAsync().GetAwaiter().GetResult(); // completes at once: the bind is synchronous
         Client = new ZeroBridgeClient(Server.Endpoint, ZeroBridgeClientOptions.Default with { Timeout = TimeSpan.FromSeconds(10) });
     }
 

@@ -63,7 +63,7 @@ public class PublisherSubscriberTests
             Endpoint = "tcp://127.0.0.1:*", SnapshotEndpoint = "tcp://127.0.0.1:*", HeartbeatInterval = TimeSpan.FromMilliseconds(200),
             SendHighWatermark = 0, // no drops here: any gap would be the snapshot hand-over's fault
         });
-        publisher.Start();
+        await publisher.StartAsync();
         for (int i = 0; i < 10; i++)
             publisher.Publish("prices.A", new { Price = i });
         var events = new ConcurrentQueue<StreamEvent>();
@@ -105,7 +105,7 @@ public class PublisherSubscriberTests
         {
             Endpoint = "tcp://127.0.0.1:*", SendHighWatermark = 1,
         });
-        publisher.Start();
+        await publisher.StartAsync();
         await using var subscriber = new ZeroBridgeSubscriber(publisher.Endpoint, ["flood"], ZeroBridgeSubscriberOptions.Default with
         {
             ReceiveHighWatermark = 1, BufferCapacity = 1,
@@ -139,7 +139,7 @@ public class PublisherSubscriberTests
         {
             Endpoint = "tcp://127.0.0.1:*", HeartbeatInterval = TimeSpan.FromMilliseconds(100),
         });
-        publisher.Start();
+        await publisher.StartAsync();
         var silent = new TaskCompletionSource<StreamEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var subscriber = new ZeroBridgeSubscriber(publisher.Endpoint, ["x"], ZeroBridgeSubscriberOptions.Default with
         {
@@ -166,7 +166,7 @@ public class TaskWorkerTests
         await using var worker = new ZeroBridgeTaskWorker(new CommandRegistry()
             .Add("square", (int x) => x * x)
             .Add("fail", Func<int>(() => throw new InvalidOperationException("boom"))), $"tcp://127.0.0.1:{port}");
-        worker.Start();
+        await worker.StartAsync();
 
         NetMQ.NetMQMessage Receive()
         {

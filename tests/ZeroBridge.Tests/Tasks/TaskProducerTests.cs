@@ -13,18 +13,18 @@ public class TaskProducerTests
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
     private static readonly TaskRunOptions Job = TaskRunOptions.Default with { Timeout = TimeSpan.FromSeconds(120) };
 
-    private static ZeroBridgeTaskProducer StartProducer(ZeroBridgeTaskProducerOptions? options = null)
+    private static async Task<ZeroBridgeTaskProducer> StartProducer(ZeroBridgeTaskProducerOptions? options = null)
     {
         var producer = new ZeroBridgeTaskProducer((options ?? ZeroBridgeTaskProducerOptions.Default) with { Endpoint = "tcp://127.0.0.1:*" });
-        producer.Start();
+        await producer.StartAsync();
         return producer;
     }
 
-    private static ZeroBridgeTaskWorker StartWorker(string endpoint, string name, int concurrency = 1)
+    private static async Task<ZeroBridgeTaskWorker> StartWorker(string endpoint, string name, int concurrency = 1)
     {
         var worker = new ZeroBridgeTaskWorker(new CommandRegistry().AddDemoTasks(), endpoint,
             ZeroBridgeTaskWorkerOptions.Default with { Name = name, Concurrency = concurrency });
-        worker.Start();
+        await worker.StartAsync();
         return worker;
     }
 
@@ -39,9 +39,9 @@ public class TaskProducerTests
     [Fact]
     public async Task CSharp_workers_run_every_task_once_and_report_progress()
     {
-        await using var producer = StartProducer();
-        await using var first = StartWorker(producer.Endpoint, "cs-1", concurrency: 2);
-        await using var second = StartWorker(producer.Endpoint, "cs-2");
+        await using var producer = await StartProducer();
+        await using var first = await StartWorker(producer.Endpoint, "cs-1", concurrency: 2);
+        await using var second = await StartWorker(producer.Endpoint, "cs-2");
         await producer.WaitForWorkersAsync(2, Wait);
         var progress = new Recorder();
         var results = await Collect(producer.RunAsync("square", Enumerable.Range(0, 300), Job with { Progress = progress }));
@@ -57,8 +57,8 @@ public class TaskProducerTests
     [Fact]
     public async Task Keyword_arguments_and_map_in_order()
     {
-        await using var producer = StartProducer();
-        await using var worker = StartWorker(producer.Endpoint, "cs");
+        await using var producer = await StartProducer();
+        await using var worker = await StartWorker(producer.Endpoint, "cs");
         await producer.WaitForWorkersAsync(1, Wait);
         var values = await producer.MapAsync("square", new long[] { 3, 1, 2 }, Job);
         Assert.Equal(new object?[] { 9L, 1L, 4L }, values.Select(v => (object?)Convert.ToInt64(v)).ToArray());
@@ -70,10 +70,10 @@ public class TaskProducerTests
     public async Task Python_worker_processes_serve_a_CSharp_producer()
     {
         using var python = new PythonTaskWorkers();
-        await using var producer = StartProducer();
+        await using var producer = await StartProducer();
         python.Start(producer.Endpoint, "py-1");
         python.Start(producer.Endpoint, "py-2");
-        await using var dotnet = StartWorker(producer.Endpoint, "cs-1");
+        await using var dotnet = await StartWorker(producer.Endpoint, "cs-1");
         await producer.WaitForWorkersAsync(3, Wait);
         var results = await Collect(producer.RunAsync("square", Enumerable.Range(0, 200), Job));
         Assert.Equal(Enumerable.Range(0, 200), results.Select(r => r.Index).Order());
@@ -92,7 +92,7 @@ public class TaskProducerTests
         using var python = new PythonTaskWorkers();
         // A worker timeout a loaded machine's pauses cannot reach by accident (a healthy worker wrongly declared lost
         // would still be exactly-once, but would blur what this test shows).
-        await using var producer = StartProducer(ZeroBridgeTaskProducerOptions.Default with { WorkerTimeout = TimeSpan.FromSeconds(5) });
+        await using var producer = await StartProducer(ZeroBridgeTaskProducerOptions.Default with { WorkerTimeout = TimeSpan.FromSeconds(5) });
         var victim = python.Start(producer.Endpoint, "victim", ("ZB_HANG", "1")); // takes a task, never answers
         await producer.WaitForWorkersAsync(1, Wait);
         python.Start(producer.Endpoint, "healthy-1", ("ZB_DELAY", "0.002"));
@@ -127,11 +127,11 @@ public class TaskProducerTests
             return seconds;
         });
         var fast = ZeroBridgeTaskWorkerOptions.Default with { HeartbeatInterval = TimeSpan.FromMilliseconds(200) };
-        await using var producer = StartProducer(ZeroBridgeTaskProducerOptions.Default with { WorkerTimeout = TimeSpan.FromSeconds(2) });
+        await using var producer = await StartProducer(ZeroBridgeTaskProducerOptions.Default with { WorkerTimeout = TimeSpan.FromSeconds(2) });
         await using var first = new ZeroBridgeTaskWorker(commands, producer.Endpoint, fast with { Name = "blocking-1" });
         await using var second = new ZeroBridgeTaskWorker(commands, producer.Endpoint, fast with { Name = "blocking-2" });
-        first.Start();
-        second.Start();
+        await first.StartAsync();
+        await second.StartAsync();
         await producer.WaitForWorkersAsync(2, Wait);
 
         var results = await Collect(producer.RunAsync("block", [4], Job));
@@ -144,8 +144,8 @@ public class TaskProducerTests
     [Fact]
     public async Task A_throwing_task_and_an_unknown_kind_give_error_results_and_the_pool_keeps_serving()
     {
-        await using var producer = StartProducer();
-        await using var worker = StartWorker(producer.Endpoint, "cs");
+        await using var producer = await StartProducer();
+        await using var worker = await StartWorker(producer.Endpoint, "cs");
         await producer.WaitForWorkersAsync(1, Wait);
         var results = await Collect(producer.RunAsync("fail", ["boom", "bang"], Job));
         Assert.All(results, r => Assert.Equal("command_failed", r.Error!.Code));
@@ -162,7 +162,7 @@ public class TaskProducerTests
     [Fact]
     public async Task A_malformed_result_is_an_error_result_and_garbage_from_a_worker_is_ignored()
     {
-        await using var producer = StartProducer();
+        await using var producer = await StartProducer();
         using var worker = new RawWorker(producer.Endpoint);
         worker.Send(TaskWire.Header("ready", ("name", "raw"), ("credit", 1)));
         var results = producer.RunAsync("square", [1, 2], Job).GetAsyncEnumerator();
@@ -187,7 +187,7 @@ public class TaskProducerTests
     [Fact]
     public async Task A_task_resent_after_its_timeout_is_delivered_once()
     {
-        await using var producer = StartProducer(ZeroBridgeTaskProducerOptions.Default with { TaskTimeout = TimeSpan.FromMilliseconds(300) });
+        await using var producer = await StartProducer(ZeroBridgeTaskProducerOptions.Default with { TaskTimeout = TimeSpan.FromMilliseconds(300) });
         using var slow = new RawWorker(producer.Endpoint);
         slow.Send(TaskWire.Header("ready", ("name", "slow"), ("credit", 1)));
         await producer.WaitForWorkersAsync(1, Wait);
@@ -214,7 +214,7 @@ public class TaskProducerTests
     [Fact]
     public async Task A_task_never_answered_fails_with_worker_lost_after_max_attempts()
     {
-        await using var producer = StartProducer(ZeroBridgeTaskProducerOptions.Default with { TaskTimeout = TimeSpan.FromMilliseconds(100), MaxAttempts = 2 });
+        await using var producer = await StartProducer(ZeroBridgeTaskProducerOptions.Default with { TaskTimeout = TimeSpan.FromMilliseconds(100), MaxAttempts = 2 });
         using var silent = new RawWorker(producer.Endpoint);
         silent.Send(TaskWire.Header("ready", ("name", "silent"), ("credit", 5)));
         await producer.WaitForWorkersAsync(1, Wait);
@@ -229,13 +229,13 @@ public class TaskProducerTests
     [Fact]
     public async Task A_job_times_out_clearly_without_workers_and_waiting_for_workers_times_out()
     {
-        await using var producer = StartProducer();
+        await using var producer = await StartProducer();
         var timeout = await Assert.ThrowsAsync<ZeroBridgeTimeoutException>(() =>
             Collect(producer.RunAsync("square", [1], TaskRunOptions.Default with { Timeout = TimeSpan.FromMilliseconds(200) })));
         Assert.Contains("1 task(s) of 'square' unfinished", timeout.Message);
         await Assert.ThrowsAsync<ZeroBridgeTimeoutException>(() => producer.WaitForWorkersAsync(1, TimeSpan.FromMilliseconds(200)));
         // The abandoned task is not sent to a worker that arrives later; a new job is.
-        await using var worker = StartWorker(producer.Endpoint, "late");
+        await using var worker = await StartWorker(producer.Endpoint, "late");
         Assert.Equal(new object?[] { 4L }, await producer.MapAsync("square", new[] { 2 }, Job));
         Assert.Equal(1, worker.Completed);
     }

@@ -13,38 +13,38 @@ public class BindingTests
     public async Task A_publisher_stopped_and_started_again_on_its_port_binds_it_every_time()
     {
         var first = new ZeroBridgePublisher(ZeroBridgePublisherOptions.Default with { Endpoint = "tcp://127.0.0.1:*" });
-        first.Start();
+        await first.StartAsync();
         string endpoint = first.Endpoint!;
         await first.DisposeAsync();
         // NetMQ closes listeners after Dispose returns: an immediate re-bind races the I/O thread each round.
         for (int round = 0; round < 20; round++)
         {
             await using var again = new ZeroBridgePublisher(ZeroBridgePublisherOptions.Default with { Endpoint = endpoint, SnapshotEndpoint = null });
-            again.Start();
+            await again.StartAsync();
             Assert.Equal(endpoint, again.Endpoint);
         }
     }
 
     [Fact]
-    public void A_port_held_by_another_socket_still_fails_to_bind_after_the_wait()
+    public async Task A_port_held_by_another_socket_still_fails_to_bind_after_the_wait()
     {
         using var holder = new RouterSocket();
         int port = holder.BindRandomPort("tcp://127.0.0.1");
         var server = new ZeroBridgeServer(new CommandRegistry(),
             ZeroBridgeServerOptions.Default with { Endpoint = $"tcp://127.0.0.1:{port}" });
 
-        Assert.Throws<AddressAlreadyInUseException>(server.Start);
+        await Assert.ThrowsAsync<AddressAlreadyInUseException>(() => server.StartAsync());
         server.Dispose(); // a server whose start failed disposes cleanly
     }
 
     [Fact]
-    public void A_publisher_whose_port_is_taken_fails_to_start_and_disposes_cleanly()
+    public async Task A_publisher_whose_port_is_taken_fails_to_start_and_disposes_cleanly()
     {
         using var holder = new RouterSocket();
         int port = holder.BindRandomPort("tcp://127.0.0.1");
         var publisher = new ZeroBridgePublisher(ZeroBridgePublisherOptions.Default with { Endpoint = $"tcp://127.0.0.1:{port}" });
 
-        Assert.Throws<AddressAlreadyInUseException>(publisher.Start);
+        await Assert.ThrowsAsync<AddressAlreadyInUseException>(() => publisher.StartAsync());
         publisher.Dispose();
     }
 
@@ -54,8 +54,8 @@ public class BindingTests
         var commands = new CommandRegistry();
         await new ZeroBridgeServer(commands).DisposeAsync();
         await new ZeroBridgePublisher().DisposeAsync();
-        await new ZeroBridge.Broker.ZeroBridgeBroker().DisposeAsync();
-        await new ZeroBridge.Worker.ZeroBridgeWorker(commands, "tcp://127.0.0.1:1", "svc").DisposeAsync();
+        await new ZeroBridge.Majordomo.ZeroBridgeBroker().DisposeAsync();
+        await new ZeroBridge.Majordomo.ZeroBridgeWorker(commands, "tcp://127.0.0.1:1", "svc").DisposeAsync();
         await new ZeroBridge.Tasks.ZeroBridgeTaskProducer().DisposeAsync();
         await new ZeroBridge.Tasks.ZeroBridgeTaskWorker(commands, "tcp://127.0.0.1:1").DisposeAsync();
     }

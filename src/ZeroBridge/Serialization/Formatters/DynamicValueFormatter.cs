@@ -124,7 +124,7 @@ internal sealed class DynamicValueFormatter : IMessagePackFormatter<object?>
             ExtensionTypeCodes.Decimal => ExtensionValues.DecodeDecimal(payload),
             ExtensionTypeCodes.Uuid => ExtensionValues.DecodeGuid(payload),
             ExtensionTypeCodes.Attachment => ExtensionValues.DecodeAttachment(payload, options).ToArray(),
-            _ => throw new MessagePackSerializationException($"Unknown ext type {code}."),
+            _ => new OpaqueExtension(code, payload), // unknown to us: kept as it came (docs/protocol.md §4.1)
         };
     }
 }

@@ -1,10 +1,9 @@
-using ZeroBridge.Broker;
+using ZeroBridge.Majordomo;
 using ZeroBridge.Client;
 using ZeroBridge.Commands;
 using ZeroBridge.Protocol;
-using ZeroBridge.Worker;
 
-namespace ZeroBridge.Tests.Broker;
+namespace ZeroBridge.Tests.Majordomo;
 
 /// <summary>The broker, workers and clients in one process, over real loopback sockets.</summary>
 public class BrokerTests
@@ -35,7 +34,7 @@ public class BrokerTests
     public async Task A_registry_joined_to_a_broker_serves_its_commands_under_each_service_it_offers()
     {
         await using var broker = new ZeroBridgeBroker(BrokerOptions());
-        broker.Start();
+        await broker.StartAsync();
         var commands = new CommandRegistry().Add("add", (int a, int b = 10) => a + b);
         await using var erp = commands.JoinBroker(broker.Endpoint, "erp", WorkerOptions);
         await using var reports = commands.JoinBroker(broker.Endpoint, "reports", WorkerOptions with { Concurrency = 2 });
@@ -58,7 +57,7 @@ public class BrokerTests
         // pause a process for a good part of a second.
         var options = BrokerOptions() with { HeartbeatLiveness = 8, HeartbeatInterval = TimeSpan.FromMilliseconds(250) };
         await using var broker = new ZeroBridgeBroker(options);
-        broker.Start();
+        await broker.StartAsync();
         var expiry = options.WorkerExpiry;
         var commands = new CommandRegistry().Add("nap", async (CancellationToken token) =>
         {
@@ -78,7 +77,7 @@ public class BrokerTests
     public async Task A_service_without_workers_answers_service_unavailable_after_bounded_retries()
     {
         await using var broker = new ZeroBridgeBroker(BrokerOptions());
-        broker.Start();
+        await broker.StartAsync();
         using var client = Client(broker.Endpoint, "ghost", retries: 2);
         var error = await Assert.ThrowsAsync<ServiceUnavailableException>(() => client.CallAsync("anything"));
         Assert.Equal(BrokerErrorCodes.ServiceUnavailable, error.Code);
@@ -92,7 +91,7 @@ public class BrokerTests
     public async Task Workers_re_register_and_clients_retry_across_a_broker_restart()
     {
         var first = new ZeroBridgeBroker(BrokerOptions());
-        first.Start();
+        await first.StartAsync();
         string endpoint = first.Endpoint;
         var commands = new CommandRegistry().Add("whoami", [Idempotent] () => "worker");
         await using var worker = commands.JoinBroker(endpoint, "phoenix", WorkerOptions);
@@ -102,18 +101,7 @@ public class BrokerTests
 
         await first.DisposeAsync();
         await using var second = new ZeroBridgeBroker(BrokerOptions(endpoint));
-        for (int attempt = 1; ; attempt++)
-        {
-            try
-            {
-                second.Start(); // the first broker's listener is released in the background
-                break;
-            }
-            catch (NetMQ.NetMQException) when (attempt < 100)
-            {
-                await Task.Delay(50);
-            }
-        }
+        await second.StartAsync(); // the first broker's listener is released in the background: StartAsync waits for it (Binding.Patience)
         Assert.Equal("worker", await client.CallAsync<string>("whoami"));
         await WaitForWorkers(second, "phoenix", 1);
         Assert.True(worker.Registrations >= 2);

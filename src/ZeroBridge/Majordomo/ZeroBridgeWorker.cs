@@ -9,7 +9,7 @@ using ZeroBridge.Protocol;
 using static ZeroBridge.Protocol.Majordomo;
 using ZeroBridge.Transport;
 
-namespace ZeroBridge.Worker;
+namespace ZeroBridge.Majordomo;
 
 /// <summary>
 /// Serves a <see cref="CommandRegistry"/> as one service of a Majordomo broker (7/MDP worker, docs/protocol.md §9),
@@ -25,24 +25,22 @@ namespace ZeroBridge.Worker;
 /// <para>Commands marked idempotent (<see cref="IdempotentAttribute"/>) are declared to the broker after READY
 /// (<c>mmi.idempotent</c>), so it can re-send them to another worker if this one dies while running them.</para>
 /// </remarks>
-public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
+public sealed class ZeroBridgeWorker : IZeroBridgeComponent
 {
     private readonly CommandRegistry _commands;
     private readonly ZeroBridgeWorkerOptions _options;
     private readonly ILogger _logger;
     private readonly CommandExecutor _executor;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly NetMQQueue<(Connection Connection, int Generation, byte[] Client, List<byte[]> Body)> _replies = new();
+    private readonly SocketLoop _loop = new();
+    private readonly NetMQQueue<(Connection Connection, int Generation, byte[] Client, List<byte[]> Body)> _replies;
     private readonly Connection[] _connections;
     private readonly byte[] _serviceBytes;
-    private NetMQPoller? _poller;
-    private NetMQTimer? _timer;
-    private Thread? _thread;
     private readonly RunningRequests _running = new();
     private long _registrations;
-    private int _state; // 0 new (or a start that was refused), 1 started, 2 stopped
+    private int _state; // ComponentState
 
-    /// <summary>Creates a worker for <paramref name="service"/>; call <see cref="Start"/> to connect and register.</summary>
+    /// <summary>Creates a worker for <paramref name="service"/>; call <see cref="StartAsync"/> to connect and register.</summary>
     public ZeroBridgeWorker(CommandRegistry commands, string brokerEndpoint, string service,
         ZeroBridgeWorkerOptions? options = null, ILogger<ZeroBridgeWorker>? logger = null)
     {
@@ -53,11 +51,12 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
         if (_options.Concurrency < 1)
             throw new ArgumentException("Concurrency must be at least 1.", nameof(options));
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _executor = new CommandExecutor(commands, CommandExecutorOptions.Default with { IncludeStackTraces = _options.IncludeStackTraces }, _logger);
+        _executor = new CommandExecutor(commands, CommandExecutorOptions.Default with { IncludeStackTraces = _options.IncludeStackTraces, Route = "worker" }, _logger);
         BrokerEndpoint = brokerEndpoint;
         Service = service;
         _serviceBytes = Encoding.UTF8.GetBytes(service);
         _connections = Enumerable.Range(0, _options.Concurrency).Select(i => new Connection(i)).ToArray();
+        _replies = _loop.Queue<(Connection, int, byte[], List<byte[]>)>(SendReply);
     }
 
     /// <summary>The broker this worker connects to.</summary>
@@ -74,25 +73,22 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
 
     /// <summary>Connects to the broker and registers; returns at once (ZeroMQ connects in the background).</summary>
     /// <exception cref="InvalidOperationException">The worker was already started or stopped.</exception>
-    public void Start()
+    public Task StartAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        if (Interlocked.CompareExchange(ref _state, ComponentState.Started, ComponentState.New) != ComponentState.New)
             throw new InvalidOperationException("A ZeroBridgeWorker starts once.");
         if (TrustedEndpointGuard.Violation(_commands, BrokerEndpoint, "offer") is { } refusal)
         {
-            Volatile.Write(ref _state, 0); // nothing started
+            Volatile.Write(ref _state, ComponentState.New); // nothing started
             throw new ZeroBridgeException(refusal); // clients of any broker elsewhere could reach them
         }
-        _timer = new NetMQTimer(TimeSpan.FromMilliseconds(50));
-        _timer.Elapsed += (_, _) => OnTick();
-        _replies.ReceiveReady += OnRepliesReady;
-        _poller = new NetMQPoller { _timer, _replies };
+        _loop.Every(TimeSpan.FromMilliseconds(50), OnTick);
         ThreadPoolHeadroom.Reserve(_connections.Length, _logger);
         foreach (var connection in _connections)
             Connect(connection);
-        _thread = new Thread(_poller.Run) { IsBackground = true, Name = $"ZeroBridge worker {Service}@{BrokerEndpoint}" };
-        _thread.Start();
+        _loop.Start($"ZeroBridge worker {Service}@{BrokerEndpoint}");
         _logger.LogInformation("ZeroBridge worker for '{Service}' joining {Endpoint} ({Count} connection(s))", Service, BrokerEndpoint, _connections.Length);
+        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -101,34 +97,20 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (!ComponentState.BeginStop(ref _state, _replies))
+        if (!ComponentState.BeginStop(ref _state, _loop))
             return;
         await _running.WaitIdleAsync(_options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
         _stopping.Cancel(); // the rest are cancelled, and still reply
         await _running.WaitIdleAsync(TimeSpan.FromSeconds(1), CancellationToken.None).ConfigureAwait(false);
-        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _ = Task.Factory.StartNew(() =>
+        await _loop.StopAsync(() => // after the replies still queued
         {
-            try
+            foreach (var connection in _connections)
             {
-                OnRepliesReady(null, null);
-                foreach (var connection in _connections)
-                {
-                    if (connection.Socket is { } socket)
-                        Send(socket, Command.Disconnect);
-                    Close(connection);
-                }
+                if (connection.Socket is { } socket)
+                    Send(socket, Command.Disconnect);
+                Close(connection);
             }
-            finally
-            {
-                closed.TrySetResult();
-            }
-        }, CancellationToken.None, TaskCreationOptions.None, _poller!);
-        await closed.Task.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
-        _poller!.Stop();
-        _thread!.Join(TimeSpan.FromSeconds(5));
-        _poller.Dispose();
-        _replies.Dispose();
+        }, CancellationToken.None).ConfigureAwait(false);
         _logger.LogInformation("ZeroBridge worker for '{Service}' left {Endpoint}", Service, BrokerEndpoint);
     }
 
@@ -170,7 +152,7 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
         connection.Busy = false;
         int generation = connection.Generation;
         socket.ReceiveReady += (_, e) => OnMessages(connection, generation, e.Socket);
-        _poller!.Add(socket);
+        _loop.Add(socket);
 
         var now = DateTime.UtcNow;
         connection.BrokerExpiry = now + Expiry;
@@ -198,7 +180,8 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
         if (connection.Socket is { } socket)
         {
             connection.Socket = null;
-            _poller!.RemoveAndDispose(socket);
+            _loop.Remove(socket);
+            socket.Dispose();
         }
         connection.Busy = false;
     }
@@ -212,7 +195,7 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
 
     private void OnTick()
     {
-        if (_state != 1)
+        if (Volatile.Read(ref _state) != ComponentState.Started)
             return;
         var now = DateTime.UtcNow;
         foreach (var connection in _connections)
@@ -263,7 +246,7 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
         if (message.FrameCount >= 2 && message[0].MessageSize == 0 && IsFrame(message[1], WireConstants.ClientSignatureBytes))
         {
             // The broker's answer to our mmi.idempotent declaration.
-            if (message.FrameCount < 4 || message[3].ConvertToString() != Majordomo.Status.Ok)
+            if (message.FrameCount < 4 || message[3].ConvertToString() != Protocol.Majordomo.Status.Ok)
                 _logger.LogWarning("Worker for '{Service}': the broker did not accept the idempotent commands; they will not be retried", Service);
             return;
         }
@@ -343,25 +326,22 @@ public sealed class ZeroBridgeWorker : IAsyncDisposable, IDisposable
         return frames;
     }
 
-    private void OnRepliesReady(object? sender, NetMQQueueEventArgs<(Connection, int, byte[], List<byte[]>)>? e)
+    private void SendReply((Connection Connection, int Generation, byte[] Client, List<byte[]> Body) item)
     {
-        while (_replies.TryDequeue(out var item, TimeSpan.Zero))
+        var (connection, generation, client, body) = item;
+        if (connection.Generation != generation || connection.Socket is null)
         {
-            var (connection, generation, client, body) = item;
-            if (connection.Generation != generation || connection.Socket is null)
-            {
-                _logger.LogWarning("Worker for '{Service}': a reply was dropped: its broker connection was replaced while the command ran", Service);
-                continue;
-            }
-            var reply = Command_(Command.Reply);
-            reply.Append(client);
-            reply.AppendEmptyFrame();
-            foreach (var frame in body)
-                reply.Append(frame);
-            connection.Socket.SendWithoutCopy(reply);
-            connection.Busy = false;
-            connection.NextHeartbeat = DateTime.UtcNow + _options.HeartbeatInterval;
+            _logger.LogWarning("Worker for '{Service}': a reply was dropped: its broker connection was replaced while the command ran", Service);
+            return;
         }
+        var reply = Command_(Command.Reply);
+        reply.Append(client);
+        reply.AppendEmptyFrame();
+        foreach (var frame in body)
+            reply.Append(frame);
+        connection.Socket.SendWithoutCopy(reply);
+        connection.Busy = false;
+        connection.NextHeartbeat = DateTime.UtcNow + _options.HeartbeatInterval;
     }
 
     private static NetMQMessage Command_(Command command)

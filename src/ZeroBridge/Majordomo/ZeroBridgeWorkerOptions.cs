@@ -1,6 +1,6 @@
 using ZeroBridge.Security;
 
-namespace ZeroBridge.Worker;
+namespace ZeroBridge.Majordomo;
 
 /// <summary>Settings of a <see cref="ZeroBridgeWorker"/>. Immutable; change with <c>with</c>.</summary>
 public sealed record ZeroBridgeWorkerOptions

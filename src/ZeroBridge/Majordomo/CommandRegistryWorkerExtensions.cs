@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using ZeroBridge.Commands;
 
-namespace ZeroBridge.Worker;
+namespace ZeroBridge.Majordomo;
 
 /// <summary>Joins a command registry to a Majordomo broker in one call.</summary>
 public static class CommandRegistryWorkerExtensions
@@ -20,7 +20,7 @@ public static class CommandRegistryWorkerExtensions
         ZeroBridgeWorkerOptions? options = null, ILogger<ZeroBridgeWorker>? logger = null)
     {
         var worker = new ZeroBridgeWorker(commands, brokerEndpoint, service, options, logger);
-        worker.Start();
+        worker.StartAsync().GetAwaiter().GetResult(); // completes at once: ZeroMQ connects in the background
         return worker;
     }
 }

@@ -1,6 +1,6 @@
 using ZeroBridge.Security;
 
-namespace ZeroBridge.Broker;
+namespace ZeroBridge.Majordomo;
 
 /// <summary>Settings of a <see cref="ZeroBridgeBroker"/>. Immutable; change with <c>with</c>.</summary>
 public sealed record ZeroBridgeBrokerOptions

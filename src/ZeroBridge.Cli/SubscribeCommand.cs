@@ -4,7 +4,7 @@ using ZeroBridge.Streams;
 namespace ZeroBridge.Cli;
 
 /// <summary><c>zbridge sub ENDPOINT [TOPIC ...]</c>: print a stream from the shell, with gap, restart and silence notices.</summary>
-internal static class SubCommand
+internal static class SubscribeCommand
 {
     public static Command Create()
     {
@@ -29,11 +29,10 @@ internal static class SubCommand
                 Conflate = parse.GetValue(conflate),
                 OnEvent = e => Console.Error.WriteLine($"! {e.Kind.ToString().ToLowerInvariant()}: {e.Message}"),
             };
+            // Without a snapshot, the publisher may start later: print what comes, from whenever it comes.
+            options = options with { WaitForPublisher = options.SnapshotEndpoint is not null };
             await using var subscriber = new ZeroBridgeSubscriber(where, prefixes, options);
-            if (options.SnapshotEndpoint is null)
-                subscriber.Start();
-            else
-                await subscriber.StartAsync(cancellationToken);
+            await subscriber.StartAsync(cancellationToken);
             Console.Error.WriteLine($"Subscribed to {string.Join(", ", prefixes.Select(p => $"'{p}'"))} on {where}; Ctrl+C to stop.");
             long limit = parse.GetValue(count), printed = 0;
             bool asJson = parse.GetValue(json);

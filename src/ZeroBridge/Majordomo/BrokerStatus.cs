@@ -1,4 +1,4 @@
-namespace ZeroBridge.Broker;
+namespace ZeroBridge.Majordomo;
 
 /// <summary>A snapshot of a broker: its services and counters (also served as <c>mmi.services</c> and <c>mmi.broker</c>).</summary>
 /// <param name="Services">Every service with a worker or a waiting request, by name.</param>

@@ -1,0 +1,73 @@
+"""A :class:`~._base.BaseClient` with its sockets: what both clients do to open, reach and close them."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Mapping, Optional, Sequence, Union
+
+import zmq
+
+from ._tracing import client_span
+from ._async import Channels
+from ._base import BaseClient, TimeoutArg
+from ._call import Unset
+from ._exchange import adrive
+from ._security import CertificatePath, CurveClient, KeySource
+from ._transport import Sockets
+
+__all__ = ["SocketClient"]
+
+
+class SocketClient(BaseClient):
+    """Owns the client's :class:`~._transport.Sockets` and its asyncio channels (one per loop).
+
+    ``context``: a :class:`zmq.Context` to use instead of a private one (then not terminated).
+    ``server_key``/``cert``: CurveZMQ keys for every socket (``_security.CurveClient``).
+    """
+
+    def __init__(self, endpoint: str, *, timeout: Optional[float], retries: int, service: str,
+                 context: Optional[zmq.Context], as_frame: Optional[bool], progress: bool,
+                 server_key: Optional[KeySource] = None, cert: Optional[CertificatePath] = None) -> None:
+        super().__init__(endpoint, timeout=timeout, retries=retries, service=service,
+                         as_frame=as_frame, progress=progress)
+        self._lock = threading.RLock()
+        self._sockets = Sockets(endpoint, context, CurveClient.configure(server_key, cert))
+        self._channels = Channels(self._sockets, self._lock)
+
+    async def _run_async(self, command: str, args: Sequence[Any],
+                         kwargs: Optional[Mapping[str, Any]], timeout: TimeoutArg,
+                         retries: Union[int, Unset], as_frame: Union[Optional[bool], Unset],
+                         progress: Union[bool, Unset]) -> Any:
+        """One call on this loop's channel."""
+        steps = self._exchange(command, args, kwargs, timeout, retries, as_frame, progress)
+        with client_span(command):
+            return await adrive(steps, self._channels.current().perform)
+
+    def close(self) -> None:
+        """Close every socket (linger 0) and terminate the client's own context. Idempotent.
+
+        Reader tasks of other loops stop when their loop next runs; :meth:`aclose` also waits
+        for this loop's.
+        """
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._channels.close_all()
+            self._release_sockets()
+            self._sockets.close_all()
+
+    def _release_sockets(self) -> None:
+        """Forget sockets kept outside :class:`~._transport.Sockets` (closed right after)."""
+
+    async def aclose(self) -> None:
+        """Close the client, waiting for this loop's reader task to finish."""
+        await self._channels.aclose_current()
+        self.close()
+
+    def __del__(self) -> None:  # pragma: no cover - best effort at interpreter exit
+        try:
+            if not self._closed:
+                self.close()
+        except Exception:  # noqa: BLE001
+            pass

@@ -1,0 +1,70 @@
+"""What both subscriptions are: a SUB socket connected to the publisher, and the core it feeds."""
+
+from __future__ import annotations
+
+from typing import List
+
+import zmq
+
+from .._exceptions import translate_zmq_errors
+from ._core import StreamCore
+from ._events import StreamStats
+
+__all__ = ["SubscriptionBase"]
+
+
+class SubscriptionBase:
+    """The socket and the state of a subscription; the drivers add how to wait for values.
+
+    ``context`` makes the socket: a :class:`zmq.Context` for the blocking subscription, a
+    :class:`zmq.asyncio.Context` for the asyncio one.
+    """
+
+    def __init__(self, core: StreamCore, context: zmq.Context, hwm: int) -> None:
+        self._core = core
+        self._closed = False
+        with translate_zmq_errors(core.endpoint):
+            self._socket = context.socket(zmq.SUB)
+            self._socket.setsockopt(zmq.LINGER, 0)
+            self._socket.setsockopt(zmq.RCVHWM, hwm)
+            core.subscribe_all(self._socket)
+            self._socket.connect(core.endpoint)
+
+    @property
+    def endpoint(self) -> str:
+        """The publisher's endpoint."""
+        return self._core.endpoint
+
+    @property
+    def topics(self) -> List[str]:
+        """The topic prefixes subscribed to."""
+        return list(self._core.topics)
+
+    @property
+    def stats(self) -> StreamStats:
+        """Counters: received, gaps, missed, restarts, duplicates, silences, conflated, heartbeats."""
+        return self._core.stats
+
+    @property
+    def silent(self) -> bool:
+        """Whether the publisher is silent now.
+
+        Checked while waiting for values, and on reading this property when nothing is unread: a
+        subscriber that is not waiting (busy elsewhere, between polls) still sees a silence here, and
+        ``on_event`` hears of it then. Unread messages count as the publisher being alive; they are
+        read, and silence checked again, on the next call.
+        """
+        if not self._closed:
+            self._core.check_idle_silence(bool(self._socket.getsockopt(zmq.EVENTS) & zmq.POLLIN))
+        return self._core.silent
+
+    @property
+    def closed(self) -> bool:
+        """Whether the subscription was closed."""
+        return self._closed
+
+    def close(self) -> None:
+        """Close the socket (idempotent)."""
+        if not self._closed:
+            self._closed = True
+            self._socket.close(linger=0)

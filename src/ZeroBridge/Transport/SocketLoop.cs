@@ -1,0 +1,154 @@
+using NetMQ;
+
+namespace ZeroBridge.Transport;
+
+/// <summary>
+/// The one thread a component's sockets live on: a <see cref="NetMQPoller"/> run on a named background thread, the
+/// queues other threads fill for it, and the work they hand it. Every socket-owning component uses one.
+/// </summary>
+/// <remarks>
+/// <para>NetMQ sockets are not thread-safe, so everything that touches them runs here. Other threads reach the
+/// thread in one of two ways: a <see cref="Queue{T}"/> for a stream of items (replies, messages to publish), and
+/// <see cref="Post"/> / <see cref="InvokeAsync"/> (NetMQ's own <c>poller.Run(action)</c>) for one-off work.</para>
+/// <para>The thread is a background thread, so a process that forgets to stop a component can still exit.</para>
+/// <para>Stopping drains: whatever the queues hold is handled, then the component's last work (goodbyes to peers)
+/// runs, on the socket thread, before the poller stops. The loop then disposes the poller and everything it was
+/// given to own (queues, sockets). A loop that never started disposes the same on <see cref="Dispose"/>, so a
+/// component whose start failed leaves nothing open for <c>NetMQConfig.Cleanup</c> to hang on.</para>
+/// </remarks>
+internal sealed class SocketLoop : IDisposable
+{
+    /// <summary>How long stopping waits for the drain and the last work before the poller stops regardless.</summary>
+    public static readonly TimeSpan DrainPatience = TimeSpan.FromSeconds(5);
+
+    private readonly NetMQPoller _poller = new();
+    private readonly List<Action> _drains = [];
+    private readonly List<IDisposable> _owned = [];
+    private int _state; // ComponentState: New, Started, Stopped
+
+    /// <summary>Whether the poller thread is running.</summary>
+    public bool IsRunning => _poller.IsRunning;
+
+    /// <summary>Polls <paramref name="socket"/> on this loop and disposes it when the loop is disposed.</summary>
+    public T Own<T>(T socket) where T : NetMQSocket
+    {
+        _poller.Add(socket);
+        _owned.Add(socket);
+        return socket;
+    }
+
+    /// <summary>Fires <paramref name="timer"/> on this loop's thread.</summary>
+    public NetMQTimer Every(TimeSpan interval, Action tick)
+    {
+        var timer = new NetMQTimer(interval);
+        timer.Elapsed += (_, _) => tick();
+        _poller.Add(timer);
+        return timer;
+    }
+
+    /// <summary>Polls a socket the caller owns (a socket replaced while running: add and remove it on this thread).</summary>
+    public void Add(NetMQSocket socket) => _poller.Add(socket);
+
+    /// <summary>Stops polling a socket the caller owns; on this loop's thread.</summary>
+    public void Remove(NetMQSocket socket) => _poller.Remove(socket);
+
+    /// <summary>
+    /// A queue any thread may fill; its items are handed to <paramref name="handle"/> on this loop's thread, at most
+    /// <paramref name="batch"/> per wake-up so the other sockets get their turn, and all of them when the loop stops.
+    /// </summary>
+    public NetMQQueue<T> Queue<T>(Action<T> handle, int batch = 1000)
+    {
+        var queue = new NetMQQueue<T>();
+        queue.ReceiveReady += (_, e) =>
+        {
+            for (int i = 0; i < batch && e.Queue.TryDequeue(out var item, TimeSpan.Zero); i++)
+                handle(item);
+        };
+        _poller.Add(queue);
+        _owned.Add(queue);
+        _drains.Add(() =>
+        {
+            while (queue.TryDequeue(out var item, TimeSpan.Zero))
+                handle(item);
+        });
+        return queue;
+    }
+
+    /// <summary>Starts the poller on a background thread named <paramref name="threadName"/>; returns once it runs.</summary>
+    /// <exception cref="InvalidOperationException">The loop was started before.</exception>
+    public void Start(string threadName)
+    {
+        if (Interlocked.CompareExchange(ref _state, ComponentState.Started, ComponentState.New) != ComponentState.New)
+            throw new InvalidOperationException("A socket loop starts once.");
+        _poller.RunAsync(threadName, isBackgroundThread: true);
+    }
+
+    /// <summary>Runs <paramref name="action"/> on this loop's thread (at once when called there).</summary>
+    public void Post(Action action) => _poller.Run(action);
+
+    /// <summary>Runs <paramref name="action"/> on this loop's thread; completes when it has run (or threw).</summary>
+    public Task InvokeAsync(Action action)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(() =>
+        {
+            try
+            {
+                action();
+                done.TrySetResult();
+            }
+            catch (Exception ex)
+            {
+                done.TrySetException(ex);
+            }
+        });
+        return done.Task;
+    }
+
+    /// <summary>
+    /// Handles what the queues hold, runs <paramref name="lastWork"/> on this loop's thread, stops the poller and
+    /// disposes the loop. Waits at most <see cref="DrainPatience"/> (or until <paramref name="cancellationToken"/>)
+    /// for the drain; the poller stops either way. A loop that never started is only disposed.
+    /// </summary>
+    /// <returns>False when the drain did not finish in time.</returns>
+    public async Task<bool> StopAsync(Action? lastWork = null, CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _state, ComponentState.Stopped) != ComponentState.Started)
+        {
+            Dispose();
+            return true;
+        }
+        bool drained = true;
+        try
+        {
+            await InvokeAsync(() =>
+            {
+                foreach (var drain in _drains)
+                    drain();
+                lastWork?.Invoke();
+            }).WaitAsync(DrainPatience, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            drained = false;
+        }
+        finally
+        {
+            if (_poller.IsRunning)
+                _poller.Stop(); // from another thread: returns once the poller thread has left its loop
+            Dispose();
+        }
+        return drained;
+    }
+
+    /// <summary>Disposes the poller and what the loop owns. Call <see cref="StopAsync"/> instead on a started loop.</summary>
+    public void Dispose()
+    {
+        Volatile.Write(ref _state, ComponentState.Stopped);
+        if (!_poller.IsDisposed)
+            _poller.Dispose();
+        foreach (var owned in _owned)
+            owned.Dispose();
+        _owned.Clear();
+    }
+}
