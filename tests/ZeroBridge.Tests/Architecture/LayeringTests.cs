@@ -15,11 +15,11 @@ public class LayeringTests
     private static readonly Dictionary<string, int> Layers = new()
     {
         ["Transport"] = 0,
-        ["Protocol"] = 1, [""] = 1,
+        ["Protocol"] = 1, [""] = 1, ["Security"] = 1,
         ["Serialization"] = 2,
         ["Commands"] = 3,
         ["Execution"] = 4,
-        ["Server"] = 5, ["Client"] = 5, ["Worker"] = 5, ["Broker"] = 5, ["Streams"] = 5, ["Tasks"] = 5,
+        ["Server"] = 5, ["Client"] = 5, ["Worker"] = 5, ["Broker"] = 5, ["Majordomo"] = 5, ["Streams"] = 5, ["Tasks"] = 5,
         ["Hosting"] = 6,
     };
 
