@@ -91,7 +91,7 @@ def test_broker_workers_and_client_on_separate_hosts(hosts, tmp_path: Path):
     tag = broker_ns[3:]
     processes: List[Process] = []
     try:
-        processes.append(start_broker(f"tcp://*:{PORT}", netns=broker_ns))
+        processes.append(start_broker(f"tcp://*:{PORT}", "--insecure", netns=broker_ns))
         for name in ("net-w1", "net-w2"):
             processes.append(start_worker(f"tcp://10.77.1.1:{PORT}", "erp", name, tmp_path, netns=workers_ns))
         env = dict(os.environ, PYTHONPATH=str(REPO / "python"))

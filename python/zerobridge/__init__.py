@@ -20,6 +20,7 @@ Quick start::
 Exceptions::
 
     ZeroBridgeError
+    ├── AuthenticationError       the CURVE handshake did not complete, or the key was refused
     ├── TransportError            ZeroMQ failures; the connection is closed
     │   └── TimeoutError          no reply in time (also a builtin TimeoutError)
     ├── ProtocolError             the peer does not speak the protocol
@@ -45,6 +46,7 @@ from ._call import UNSET
 from ._async_client import AsyncClient
 from ._client import Client, connect
 from ._exceptions import (
+    AuthenticationError,
     CommandNotFound,
     InvalidArgument,
     NotFound,
@@ -92,6 +94,7 @@ __all__ = [
     "AsyncTaskProducer",
     "AsyncTaskWorker",
     "AsyncWorker",
+    "AuthenticationError",
     "Client",
     "CommandNotFound",
     "InvalidArgument",

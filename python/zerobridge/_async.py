@@ -39,14 +39,18 @@ class AsyncChannel:
         endpoint: for error messages.
         loop: the loop the socket belongs to.
         release: closes the socket (the client's :class:`~._transport.Sockets` keeps count).
+        handshake_error: why the socket's handshake failed, if it did: raised instead of a timeout.
     """
 
     def __init__(self, socket: zmq.asyncio.Socket, endpoint: str, loop: asyncio.AbstractEventLoop,
-                 release: Callable[[zmq.Socket], None]) -> None:
+                 release: Callable[[zmq.Socket], None],
+                 handshake_error: Callable[[zmq.Socket], Optional[BaseException]] = lambda socket: None
+                 ) -> None:
         self.endpoint = endpoint
         self.loop = loop
         self.socket = socket
         self._release = release
+        self._handshake_error = handshake_error
         self.pending: Dict[int, "asyncio.Future[Reply]"] = {}
         self.closed = False
         self.reader = loop.create_task(self._read(), name=f"zerobridge reader {endpoint}")
@@ -64,6 +68,9 @@ class AsyncChannel:
             reply = await asyncio.wait_for(future, attempt.call.timeout)
         except asyncio.TimeoutError:
             self._abandon(attempt)
+            refused = self._handshake_error(self.socket)
+            if refused is not None:
+                raise refused from None
             return None
         except BaseException:
             self._abandon(attempt)
@@ -166,7 +173,7 @@ class Channels:
             if channel is None or channel.closed:
                 channel = self._by_loop[loop] = AsyncChannel(
                     self._sockets.open(asynchronous=True), self._sockets.endpoint, loop,
-                    self._sockets.close)
+                    self._sockets.close, self._sockets.handshake_error)
             return channel
 
     async def aclose_current(self) -> None:

@@ -10,6 +10,7 @@ from ._base import DEFAULT_TIMEOUT, TimeoutArg
 from ._call import UNSET, Unset
 from ._commands import CommandPath
 from ._protocol import DEFAULT_ENDPOINT, DEFAULT_SERVICE
+from ._security import CertificatePath, KeySource
 from ._socket_client import SocketClient
 
 __all__ = ["AsyncClient"]
@@ -36,9 +37,11 @@ class AsyncClient(SocketClient):
     def __init__(self, endpoint: str = DEFAULT_ENDPOINT, *, timeout: Optional[float] = DEFAULT_TIMEOUT,
                  retries: int = 0, service: str = DEFAULT_SERVICE,
                  context: Optional[zmq.Context] = None, as_frame: Optional[bool] = None,
-                 progress: bool = True) -> None:
+                 progress: bool = True, server_key: Optional[KeySource] = None,
+                 cert: Optional[CertificatePath] = None) -> None:
         super().__init__(endpoint, timeout=timeout, retries=retries, service=service,
-                         context=context, as_frame=as_frame, progress=progress)
+                         context=context, as_frame=as_frame, progress=progress,
+                         server_key=server_key, cert=cert)
 
     # ------------------------------------------------------------------ calls
 

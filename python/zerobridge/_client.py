@@ -18,6 +18,7 @@ from ._commands import CommandTree
 from ._exceptions import ZeroBridgeError, translate_zmq_errors
 from ._exchange import Attempt, drive
 from ._protocol import DEFAULT_ENDPOINT, DEFAULT_SERVICE, Reply, parse_reply
+from ._security import CertificatePath, KeySource
 from ._socket_client import SocketClient
 
 __all__ = ["Client", "connect"]
@@ -60,6 +61,11 @@ class Client(SocketClient):
     calls and one asyncio DEALER socket per event loop for async calls. :meth:`close` closes them
     all with linger 0 and terminates an owned context. A closed client cannot be reopened.
 
+    Security: with ``server_key=`` (and optionally ``cert=``) every socket speaks CurveZMQ and
+    talks only to that server (``docs/security.md``). A handshake that fails (wrong server key, or
+    one side without CURVE) raises :class:`~zerobridge.AuthenticationError` naming the likely
+    cause, not a timeout.
+
     The sync path is thread-safe (calls are serialized by a lock); for concurrency use the async
     API or one client per thread.
     """
@@ -67,9 +73,11 @@ class Client(SocketClient):
     def __init__(self, endpoint: str = DEFAULT_ENDPOINT, *, timeout: Optional[float] = DEFAULT_TIMEOUT,
                  retries: int = 0, service: str = DEFAULT_SERVICE,
                  context: Optional[zmq.Context] = None, as_frame: Optional[bool] = None,
-                 progress: bool = True) -> None:
+                 progress: bool = True, server_key: Optional[KeySource] = None,
+                 cert: Optional[CertificatePath] = None) -> None:
         super().__init__(endpoint, timeout=timeout, retries=retries, service=service,
-                         context=context, as_frame=as_frame, progress=progress)
+                         context=context, as_frame=as_frame, progress=progress,
+                         server_key=server_key, cert=cert)
         self._socket: Optional[zmq.Socket] = None
         try:
             self._socket = self._sockets.open()
@@ -267,7 +275,10 @@ class Client(SocketClient):
                 self._abandon(attempt)
                 raise
             if reply is None:
+                refused = self._sockets.handshake_error(socket)
                 self._abandon(attempt)
+                if refused is not None:
+                    raise refused
             return reply
 
     def _send(self, socket: zmq.Socket, frames: List[Any], deadline: Optional[float]) -> bool:
@@ -292,6 +303,9 @@ class Client(SocketClient):
                 if remaining == 0:
                     return None
                 if not socket.poll(remaining, zmq.POLLIN):
+                    refused = self._sockets.handshake_error(socket)
+                    if refused is not None:
+                        raise refused  # no reply can come; the caller abandons the socket
                     continue
                 reply = parse_reply(socket.recv_multipart(flags=zmq.NOBLOCK, copy=False))
                 if reply.id == request_id or (reply.id is None and not reply.ok):
@@ -322,7 +336,8 @@ def _remaining_ms(deadline: Optional[float]) -> int:
 
 def connect(endpoint: str = DEFAULT_ENDPOINT, *, timeout: Optional[float] = DEFAULT_TIMEOUT,
             retries: int = 0, service: str = DEFAULT_SERVICE, as_frame: Optional[bool] = None,
-            progress: bool = True) -> Client:
+            progress: bool = True, server_key: Optional[KeySource] = None,
+            cert: Optional[CertificatePath] = None) -> Client:
     """Connect to a ZeroBridge server and return a :class:`Client`.
 
     ZeroMQ connects in the background, so this returns at once; a server that is not there
@@ -333,6 +348,11 @@ def connect(endpoint: str = DEFAULT_ENDPOINT, *, timeout: Optional[float] = DEFA
         timeout: default seconds to wait for each reply (``None``: forever).
         retries: default re-sends after a timeout (only for idempotent commands).
         service: the service name sent with each request (matters behind a Majordomo broker).
+        server_key: CurveZMQ: the server's public key, its ``NAME.key`` file (or the Z85 key).
+            The client then talks only to that server, encrypted; a wrong key raises
+            :class:`~zerobridge.AuthenticationError` saying the handshake did not complete.
+        cert: CurveZMQ: this client's key pair, a ``NAME.key_secret`` file (default: a throwaway
+            pair). Needs ``server_key``.
     """
     return Client(endpoint, timeout=timeout, retries=retries, service=service, as_frame=as_frame,
-                  progress=progress)
+                  progress=progress, server_key=server_key, cert=cert)

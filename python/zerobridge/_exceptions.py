@@ -9,6 +9,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Type
 import zmq
 
 __all__ = [
+    "AuthenticationError",
     "CommandNotFound",
     "InvalidArgument",
     "NotFound",
@@ -52,6 +53,16 @@ class TimeoutError(TransportError, builtins.TimeoutError):  # noqa: A001 - delib
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class AuthenticationError(ZeroBridgeError):
+    """The peers could not establish who they are: the CURVE handshake did not complete (a wrong
+    server key, or one side uses CURVE and the other does not), or the server refused the client's
+    key. The message names the likely cause (``docs/security.md``)."""
+
+    def __init__(self, message: str, *, endpoint: str = "") -> None:
+        super().__init__(message)
+        self.endpoint = endpoint
 
 
 class ProtocolError(ZeroBridgeError):

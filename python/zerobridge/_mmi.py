@@ -14,6 +14,7 @@ import zmq.asyncio
 
 from ._exceptions import ProtocolError, TimeoutError, translate_zmq_errors
 from ._protocol import SIGNATURE
+from ._security import CertificatePath, CurveClient, KeySource
 
 __all__ = ["ammi", "mmi"]
 
@@ -21,7 +22,8 @@ DEFAULT_MMI_TIMEOUT = 5.0
 
 
 def mmi(endpoint: str, service: str = "mmi.services", *args: str,
-        timeout: float = DEFAULT_MMI_TIMEOUT) -> Tuple[str, Any]:
+        timeout: float = DEFAULT_MMI_TIMEOUT, server_key: Optional[KeySource] = None,
+        cert: Optional[CertificatePath] = None) -> Tuple[str, Any]:
     """Send one management request to the broker at ``endpoint``; return ``(status, value)``.
 
     ``status`` is the broker's code (``"200"`` found, ``"404"`` not found, ``"501"`` not
@@ -32,15 +34,21 @@ def mmi(endpoint: str, service: str = "mmi.services", *args: str,
         zerobridge.mmi(broker, "mmi.workers", "erp")      # ('200', {'service': 'erp', 'workers': [...]})
         zerobridge.mmi(broker, "mmi.broker")              # ('200', {'requests': ..., 'retries': ...})
 
+    A broker that uses CURVE needs ``server_key=`` (its ``NAME.key`` file), and ``cert=`` when it
+    checks client keys, as for :func:`zerobridge.connect`.
+
     Raises:
         TimeoutError: no reply within ``timeout`` seconds.
         ProtocolError: the reply is not an MMI reply.
     """
+    curve = CurveClient.configure(server_key, cert)
     context = zmq.Context.instance()
     with translate_zmq_errors(endpoint):
         socket = context.socket(zmq.DEALER)
         socket.setsockopt(zmq.LINGER, 0)
         try:
+            if curve is not None:
+                curve.apply(socket)
             socket.connect(endpoint)
             socket.send_multipart(_request(service, args))
             if not socket.poll(int(timeout * 1000), zmq.POLLIN):
@@ -52,13 +60,17 @@ def mmi(endpoint: str, service: str = "mmi.services", *args: str,
 
 
 async def ammi(endpoint: str, service: str = "mmi.services", *args: str,
-               timeout: float = DEFAULT_MMI_TIMEOUT) -> Tuple[str, Any]:
+               timeout: float = DEFAULT_MMI_TIMEOUT, server_key: Optional[KeySource] = None,
+               cert: Optional[CertificatePath] = None) -> Tuple[str, Any]:
     """Async :func:`mmi`: ``status, value = await zerobridge.ammi(broker, "mmi.broker")``."""
+    curve = CurveClient.configure(server_key, cert)
     context = zmq.asyncio.Context.instance()
     with translate_zmq_errors(endpoint):
         socket = context.socket(zmq.DEALER)
         socket.setsockopt(zmq.LINGER, 0)
         try:
+            if curve is not None:
+                curve.apply(socket)
             socket.connect(endpoint)
             await socket.send_multipart(_request(service, args))
             if not await socket.poll(int(timeout * 1000), zmq.POLLIN):

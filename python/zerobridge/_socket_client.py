@@ -12,6 +12,7 @@ from ._async import Channels
 from ._base import BaseClient, TimeoutArg
 from ._call import Unset
 from ._exchange import adrive
+from ._security import CertificatePath, CurveClient, KeySource
 from ._transport import Sockets
 
 __all__ = ["SocketClient"]
@@ -21,14 +22,16 @@ class SocketClient(BaseClient):
     """Owns the client's :class:`~._transport.Sockets` and its asyncio channels (one per loop).
 
     ``context``: a :class:`zmq.Context` to use instead of a private one (then not terminated).
+    ``server_key``/``cert``: CurveZMQ keys for every socket (``_security.CurveClient``).
     """
 
     def __init__(self, endpoint: str, *, timeout: Optional[float], retries: int, service: str,
-                 context: Optional[zmq.Context], as_frame: Optional[bool], progress: bool) -> None:
+                 context: Optional[zmq.Context], as_frame: Optional[bool], progress: bool,
+                 server_key: Optional[KeySource] = None, cert: Optional[CertificatePath] = None) -> None:
         super().__init__(endpoint, timeout=timeout, retries=retries, service=service,
                          as_frame=as_frame, progress=progress)
         self._lock = threading.RLock()
-        self._sockets = Sockets(endpoint, context)
+        self._sockets = Sockets(endpoint, context, CurveClient.configure(server_key, cert))
         self._channels = Channels(self._sockets, self._lock)
 
     async def _run_async(self, command: str, args: Sequence[Any],

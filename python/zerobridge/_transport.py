@@ -1,14 +1,16 @@
-"""The sockets of one client: a ZeroMQ context and the DEALER sockets opened on it."""
+"""The sockets of one client: a ZeroMQ context and the DEALER sockets opened on it, with CURVE
+set and the handshake watched on each (``_security``)."""
 
 from __future__ import annotations
 
 import threading
-from typing import Optional, Set
+from typing import Dict, Optional, Set
 
 import zmq
 import zmq.asyncio
 
-from ._exceptions import translate_zmq_errors
+from ._exceptions import AuthenticationError, translate_zmq_errors
+from ._security import CurveClient, HandshakeWatch
 
 __all__ = ["Sockets"]
 
@@ -18,10 +20,16 @@ class Sockets:
 
     Owns a private :class:`zmq.Context` unless one is given (which it then does not terminate).
     Every socket has linger 0 unless closed with another, so closing never waits for a peer.
+    With ``curve`` every socket is a CURVE client of the server that holds the pinned key. Each
+    socket's handshake is watched, so :meth:`handshake_error` can tell a failed handshake (wrong
+    key, CURVE on one side only) from a server that is merely slow.
     """
 
-    def __init__(self, endpoint: str, context: Optional[zmq.Context] = None) -> None:
+    def __init__(self, endpoint: str, context: Optional[zmq.Context] = None,
+                 curve: Optional[CurveClient] = None) -> None:
         self.endpoint = endpoint
+        self._curve = curve
+        self._handshakes: Dict[zmq.Socket, HandshakeWatch] = {}
         self._owns_context = context is None
         self._context: zmq.Context = context if context is not None else zmq.Context()
         self._open: Set[zmq.Socket] = set()
@@ -37,13 +45,29 @@ class Sockets:
             with self._lock:
                 self._open.add(socket)
             socket.setsockopt(zmq.LINGER, 0)
+            if self._curve is not None:
+                self._curve.apply(socket)
+            watch = HandshakeWatch(socket, self.endpoint, encrypted=self._curve is not None)
+            with self._lock:
+                self._handshakes[socket] = watch
             socket.connect(self.endpoint)
         return socket
+
+    def handshake_error(self, socket: zmq.Socket) -> Optional[AuthenticationError]:
+        """Why ``socket``'s handshake with the server failed, as the error to raise; ``None`` when
+        it succeeded or has not finished (no reply can come over a failed one)."""
+        with self._lock:
+            watch = self._handshakes.get(socket)
+        failure = watch.failure() if watch is not None else None
+        return None if failure is None else AuthenticationError(failure, endpoint=self.endpoint)
 
     def close(self, socket: zmq.Socket, linger: int = 0) -> None:
         """Close one socket; ``linger`` ms lets a last message (a cancel notification) leave."""
         with self._lock:
             self._open.discard(socket)
+            watch = self._handshakes.pop(socket, None)
+        if watch is not None:
+            watch.close()
         try:
             socket.close(linger=linger)
         except (zmq.ZMQError, RuntimeError):  # pragma: no cover - closing anyway

@@ -30,6 +30,7 @@ import msgpack
 import zmq
 
 from ._dispatch import Dispatcher, Failure, type_name
+from ._security import CertificatePath, CurveClient, KeySource
 from ._protocol import PROTOCOL_VERSION, SIGNATURE, ErrorCode, build_reply_header, error_map
 from ._threads import serve_in_daemon_thread
 
@@ -88,7 +89,8 @@ class _ServiceWorker:
 
     def __init__(self, endpoint: str, service: str, *, heartbeat: float = 2.5, liveness: int = 3,
                  reconnect_delay: float = 0.25, max_reconnect_delay: float = 4.0,
-                 include_stack: bool = True, context: Optional[zmq.Context] = None) -> None:
+                 include_stack: bool = True, context: Optional[zmq.Context] = None,
+                 server_key: Optional[KeySource] = None, cert: Optional[CertificatePath] = None) -> None:
         if not service or service.startswith("mmi."):
             raise ValueError(f"{service!r} cannot be a service name: it is empty or in the "
                              "broker's reserved 'mmi.' namespace")
@@ -101,6 +103,7 @@ class _ServiceWorker:
         self.reconnect_delay = reconnect_delay
         self.max_reconnect_delay = max_reconnect_delay
         self.include_stack = include_stack
+        self._curve = CurveClient.configure(server_key, cert)
         self._context = context or zmq.Context.instance()
         self._commands: Dict[str, _Command] = {}
         self._dispatcher = Dispatcher(include_stack=include_stack)
@@ -168,6 +171,10 @@ class Worker(_ServiceWorker):
         liveness: missed heartbeats before the worker reconnects (default 3).
         reconnect_delay: first wait before reconnecting; doubles up to ``max_reconnect_delay``.
         include_stack: whether error replies carry the Python traceback.
+        server_key: CurveZMQ: the broker's public key, its ``NAME.key`` file (or the Z85 key);
+            the worker then talks only to that broker, encrypted (``docs/security.md``).
+        cert: CurveZMQ: this worker's key pair, a ``NAME.key_secret`` file (default: a
+            throwaway pair). Needs ``server_key``.
 
     Each command runs on a helper thread while the socket thread keeps heartbeating, so a long
     command never makes the broker think the worker died. When the broker goes silent, or says
@@ -343,6 +350,8 @@ class _Session:
         worker = self.worker
         socket = worker._context.socket(zmq.DEALER)
         socket.setsockopt(zmq.LINGER, 0)
+        if worker._curve is not None:
+            worker._curve.apply(socket)
         socket.connect(worker.endpoint)
         self.socket = socket
         now = time.monotonic()

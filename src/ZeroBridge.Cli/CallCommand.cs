@@ -24,10 +24,12 @@ internal static class CallCommand
             DefaultValueFactory = _ => ZeroBridgeClientOptions.Default.Service,
         };
         var retries = new Option<int>("--retries") { Description = "Re-sends after a timeout (only for commands safe to run twice)." };
+        var serverKey = SecurityOptions.ServerKey();
+        var certificate = SecurityOptions.Certificate("this client's");
         var json = new Option<bool>("--json") { Description = "Print the result as one line of JSON, also a table (default at a terminal: tables drawn as tables)." };
         var command = new Command("call", "Call a command on a ZeroBridge server, directly or through a broker, and print the result.")
         {
-            endpoint, name, arguments, timeout, service, retries, json,
+            endpoint, name, arguments, timeout, service, retries, json, serverKey, certificate,
         };
         timeout.Validators.Add(result =>
         {
@@ -41,6 +43,8 @@ internal static class CallCommand
             {
                 Service = parse.GetValue(service)!,
                 Retries = parse.GetValue(retries),
+                ServerKey = SecurityOptions.LoadServerKey(parse.GetValue(serverKey)),
+                Certificate = SecurityOptions.LoadKeyPair(parse.GetValue(certificate)),
             });
             var wait = TimeSpan.FromSeconds(parse.GetValue(timeout));
             string commandName = parse.GetValue(name)!;

@@ -14,6 +14,7 @@ internal static class CliFailure
     {
         UsageException or ArgumentException => (ExitCodes.Usage, exception.Message),
         OperationCanceledException => (ExitCodes.Interrupted, "interrupted"),
+        ZeroBridgeAuthenticationException => (ExitCodes.Unreachable, exception.Message),
         ZeroBridgeTimeoutException => (ExitCodes.Unreachable, exception.Message + " (is the server running, and is the endpoint right?)"),
         ZeroBridgeRemoteException remote => (ExitCodes.RemoteError, $"{remote.Code}: {remote.Message}"),
         ZeroBridgeException => (ExitCodes.RemoteError, exception.Message),

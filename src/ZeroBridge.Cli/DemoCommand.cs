@@ -47,12 +47,15 @@ internal static class DemoCommand
         {
             Description = "Also run a Jupyter kernel inside the demo (C# against its objects); attach with jupyter console --existing FILE.",
         };
+        var certificate = SecurityOptions.Certificate("the server's");
+        var insecure = SecurityOptions.Insecure();
         var command = new Command("demo", "Run the demo application (a small business database) as a ZeroBridge server.")
         {
-            bind, data, maxRequest, verbose, allowScripts, publish, snapshot, rate, kernel,
+            bind, data, maxRequest, verbose, allowScripts, publish, snapshot, rate, kernel, certificate, insecure,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var keyPair = SecurityOptions.LoadKeyPair(parse.GetValue(certificate));
             Console.Error.WriteLine("Preparing the demo database…");
             var database = SampleDatabase.OpenOrCreate(parse.GetValue(data));
             var builder = Host.CreateApplicationBuilder();
@@ -72,6 +75,8 @@ internal static class DemoCommand
                 {
                     Endpoint = parse.GetValue(bind)!,
                     MaxRequestBytes = parse.GetValue(maxRequest),
+                    Certificate = keyPair,
+                    Insecure = parse.GetValue(insecure),
                     IncludeStackTraces = true, // a demo for developers: show where a command failed
                 });
             var stream = parse.GetResult(publish) is null ? null
@@ -99,7 +104,7 @@ internal static class DemoCommand
             if (host.Services.GetService<JupyterKernelHostedService<DemoScriptGlobals>>()?.Kernel is { } running)
                 Console.WriteLine($"Jupyter kernel: {running.ConnectionFile}{Environment.NewLine}    jupyter console --existing {running.ConnectionFile}{Environment.NewLine}");
             Console.WriteLine($$$"""
-                ZeroBridge demo: Listening on {{{endpoint}}}
+                ZeroBridge demo: Listening on {{{endpoint}}}{{{(keyPair is null ? "" : $" (CURVE, server key {keyPair.PublicKey})")}}}
                 Database: {{{database.Path}}}
 
                 From Python (/usr/bin/python3 here; `pip install ./python` elsewhere):

@@ -15,6 +15,7 @@ var root = new RootCommand("""
     TaskWorkerCommand.Create(),
     SubmitCommand.Create(),
     KernelCommand.Create(),
+    KeygenCommand.Create(),
 };
 
 var parsed = root.Parse(args);

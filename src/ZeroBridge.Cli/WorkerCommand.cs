@@ -19,9 +19,11 @@ internal static class WorkerCommand
         var liveness = new Option<int>("--liveness") { Description = "Missed heartbeats before reconnecting.", DefaultValueFactory = _ => defaults.HeartbeatLiveness };
         var data = new Option<string?>("--data") { Description = $"The demo's SQLite file (created on first run). Default: {SampleDatabase.DefaultPath}" };
         var verbose = new Option<bool>("--verbose") { Description = "Log registrations and reconnections." };
+        var serverKey = SecurityOptions.ServerKey();
+        var certificate = SecurityOptions.Certificate("this worker's");
         var command = new Command("worker", "Serve the demo application's commands as a service of a Majordomo broker.")
         {
-            connect, service, concurrency, heartbeat, liveness, data, verbose,
+            connect, service, concurrency, heartbeat, liveness, data, verbose, serverKey, certificate,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -34,6 +36,8 @@ internal static class WorkerCommand
                 Concurrency = parse.GetValue(concurrency),
                 HeartbeatInterval = TimeSpan.FromSeconds(parse.GetValue(heartbeat)),
                 HeartbeatLiveness = parse.GetValue(liveness),
+                ServerKey = SecurityOptions.LoadServerKey(parse.GetValue(serverKey)),
+                Certificate = SecurityOptions.LoadKeyPair(parse.GetValue(certificate)),
             };
             await using var worker = commands.JoinBroker(parse.GetValue(connect)!, parse.GetValue(service)!, options,
                 logging.CreateLogger<ZeroBridgeWorker>());

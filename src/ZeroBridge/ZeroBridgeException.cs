@@ -8,7 +8,7 @@ namespace ZeroBridge;
 /// </summary>
 /// <remarks>
 /// The tree mirrors Python's <c>zerobridge</c> exceptions: <see cref="ZeroBridgeTransportException"/> (with
-/// <see cref="ZeroBridgeTimeoutException"/> under it), <see cref="ZeroBridgeProtocolException"/>,
+/// <see cref="ZeroBridgeTimeoutException"/> under it), <see cref="ZeroBridgeAuthenticationException"/>, <see cref="ZeroBridgeProtocolException"/>,
 /// <see cref="ZeroBridgeSerializationException"/>, <see cref="ZeroBridgeRemoteException"/> (typed by error code) and
 /// <see cref="Commands.CommandException"/> (what a command throws to report an error on purpose).
 /// </remarks>
@@ -33,6 +33,16 @@ public sealed class ZeroBridgeTimeoutException : ZeroBridgeTransportException
 {
     /// <summary>Creates a timeout exception that names what timed out.</summary>
     public ZeroBridgeTimeoutException(string message) : base(message) { }
+}
+
+/// <summary>
+/// The peers could not establish who they are: the CURVE handshake did not complete (a wrong server key, or a
+/// server that does not use CURVE), or the server refused the client's key. See docs/security.md.
+/// </summary>
+public sealed class ZeroBridgeAuthenticationException : ZeroBridgeException
+{
+    /// <summary>Creates an authentication exception whose message names the likely cause.</summary>
+    public ZeroBridgeAuthenticationException(string message) : base(message) { }
 }
 
 /// <summary>A peer sent something that does not follow the ZeroBridge protocol.</summary>

@@ -30,6 +30,7 @@ public sealed class ZeroBridgeClient : IZeroBridgeComponent
     private readonly ConcurrentDictionary<long, TaskCompletionSource<(byte[][] Frames, bool Ok)>> _pending = new();
     private long _nextId;
     private int _state;
+    private int _heardFromServer; // 1 once any message arrived: the CURVE handshake, if any, completed
 
     /// <summary>Connects to a server (the connection is made in the background; calls wait for it).</summary>
     public ZeroBridgeClient(string endpoint, ZeroBridgeClientOptions? options = null)
@@ -38,6 +39,7 @@ public sealed class ZeroBridgeClient : IZeroBridgeComponent
         _options = options ?? ZeroBridgeClientOptions.Default;
         var socket = new DealerSocket();
         socket.Options.Linger = TimeSpan.Zero;
+        socket.UseCurveClient(_options.ServerKey, _options.Certificate?.ToNetMQ());
         socket.Connect(endpoint);
         _socket = _loop.Own(socket);
         _socket.ReceiveReady += OnReplyReady;
@@ -56,6 +58,7 @@ public sealed class ZeroBridgeClient : IZeroBridgeComponent
     /// <param name="cancellationToken">Gives up on the call (the server is told, and cancels the command).</param>
     /// <exception cref="ZeroBridgeRemoteException">The server answered with an error.</exception>
     /// <exception cref="ZeroBridgeTimeoutException">No reply came in time.</exception>
+    /// <exception cref="ZeroBridgeAuthenticationException">With <see cref="ZeroBridgeClientOptions.ServerKey"/> set, no reply came and nothing ever arrived: the CURVE handshake most likely did not complete.</exception>
     public Task<T?> CallAsync<T>(string command, object? arguments = null, TimeSpan? timeout = null,
         CancellationToken cancellationToken = default) =>
         InvokeAsync<T>(command, [], ToKeywordArguments(arguments), timeout, cancellationToken);
@@ -236,6 +239,11 @@ public sealed class ZeroBridgeClient : IZeroBridgeComponent
                 if (attempt < attempts)
                     continue;
                 string tries = attempts > 1 ? $" (tried {attempts} times)" : "";
+                if (_options.ServerKey is not null && Volatile.Read(ref _heardFromServer) == 0)
+                    throw new ZeroBridgeAuthenticationException(
+                        $"No reply from {Endpoint} to '{command}' within {wait.TotalSeconds:0.###} s{tries}, and nothing has " +
+                        "ever arrived on this CURVE connection: the handshake most likely did not complete. Check that " +
+                        "ServerKey is the server's public key (its NAME.key file) and that the server uses CURVE.");
                 throw new ZeroBridgeTimeoutException($"No reply from {Endpoint} to '{command}' within {wait.TotalSeconds:0.###} s{tries}.");
             }
         }
@@ -274,6 +282,7 @@ public sealed class ZeroBridgeClient : IZeroBridgeComponent
         var message = new NetMQMessage();
         while (e.Socket.TryReceiveMultipartMessage(ref message))
         {
+            Volatile.Write(ref _heardFromServer, 1);
             // [empty] "MDPC01" service header payload attachments...
             int start = message.FrameCount > 0 && message[0].MessageSize == 0 ? 1 : 0;
             if (message.FrameCount - start < 4)

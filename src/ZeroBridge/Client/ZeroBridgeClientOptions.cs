@@ -1,3 +1,5 @@
+using ZeroBridge.Security;
+
 namespace ZeroBridge.Client;
 
 /// <summary>Settings of a <see cref="ZeroBridgeClient"/>. Immutable; change with <c>with</c>.</summary>
@@ -19,4 +21,16 @@ public sealed record ZeroBridgeClientOptions
     /// that may run twice, since the first attempt may have run anyway.
     /// </summary>
     public int Retries { get; init; }
+
+    /// <summary>
+    /// The server's CURVE public key, Z85 (default: null, plain text). When set, the client speaks only CurveZMQ and
+    /// only to the holder of this key. Read it from the server's <c>NAME.key</c> with <see cref="ZeroBridgeCertificate.Load"/>.
+    /// </summary>
+    public string? ServerKey { get; init; }
+
+    /// <summary>
+    /// The client's own CURVE key pair, used with <see cref="ServerKey"/> (default: null, a fresh throwaway pair per
+    /// client). A server with an allow-list identifies clients by it. Load it from a <c>NAME.key_secret</c> file.
+    /// </summary>
+    public ZeroBridgeCertificate? Certificate { get; init; }
 }

@@ -4,7 +4,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 using NetMQ;
 using NetMQ.Sockets;
 using ZeroBridge.Protocol;
+using ZeroBridge.Security;
 using ZeroBridge.Serialization;
+using ZeroBridge.Server;
 using static ZeroBridge.Protocol.Majordomo;
 using ZeroBridge.Transport;
 
@@ -72,7 +74,14 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
     {
         if (Interlocked.CompareExchange(ref _state, ComponentState.Started, ComponentState.New) != ComponentState.New)
             throw new InvalidOperationException("A ZeroBridgeBroker starts once.");
+        if (PlaintextExposure.Refusal("ZeroBridge broker", _options.Endpoint, EndpointAddress.IsLocalOnly(_options.Endpoint),
+                _options.Certificate is not null, _options.Insecure) is { } exposure)
+        {
+            Volatile.Write(ref _state, ComponentState.New); // nothing started
+            throw new ZeroBridgeException(exposure);
+        }
         var router = new RouterSocket();
+        router.UseCurveServer(_options.Certificate?.ToNetMQ());
         router.Options.Linger = TimeSpan.Zero;
         router.Options.RouterMandatory = true;
         router.Options.MaxMsgSize = _options.MaxFrameBytes;
@@ -84,7 +93,8 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
         router.ReceiveReady += OnReceiveReady;
         _loop.Every(Tick, OnTick);
         _loop.Start($"ZeroBridge broker {Endpoint}");
-        _logger.LogInformation("ZeroBridge broker listening on {Endpoint}", Endpoint);
+        _logger.LogInformation("ZeroBridge broker listening on {Endpoint} ({Security})", Endpoint,
+            _options.Certificate is null ? "plain text" : $"CURVE, server key {_options.Certificate.PublicKey}");
         return Task.CompletedTask;
     }
 

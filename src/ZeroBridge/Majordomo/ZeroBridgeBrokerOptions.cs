@@ -1,3 +1,5 @@
+using ZeroBridge.Security;
+
 namespace ZeroBridge.Majordomo;
 
 /// <summary>Settings of a <see cref="ZeroBridgeBroker"/>. Immutable; change with <c>with</c>.</summary>
@@ -39,4 +41,16 @@ public sealed record ZeroBridgeBrokerOptions
 
     /// <summary>The dead worker's allowed silence: <see cref="HeartbeatInterval"/> × <see cref="HeartbeatLiveness"/>.</summary>
     public TimeSpan WorkerExpiry => HeartbeatInterval * HeartbeatLiveness;
+
+    /// <summary>
+    /// The broker's CURVE key pair (default: null, plain text). When set, clients and workers must be given its public
+    /// key, and the broker speaks only CurveZMQ. See docs/security.md.
+    /// </summary>
+    public ZeroBridgeCertificate? Certificate { get; init; }
+
+    /// <summary>
+    /// Whether the broker may run in plain text on an endpoint other machines can reach (default: false: it refuses
+    /// to start there without a <see cref="Certificate"/>). Only for networks where every host is trusted.
+    /// </summary>
+    public bool Insecure { get; init; }
 }

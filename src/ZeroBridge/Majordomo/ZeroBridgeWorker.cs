@@ -147,6 +147,7 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
         var socket = new DealerSocket();
         socket.Options.Linger = TimeSpan.Zero;
         socket.Options.MaxMsgSize = _options.MaxFrameBytes;
+        socket.UseCurveClient(_options.ServerKey, _options.Certificate?.ToNetMQ());
         socket.Connect(BrokerEndpoint);
         connection.Socket = socket;
         connection.Generation++;

@@ -1,3 +1,5 @@
+using ZeroBridge.Security;
+
 namespace ZeroBridge.Majordomo;
 
 /// <summary>Settings of a <see cref="ZeroBridgeWorker"/>. Immutable; change with <c>with</c>.</summary>
@@ -32,4 +34,13 @@ public sealed record ZeroBridgeWorkerOptions
 
     /// <summary>The largest single frame accepted from the broker (default: 1 GiB).</summary>
     public long MaxFrameBytes { get; init; } = 1L << 30;
+
+    /// <summary>
+    /// The broker's CURVE public key, Z85 (default: null, plain text). When set, the worker speaks only CurveZMQ and
+    /// only to the holder of this key. Read it from the broker's <c>NAME.key</c> with <see cref="ZeroBridgeCertificate.Load"/>.
+    /// </summary>
+    public string? ServerKey { get; init; }
+
+    /// <summary>The worker's own CURVE key pair, used with <see cref="ServerKey"/> (default: null, a fresh throwaway pair).</summary>
+    public ZeroBridgeCertificate? Certificate { get; init; }
 }

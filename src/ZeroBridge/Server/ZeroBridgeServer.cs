@@ -6,6 +6,7 @@ using NetMQ.Sockets;
 using ZeroBridge.Commands;
 using ZeroBridge.Execution;
 using ZeroBridge.Protocol;
+using ZeroBridge.Security;
 using ZeroBridge.Transport;
 
 namespace ZeroBridge.Server;
@@ -80,8 +81,15 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
             Volatile.Write(ref _state, ComponentState.New); // nothing started
             throw new ZeroBridgeException(refusal);
         }
+        if (PlaintextExposure.Refusal("ZeroBridge server", _options.Endpoint, EndpointAddress.IsLocalOnly(_options.Endpoint),
+                _options.Certificate is not null, _options.Insecure) is { } exposure)
+        {
+            Volatile.Write(ref _state, 0); // nothing started
+            throw new ZeroBridgeException(exposure);
+        }
 
         var router = new RouterSocket();
+        router.UseCurveServer(_options.Certificate?.ToNetMQ());
         router.Options.Linger = TimeSpan.Zero;
         router.Options.RouterMandatory = true; // so a reply to a peer that left raises, and is logged, not lost unseen
         router.Options.MaxMsgSize = _options.MaxRequestBytes >= long.MaxValue / 4 ? -1 : _options.MaxRequestBytes * 4;
@@ -91,7 +99,8 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
         router.ReceiveReady += OnRequestsReady;
         ThreadPoolHeadroom.Reserve(_options.MaxConcurrency, _logger);
         _loop.Start($"ZeroBridge server {Endpoint}");
-        _logger.LogInformation("ZeroBridge server listening on {Endpoint}", Endpoint);
+        _logger.LogInformation("ZeroBridge server listening on {Endpoint} ({Security})", Endpoint,
+            _options.Certificate is null ? "plain text" : $"CURVE, server key {_options.Certificate.PublicKey}");
         return Task.CompletedTask;
     }
 

@@ -1,3 +1,5 @@
+using ZeroBridge.Security;
+
 namespace ZeroBridge.Server;
 
 /// <summary>Settings of a <see cref="ZeroBridgeServer"/>. Immutable; change with <c>with</c>.</summary>
@@ -42,4 +44,17 @@ public sealed record ZeroBridgeServerOptions
 
     /// <summary>How many chunked tables may be in the middle of being sent at once (default: 64).</summary>
     public int MaxOpenTableCursors { get; init; } = 64;
+
+    /// <summary>
+    /// The server's CURVE key pair (default: null, plain text). When set, the server speaks only CurveZMQ, and clients
+    /// must be given its public key (<see cref="ZeroBridgeCertificate.PublicKey"/>). Load it with
+    /// <see cref="ZeroBridgeCertificate.Load"/> from a <c>NAME.key_secret</c> file. See docs/security.md.
+    /// </summary>
+    public ZeroBridgeCertificate? Certificate { get; init; }
+
+    /// <summary>
+    /// Whether the server may serve in plain text on an endpoint other machines can reach (default: false: it refuses
+    /// to start there without a <see cref="Certificate"/>). Only for networks where every host is trusted.
+    /// </summary>
+    public bool Insecure { get; init; }
 }

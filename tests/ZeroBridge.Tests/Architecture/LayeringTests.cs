@@ -15,7 +15,7 @@ public class LayeringTests
     private static readonly Dictionary<string, int> Layers = new()
     {
         ["Transport"] = 0,
-        ["Protocol"] = 1, [""] = 1,
+        ["Protocol"] = 1, [""] = 1, ["Security"] = 1,
         ["Serialization"] = 2,
         ["Commands"] = 3,
         ["Execution"] = 4,

@@ -1,0 +1,61 @@
+using System.CommandLine;
+using ZeroBridge.Security;
+
+namespace ZeroBridge.Cli;
+
+/// <summary>The CURVE options the verbs share (docs/security.md): a listener's key pair, a peer's pinned server key.</summary>
+internal static class SecurityOptions
+{
+    /// <summary><c>--cert FILE</c>: this side's key pair, a <c>NAME.key_secret</c> file.</summary>
+    public static Option<string?> Certificate(string role) => new("--cert")
+    {
+        Description = $"CURVE: {role} key pair, a NAME.key_secret file from `zbridge keygen` (or pyzmq's create_certificates).",
+    };
+
+    /// <summary><c>--server-key FILE</c>: the public key of the server (or broker) to talk to.</summary>
+    public static Option<string?> ServerKey() => new("--server-key")
+    {
+        Description = "CURVE: the public key of the server or broker, its NAME.key file (or the 40-character Z85 key itself).",
+    };
+
+    /// <summary><c>--insecure</c>: listen in plain text beyond loopback.</summary>
+    public static Option<bool> Insecure() => new("--insecure")
+    {
+        Description = "Serve in plain text on an endpoint other machines can reach (only on a network where every host is trusted).",
+    };
+
+    /// <summary>The key pair in <paramref name="path"/>, or null when no path was given.</summary>
+    /// <exception cref="UsageException">The file cannot be read or is not a secret certificate.</exception>
+    public static ZeroBridgeCertificate? LoadKeyPair(string? path)
+    {
+        if (path is null)
+            return null;
+        var certificate = Read(() => ZeroBridgeCertificate.Load(path));
+        if (!certificate.HasSecretKey)
+            throw new UsageException($"{path} holds only a public key; --cert needs the NAME.key_secret file");
+        return certificate;
+    }
+
+    /// <summary>The Z85 public key in <paramref name="fileOrKey"/> (a certificate file, or the key itself), or null.</summary>
+    /// <exception cref="UsageException">Neither a readable certificate nor a valid key.</exception>
+    public static string? LoadServerKey(string? fileOrKey)
+    {
+        if (fileOrKey is null)
+            return null;
+        return File.Exists(fileOrKey)
+            ? Read(() => ZeroBridgeCertificate.Load(fileOrKey)).PublicKey
+            : Read(() => ZeroBridgeCertificate.FromKeys(fileOrKey)).PublicKey;
+    }
+
+    private static ZeroBridgeCertificate Read(Func<ZeroBridgeCertificate> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException(ex.Message);
+        }
+    }
+}
