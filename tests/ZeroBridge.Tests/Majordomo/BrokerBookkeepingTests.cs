@@ -120,6 +120,21 @@ public class BrokerBookkeepingTests
     }
 
     [Fact]
+    public void A_request_without_a_body_is_refused_and_never_reaches_a_worker()
+    {
+        Register("w1", "erp");
+        _book.Accept(Request("r1", "erp"));
+        _book.Accept(new PendingRequest
+        {
+            Client = Encoding.UTF8.GetBytes("r2"), ClientKey = "client", HasDelimiter = true, Service = "erp",
+            Body = Array.Empty<NetMQFrame>(), BridgeId = Id("r2"), Deadline = T0 + Options.RequestTimeout,
+        });
+
+        Assert.Equal(["r1 -> w1"], _output.Sent);
+        Assert.Equal([$"r2 {ErrorCodes.BadRequest}"], _output.Failed);
+    }
+
+    [Fact]
     public void Shutting_down_disconnects_every_worker_and_answers_every_waiting_request()
     {
         Register("w1", "erp");
@@ -145,7 +160,7 @@ public class BrokerBookkeepingTests
     private static PendingRequest Request(string name, string service, string? command = null, DateTime? deadline = null) => new()
     {
         Client = Encoding.UTF8.GetBytes(name), ClientKey = "client", HasDelimiter = true, Service = service,
-        Body = Array.Empty<NetMQFrame>(), BridgeId = Id(name), Command = command,
+        Body = [new NetMQFrame(Encoding.UTF8.GetBytes("header"))], BridgeId = Id(name), Command = command,
         Deadline = deadline ?? T0 + Options.RequestTimeout,
     };
 
