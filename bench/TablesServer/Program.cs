@@ -13,7 +13,7 @@ var commands = new CommandRegistry()
     .Add("bench.arrays_numeric", (int rows) => Sales.Arrays(rows))
     .Add("bench.rows", (int rows) => Sales.Make(rows).Select(s => new object?[] { s.Id, s.Amount, s.Customer, s.At, s.Quantity }).ToList());
 await using var server = new ZeroBridgeServer(commands, ZeroBridgeServerOptions.Default with { Endpoint = "tcp://127.0.0.1:*" });
-server.Start();
+await server.StartAsync();
 
 // The floor: a plain ROUTER that answers "<copy> <size> <size> ..." with raw frames of exactly those sizes (the sizes of
 // a ZeroBridge reply, measured by the client: the floor moves the same bytes in the same frames), prepared in advance
