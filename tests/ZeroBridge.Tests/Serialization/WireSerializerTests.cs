@@ -30,6 +30,22 @@ public class WireSerializerTests
     public void Integers_round_trip_at_their_limits(long value) => Assert.Equal(value, RoundTrip(value));
 
     [Fact]
+    public void A_value_that_contains_itself_is_a_serialization_error_not_a_stack_overflow()
+    {
+        var list = new List<object?> { 1 };
+        list.Add(list);
+        var dictionary = new Dictionary<string, object?> { ["n"] = 1 };
+        dictionary["self"] = dictionary;
+        Assert.Throws<ZeroBridgeSerializationException>(() => WireSerializer.Serialize(typeof(object), list, []));
+        Assert.Throws<ZeroBridgeSerializationException>(() => WireSerializer.Serialize(typeof(object), dictionary, []));
+        // Deep but finite nesting below the limit still writes.
+        object? nested = 1;
+        for (int i = 0; i < 120; i++)
+            nested = i % 2 == 0 ? new List<object?> { nested } : new Dictionary<string, object?> { ["next"] = nested };
+        Assert.NotEmpty(WireSerializer.Serialize(typeof(object), nested, []));
+    }
+
+    [Fact]
     public void Unsigned_64_bit_maximum_survives_as_object() => Assert.Equal(ulong.MaxValue, AsObject(ulong.MaxValue));
 
     [Fact]

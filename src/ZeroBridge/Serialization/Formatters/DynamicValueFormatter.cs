@@ -14,6 +14,18 @@ internal sealed class DynamicValueFormatter : IMessagePackFormatter<object?>
 {
     public static readonly DynamicValueFormatter Instance = new();
 
+    /// <summary>
+    /// How deep values written through <see cref="object"/> may nest (128: a thread-pool thread's stack holds it with room to
+    /// spare; 500, the reading limit, overflowed it for nested dictionaries). MessagePack limits depth only when reading; a
+    /// result that contains itself (a list holding itself) would otherwise recurse until the stack overflows, which
+    /// no <c>catch</c> stops and which ends the whole application's process.
+    /// </summary>
+    internal const int MaxWriteDepth = 128;
+
+    /// <summary>The nesting of the value being written on this thread (writing is synchronous, so one thread).</summary>
+    [ThreadStatic]
+    private static int _writeDepth;
+
     public void Serialize(ref MessagePackWriter writer, object? value, MessagePackSerializerOptions options)
     {
         if (value is null)
@@ -27,7 +39,18 @@ internal sealed class DynamicValueFormatter : IMessagePackFormatter<object?>
             writer.WriteMapHeader(0); // A bare object has no properties; dispatching on its type would recurse.
             return;
         }
-        MessagePackSerializer.Serialize(type, ref writer, value, options);
+        if (_writeDepth >= MaxWriteDepth)
+            throw new MessagePackSerializationException(
+                $"The value nests more than {MaxWriteDepth} levels deep; does it contain itself?");
+        _writeDepth++;
+        try
+        {
+            MessagePackSerializer.Serialize(type, ref writer, value, options);
+        }
+        finally
+        {
+            _writeDepth--;
+        }
     }
 
     public object? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
