@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using ZeroBridge.Client;
 using ZeroBridge.Serialization;
 
@@ -60,10 +59,7 @@ internal static class CallCommand
         return command;
     }
 
-    /// <summary>
-    /// Positional values and <c>name=value</c> pairs. A word whose text before '=' is not an identifier (<c>a=b=c</c>
-    /// stays a pair named a; <c>"=x"</c>, <c>{"a":1}</c> and <c>3</c> are values).
-    /// </summary>
+    /// <summary>Positional values and <c>name=value</c> pairs (<see cref="ArgumentWords"/>).</summary>
     /// <exception cref="UsageException">Both kinds were given, or a word looks like an unknown option.</exception>
     internal static (List<object?> Positional, Dictionary<string, object?> Keyword) ParseArguments(IEnumerable<string> words)
     {
@@ -74,49 +70,13 @@ internal static class CallCommand
             // The arguments take any word, so an option zbridge does not know would otherwise be sent as a value.
             if (word.StartsWith("--", StringComparison.Ordinal))
                 throw new UsageException($"unknown option '{word}' (zbridge call --help lists the options)");
-            int equals = word.IndexOf('=');
-            if (equals > 0 && IsName(word.AsSpan(0, equals)))
-                keyword[word[..equals]] = FromJson(word[(equals + 1)..]);
+            if (ArgumentWords.TryKeyword(word, out var name, out var value))
+                keyword[name] = value;
             else
-                positional.Add(FromJson(word));
+                positional.Add(ArgumentWords.FromJson(word));
         }
         if (positional.Count > 0 && keyword.Count > 0)
             throw new UsageException("give the arguments either all by position (3) or all by name (n=3), not both");
         return (positional, keyword);
     }
-
-    private static bool IsName(ReadOnlySpan<char> text)
-    {
-        if (!(char.IsLetter(text[0]) || text[0] == '_'))
-            return false;
-        foreach (char c in text)
-            if (!(char.IsLetterOrDigit(c) || c == '_'))
-                return false;
-        return true;
-    }
-
-    internal static object? FromJson(string text)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(text);
-            return Convert(document.RootElement);
-        }
-        catch (JsonException)
-        {
-            return text;
-        }
-    }
-
-    private static object? Convert(JsonElement element) => element.ValueKind switch
-    {
-        JsonValueKind.Number when element.TryGetInt64(out long integer) => integer,
-        JsonValueKind.Number => element.GetDouble(),
-        JsonValueKind.String => element.GetString(),
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        JsonValueKind.Array => element.EnumerateArray().Select(Convert).ToArray(),
-        JsonValueKind.Object => element.EnumerateObject().ToDictionary(p => p.Name, p => Convert(p.Value)),
-        _ => null,
-    };
 }

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
-using ZeroBridge.Serialization;
 using ZeroBridge.Tasks;
 
 namespace ZeroBridge.Cli;
@@ -136,27 +134,18 @@ internal static class SubmitCommand
         foreach (var template in templates)
         {
             string text = template.Replace("{i}", i, StringComparison.Ordinal);
-            int equals = text.IndexOf('=');
-            if (equals > 0 && IsName(text.AsSpan(0, equals)))
-                keyword[text[..equals]] = CallCommand.FromJson(text[(equals + 1)..]);
+            if (ArgumentWords.TryKeyword(text, out var name, out var value))
+                keyword[name] = value;
             else if (keyword.Count > 0)
                 throw new ArgumentException($"The positional argument '{template}' comes after a keyword one.");
             else
-                positional.Add(CallCommand.FromJson(text));
+                positional.Add(ArgumentWords.FromJson(text));
         }
         return new TaskArguments(positional, keyword);
     }
 
-    private static bool IsName(ReadOnlySpan<char> text)
-    {
-        foreach (char c in text)
-            if (!char.IsLetterOrDigit(c) && c != '_')
-                return false;
-        return !char.IsDigit(text[0]);
-    }
-
-    private static string Line(TaskResult result) => JsonSerializer.Serialize(result.Ok
-        ? new Dictionary<string, object?> { ["index"] = result.Index, ["ok"] = true, ["value"] = result.Value is TableData table ? table.Rows() : result.Value, ["worker"] = result.Worker }
+    private static string Line(TaskResult result) => CliJson.Serialize(result.Ok
+        ? new Dictionary<string, object?> { ["index"] = result.Index, ["ok"] = true, ["value"] = result.Value, ["worker"] = result.Worker }
         : new Dictionary<string, object?> { ["index"] = result.Index, ["ok"] = false, ["error"] = new { code = result.Error!.Code, type = result.Error.RemoteType, message = result.Error.Message }, ["worker"] = result.Worker });
 
     /// <summary>A one-line progress bar redrawn in place on stderr (at most 10 times a second).</summary>
