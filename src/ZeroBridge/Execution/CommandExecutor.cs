@@ -71,6 +71,12 @@ internal sealed class CommandExecutor : IDisposable
     /// </summary>
     public async Task<ExecutionOutcome> ExecuteAsync(CommandCall call, CallerContext caller, CancellationToken cancellation)
     {
+        // Nothing listening (the usual case): no tags, no clock, no second name lookup on the request path.
+        bool metered = ZeroBridgeDiagnostics.Commands.Enabled || ZeroBridgeDiagnostics.CommandDuration.Enabled
+                       || ZeroBridgeDiagnostics.ActiveCommands.Enabled;
+        if (!metered && !ZeroBridgeDiagnostics.Source.HasListeners())
+            return await ExecuteWithDeadlineAsync(call, caller, cancellation).ConfigureAwait(false);
+
         // Callers choose command names: only registered ones become metric tags, so a scan cannot grow the series.
         string command = _commands.Exists(call.Command) ? call.Command : ZeroBridgeDiagnostics.UnknownCommand;
         var tags = new TagList { { "zerobridge.command", command }, { "zerobridge.route", _options.Route } };
