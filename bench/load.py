@@ -80,8 +80,9 @@ def _client_process(endpoint: str, service: str, clients: int, seconds: float, f
         await asyncio.gather(*(_client_loop(endpoint, service, stop_at, first_seed + i, latencies, errors)
                                for i in range(clients)))
 
+    began = time.time()  # wall clock: comparable across the client processes
     asyncio.run(run())
-    results.put((latencies, dict(errors)))
+    results.put((latencies, dict(errors), began, time.time()))
 
 
 def _percentiles(values: List[float]) -> Dict[str, float]:
@@ -135,19 +136,20 @@ def run_route(route: str, endpoint: str, service: str, watched: Dict[str, Server
     children = [context.Process(target=_client_process,
                                 args=(endpoint, service, count, options.seconds, 1000 * i, results))
                 for i, count in enumerate(per_process) if count]
-    began = time.monotonic()
     for child in children:
         child.start()
     latencies: Dict[str, List[float]] = {}
     errors: Counter = Counter()
+    spans = []
     for _ in children:
-        child_latencies, child_errors = results.get(timeout=options.seconds + CALL_TIMEOUT + 120)
+        child_latencies, child_errors, began, ended = results.get(timeout=options.seconds + CALL_TIMEOUT + 120)
         for kind, values in child_latencies.items():
             latencies.setdefault(kind, []).extend(values)
         errors.update(child_errors)
+        spans.append((began, ended))
     for child in children:
         child.join(30)
-    elapsed = time.monotonic() - began
+    elapsed = max(end for _, end in spans) - min(begin for begin, _ in spans)  # the calling, not the start-up
     stop_probing.set()
     prober.join(CALL_TIMEOUT + 5)
     time.sleep(SETTLE_SECONDS)  # a benchmark, not a test: see whether memory comes back once the load is gone
