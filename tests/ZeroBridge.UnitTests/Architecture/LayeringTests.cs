@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Reflection.Emit;
 using ZeroBridge.Execution;
 
-namespace ZeroBridge.Tests.Architecture;
+namespace ZeroBridge.UnitTests.Architecture;
 
 /// <summary>
 /// "Arrows point down only" (docs/architecture.md), checked on the compiled assembly: every type each folder's code

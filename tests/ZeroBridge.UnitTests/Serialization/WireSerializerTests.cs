@@ -1,11 +1,10 @@
 using MessagePack;
 using ZeroBridge.Serialization;
+using ZeroBridge.TestRecords;
 
-namespace ZeroBridge.Tests.Serialization;
+namespace ZeroBridge.UnitTests.Serialization;
 
 public sealed record Sample(int Id, string Name, DateTime At, decimal Amount, int? Maybe);
-
-public enum Shade { Light, Dark }
 
 public class WireSerializerTests
 {

@@ -2,7 +2,7 @@ using Microsoft.Data.Sqlite;
 using ZeroBridge.Serialization;
 using ZeroBridge.Serialization.Columnar;
 
-namespace ZeroBridge.Tests.Serialization;
+namespace ZeroBridge.UnitTests.Serialization;
 
 /// <summary>
 /// Data readers over SQLite, whose values carry their own types: columns read typed while their values keep the first

@@ -2,7 +2,7 @@ using MessagePack;
 using NetMQ;
 using ZeroBridge.Protocol;
 
-namespace ZeroBridge.Tests.Protocol;
+namespace ZeroBridge.UnitTests.Protocol;
 
 public class InboundRequestTests
 {

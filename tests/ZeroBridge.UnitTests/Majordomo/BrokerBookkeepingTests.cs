@@ -5,7 +5,7 @@ using ZeroBridge.Majordomo;
 using ZeroBridge.Protocol;
 using static ZeroBridge.Protocol.Majordomo;
 
-namespace ZeroBridge.Tests.Majordomo;
+namespace ZeroBridge.UnitTests.Majordomo;
 
 /// <summary>The broker's decisions without sockets: who gets which request, when, and what happens when workers go.</summary>
 public class BrokerBookkeepingTests

@@ -1,6 +1,6 @@
 using ZeroBridge.Streams;
 
-namespace ZeroBridge.Tests.Streams;
+namespace ZeroBridge.UnitTests.Streams;
 
 /// <summary>The subscriber's start-up handshake and per-message checks, without sockets.</summary>
 public class SubscriberPhasesTests

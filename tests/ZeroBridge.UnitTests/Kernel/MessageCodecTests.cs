@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using NetMQ;
 using ZeroBridge.Kernel.Messaging;
 
-namespace ZeroBridge.Tests.Kernel;
+namespace ZeroBridge.UnitTests.Kernel;
 
 /// <summary>The Jupyter wire format and its signatures, without sockets.</summary>
 public class MessageCodecTests

@@ -1,6 +1,6 @@
 using ZeroBridge.Security;
 
-namespace ZeroBridge.Tests.Security;
+namespace ZeroBridge.UnitTests.Security;
 
 /// <summary>Certificate files in pyzmq's layout: written, read back, and refused when malformed.</summary>
 public sealed class ZeroBridgeCertificateTests : IDisposable

@@ -1,7 +1,7 @@
 using ZeroBridge.Kernel.Display;
 using ZeroBridge.Serialization;
 
-namespace ZeroBridge.Tests.Kernel;
+namespace ZeroBridge.UnitTests.Kernel;
 
 /// <summary>What a notebook shows for a cell's value.</summary>
 public class MimeFormatterTests

@@ -2,7 +2,7 @@ using MessagePack;
 using ZeroBridge.Protocol;
 using ZeroBridge.Serialization;
 
-namespace ZeroBridge.Tests.Protocol;
+namespace ZeroBridge.UnitTests.Protocol;
 
 /// <summary>The bridge codec both ways, without sockets: what one side writes, the other side reads.</summary>
 public class BridgeCodecTests

@@ -2,7 +2,7 @@ using System.ComponentModel;
 using ZeroBridge.Commands;
 using ZeroBridge.Demo;
 
-namespace ZeroBridge.Tests.Commands;
+namespace ZeroBridge.UnitTests.Commands;
 
 public class CommandRegistryTests
 {

@@ -2,7 +2,7 @@ using ZeroBridge.Commands;
 using ZeroBridge.Demo;
 using ZeroBridge.Serialization;
 
-namespace ZeroBridge.Tests.Demo;
+namespace ZeroBridge.UnitTests.Demo;
 
 /// <summary>One generated database for the class: generating it is the slow part.</summary>
 public sealed class SampleDatabaseFixture : IDisposable

@@ -1,11 +1,9 @@
 using System.Data;
 using MessagePack;
 using ZeroBridge.Serialization;
+using ZeroBridge.TestRecords;
 
-namespace ZeroBridge.Tests.Serialization;
-
-public sealed record Typed(long Id, double Amount, string? Name, DateTime At, DateTimeOffset AtTz, TimeSpan Took,
-    Guid Key, decimal Money, bool Flag, byte[]? Blob, Shade Shade, int? Maybe, DateTime? MaybeAt);
+namespace ZeroBridge.UnitTests.Serialization;
 
 public class ColumnarTableTests
 {
@@ -196,19 +194,4 @@ public class ColumnarTableTests
             Assert.Equal(rows.Select(r => r?.Name).ToArray(), table["Name"].GetValues<string?>().ToArray());
         }
     }
-
-    [Fact]
-    public async Task The_csharp_client_accepts_and_reads_dictionary_encoded_strings_from_a_server()
-    {
-        string?[] pool = ["alpha", null, "βeta", ""];
-        var rows = Enumerable.Range(0, 4000).Select(i => new Named(pool[i % pool.Length])).ToList();
-        var commands = new ZeroBridge.Commands.CommandRegistry().Add("names", () => rows);
-        await using var server = new ZeroBridge.Server.ZeroBridgeServer(commands,
-            ZeroBridge.Server.ZeroBridgeServerOptions.Default with { Endpoint = "tcp://127.0.0.1:*" });
-        await server.StartAsync();
-        using var client = new ZeroBridge.Client.ZeroBridgeClient(server.Endpoint);
-        var table = await client.CallAsync<TableData>("names", timeout: TimeSpan.FromSeconds(30));
-        Assert.Equal(rows.Select(r => r.Name).ToArray(), table!["Name"].GetValues<string?>().ToArray());
-    }
 }
-

@@ -5,7 +5,7 @@ using ZeroBridge.Execution;
 using ZeroBridge.Protocol;
 using ZeroBridge.Serialization;
 
-namespace ZeroBridge.Tests.Execution;
+namespace ZeroBridge.UnitTests.Execution;
 
 /// <summary>The executor alone: no sockets, no envelopes; what every route gets from it.</summary>
 public class CommandExecutorTests
