@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using ZeroBridge.Transport;
 
-namespace ZeroBridge.Tests.Transport;
+namespace ZeroBridge.UnitTests.Transport;
 
 /// <summary>The server's backpressure, without sockets: reading stops at the limit and always resumes once there is room.</summary>
 public class AdmissionGateTests
