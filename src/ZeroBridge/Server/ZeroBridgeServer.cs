@@ -82,6 +82,9 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
     /// <summary>The endpoint the server is bound to, with the actual port when an ephemeral one was asked for.</summary>
     public string Endpoint { get; private set; } = "";
 
+    /// <summary>Whether it is bound and serving requests: started, and not yet stopping (for health checks).</summary>
+    public bool IsRunning => Volatile.Read(ref _state) == ComponentState.Started;
+
     /// <summary>How many requests are running or waiting for a slot right now.</summary>
     public int RequestsInFlight => _running.Count;
 
