@@ -80,7 +80,8 @@ internal static class DemoCommand
                     IncludeStackTraces = true, // a demo for developers: show where a command failed
                 });
             var stream = parse.GetResult(publish) is null ? null
-                : DemoStream.Add(builder.Services, database, parse.GetValue(publish), parse.GetValue(snapshot), parse.GetValue(rate));
+                : DemoStream.Add(builder.Services, database, parse.GetValue(publish), parse.GetValue(snapshot), parse.GetValue(rate),
+                    keyPair, parse.GetValue(insecure));
             if (parse.GetValue(kernel))
                 builder.Services.AddJupyterKernel(_ => new DemoScriptGlobals(database),
                     options => options with { Imports = [.. options.Imports, "ZeroBridge.Demo", "ZeroBridge.Serialization"] });
@@ -100,9 +101,11 @@ internal static class DemoCommand
                 ? "C# scripts are enabled:  client.run_csharp(\"Orders.Recent(3).Sum(o => o.Total)\")" + Environment.NewLine
                 : "";
             if (stream is not null)
-                DemoStream.PrintBanner(host.Services);
+                DemoStream.PrintBanner(host.Services, stream);
             if (host.Services.GetService<JupyterKernelHostedService<DemoScriptGlobals>>()?.Kernel is { } running)
                 Console.WriteLine($"Jupyter kernel: {running.ConnectionFile}{Environment.NewLine}    jupyter console --existing {running.ConnectionFile}{Environment.NewLine}");
+            // Z85 has no quote characters: the key is safe inside Python's double quotes.
+            string keyArgument = keyPair is null ? "" : $", server_key=\"{keyPair.PublicKey}\"";
             Console.WriteLine($$$"""
                 ZeroBridge demo: Listening on {{{endpoint}}}{{{(keyPair is null ? "" : $" (CURVE, server key {keyPair.PublicKey})")}}}
                 Database: {{{database.Path}}}
@@ -110,7 +113,7 @@ internal static class DemoCommand
                 From Python (/usr/bin/python3 here; `pip install ./python` elsewhere):
 
                     import zerobridge
-                    client = zerobridge.connect("{{{endpoint}}}")
+                    client = zerobridge.connect("{{{endpoint}}}"{{{keyArgument}}})
                     client.orders.recent(n=5)          # a pandas DataFrame
                     help(client.orders.recent)
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using NetMQ;
 using NetMQ.Sockets;
+using ZeroBridge.Security;
 using ZeroBridge.Serialization;
 using ZeroBridge.Transport;
 
@@ -73,11 +74,23 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
     /// <summary>Binds the endpoints and starts the socket thread.</summary>
     /// <exception cref="InvalidOperationException">The publisher was already started or stopped.</exception>
     /// <exception cref="NetMQException">An endpoint cannot be bound.</exception>
+    /// <exception cref="ZeroBridgeException">An endpoint is beyond loopback without CURVE (and not <see cref="ZeroBridgePublisherOptions.Insecure"/>).</exception>
     public Task StartAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.CompareExchange(ref _state, ComponentState.Started, ComponentState.New) != ComponentState.New)
             throw new InvalidOperationException("A ZeroBridgePublisher starts once.");
+        foreach (var listening in new[] { _options.Endpoint, _options.SnapshotEndpoint })
+        {
+            if (listening is not null && PlaintextExposure.Refusal("ZeroBridge publisher", listening, EndpointAddress.IsLocalOnly(listening),
+                    _options.Certificate is not null, _options.Insecure) is { } exposure)
+            {
+                Volatile.Write(ref _state, ComponentState.New); // nothing started
+                throw new ZeroBridgeException(exposure);
+            }
+        }
+        var keyPair = _options.Certificate?.ToNetMQ();
         var publisher = new XPublisherSocket();
+        publisher.UseCurveServer(keyPair);
         publisher.Options.Linger = TimeSpan.Zero;
         publisher.Options.SendHighWatermark = _options.SendHighWatermark;
         publisher.Options.XPubVerbose = true; // every subscription reaches us: a new subscriber gets a heartbeat at once
@@ -90,6 +103,7 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
             if (_options.SnapshotEndpoint is { } snapshotEndpoint)
             {
                 snapshots = new RouterSocket();
+                snapshots.UseCurveServer(keyPair);
                 snapshots.Options.Linger = TimeSpan.Zero;
                 snapshots.Options.MaxMsgSize = _options.MaxSnapshotRequestBytes;
                 snapshots.Options.SendHighWatermark = 0; // a snapshot is sent whole; the count in its end message checks it
@@ -114,7 +128,8 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
             snapshots.ReceiveReady += OnSnapshotRequest;
         }
         _loop.Start($"ZeroBridge publisher {Endpoint}");
-        _logger.LogInformation("ZeroBridge publisher {Name} on {Endpoint} (snapshots: {Snapshots})", Name, Endpoint, SnapshotEndpoint ?? "none");
+        _logger.LogInformation("ZeroBridge publisher {Name} on {Endpoint} (snapshots: {Snapshots}; {Security})", Name, Endpoint,
+            SnapshotEndpoint ?? "none", _options.Certificate is null ? "plain text" : $"CURVE, server key {_options.Certificate.PublicKey}");
         return Task.CompletedTask;
     }
 

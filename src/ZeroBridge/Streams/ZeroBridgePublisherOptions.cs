@@ -1,3 +1,5 @@
+using ZeroBridge.Security;
+
 namespace ZeroBridge.Streams;
 
 /// <summary>Settings of a <see cref="ZeroBridgePublisher"/>. Immutable; change with <c>with</c>.</summary>
@@ -32,4 +34,17 @@ public sealed record ZeroBridgePublisherOptions
 
     /// <summary>The largest snapshot request accepted (default: 64 KiB); the snapshot socket faces untrusted peers.</summary>
     public long MaxSnapshotRequestBytes { get; init; } = 64 * 1024;
+
+    /// <summary>
+    /// The publisher's CURVE key pair (default: null, plain text). When set, the stream and the snapshot endpoint speak
+    /// only CurveZMQ, and subscribers must be given its public key (<see cref="ZeroBridgeCertificate.PublicKey"/>).
+    /// Load it with <see cref="ZeroBridgeCertificate.Load"/> from a <c>NAME.key_secret</c> file. See docs/security.md.
+    /// </summary>
+    public ZeroBridgeCertificate? Certificate { get; init; }
+
+    /// <summary>
+    /// Whether the publisher may publish in plain text on an endpoint other machines can reach (default: false: it
+    /// refuses to start there without a <see cref="Certificate"/>). Only for networks where every host is trusted.
+    /// </summary>
+    public bool Insecure { get; init; }
 }

@@ -40,7 +40,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
     private readonly SocketLoop _loop = new();
     private DealerSocket? _snapshot;
     private long _lastHeard = Environment.TickCount64;
-    private bool _heardAny;
+    private volatile bool _heardAny; // written on the socket thread, read by StartAsync
     private int _heartbeatMilliseconds;
     private bool _silent;
     private long _received, _silences, _conflated, _overflowed;
@@ -78,6 +78,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
     /// <see cref="ZeroBridgeSubscriberOptions.WaitForPublisher"/> false it returns at once instead.
     /// </summary>
     /// <exception cref="ZeroBridgeTimeoutException">No publisher answered within <see cref="ZeroBridgeSubscriberOptions.StartTimeout"/>.</exception>
+    /// <exception cref="ZeroBridgeAuthenticationException">With <see cref="ZeroBridgeSubscriberOptions.ServerKey"/> set, nothing at all arrived in that time: the CURVE handshake most likely did not complete.</exception>
     /// <exception cref="InvalidOperationException">The subscriber was started before, or is asked not to wait for a snapshot.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -87,6 +88,14 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
         try
         {
             await _ready.Task.WaitAsync(_options.StartTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException) when (_options.ServerKey is not null && !_heardAny)
+        {
+            // NetMQ reports no handshake events: silence on a CURVE connection is the best sign of a failed handshake.
+            throw new ZeroBridgeAuthenticationException(
+                $"Nothing arrived from {_endpoint} within {_options.StartTimeout.TotalSeconds:0.#} s over CURVE: the handshake most " +
+                "likely did not complete. Check that ServerKey is the publisher's public key (its NAME.key file) and that " +
+                "the publisher uses CURVE.");
         }
         catch (TimeoutException)
         {
@@ -167,6 +176,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
         if (Interlocked.CompareExchange(ref _state, ComponentState.Started, ComponentState.New) != ComponentState.New)
             throw new InvalidOperationException("A ZeroBridgeSubscriber starts once.");
         var socket = new SubscriberSocket();
+        socket.UseCurveClient(_options.ServerKey, _options.Certificate?.ToNetMQ());
         socket.Options.Linger = TimeSpan.Zero;
         socket.Options.ReceiveHighWatermark = _options.ReceiveHighWatermark;
         socket.Options.MaxMsgSize = _options.MaxMessageBytes;
@@ -206,6 +216,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
     private void RequestSnapshot()
     {
         var dealer = new DealerSocket();
+        dealer.UseCurveClient(_options.ServerKey, _options.Certificate?.ToNetMQ());
         dealer.Options.Linger = TimeSpan.Zero;
         dealer.Options.MaxMsgSize = _options.MaxMessageBytes;
         dealer.Options.ReceiveHighWatermark = 0;
