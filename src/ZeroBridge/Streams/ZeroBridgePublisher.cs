@@ -36,6 +36,7 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
     private readonly object _gate = new();
     private readonly Dictionary<string, long> _sequences = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LastValue> _lastValues = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TopicKey> _topicKeys = new(StringComparer.Ordinal); // EncryptPayloads: made on first use
     private readonly SocketLoop _loop = new();
     private readonly NetMQQueue<NetMQMessage> _outgoing;
     private XPublisherSocket? _publisher;
@@ -71,6 +72,8 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
 
     private bool KeepsLastValues => _options.SnapshotEndpoint is not null;
 
+    private ITopicKeyPolicy TopicKeyPolicy => _options.TopicKeyPolicy ?? AnyCurvePeerPolicy.Instance;
+
     /// <summary>Binds the endpoints and starts the socket thread.</summary>
     /// <exception cref="InvalidOperationException">The publisher was already started or stopped.</exception>
     /// <exception cref="NetMQException">An endpoint cannot be bound.</exception>
@@ -87,6 +90,12 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
                 Volatile.Write(ref _state, ComponentState.New); // nothing started
                 throw new ZeroBridgeException(exposure);
             }
+        }
+        if (_options.EncryptPayloads && (_options.Certificate is null || _options.SnapshotEndpoint is null))
+        {
+            Volatile.Write(ref _state, ComponentState.New); // nothing started
+            throw new ZeroBridgeException("EncryptPayloads needs a Certificate (the topic keys travel over CURVE) and a " +
+                "SnapshotEndpoint (where subscribers ask for them).");
         }
         var keyPair = _options.Certificate?.ToNetMQ();
         var publisher = new XPublisherSocket();
@@ -150,14 +159,22 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
         var attachments = new List<ReadOnlyMemory<byte>>();
         byte[] payload = WireSerializer.Serialize(value, attachments);
         byte[] topicBytes = Encoding.UTF8.GetBytes(topic);
+        long? keyGeneration = null;
+        if (_options.EncryptPayloads)
+        {
+            var key = KeyOf(topic);
+            payload = PayloadSeal.Seal(payload, attachments, key.Key); // outside the lock: one secretbox per message
+            attachments.Clear();
+            keyGeneration = key.Generation;
+        }
         lock (_gate)
         {
             long sequence = _sequences.TryGetValue(topic, out long last) ? last + 1 : 1;
             _sequences[topic] = sequence;
             long now = StreamWire.UnixMicroseconds(DateTimeOffset.UtcNow);
-            var message = Build(topicBytes, Header(StreamWire.Kinds.Data, now, sequence), payload, attachments);
+            var message = Build(topicBytes, Header(StreamWire.Kinds.Data, now, sequence, keyGeneration: keyGeneration), payload, attachments);
             if (KeepsLastValues)
-                _lastValues[topic] = new LastValue(topicBytes, sequence, now, payload, attachments);
+                _lastValues[topic] = new LastValue(topicBytes, sequence, now, payload, attachments, keyGeneration);
             _outgoing.Enqueue(message); // in sequence order: enqueued under the lock that numbered it
             Interlocked.Increment(ref _published);
             return sequence;
@@ -179,9 +196,21 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
     /// <inheritdoc/>
     public void Dispose() => StopAsync().GetAwaiter().GetResult();
 
-    private byte[] Header(string kind, long timestamp, long? sequence = null, long? count = null, string? requestId = null) =>
+    private byte[] Header(string kind, long timestamp, long? sequence = null, long? count = null, string? requestId = null,
+        long? keyGeneration = null) =>
         StreamWire.EncodeHeader(new StreamHeader(kind, Name, Epoch, timestamp, (int)_options.HeartbeatInterval.TotalMilliseconds,
-            sequence, count, requestId));
+            sequence, count, requestId, keyGeneration));
+
+    /// <summary>The key of <paramref name="topic"/>, made on first use.</summary>
+    private TopicKey KeyOf(string topic)
+    {
+        lock (_gate)
+        {
+            if (!_topicKeys.TryGetValue(topic, out var key))
+                _topicKeys[topic] = key = new TopicKey(1, PayloadSeal.NewKey());
+            return key;
+        }
+    }
 
     private static NetMQMessage Build(byte[] topic, byte[] header, byte[]? payload, List<ReadOnlyMemory<byte>>? attachments)
     {
@@ -228,7 +257,10 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
                 return;
             try
             {
-                ServeSnapshot(request);
+                if (IsKeyRequest(request))
+                    ServeKeys(request);
+                else
+                    ServeSnapshot(request);
             }
             catch (Exception ex) when (ex is ZeroBridgeException)
             {
@@ -258,12 +290,47 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
         var identity = request[0].ToByteArray();
         foreach (var entry in entries)
         {
-            var message = Build(entry.Topic, Header(StreamWire.Kinds.Snapshot, entry.Timestamp, entry.Sequence, requestId: id), entry.Payload, entry.Attachments);
+            var message = Build(entry.Topic, Header(StreamWire.Kinds.Snapshot, entry.Timestamp, entry.Sequence, requestId: id,
+                keyGeneration: entry.KeyGeneration), entry.Payload, entry.Attachments);
             Send(identity, delimiter, message);
         }
         var end = Build(StreamWire.EndTopicBytes, Header(StreamWire.Kinds.End, StreamWire.UnixMicroseconds(DateTimeOffset.UtcNow),
             count: entries.Count, requestId: id), null, null);
         Send(identity, delimiter, end);
+    }
+
+    private static bool IsKeyRequest(NetMQMessage request)
+    {
+        int at = request.FrameCount > 1 && request[1].MessageSize == 0 ? 2 : 1;
+        return request.FrameCount == at + 2 && request[at].ToByteArray().AsSpan().SequenceEqual(TopicKeyMessages.SignatureBytes);
+    }
+
+    /// <summary>Answers a topic-key request (§11.6) with the keys the policy lets this peer have; nothing unless payloads are encrypted.</summary>
+    private void ServeKeys(NetMQMessage request)
+    {
+        if (!_options.EncryptPayloads)
+            throw new ZeroBridgeProtocolException("A topic-key request to a publisher that does not encrypt payloads.");
+        bool delimiter = request[1].MessageSize == 0;
+        var (topics, id) = TopicKeyMessages.ParseRequest(request[request.FrameCount - 1].ToByteArray());
+        var identity = request[0].ToByteArray();
+        string connection = Convert.ToHexString(identity);
+        var keys = new Dictionary<string, TopicKey>(StringComparer.Ordinal);
+        var denied = new List<string>();
+        foreach (var topic in topics.Distinct(StringComparer.Ordinal))
+        {
+            if (topic.Length == 0 || topic[0] == '\0')
+                continue; // reserved topics are never encrypted
+            if (TopicKeyPolicy.MayRead(connection, topic))
+                keys[topic] = KeyOf(topic);
+            else
+                denied.Add(topic);
+        }
+        if (denied.Count > 0)
+            _logger.LogWarning("Topic keys refused to snapshot peer {Connection}: {Topics}", connection, string.Join(", ", denied));
+        var reply = new NetMQMessage();
+        reply.Append(TopicKeyMessages.SignatureBytes);
+        reply.Append(TopicKeyMessages.EncodeReply(id, keys, denied));
+        Send(identity, delimiter, reply);
     }
 
     private void Send(byte[] identity, bool delimiter, NetMQMessage body)
@@ -274,7 +341,8 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
         _snapshots!.TrySendMultipartMessage(body);
     }
 
-    private sealed record LastValue(byte[] Topic, long Sequence, long Timestamp, byte[] Payload, List<ReadOnlyMemory<byte>> Attachments)
+    private sealed record LastValue(byte[] Topic, long Sequence, long Timestamp, byte[] Payload, List<ReadOnlyMemory<byte>> Attachments,
+        long? KeyGeneration)
     {
         public string TopicText { get; } = Encoding.UTF8.GetString(Topic);
     }

@@ -47,4 +47,19 @@ public sealed record ZeroBridgePublisherOptions
     /// refuses to start there without a <see cref="Certificate"/>). Only for networks where every host is trusted.
     /// </summary>
     public bool Insecure { get; init; }
+
+    /// <summary>
+    /// Whether values are encrypted per topic (default: false). A CURVE publisher cannot refuse a subscriber that
+    /// completes the handshake, so with this set every value is sealed with its topic's key (libsodium secretbox) and
+    /// the keys are handed out on the snapshot endpoint, to the peers <see cref="TopicKeyPolicy"/> allows: others see
+    /// topic names and sequence numbers, never data. Needs <see cref="Certificate"/> and <see cref="SnapshotEndpoint"/>.
+    /// See docs/security.md, "Streams", and docs/protocol.md §11.6.
+    /// </summary>
+    public bool EncryptPayloads { get; init; }
+
+    /// <summary>
+    /// Who may have a topic's key when <see cref="EncryptPayloads"/> is set (default: null, meaning
+    /// <see cref="AnyCurvePeerPolicy"/>: any peer that pinned the publisher's key).
+    /// </summary>
+    public ITopicKeyPolicy? TopicKeyPolicy { get; init; }
 }

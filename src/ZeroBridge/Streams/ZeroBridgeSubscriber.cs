@@ -38,6 +38,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
     private readonly Dictionary<string, StreamMessage> _pending = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SocketLoop _loop = new();
+    private readonly TopicKeyring _keyring;
     private DealerSocket? _snapshot;
     private long _lastHeard = Environment.TickCount64;
     private volatile bool _heardAny; // written on the socket thread, read by StartAsync
@@ -62,6 +63,8 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
             FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full; the drop is counted and reported
         });
         _phases = new SubscriberPhases<NetMQMessage>(_options.WaitForPublisher, _options.SnapshotEndpoint is not null, Report);
+        _keyring = new TopicKeyring(_options.SnapshotEndpoint, OpenDealer, _loop, (message, snapshot) => Accept(message, snapshot, replaying: true),
+            Report, _logger);
     }
 
     /// <summary>The counters so far.</summary>
@@ -161,6 +164,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
             return;
         await _loop.StopAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         _snapshot?.Dispose(); // a snapshot still being fetched
+        _keyring.Dispose();
         _messages.Writer.TryComplete();
         _conflatedTopics.Writer.TryComplete();
     }
@@ -215,11 +219,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
 
     private void RequestSnapshot()
     {
-        var dealer = new DealerSocket();
-        dealer.UseCurveClient(_options.ServerKey, _options.Certificate?.ToNetMQ());
-        dealer.Options.Linger = TimeSpan.Zero;
-        dealer.Options.MaxMsgSize = _options.MaxMessageBytes;
-        dealer.Options.ReceiveHighWatermark = 0;
+        var dealer = OpenDealer();
         dealer.Connect(_options.SnapshotEndpoint!);
         dealer.ReceiveReady += OnSnapshot;
         _snapshot = dealer;
@@ -230,6 +230,17 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
         request.Append(StreamWire.SnapshotSignatureBytes);
         request.Append(WireSerializer.Serialize(query, []));
         dealer.SendMultipartMessage(request);
+    }
+
+    /// <summary>A DEALER for the snapshot endpoint (snapshots and topic keys), with this subscriber's CURVE keys; not connected.</summary>
+    private DealerSocket OpenDealer()
+    {
+        var dealer = new DealerSocket();
+        dealer.UseCurveClient(_options.ServerKey, _options.Certificate?.ToNetMQ());
+        dealer.Options.Linger = TimeSpan.Zero;
+        dealer.Options.MaxMsgSize = _options.MaxMessageBytes;
+        dealer.Options.ReceiveHighWatermark = 0;
+        return dealer;
     }
 
     private void OnSnapshot(object? sender, NetMQSocketEventArgs e)
@@ -279,7 +290,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
         }
     }
 
-    private void Accept(NetMQMessage message, bool snapshot)
+    private void Accept(NetMQMessage message, bool snapshot, bool replaying = false)
     {
         if (message.FrameCount < 2)
         {
@@ -291,6 +302,17 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
         if (header.HeartbeatMilliseconds > 0)
             _heartbeatMilliseconds = header.HeartbeatMilliseconds;
         string topic = message[0].ConvertToString(Encoding.UTF8);
+        ReadOnlyMemory<byte>? valueFrame = message.FrameCount > 2 ? Frame(message[2]) : null;
+        var attachments = new ReadOnlyMemory<byte>[Math.Max(0, message.FrameCount - 3)];
+        for (int i = 0; i < attachments.Length; i++)
+            attachments[i] = Frame(message[i + 3]);
+        if (header.KeyGeneration is { } generation && header.Kind is StreamWire.Kinds.Data or StreamWire.Kinds.Snapshot)
+        {
+            // Before Admit: a value held for its key is sequenced when it comes back, in its topic's order.
+            if (!_keyring.TryOpen(message, generation, topic, snapshot, replaying, out var opened, out attachments))
+                return;
+            valueFrame = opened;
+        }
         if (!_phases.Admit(header, topic, snapshot))
             return;
         long sequence = header.Sequence!.Value; // Admit lets through values with a sequence only
@@ -298,10 +320,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
         object? value;
         try
         {
-            var attachments = new ReadOnlyMemory<byte>[Math.Max(0, message.FrameCount - 3)];
-            for (int i = 0; i < attachments.Length; i++)
-                attachments[i] = Frame(message[i + 3]);
-            value = message.FrameCount > 2 ? WireSerializer.Deserialize<object>(Frame(message[2]), attachments) : null;
+            value = valueFrame is { } frame ? WireSerializer.Deserialize<object>(frame, attachments) : null;
         }
         catch (ZeroBridgeSerializationException ex)
         {
