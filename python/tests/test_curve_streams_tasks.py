@@ -13,11 +13,13 @@ import threading
 from pathlib import Path
 from typing import Iterator, List, Tuple
 
+import msgpack
 import pytest
 import zmq
 import zmq.auth
 
 import zerobridge
+import zerobridge._security
 from support import ServerProcess
 from test_submit_cli import Submit
 
@@ -41,11 +43,12 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def curve_demo(keys: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[str, str, str]]:
-    """``zbridge demo --publish`` with a key pair: (server, stream, snapshot) endpoints."""
+    """``zbridge demo --publish --encrypt-payloads`` with a key pair: (server, stream, snapshot) endpoints."""
     data = tmp_path_factory.mktemp("curve-demo") / "demo.db"
     server = ServerProcess([str(ZBRIDGE), "demo", "--bind", "tcp://127.0.0.1:*", "--data", str(data),
                             "--publish", "tcp://127.0.0.1:*", "--snapshot", "tcp://127.0.0.1:*",
-                            "--ticks-per-second", "50", "--cert", str(keys / "server.key_secret")], cwd=REPO)
+                            "--ticks-per-second", "50", "--cert", str(keys / "server.key_secret"),
+                            "--encrypt-payloads"], cwd=REPO)
     try:
         endpoint = server.wait_ready(START_DEADLINE)
         published = next(m for m in map(_PUBLISHING.search, server.output) if m)
@@ -64,6 +67,39 @@ def test_every_endpoint_of_the_demo_uses_its_key_pair(curve_demo: Tuple[str, str
         assert first.snapshot and first.topic.startswith("prices.")  # through the CURVE snapshot socket
         live = next(m for m in subscription if not m.snapshot)
         assert live.topic.startswith("prices.") and isinstance(live.value, dict)
+
+
+def test_a_curve_peer_without_the_topic_key_sees_topic_and_sequence_but_never_the_value(
+        curve_demo: Tuple[str, str, str], keys: Path) -> None:
+    _, stream, snapshot = curve_demo
+    with zerobridge.subscribe(stream, "prices.", snapshot=snapshot, timeout=30,
+                              server_key=keys / "server.key") as subscription:
+        field_names = [name.encode() for name in next(iter(subscription)).value]  # what a value looks like in clear
+    context = zmq.Context.instance()
+    raw = context.socket(zmq.SUB)
+    raw.linger = 0
+    zerobridge._security.CurveClient.configure(keys / "server.key").apply(raw)
+    raw.subscribe(b"prices.")
+    raw.connect(stream)
+    try:
+        assert raw.poll(30_000), "no stream message"
+        topic, header, *payload = raw.recv_multipart()
+    finally:
+        raw.close()
+    decoded = msgpack.unpackb(header)
+    assert topic.startswith(b"prices.") and decoded["kind"] == "data" and decoded["seq"] >= 1
+    assert decoded["kid"] == 1 and len(payload) == 1
+    assert field_names and not any(name in payload[0] for name in field_names)
+
+
+def test_a_subscription_that_cannot_ask_for_keys_drops_values_and_says_why(
+        curve_demo: Tuple[str, str, str], keys: Path) -> None:
+    _, stream, _ = curve_demo
+    events: List[zerobridge.StreamEvent] = []
+    with zerobridge.subscribe(stream, "prices.", server_key=keys / "server.key", on_event=events.append) as subscription:
+        assert subscription.poll(3.0) == []
+    denied = [event for event in events if event.kind == "key_denied"]
+    assert denied and "snapshot" in denied[0].message
 
 
 def test_the_asyncio_subscription_uses_curve_too(curve_demo: Tuple[str, str, str], keys: Path) -> None:

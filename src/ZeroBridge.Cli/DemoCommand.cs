@@ -37,6 +37,10 @@ internal static class DemoCommand
             Arity = ArgumentArity.ZeroOrOne,
         };
         var snapshot = new Option<string?>("--snapshot") { Description = "The stream's snapshot endpoint (default: the publish port + 1)." };
+        var encryptPayloads = new Option<bool>("--encrypt-payloads")
+        {
+            Description = "Encrypt the stream's values per topic (needs --cert); subscribers get the keys on the snapshot endpoint.",
+        };
         var rate = new Option<int>("--ticks-per-second") { Description = "Price ticks per second (1 to 1,000,000).", DefaultValueFactory = _ => 10 };
         rate.Validators.Add(result =>
         {
@@ -51,7 +55,7 @@ internal static class DemoCommand
         var insecure = SecurityOptions.Insecure();
         var command = new Command("demo", "Run the demo application (a small business database) as a ZeroBridge server.")
         {
-            bind, data, maxRequest, verbose, allowScripts, publish, snapshot, rate, kernel, certificate, insecure,
+            bind, data, maxRequest, verbose, allowScripts, publish, snapshot, encryptPayloads, rate, kernel, certificate, insecure,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -81,7 +85,7 @@ internal static class DemoCommand
                 });
             var stream = parse.GetResult(publish) is null ? null
                 : DemoStream.Add(builder.Services, database, parse.GetValue(publish), parse.GetValue(snapshot), parse.GetValue(rate),
-                    keyPair, parse.GetValue(insecure));
+                    keyPair, parse.GetValue(insecure), parse.GetValue(encryptPayloads));
             if (parse.GetValue(kernel))
                 builder.Services.AddJupyterKernel(_ => new DemoScriptGlobals(database),
                     options => options with { Imports = [.. options.Imports, "ZeroBridge.Demo", "ZeroBridge.Serialization"] });

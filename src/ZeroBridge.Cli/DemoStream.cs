@@ -12,7 +12,7 @@ internal static class DemoStream
     public const string DefaultEndpoint = "tcp://127.0.0.1:5556";
 
     public static ZeroBridgePublisherOptions Add(IServiceCollection services, SampleDatabase database, string? endpoint, string? snapshot,
-        int ticksPerSecond, ZeroBridgeCertificate? keyPair, bool insecure)
+        int ticksPerSecond, ZeroBridgeCertificate? keyPair, bool insecure, bool encryptPayloads)
     {
         endpoint ??= DefaultEndpoint;
         var options = ZeroBridgePublisherOptions.Default with
@@ -22,6 +22,7 @@ internal static class DemoStream
             Name = "zbridge-demo",
             Certificate = keyPair, // every endpoint of the demo uses the one key pair it was given
             Insecure = insecure,
+            EncryptPayloads = encryptPayloads,
         };
         services.AddZeroBridgePublisher(_ => options);
         services.AddHostedService(provider => new LiveFeed(provider.GetRequiredService<ZeroBridgePublisher>(), database)

@@ -82,6 +82,8 @@ class AsyncSubscription(SubscriptionBase):
             await self._fetch_snapshot()
         core = self._core
         while True:
+            if core.keyring.wanted and not self._closed:
+                await self._fetch_keys()
             message = core.take()
             if message is not None or self._closed:
                 return message
@@ -105,6 +107,20 @@ class AsyncSubscription(SubscriptionBase):
             core.check_silence()
             if any(limit.passed() for limit in limits):
                 return core.take()
+
+    async def _fetch_keys(self) -> None:
+        """Ask for the topic keys the keyring wants and take the reply (§11.6), within ``start_timeout``."""
+        deadline = Deadline(self._start_timeout)
+        dealer = self._key_socket()
+        with translate_zmq_errors(self.endpoint):
+            await dealer.send_multipart(self._core.keyring.request())
+            while True:
+                if await dealer.poll(deadline.wait_ms(SLICE), zmq.POLLIN):
+                    self._core.take_keys(await dealer.recv_multipart())
+                    return
+                if deadline.passed():
+                    self._no_key_reply(self._start_timeout)
+                    return
 
     async def _fetch_snapshot(self) -> None:
         """Start from the publisher's snapshot (see :mod:`._snapshot` for the steps)."""

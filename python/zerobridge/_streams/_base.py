@@ -28,6 +28,8 @@ class SubscriptionBase:
         self._core = core
         self._closed = False
         self._curve = curve
+        self._key_context = context
+        self._key_dealer: Optional[zmq.Socket] = None
         with translate_zmq_errors(core.endpoint):
             self._socket = context.socket(zmq.SUB)
             self._socket.setsockopt(zmq.LINGER, 0)
@@ -45,6 +47,17 @@ class SubscriptionBase:
         if self._curve is not None:
             self._curve.apply(dealer)
         return dealer
+
+    def _key_socket(self) -> zmq.Socket:
+        """The DEALER that asks the snapshot endpoint for topic keys (§11.6), opened on first use."""
+        if self._key_dealer is None:
+            self._key_dealer = self._snapshot_socket(self._key_context)
+            self._key_dealer.connect(self._core.snapshot_endpoint)
+        return self._key_dealer
+
+    def _no_key_reply(self, seconds: float) -> None:
+        """Give up on the keys asked for: their held values are dropped and reported."""
+        self._core.keyring.give_up(f"no key reply came from {self._core.snapshot_endpoint} within {seconds:g} s")
 
     def _check_handshake(self) -> None:
         """Raise :class:`zerobridge.AuthenticationError` when the handshake with the publisher failed."""
@@ -89,3 +102,5 @@ class SubscriptionBase:
             self._closed = True
             self._handshake.close()
             self._socket.close(linger=0)
+            if self._key_dealer is not None:
+                self._key_dealer.close(linger=0)

@@ -41,6 +41,7 @@ class Subscription(SubscriptionBase):
                          CurveClient.configure(server_key, cert))
         self.timeout = timeout
         self._duration = Deadline(duration)
+        self._start_timeout = start_timeout
         if snapshot is not None:
             try:
                 self._fetch_snapshot(start_timeout)
@@ -117,6 +118,8 @@ class Subscription(SubscriptionBase):
     def _next(self, deadline: Deadline, duration: Optional[Deadline] = None) -> Optional[StreamMessage]:
         core = self._core
         while True:
+            if core.keyring.wanted and not self._closed:
+                self._fetch_keys()
             message = core.take()
             if message is not None:
                 return message
@@ -153,6 +156,20 @@ class Subscription(SubscriptionBase):
             core.accept(frames)
             if not core.conflate:
                 return True
+
+    def _fetch_keys(self) -> None:
+        """Ask for the topic keys the keyring wants and take the reply (§11.6), within ``start_timeout``."""
+        deadline = Deadline(self._start_timeout)
+        dealer = self._key_socket()
+        with translate_zmq_errors(self.endpoint):
+            dealer.send_multipart(self._core.keyring.request())
+            while True:
+                if dealer.poll(deadline.wait_ms(SLICE), zmq.POLLIN):
+                    self._core.take_keys(dealer.recv_multipart())
+                    return
+                if deadline.passed():
+                    self._no_key_reply(self._start_timeout)
+                    return
 
     def _fetch_snapshot(self, start_timeout: float) -> None:
         """Start from the publisher's snapshot (see :mod:`._snapshot` for the steps)."""
