@@ -115,7 +115,8 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
                 snapshots.UseCurveServer(keyPair);
                 snapshots.Options.Linger = TimeSpan.Zero;
                 snapshots.Options.MaxMsgSize = _options.MaxSnapshotRequestBytes;
-                snapshots.Options.SendHighWatermark = 0; // a snapshot is sent whole; the count in its end message checks it
+                snapshots.Options.SendHighWatermark = _options.SnapshotSendHighWatermark; // bounds a peer that never reads
+                snapshots.Options.RouterMandatory = true; // a full queue refuses the send (a ROUTER otherwise drops silently)
                 snapshots.BindWhenFree(snapshotEndpoint);
                 SnapshotEndpoint = snapshots.Options.LastEndpoint ?? snapshotEndpoint;
             }
@@ -292,7 +293,13 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
         {
             var message = Build(entry.Topic, Header(StreamWire.Kinds.Snapshot, entry.Timestamp, entry.Sequence, requestId: id,
                 keyGeneration: entry.KeyGeneration), entry.Payload, entry.Attachments);
-            Send(identity, delimiter, message);
+            if (!Send(identity, delimiter, message))
+            {
+                // The peer's queue is full (it is not reading) or it left: the rest would only be dropped. Without an
+                // end message a real subscriber's wait for the snapshot times out and says so (§11.5).
+                _logger.LogDebug("A snapshot was cut short: the subscriber is not reading");
+                return;
+            }
         }
         var end = Build(StreamWire.EndTopicBytes, Header(StreamWire.Kinds.End, StreamWire.UnixMicroseconds(DateTimeOffset.UtcNow),
             count: entries.Count, requestId: id), null, null);
@@ -333,12 +340,19 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
         Send(identity, delimiter, reply);
     }
 
-    private void Send(byte[] identity, bool delimiter, NetMQMessage body)
+    private bool Send(byte[] identity, bool delimiter, NetMQMessage body)
     {
         if (delimiter)
             body.PushEmptyFrame();
         body.Push(identity);
-        _snapshots!.TrySendMultipartMessage(body);
+        try
+        {
+            return _snapshots!.TrySendMultipartMessage(body);
+        }
+        catch (HostUnreachableException)
+        {
+            return false; // the subscriber left
+        }
     }
 
     private sealed record LastValue(byte[] Topic, long Sequence, long Timestamp, byte[] Payload, List<ReadOnlyMemory<byte>> Attachments,

@@ -36,6 +36,13 @@ public sealed record ZeroBridgePublisherOptions
     public long MaxSnapshotRequestBytes { get; init; } = 64 * 1024;
 
     /// <summary>
+    /// Snapshot messages queued per subscriber that has not read them (default: 100,000; keep it above the number of
+    /// topics). A snapshot that does not fit is cut short and its end message never sent, so that subscriber's wait
+    /// for it times out; a peer that sends snapshot requests and never reads the answers holds at most this many messages.
+    /// </summary>
+    public int SnapshotSendHighWatermark { get; init; } = 100_000;
+
+    /// <summary>
     /// The publisher's CURVE key pair (default: null, plain text). When set, the stream and the snapshot endpoint speak
     /// only CurveZMQ, and subscribers must be given its public key (<see cref="ZeroBridgeCertificate.PublicKey"/>).
     /// Load it with <see cref="ZeroBridgeCertificate.Load"/> from a <c>NAME.key_secret</c> file. See docs/security.md.
