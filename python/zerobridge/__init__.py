@@ -34,6 +34,7 @@ Exceptions::
         ├── RemoteTimeout         timeout: the server's deadline passed
         ├── RequestTooLarge       too_large
         ├── ServiceUnavailable    service_unavailable: a broker had no worker in time
+        ├── Unauthenticated       unauthenticated: the connection proved no allowed client key
         └── WorkerLost            worker_lost: a broker lost the worker running the request
 
 Other codes (``bad_request``, ``command_failed``, ``cancelled``, ``internal``) raise
@@ -58,6 +59,7 @@ from ._exceptions import (
     SerializationError,
     ServiceUnavailable,
     TimeoutError,
+    Unauthenticated,
     TransportError,
     WorkerLost,
     ZeroBridgeError,
@@ -119,6 +121,7 @@ __all__ = [
     "TaskWorker",
     "TimeoutError",
     "TransportError",
+    "Unauthenticated",
     "UNSET",
     "Worker",
     "WorkerLost",

@@ -49,7 +49,7 @@ public static class ScriptingCommands
         public async Task<Dictionary<string, object?>> Run(string code, string session = "default", double? timeout = null, CommandContext context = null!)
         {
             var result = await host.RunAsync(code, session, timeout is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
-                context.Peer, context.CancellationToken).ConfigureAwait(false);
+                Caller(context), context.CancellationToken).ConfigureAwait(false);
             return new Dictionary<string, object?>
             {
                 ["value"] = result.Value,
@@ -57,6 +57,10 @@ public static class ScriptingCommands
                 ["elapsed_ms"] = result.ElapsedMilliseconds,
             };
         }
+
+        /// <summary>How the run is logged: the caller's proved key and name when the server authenticates, and its connection.</summary>
+        private static string Caller(CommandContext context) =>
+            context.Caller is { } caller ? $"key {caller.Display} on {context.Peer}" : context.Peer;
 
         /// <summary>Forgets a session's variables, functions and usings.</summary>
         /// <param name="session">The session to reset.</param>

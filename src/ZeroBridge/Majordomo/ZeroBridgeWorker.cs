@@ -79,7 +79,7 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
     {
         if (Interlocked.CompareExchange(ref _state, ComponentState.Started, ComponentState.New) != ComponentState.New)
             throw new InvalidOperationException("A ZeroBridgeWorker starts once.");
-        if (TrustedEndpointGuard.Violation(_commands, BrokerEndpoint, "offer") is { } refusal)
+        if (TrustedEndpointGuard.Violation(_commands, BrokerEndpoint, "offer", authenticated: false) is { } refusal)
         {
             Volatile.Write(ref _state, ComponentState.New); // nothing started
             throw new ZeroBridgeException(refusal); // clients of any broker elsewhere could reach them
