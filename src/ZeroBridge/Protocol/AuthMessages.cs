@@ -6,7 +6,8 @@ namespace ZeroBridge.Protocol;
 /// <summary>
 /// The two requests of the client proof and their replies (docs/protocol.md §15): <c>auth.hello</c> (no arguments;
 /// reply <c>{"challenge": bin 32}</c>) and <c>auth.prove</c> (keyword arguments <c>key</c>, <c>challenge</c>,
-/// <c>nonce</c>, <c>proof</c>; reply <c>{"key": str, "name": str|nil}</c>).
+/// <c>nonce</c>, <c>proof</c>; reply <c>{"key": str, "name": str|nil}</c>). The same identity map is the frame a
+/// broker stamps on the requests it forwards to its workers (docs/protocol.md §9.3).
 /// </summary>
 public static class AuthMessages
 {
@@ -110,8 +111,11 @@ public static class AuthMessages
         throw new ZeroBridgeProtocolException("The auth.hello reply has no binary 'challenge'.");
     }
 
-    /// <summary>The reply payload of a successful <c>auth.prove</c>: <c>{"key": str, "name": str|nil}</c>.</summary>
-    public static byte[] ProveReply(string key, string? name) => Map((ref MessagePackWriter writer) =>
+    /// <summary>
+    /// The identity map <c>{"key": str, "name": str|nil}</c>: the reply payload of a successful <c>auth.prove</c>, and
+    /// the caller frame a broker stamps on a forwarded request.
+    /// </summary>
+    public static byte[] IdentityMap(string key, string? name) => Map((ref MessagePackWriter writer) =>
     {
         writer.WriteMapHeader(2);
         writer.Write("key");
@@ -119,6 +123,40 @@ public static class AuthMessages
         writer.Write("name");
         writer.Write(name);
     });
+
+    /// <summary>Reads an identity map: the key (Z85) and the name.</summary>
+    /// <exception cref="ZeroBridgeProtocolException">The frame is not a map with a string <c>key</c>.</exception>
+    public static (string Key, string? Name) ReadIdentityMap(ReadOnlyMemory<byte> frame)
+    {
+        string? key = null, name = null;
+        try
+        {
+            var reader = HeaderMaps.OpenMap(frame, "The caller frame");
+            int count = reader.ReadMapHeader();
+            for (int i = 0; i < count; i++)
+            {
+                switch (HeaderMaps.NextKey(ref reader))
+                {
+                    case null:
+                        continue;
+                    case "key" when reader.NextMessagePackType == MessagePackType.String:
+                        key = reader.ReadString();
+                        break;
+                    case "name" when reader.NextMessagePackType == MessagePackType.String:
+                        name = reader.ReadString();
+                        break;
+                    default:
+                        reader.Skip();
+                        break;
+                }
+            }
+        }
+        catch (Exception ex) when (HeaderMaps.IsDecodeError(ex))
+        {
+            throw new ZeroBridgeProtocolException($"The caller frame is not valid msgpack: {ex.Message}", ex);
+        }
+        return (key ?? throw new ZeroBridgeProtocolException("The caller frame has no string 'key'."), name);
+    }
 
     private delegate void Writing(ref MessagePackWriter writer);
 

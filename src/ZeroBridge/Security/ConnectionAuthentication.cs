@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ZeroBridge.Protocol;
 
 namespace ZeroBridge.Security;
 
@@ -24,8 +25,10 @@ internal sealed class ConnectionAuthentication(ZeroBridgeCertificate server, All
     /// <summary>The allow-list proofs are checked against.</summary>
     public AllowList AllowList => allowList;
 
-    /// <summary>How many connections are authenticated now.</summary>
-    public int AuthenticatedCount => _authenticated.Count;
+    private int _authenticatedCount;
+
+    /// <summary>How many connections are authenticated now; any thread may read it.</summary>
+    public int AuthenticatedCount => Volatile.Read(ref _authenticatedCount);
 
     /// <summary>A fresh challenge for <paramref name="connection"/> (the oldest unanswered one is dropped beyond the limit).</summary>
     public byte[] Hello(string connection)
@@ -63,8 +66,33 @@ internal sealed class ConnectionAuthentication(ZeroBridgeCertificate server, All
             return (null, $"The key {clientKey} is not on this server's allow-list.");
         }
         _authenticated[connection] = identity;
+        Volatile.Write(ref _authenticatedCount, _authenticated.Count);
         logger.LogInformation("{Component}: connection {Connection} authenticated as {Caller}", component, connection, identity.Display);
         return (identity, null);
+    }
+
+    /// <summary>
+    /// Answers an <c>auth.hello</c> or <c>auth.prove</c> from <paramref name="connection"/> (docs/protocol.md §15): the
+    /// reply body, a success or the error <paramref name="reject"/> makes (<c>bad_request</c>, <c>unauthenticated</c>).
+    /// </summary>
+    public ReplyBody Answer(string connection, RequestBody request, Func<ReadOnlyMemory<byte>, ErrorMap, ReplyBody> reject)
+    {
+        var rawId = request.Header.RawId;
+        if (request.Header.Command == AuthMessages.Hello)
+            return new ReplyBody(ReplyHeader.Write(rawId, ok: true), AuthMessages.HelloReply(Hello(connection)), []);
+        AuthMessages.ProveArguments arguments;
+        try
+        {
+            arguments = AuthMessages.ReadProve(request.Arguments);
+        }
+        catch (ZeroBridgeProtocolException ex)
+        {
+            return reject(rawId, ErrorMap.Of(ErrorCodes.BadRequest, ex.Message));
+        }
+        var (identity, refusal) = Prove(connection, arguments.Key, arguments.Challenge, arguments.Nonce, arguments.Proof);
+        return identity is null
+            ? reject(rawId, ErrorMap.Of(ErrorCodes.Unauthenticated, refusal!))
+            : new ReplyBody(ReplyHeader.Write(rawId, ok: true), AuthMessages.IdentityMap(identity.Key, identity.Name), []);
     }
 
     /// <summary>The identity <paramref name="connection"/> proved, or null while it has not.</summary>
@@ -74,7 +102,8 @@ internal sealed class ConnectionAuthentication(ZeroBridgeCertificate server, All
     public void Disconnected(string connection)
     {
         _challenges.Remove(connection);
-        _authenticated.Remove(connection);
+        if (_authenticated.Remove(connection))
+            Volatile.Write(ref _authenticatedCount, _authenticated.Count);
     }
 
     /// <summary>Removes <paramref name="challenge"/> from the connection's open challenges; whether it was there.</summary>

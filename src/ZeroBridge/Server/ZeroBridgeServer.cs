@@ -74,6 +74,12 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
     /// <summary>The endpoint the server is bound to, with the actual port when an ephemeral one was asked for.</summary>
     public string Endpoint { get; private set; } = "";
 
+    /// <summary>
+    /// How many connections have proved an allowed client key and are still open (always 0 without an
+    /// <see cref="ZeroBridgeServerOptions.AllowList"/>).
+    /// </summary>
+    public int AuthenticatedConnections => _authentication?.AuthenticatedCount ?? 0;
+
     /// <summary>How many requests are running or waiting for a slot right now.</summary>
     public int RequestsInFlight => _running.Count;
 
@@ -227,27 +233,8 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
     /// Answers <c>auth.hello</c> and <c>auth.prove</c> on the socket thread, in order with the connection's other
     /// messages and its disconnect message (docs/protocol.md §15).
     /// </summary>
-    private NetMQMessage Authenticate(BridgeRequest request, string peer, ConnectionAuthentication authentication)
-    {
-        var rawId = request.Header.RawId;
-        if (request.Header.Command == AuthMessages.Hello)
-            return BridgeReply(request.Envelope, request.Service,
-                new ReplyBody(ReplyHeader.Write(rawId, ok: true), AuthMessages.HelloReply(authentication.Hello(peer)), []));
-        AuthMessages.ProveArguments arguments;
-        try
-        {
-            arguments = AuthMessages.ReadProve(request.Body.Arguments);
-        }
-        catch (ZeroBridgeProtocolException ex)
-        {
-            return Reject(request, ErrorMap.Of(ErrorCodes.BadRequest, ex.Message));
-        }
-        var (identity, refusal) = authentication.Prove(peer, arguments.Key, arguments.Challenge, arguments.Nonce, arguments.Proof);
-        if (identity is null)
-            return Reject(request, ErrorMap.Of(ErrorCodes.Unauthenticated, refusal!));
-        return BridgeReply(request.Envelope, request.Service,
-            new ReplyBody(ReplyHeader.Write(rawId, ok: true), AuthMessages.ProveReply(identity.Key, identity.Name), []));
-    }
+    private NetMQMessage Authenticate(BridgeRequest request, string peer, ConnectionAuthentication authentication) =>
+        BridgeReply(request.Envelope, request.Service, authentication.Answer(peer, request.Body, _executor.Reject));
 
     private async Task RunAsync(InboundRequest request, CallerContext caller, (string, string) key, CancellationTokenSource cancellation)
     {
