@@ -96,3 +96,49 @@ def test_zbridge_call_proves_its_key(server: str, keys: Path) -> None:
                             capture_output=True, text=True, timeout=CLI_DEADLINE, stdin=subprocess.DEVNULL, cwd=REPO)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == "42"
+
+
+def test_through_a_broker_with_an_allow_list_the_python_worker_proves_itself_and_sees_the_caller(
+        keys: Path, tmp_path: Path) -> None:
+    from broker_support import HEARTBEAT, LIVENESS, start_broker, stop_all, wait_until
+
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    for name, services, commands in (("client", "maths", "whoami"), ("worker", "maths", ""), ("rogue", "hr", "")):
+        (allowed / f"{name}.key").write_text(_public_certificate(keys, name, services, commands))
+    broker = start_broker("tcp://127.0.0.1:*", "--cert", str(keys / "server.key_secret"),
+                          "--allow-list", str(allowed), request_timeout=3)
+    try:
+        seen = []
+        worker = zerobridge.Worker(broker.endpoint, "maths", heartbeat=HEARTBEAT, liveness=LIVENESS,
+                                   server_key=keys / "server.key", cert=keys / "worker.key_secret",
+                                   allow_list=allowed)
+        worker.add("whoami", lambda: seen.append(zerobridge.current_caller()) or seen[-1].name)
+        worker.add("secret", lambda: "secret")
+        rogue = zerobridge.Worker(broker.endpoint, "maths", heartbeat=HEARTBEAT, liveness=LIVENESS,
+                                  server_key=keys / "server.key", cert=keys / "rogue.key_secret")
+        rogue.add("whoami", lambda: "forged")
+        with worker, rogue:
+            wait_until(lambda: rogue.registrations >= 1, "the rogue worker's READY")  # it proved, then asks for maths
+            with zerobridge.connect(broker.endpoint, service="maths", server_key=keys / "server.key",
+                                    cert=keys / "client.key_secret", timeout=30) as client:
+                assert [client.call("whoami") for _ in range(4)] == ["client"] * 4  # never the rogue
+                with pytest.raises(zerobridge.PermissionDenied, match="'secret'"):
+                    client.call("secret")
+            assert seen[0] == zerobridge.Caller(_public_key(keys, "client"), "client")
+            assert rogue.served == 0
+    finally:
+        stop_all([broker])
+
+
+def _public_key(keys: Path, name: str) -> str:
+    if not (keys / f"{name}.key_secret").exists():
+        zmq.auth.create_certificates(str(keys), name)
+    public, _ = zmq.auth.load_certificate(str(keys / f"{name}.key_secret"))
+    return public.decode("ascii")
+
+
+def _public_certificate(keys: Path, name: str, services: str, commands: str) -> str:
+    """An allow-list entry for ``name`` with its permissions in the metadata (ZPL)."""
+    return (f'metadata\n    name = "{name}"\n    services = "{services}"\n    commands = "{commands}"\n'
+            f'curve\n    public-key = "{_public_key(keys, name)}"\n')

@@ -45,6 +45,8 @@ The wire protocol is described in ``docs/protocol.md``.
 
 from ._call import UNSET
 from ._async_client import AsyncClient
+from ._allow_list import Caller
+from ._caller import current_caller
 from ._client import Client, connect
 from ._exceptions import (
     AuthenticationError,
@@ -97,6 +99,7 @@ __all__ = [
     "AsyncTaskWorker",
     "AsyncWorker",
     "AuthenticationError",
+    "Caller",
     "Client",
     "CommandNotFound",
     "InvalidArgument",
@@ -130,6 +133,7 @@ __all__ = [
     "ammi",
     "asubscribe",
     "connect",
+    "current_caller",
     "load_ipython_extension",
     "mmi",
     "subscribe",
