@@ -56,7 +56,7 @@ public static class ScriptingCommands
             CommandContext context = null!)
         {
             var result = await host.RunAsync(code, session, timeout is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
-                context.Peer, context.CancellationToken, run).ConfigureAwait(false);
+                Caller(context), context.CancellationToken, run).ConfigureAwait(false);
             return new Dictionary<string, object?>
             {
                 ["value"] = result.Value,
@@ -88,6 +88,10 @@ public static class ScriptingCommands
                 ["text"] = slice.Text, ["next"] = slice.Next, ["started"] = slice.Started, ["finished"] = slice.Finished,
             };
         }
+
+        /// <summary>How the run is logged: the caller's proved key and name when the server authenticates, and its connection.</summary>
+        private static string Caller(CommandContext context) =>
+            context.Caller is { } caller ? $"key {caller.Display} on {context.Peer}" : context.Peer;
 
         /// <summary>Forgets a session's variables, functions and usings.</summary>
         /// <param name="session">The session to reset.</param>
