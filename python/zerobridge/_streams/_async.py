@@ -9,6 +9,7 @@ import zmq
 import zmq.asyncio
 
 from .._exceptions import TimeoutError, translate_zmq_errors
+from .._security import CertificatePath, CurveClient, KeySource
 from ._base import SubscriptionBase
 from ._core import StreamCore
 from ._deadline import SLICE, Deadline
@@ -33,10 +34,12 @@ class AsyncSubscription(SubscriptionBase):
                  duration: Optional[float] = None, silence: Optional[float] = None,
                  conflate: bool = False, on_event: Optional[Callable[[StreamEvent], None]] = None,
                  hwm: int = 1000, start_timeout: float = 10.0,
-                 context: Optional[zmq.asyncio.Context] = None) -> None:
+                 context: Optional[zmq.asyncio.Context] = None, server_key: Optional[KeySource] = None,
+                 cert: Optional[CertificatePath] = None) -> None:
         self._context = context or zmq.asyncio.Context.instance()
         super().__init__(StreamCore(endpoint, topics, snapshot=snapshot, silence=silence,
-                                    conflate=conflate, on_event=on_event), self._context, hwm)
+                                    conflate=conflate, on_event=on_event), self._context, hwm,
+                         CurveClient.configure(server_key, cert))
         self.timeout = timeout
         self._duration = Deadline(duration)
         self._start_timeout = start_timeout
@@ -112,6 +115,8 @@ class AsyncSubscription(SubscriptionBase):
             await self._fetch_snapshot()
         core = self._core
         while True:
+            if core.keyring.wanted and not self._closed:
+                await self._fetch_keys()
             message = core.take()
             if message is not None or self._closed:
                 return message
@@ -131,9 +136,24 @@ class AsyncSubscription(SubscriptionBase):
                     if not core.conflate:
                         break
                 continue
+            self._check_handshake()
             core.check_silence()
             if any(limit.passed() for limit in limits):
                 return core.take()
+
+    async def _fetch_keys(self) -> None:
+        """Ask for the topic keys the keyring wants and take the reply (§11.6), within ``start_timeout``."""
+        deadline = Deadline(self._start_timeout)
+        dealer = self._key_socket()
+        with translate_zmq_errors(self.endpoint):
+            await dealer.send_multipart(self._core.keyring.request())
+            while True:
+                if await dealer.poll(deadline.wait_ms(SLICE), zmq.POLLIN):
+                    self._core.take_keys(await dealer.recv_multipart())
+                    return
+                if deadline.passed():
+                    self._no_key_reply(self._start_timeout)
+                    return
 
     async def _fetch_snapshot(self) -> None:
         """Start from the publisher's snapshot (see :mod:`._snapshot` for the steps)."""
@@ -142,10 +162,11 @@ class AsyncSubscription(SubscriptionBase):
             while not handshake.welcomed:
                 if await self._socket.poll(handshake.deadline.wait_ms(SLICE), zmq.POLLIN):
                     handshake.live(await self._socket.recv_multipart(zmq.NOBLOCK))
-                elif handshake.deadline.passed():
-                    raise handshake.no_publisher()
-            dealer = self._context.socket(zmq.DEALER)
-            dealer.setsockopt(zmq.LINGER, 0)
+                else:
+                    self._check_handshake()
+                    if handshake.deadline.passed():
+                        raise handshake.no_publisher()
+            dealer = self._snapshot_socket(self._context)
             try:
                 dealer.connect(self._core.snapshot_endpoint)
                 await dealer.send_multipart(handshake.request())

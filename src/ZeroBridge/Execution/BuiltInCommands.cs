@@ -30,6 +30,9 @@ internal sealed class BuiltInCommands
     /// <summary>Whether a command of that name exists (built-in or the application's).</summary>
     public bool Exists(string name) => _builtIns.TryGet(name, out _) || _application.TryGet(name, out _);
 
+    /// <summary>Whether <paramref name="name"/> is a built-in (which every authenticated caller may call).</summary>
+    public bool IsBuiltIn(string name) => _builtIns.TryGet(name, out _);
+
     /// <summary>Built-ins first, so an application cannot shadow them by accident; then the application's.</summary>
     public CommandDescriptor Find(string name)
     {

@@ -170,11 +170,12 @@ internal sealed class CommandExecutor : IDisposable
         try
         {
             var command = _commands.Find(call.Command);
+            CommandPermission.Check(command, _commands.IsBuiltIn(call.Command), caller.Identity);
             var services = scope?.ServiceProvider;
-            var context = new CommandContext(call.Command, caller.Peer, token, services);
+            var context = new CommandContext(call.Command, caller.Peer, token, services, caller.Identity);
             var values = ArgumentBinder.Bind(command, call.Arguments, call.Attachments, context);
             _logger.LogDebug("Running {Command} for {Peer}", call.Command, caller.Peer);
-            var result = await command.InvokeAsync(values, services).ConfigureAwait(false);
+            var result = await CommandFilters.InvokeAsync(_registry, command, values, context).ConfigureAwait(false);
             return new ExecutionOutcome(result, null) { Scope = scope };
         }
         catch (Exception ex)
