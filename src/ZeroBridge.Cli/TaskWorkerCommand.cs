@@ -13,6 +13,8 @@ internal static class TaskWorkerCommand
     {
         var endpoint = new Argument<string>("endpoint") { Description = "The producer, e.g. tcp://127.0.0.1:5560." };
         var concurrency = new Option<int>("--concurrency") { Description = "Tasks run at once.", DefaultValueFactory = _ => 1 };
+        var serverKey = SecurityOptions.ServerKey();
+        var certificate = SecurityOptions.Certificate("this worker's");
         var drain = new Option<double>("--drain")
         {
             Description = "On Ctrl+C or SIGTERM, seconds running tasks may take to finish; the rest are handed back to the producer, " +
@@ -22,7 +24,7 @@ internal static class TaskWorkerCommand
         var verbose = new Option<bool>("--verbose") { Description = "Log every task as it starts." };
         var command = new Command("task-worker", "Run tasks (square, sleep, fail, echo) for a ZeroBridge task producer until Ctrl+C or SIGTERM.")
         {
-            endpoint, concurrency, drain, verbose,
+            endpoint, concurrency, drain, verbose, serverKey, certificate,
         };
         drain.Validators.Add(result =>
         {
@@ -39,6 +41,8 @@ internal static class TaskWorkerCommand
                 {
                     Concurrency = parse.GetValue(concurrency),
                     ShutdownTimeout = TimeSpan.FromSeconds(parse.GetValue(drain)),
+                    ServerKey = SecurityOptions.LoadServerKey(parse.GetValue(serverKey)),
+                    Certificate = SecurityOptions.LoadKeyPair(parse.GetValue(certificate)),
                 }, logging.CreateLogger<ZeroBridgeTaskWorker>());
             await worker.StartAsync();
             Console.WriteLine($"Worker {worker.Name} taking tasks from {parse.GetValue(endpoint)}");

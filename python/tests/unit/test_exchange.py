@@ -131,9 +131,52 @@ def test_a_failure_while_completing_closes_the_cursor_and_raises_the_first_error
     assert server.seen[-1].call.arguments is not None and b"c9" in server.seen[-1].call.arguments
 
 
+@pytest.mark.parametrize("run", DRIVERS)
+def test_after_a_timeout_mid_table_the_close_is_sent_without_waiting(run: Any) -> None:
+    """The server died mid-table: the caller hears of it after one timeout, not two (the
+    ``table.close`` is one-way; a driver that waited for it would wait a second timeout)."""
+    server = Script(lambda a: _ok(a, _table([1], more="c3", total=2)), lambda a: None,
+                    lambda a: None)
+    with pytest.raises(zerobridge.TimeoutError):
+        run(exchange(_call("tables.numbers"), _ids()), server)
+    assert server.commands() == ["tables.numbers", "table.next", "table.close"]
+    assert [a.await_reply for a in server.seen] == [True, True, False]
+
+
 def test_follow_up_calls_are_never_retried() -> None:
     server = Script(lambda a: _ok(a, _table([1], more="c1", total=2)), lambda a: None,
                     lambda a: _ok(a, True))
     with pytest.raises(zerobridge.TimeoutError):
         drive(exchange(_call("tables.numbers", retries=5), _ids()), server)
     assert server.commands() == ["tables.numbers", "table.next", "table.close"]
+
+
+class _Prover:
+    def proof(self, challenge: bytes) -> Dict[str, Any]:
+        return {"key": "K" * 40, "challenge": challenge, "nonce": b"n" * 24, "proof": b"p"}
+
+
+@pytest.mark.parametrize("run", DRIVERS)
+def test_an_unauthenticated_reply_makes_a_client_with_a_certificate_prove_and_resend_once(run: Any) -> None:
+    server = Script(lambda a: _error(a, "unauthenticated"), lambda a: _ok(a, {"challenge": b"c" * 32}),
+                    lambda a: _ok(a, {"key": "K" * 40, "name": "alice"}), lambda a: _ok(a, 7))
+    assert run(exchange(_call(), _ids(), _Prover()), server) == 7
+    assert server.commands() == ["orders.get", "auth.hello", "auth.prove", "orders.get"]
+    assert msgpack.unpackb(server.seen[2].call.arguments)[1]["challenge"] == b"c" * 32
+
+
+@pytest.mark.parametrize("run", DRIVERS)
+def test_a_refused_proof_raises_unauthenticated_and_nothing_is_resent(run: Any) -> None:
+    server = Script(lambda a: _error(a, "unauthenticated"), lambda a: _ok(a, {"challenge": b"c" * 32}),
+                    lambda a: _error(a, "unauthenticated"))
+    with pytest.raises(zerobridge.Unauthenticated):
+        run(exchange(_call(), _ids(), _Prover()), server)
+    assert server.commands() == ["orders.get", "auth.hello", "auth.prove"]
+
+
+@pytest.mark.parametrize("run", DRIVERS)
+def test_without_a_certificate_unauthenticated_is_raised_at_once(run: Any) -> None:
+    server = Script(lambda a: _error(a, "unauthenticated"))
+    with pytest.raises(zerobridge.Unauthenticated):
+        run(exchange(_call(), _ids()), server)
+    assert len(server.seen) == 1

@@ -20,7 +20,12 @@ public sealed record ZeroBridgeServerOptions
     /// </summary>
     public long MaxRequestBytes { get; init; } = 256L * 1024 * 1024;
 
-    /// <summary>How many commands run at once (default: twice the processor count, at least 4); the rest wait in order.</summary>
+    /// <summary>
+    /// How many commands run at once (default: twice the processor count, at least 4). A short queue waits behind
+    /// them; beyond it the server stops reading, and requests wait in ZeroMQ's per-client queues, from which the
+    /// socket takes one client's request after another's: a client with a deep backlog cannot starve the others, and
+    /// its backlog is bounded by the high-water marks (its own sends block) instead of growing in the server.
+    /// </summary>
     public int MaxConcurrency { get; init; } = Math.Max(4, Environment.ProcessorCount * 2);
 
     /// <summary>
@@ -51,6 +56,14 @@ public sealed record ZeroBridgeServerOptions
     /// <see cref="ZeroBridgeCertificate.Load"/> from a <c>NAME.key_secret</c> file. See docs/security.md.
     /// </summary>
     public ZeroBridgeCertificate? Certificate { get; init; }
+
+    /// <summary>
+    /// The client keys the server serves, and what each may do (default: null, any client). With an allow-list every
+    /// connection must first prove an allowed key (<c>auth.hello</c>, <c>auth.prove</c>; clients given a certificate do
+    /// this by themselves); until then each request is answered <c>unauthenticated</c>. Needs <see cref="Certificate"/>.
+    /// <see cref="AllowList.FromDirectory"/> reads a directory of <c>NAME.key</c> files; see docs/security.md.
+    /// </summary>
+    public AllowList? AllowList { get; init; }
 
     /// <summary>
     /// Whether the server may serve in plain text on an endpoint other machines can reach (default: false: it refuses
