@@ -53,13 +53,15 @@ internal static class DemoCommand
         };
         var certificate = SecurityOptions.Certificate("the server's");
         var insecure = SecurityOptions.Insecure();
+        var allowList = SecurityOptions.AllowList();
         var command = new Command("demo", "Run the demo application (a small business database) as a ZeroBridge server.")
         {
-            bind, data, maxRequest, verbose, allowScripts, publish, snapshot, encryptPayloads, rate, kernel, certificate, insecure,
+            bind, data, maxRequest, verbose, allowScripts, publish, snapshot, encryptPayloads, rate, kernel, certificate, insecure, allowList,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var keyPair = SecurityOptions.LoadKeyPair(parse.GetValue(certificate));
+            var clients = SecurityOptions.LoadAllowList(parse.GetValue(allowList), keyPair);
             Console.Error.WriteLine("Preparing the demo database…");
             var database = SampleDatabase.OpenOrCreate(parse.GetValue(data));
             var builder = Host.CreateApplicationBuilder();
@@ -80,6 +82,7 @@ internal static class DemoCommand
                     Endpoint = parse.GetValue(bind)!,
                     MaxRequestBytes = parse.GetValue(maxRequest),
                     Certificate = keyPair,
+                    AllowList = clients,
                     Insecure = parse.GetValue(insecure),
                     IncludeStackTraces = true, // a demo for developers: show where a command failed
                 });

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator, Callable, Optional, Sequence
+from typing import Any, AsyncIterator, Callable, List, Optional, Sequence
 
 import zmq
 import zmq.asyncio
@@ -14,6 +14,7 @@ from ._base import SubscriptionBase
 from ._core import StreamCore
 from ._deadline import SLICE, Deadline
 from ._events import StreamEvent, StreamMessage
+from ._rolling_frame import RollingFrame
 from ._snapshot import SnapshotHandshake
 from ._wire import DEFAULT_STREAM_ENDPOINT
 
@@ -76,6 +77,38 @@ class AsyncSubscription(SubscriptionBase):
             raise TimeoutError(f"no stream message from {self.endpoint} within {timeout} s",
                                endpoint=self.endpoint, seconds=timeout)
         return message
+
+    async def poll(self, timeout: float = 0.0) -> List[StreamMessage]:
+        """Every value that arrives within ``timeout`` s (at least what is already there); never raises on time.
+
+        Cancelling the awaiting task closes the subscription (and re-raises ``CancelledError``).
+        """
+        deadline = Deadline(timeout)
+        out: List[StreamMessage] = []
+        try:
+            while True:
+                message = await self._next(deadline, stop_at_duration=False)
+                if message is None:
+                    return out
+                out.append(message)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            self.close()
+            raise
+
+    async def rolling(self, window: int = 500, *, every: float = 0.5, duration: Optional[float] = None,
+                      columns: Optional[Sequence[str]] = None) -> AsyncIterator[Any]:
+        """Yield a rolling ``pandas.DataFrame`` of the last ``window`` values every ``every`` seconds.
+
+        ``async for frame in sub.rolling(...)``. Ends after ``duration`` seconds (or the subscription's own), or
+        when the subscription is closed; cancelling the consuming task closes it (``CancelledError`` propagates).
+        """
+        frame = RollingFrame(window, columns=columns)
+        end = Deadline(duration)
+        while not self._closed:
+            frame.extend(await self.poll(every))
+            yield frame.frame()
+            if end.passed() or self._duration.passed():
+                return
 
     async def _next(self, deadline: Deadline, stop_at_duration: bool = True) -> Optional[StreamMessage]:
         if not self._started:

@@ -18,7 +18,7 @@ internal sealed class BuiltInCommands
         _application = application;
         _builtIns
             .Add("table.next", [Description("The next chunk of a table sent in chunks (docs/protocol.md §10.3).")] (string cursor) =>
-                new TableContinuation(tables, tables.Get(cursor)))
+                tables.Continue(cursor))
             .Add("table.close", [Description("Stops sending a chunked table and frees it; true when it was still open.")] (string cursor) =>
                 tables.Close(cursor));
         _builtIns
@@ -29,6 +29,9 @@ internal sealed class BuiltInCommands
 
     /// <summary>Whether a command of that name exists (built-in or the application's).</summary>
     public bool Exists(string name) => _builtIns.TryGet(name, out _) || _application.TryGet(name, out _);
+
+    /// <summary>Whether <paramref name="name"/> is a built-in (which every authenticated caller may call).</summary>
+    public bool IsBuiltIn(string name) => _builtIns.TryGet(name, out _);
 
     /// <summary>Built-ins first, so an application cannot shadow them by accident; then the application's.</summary>
     public CommandDescriptor Find(string name)
