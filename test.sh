@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of both languages: the C# tests (xunit) and the Python tests (pytest), which drive the real
+# Runs every test of both languages: the C# tests (xunit: ZeroBridge.UnitTests and ZeroBridge.Tests, every test
+# project of the solution) and the Python tests (pytest), which drive the real
 # C# server over real sockets. This is the test command the README gives and .ci/run runs.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -293,3 +293,44 @@ def test_a_command_that_ignores_its_token_gets_timeout_at_the_deadline(raw_socke
     header, payload = mdp_reply(recv_multipart(socket, timeout=60))
     assert header["id"] == 31 and header["ok"] is False
     assert payload["code"] == "timeout", payload
+
+
+def test_a_client_with_a_deep_backlog_does_not_starve_another(start_host, zmq_context):
+    """Issue 12 item 10: one peer queues 1,500 short commands without reading its replies; another peer's ping is
+    answered after a handful of them, not after the whole backlog. Counted in replies, not timed: a server that
+    takes every waiting request into one queue answers (almost) all 1,500 first."""
+    server = start_host()
+    backlog = 1500
+    flooder = zmq_context.socket(zmq.DEALER)
+    flooder.setsockopt(zmq.LINGER, 0)
+    flooder.connect(server.endpoint)
+    for request_id in range(backlog):
+        frames = mdp_request({"v": 1, "id": request_id, "cmd": "test.sleep"}, [[0.005], {}])
+        assert flooder.poll(int(RECV_TIMEOUT * 1000), zmq.POLLOUT), "the server stopped taking requests"
+        flooder.send_multipart(frames, flags=zmq.NOBLOCK)
+    recv_multipart(flooder)  # the backlog is being served
+    answered_first = 1
+
+    prober = zmq_context.socket(zmq.DEALER)
+    prober.setsockopt(zmq.LINGER, 0)
+    prober.connect(server.endpoint)
+    prober.send_multipart(mdp_request({"v": 1, "id": 99_999, "cmd": "ping"}))
+    poller = zmq.Poller()
+    poller.register(flooder, zmq.POLLIN)
+    poller.register(prober, zmq.POLLIN)
+    deadline = time.monotonic() + 120  # the whole backlog takes ~2 s on an idle machine; a wedge fails here
+    pinged = False
+    while not pinged and time.monotonic() < deadline:
+        for socket, _ in poller.poll(1000):
+            if socket is prober:
+                header, payload = mdp_reply(prober.recv_multipart())
+                assert header["id"] == 99_999 and payload == "pong"
+                pinged = True
+            else:
+                flooder.recv_multipart()
+                answered_first += 1
+    assert pinged, "the ping was never answered"
+    assert answered_first < backlog // 5, f"{answered_first} of the backlog's {backlog} replies came before the ping"
+    raw_ping(prober, request_id=7)  # and the server keeps serving
+    flooder.close(linger=0)
+    prober.close(linger=0)

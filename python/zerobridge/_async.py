@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import zmq
 import zmq.asyncio
@@ -59,6 +59,9 @@ class AsyncChannel:
         """Send one attempt and wait for its reply; ``None`` when the call's timeout passed (the
         server is then told the request is abandoned)."""
         request_id = attempt.request_id
+        if not attempt.await_reply:
+            self._send_without_waiting(attempt.call.frames(request_id))
+            return None
         future: "asyncio.Future[Reply]" = self.loop.create_future()
         self.pending[request_id] = future
         try:
@@ -81,6 +84,16 @@ class AsyncChannel:
     def _check_open(self) -> None:
         if self.closed:
             raise TransportError(f"the connection to {self.endpoint} is closed")
+
+    def _send_without_waiting(self, frames: List[Any]) -> None:
+        """A one-way send: dropped when the socket cannot take it now (no peer, queue full)."""
+        if self.closed:
+            return
+        try:
+            self.socket.send_multipart(frames, flags=zmq.NOBLOCK, copy=False).add_done_callback(
+                _consume)
+        except (zmq.ZMQError, RuntimeError):
+            pass
 
     def _abandon(self, attempt: Attempt) -> None:
         """Forget the attempt and tell the server, best effort, that nobody waits for it."""

@@ -266,6 +266,9 @@ class Client(SocketClient):
                 self._socket = self._sockets.open()
             socket = self._socket
             call = attempt.call
+            if not attempt.await_reply:
+                self._send_without_waiting(socket, call.frames(attempt.request_id))
+                return None
             deadline = None if call.timeout is None else time.monotonic() + call.timeout
             try:
                 reply = None
@@ -293,6 +296,13 @@ class Client(SocketClient):
                     if remaining == 0:
                         return False
                     socket.poll(remaining, zmq.POLLOUT)
+
+    def _send_without_waiting(self, socket: zmq.Socket, frames: List[Any]) -> None:
+        """A one-way send: dropped when the socket cannot take it now (no peer, queue full)."""
+        try:
+            socket.send_multipart(frames, flags=zmq.NOBLOCK, copy=False)
+        except zmq.ZMQError:
+            pass
 
     def _receive(self, socket: zmq.Socket, request_id: int,
                  deadline: Optional[float]) -> Optional[Reply]:

@@ -25,10 +25,13 @@ __all__ = ["Attempt", "Exchange", "Prover", "adrive", "authenticate", "drive", "
 @dataclass(frozen=True)
 class Attempt:
     """One send of a request: the driver sends ``call.frames(request_id)`` and waits up to
-    ``call.timeout`` for the reply carrying ``request_id``."""
+    ``call.timeout`` for the reply carrying ``request_id``. With ``await_reply`` false the driver
+    only sends (without blocking) and returns ``None`` at once; a reply that comes later is
+    dropped like any reply nobody waits for."""
 
     call: PreparedCall
     request_id: int
+    await_reply: bool = True
 
 
 Exchange = Generator[Attempt, Optional[Reply], Any]
@@ -100,8 +103,9 @@ def exchange(call: PreparedCall, next_id: Callable[[], int],
              prover: Optional[Prover] = None) -> Exchange:
     """A whole call: the request, then ``table.next`` until every chunked table in the result is
     complete. On any failure (an interrupt included) the server's open cursors are closed with
-    ``table.close``, best effort: the server also expires idle cursors. ``prover``: see
-    :func:`request`."""
+    ``table.close``, sent without waiting for its reply: after a timeout the server is most likely
+    gone, and waiting would double the time before the caller hears of it (the server also
+    expires idle cursors, so a lost close costs nothing). ``prover``: see :func:`request`."""
     completion = yield from request(call, next_id, prover)
     try:
         while (follow := completion.next_call()) is not None:
@@ -111,7 +115,7 @@ def exchange(call: PreparedCall, next_id: Callable[[], int],
     except BaseException:
         for close in completion.close_calls():
             try:
-                yield from request(close, next_id)
+                yield Attempt(close, next_id(), await_reply=False)
             except Exception:  # noqa: BLE001 - best effort, the first error is the one raised
                 pass
         raise

@@ -12,13 +12,14 @@ internal static class StreamTestCommands
 
     public static CommandRegistry AddStreamTestCommands(this CommandRegistry commands) => commands
         .Add("stream.start", async (string endpoint = "tcp://127.0.0.1:*", string? snapshot = "tcp://127.0.0.1:*", int hwm = 1000,
-            int heartbeat_ms = 1000, string name = "test-publisher") =>
+            int heartbeat_ms = 1000, string name = "test-publisher", int snapshot_hwm = 100_000) =>
         {
             var publisher = new ZeroBridgePublisher(ZeroBridgePublisherOptions.Default with
             {
                 Endpoint = endpoint,
                 SnapshotEndpoint = string.IsNullOrEmpty(snapshot) ? null : snapshot,
                 SendHighWatermark = hwm,
+                SnapshotSendHighWatermark = snapshot_hwm,
                 HeartbeatInterval = TimeSpan.FromMilliseconds(heartbeat_ms),
                 Name = name,
             });

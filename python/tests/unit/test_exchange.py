@@ -131,6 +131,18 @@ def test_a_failure_while_completing_closes_the_cursor_and_raises_the_first_error
     assert server.seen[-1].call.arguments is not None and b"c9" in server.seen[-1].call.arguments
 
 
+@pytest.mark.parametrize("run", DRIVERS)
+def test_after_a_timeout_mid_table_the_close_is_sent_without_waiting(run: Any) -> None:
+    """The server died mid-table: the caller hears of it after one timeout, not two (the
+    ``table.close`` is one-way; a driver that waited for it would wait a second timeout)."""
+    server = Script(lambda a: _ok(a, _table([1], more="c3", total=2)), lambda a: None,
+                    lambda a: None)
+    with pytest.raises(zerobridge.TimeoutError):
+        run(exchange(_call("tables.numbers"), _ids()), server)
+    assert server.commands() == ["tables.numbers", "table.next", "table.close"]
+    assert [a.await_reply for a in server.seen] == [True, True, False]
+
+
 def test_follow_up_calls_are_never_retried() -> None:
     server = Script(lambda a: _ok(a, _table([1], more="c1", total=2)), lambda a: None,
                     lambda a: _ok(a, True))

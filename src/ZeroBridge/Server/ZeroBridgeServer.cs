@@ -43,6 +43,7 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
     private readonly NetMQQueue<NetMQMessage> _replies;
     private readonly RunningRequests _running = new();
     private readonly ConnectionAuthentication? _authentication;
+    private readonly AdmissionGate _admission;
     private RouterSocket? _router;
     private int _state; // ComponentState
 
@@ -69,6 +70,21 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
                     nameof(options));
             _authentication = new ConnectionAuthentication(_options.Certificate, allowList, _logger, "Server");
         }
+        // Room for every slot plus a short queue before the executor, so a slot never idles while the socket thread
+        // catches up; everything beyond waits unread in ZeroMQ's per-peer queues, taken fairly (AdmissionGate).
+        int admissionLimit = (int)Math.Min(int.MaxValue, 2L * _options.MaxConcurrency + 16);
+        _admission = new AdmissionGate(admissionLimit,
+            stopReading: () => _router!.ReceiveReady -= OnRequestsReady,
+            startReading: () =>
+            {
+                if (Volatile.Read(ref _state) == ComponentState.Started)
+                    _router!.ReceiveReady += OnRequestsReady;
+            },
+            onSocketThread: action =>
+            {
+                if (_loop.IsRunning)
+                    _loop.Post(action);
+            });
     }
 
     /// <summary>The endpoint the server is bound to, with the actual port when an ephemeral one was asked for.</summary>
@@ -149,8 +165,9 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
 
     private void OnRequestsReady(object? sender, NetMQSocketEventArgs e)
     {
-        // Take what is there now, up to a bound, so replies and other sockets get their turn.
-        for (int i = 0; i < 1000; i++)
+        // Take what is there now, up to a bound, so replies and other sockets get their turn; and only while there is
+        // room (the rest waits in ZeroMQ's per-peer queues).
+        for (int i = 0; i < 1000 && _admission.HasRoom(); i++)
         {
             var message = new NetMQMessage();
             if (!e.Socket.TryReceiveMultipartMessage(ref message))
@@ -223,6 +240,7 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
             _inFlight.TryAdd(key, cancellation);
         }
         _running.Enter();
+        _admission.Enter();
         // On the pool, never inline: a command that is a plain blocking method would otherwise run on this thread
         // and hold the socket (no other request taken, no reply sent) until it returned.
         var caller = new CallerContext(peer, identity);
@@ -253,6 +271,7 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
             _inFlight.TryRemove(key, out _);
             cancellation.Dispose();
             _running.Exit();
+            _admission.Leave();
         }
     }
 

@@ -20,7 +20,12 @@ public sealed record ZeroBridgeServerOptions
     /// </summary>
     public long MaxRequestBytes { get; init; } = 256L * 1024 * 1024;
 
-    /// <summary>How many commands run at once (default: twice the processor count, at least 4); the rest wait in order.</summary>
+    /// <summary>
+    /// How many commands run at once (default: twice the processor count, at least 4). A short queue waits behind
+    /// them; beyond it the server stops reading, and requests wait in ZeroMQ's per-client queues, from which the
+    /// socket takes one client's request after another's: a client with a deep backlog cannot starve the others, and
+    /// its backlog is bounded by the high-water marks (its own sends block) instead of growing in the server.
+    /// </summary>
     public int MaxConcurrency { get; init; } = Math.Max(4, Environment.ProcessorCount * 2);
 
     /// <summary>

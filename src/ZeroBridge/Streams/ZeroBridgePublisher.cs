@@ -92,7 +92,8 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
                 snapshots = new RouterSocket();
                 snapshots.Options.Linger = TimeSpan.Zero;
                 snapshots.Options.MaxMsgSize = _options.MaxSnapshotRequestBytes;
-                snapshots.Options.SendHighWatermark = 0; // a snapshot is sent whole; the count in its end message checks it
+                snapshots.Options.SendHighWatermark = _options.SnapshotSendHighWatermark; // bounds a peer that never reads
+                snapshots.Options.RouterMandatory = true; // a full queue refuses the send (a ROUTER otherwise drops silently)
                 snapshots.BindWhenFree(snapshotEndpoint);
                 SnapshotEndpoint = snapshots.Options.LastEndpoint ?? snapshotEndpoint;
             }
@@ -244,19 +245,32 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
         foreach (var entry in entries)
         {
             var message = Build(entry.Topic, Header(StreamWire.Kinds.Snapshot, entry.Timestamp, entry.Sequence, requestId: id), entry.Payload, entry.Attachments);
-            Send(identity, delimiter, message);
+            if (!Send(identity, delimiter, message))
+            {
+                // The peer's queue is full (it is not reading) or it left: the rest would only be dropped. Without an
+                // end message a real subscriber's wait for the snapshot times out and says so (§11.5).
+                _logger.LogDebug("A snapshot was cut short: the subscriber is not reading");
+                return;
+            }
         }
         var end = Build(StreamWire.EndTopicBytes, Header(StreamWire.Kinds.End, StreamWire.UnixMicroseconds(DateTimeOffset.UtcNow),
             count: entries.Count, requestId: id), null, null);
         Send(identity, delimiter, end);
     }
 
-    private void Send(byte[] identity, bool delimiter, NetMQMessage body)
+    private bool Send(byte[] identity, bool delimiter, NetMQMessage body)
     {
         if (delimiter)
             body.PushEmptyFrame();
         body.Push(identity);
-        _snapshots!.TrySendMultipartMessage(body);
+        try
+        {
+            return _snapshots!.TrySendMultipartMessage(body);
+        }
+        catch (HostUnreachableException)
+        {
+            return false; // the subscriber left
+        }
     }
 
     private sealed record LastValue(byte[] Topic, long Sequence, long Timestamp, byte[] Payload, List<ReadOnlyMemory<byte>> Attachments)

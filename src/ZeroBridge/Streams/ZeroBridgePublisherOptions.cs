@@ -32,4 +32,11 @@ public sealed record ZeroBridgePublisherOptions
 
     /// <summary>The largest snapshot request accepted (default: 64 KiB); the snapshot socket faces untrusted peers.</summary>
     public long MaxSnapshotRequestBytes { get; init; } = 64 * 1024;
+
+    /// <summary>
+    /// Snapshot messages queued per subscriber that has not read them (default: 100,000; keep it above the number of
+    /// topics). A snapshot that does not fit is cut short and its end message never sent, so that subscriber's wait
+    /// for it times out; a peer that sends snapshot requests and never reads the answers holds at most this many messages.
+    /// </summary>
+    public int SnapshotSendHighWatermark { get; init; } = 100_000;
 }

@@ -33,24 +33,19 @@ namespace ZeroBridge.Tasks;
 ///     Console.WriteLine($"{result.Index}: {result.Value}");
 /// </code>
 /// </example>
-public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent
+public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutput
 {
     private readonly ZeroBridgeTaskProducerOptions _options;
     private readonly ILogger _logger;
     private readonly ReceiveFaults _receiveFaults;
     private readonly SocketLoop _loop = new();
-    // Everything below, up to the counters, belongs to the socket thread.
-    private readonly Dictionary<byte[], WorkerState> _workers = new(IdentityComparer.Instance);
-    private readonly Queue<WorkerState> _ready = new();     // workers with credit, least recently served first
-    private readonly Queue<PendingTask> _retries = new();   // re-sent tasks go before new ones
-    private readonly Queue<PendingTask> _queue = new();
-    private readonly Dictionary<long, PendingTask> _tasks = new();
-    private readonly HashSet<Job> _jobs = new();
+    // The scheduler, the waiters and the socket belong to the socket thread.
+    private readonly CreditScheduler _scheduler;
     private readonly List<(int Count, TaskCompletionSource<IReadOnlyList<string>> Completion)> _workerWaiters = new();
     private RouterSocket? _socket;
-    private volatile string[] _workerNames = [];
+    private volatile IReadOnlyList<string> _workerNames = [];
     private long _nextId;
-    private long _submitted, _completed, _failed, _resent, _duplicates, _workersLost;
+    private long _submitted, _completed, _failed;
     private int _state; // ComponentState
 
     /// <summary>Creates a producer; call <see cref="StartAsync"/> to bind.</summary>
@@ -63,6 +58,7 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent
             throw new ArgumentOutOfRangeException(nameof(options), "WorkerTimeout must be positive.");
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _receiveFaults = new ReceiveFaults(_logger, "Task producer");
+        _scheduler = new CreditScheduler(_options, this, _logger);
     }
 
     /// <summary>The bound endpoint (the actual port when an ephemeral one was asked for).</summary>
@@ -73,7 +69,7 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent
 
     /// <summary>Counters since the producer started.</summary>
     public TaskProducerStatistics Statistics => new(Interlocked.Read(ref _submitted), Interlocked.Read(ref _completed),
-        Interlocked.Read(ref _failed), Interlocked.Read(ref _resent), Interlocked.Read(ref _duplicates), Interlocked.Read(ref _workersLost));
+        Interlocked.Read(ref _failed), _scheduler.Resent, _scheduler.Duplicates, _scheduler.WorkersLost);
 
     /// <summary>Binds the endpoint and starts the socket thread.</summary>
     /// <exception cref="InvalidOperationException">The producer was already started or stopped.</exception>
@@ -92,7 +88,12 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent
         _socket = _loop.Own(socket);
         socket.ReceiveReady += OnMessages;
         var tick = TimeSpan.FromTicks(Math.Clamp(_options.WorkerTimeout.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromMilliseconds(100).Ticks));
-        _loop.Every(tick, () => { CheckLiveness(); Dispatch(); });
+        _loop.Every(tick, () =>
+        {
+            long now = Environment.TickCount64;
+            _scheduler.Tick(now);
+            _scheduler.Dispatch(now);
+        });
         _loop.Start($"ZeroBridge task producer {Endpoint}");
         _logger.LogInformation("ZeroBridge task producer waiting for workers on {Endpoint}", Endpoint);
         return Task.CompletedTask;
@@ -144,7 +145,7 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent
         ArgumentNullException.ThrowIfNull(tasks);
         EnsureRunning();
         options ??= TaskRunOptions.Default;
-        var job = new Job(kind);
+        var job = new TaskJob(kind);
         foreach (var arguments in tasks)
         {
             var attachments = new List<ReadOnlyMemory<byte>>();
@@ -155,7 +156,7 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent
         Interlocked.Add(ref _submitted, job.Tasks.Count);
         if (job.Tasks.Count == 0)
             yield break;
-        _loop.Post(() => { Submit(job); Dispatch(); });
+        _loop.Post(() => { _scheduler.Submit(job); _scheduler.Dispatch(Environment.TickCount64); });
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (options.Timeout is { } timeout)
             deadline.CancelAfter(timeout);
@@ -170,14 +171,14 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent
                     completed++;
                 else
                     failed++;
-                options.Progress?.Report(new TaskProgress(job.Tasks.Count, completed, failed, _workerNames.Length, Interlocked.Read(ref _resent)));
+                options.Progress?.Report(new TaskProgress(job.Tasks.Count, completed, failed, _workerNames.Count, _scheduler.Resent));
                 yield return result;
             }
         }
         finally
         {
             if (remaining > 0 && Volatile.Read(ref _state) == ComponentState.Started)
-                _loop.Post(() => { Abandon(job); Dispatch(); });
+                _loop.Post(() => { _scheduler.Abandon(job); _scheduler.Dispatch(Environment.TickCount64); });
         }
     }
 
@@ -209,8 +210,7 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent
         if (!ComponentState.BeginStop(ref _state, _loop))
             return;
         await _loop.StopAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        foreach (var job in _jobs)
-            job.Results.Writer.TryComplete(new ObjectDisposedException(nameof(ZeroBridgeTaskProducer)));
+        _scheduler.ShutDown(new ObjectDisposedException(nameof(ZeroBridgeTaskProducer)));
         foreach (var (_, completion) in _workerWaiters)
             completion.TrySetException(new ObjectDisposedException(nameof(ZeroBridgeTaskProducer)));
     }
@@ -228,7 +228,7 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent
                               : new ObjectDisposedException(nameof(ZeroBridgeTaskProducer));
     }
 
-    private async ValueTask<Completion> NextAsync(Job job, int remaining, TimeSpan? timeout, CancellationToken deadline, CancellationToken cancellationToken)
+    private async ValueTask<RawTaskResult> NextAsync(TaskJob job, int remaining, TimeSpan? timeout, CancellationToken deadline, CancellationToken cancellationToken)
     {
         try
         {
@@ -237,7 +237,7 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new ZeroBridgeTimeoutException($"{remaining} task(s) of '{job.Kind}' unfinished after {timeout!.Value.TotalSeconds:g} s " +
-                $"({_workerNames.Length} worker(s) connected to {Endpoint}).");
+                $"({_workerNames.Count} worker(s) connected to {Endpoint}).");
         }
         catch (ChannelClosedException ex) when (ex.InnerException is not null)
         {
@@ -245,7 +245,7 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent
         }
     }
 
-    private TaskResult Decode(Completion completion)
+    private TaskResult Decode(RawTaskResult completion)
     {
         var task = completion.Task;
         bool ok = completion.Ok;
@@ -271,30 +271,6 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent
 
     // ---- the socket thread
 
-    private void Submit(Job job)
-    {
-        _jobs.Add(job);
-        foreach (var task in job.Tasks)
-        {
-            _tasks[task.Id] = task;
-            _queue.Enqueue(task);
-        }
-    }
-
-    private void Abandon(Job job)
-    {
-        _jobs.Remove(job);
-        foreach (var task in job.Tasks)
-        {
-            if (task.Finished)
-                continue;
-            task.Finished = true;
-            _tasks.Remove(task.Id);
-            if (task.Worker is { } worker)
-                worker.Running.Remove(task.Id);
-        }
-    }
-
     private void OnMessages(object? sender, NetMQSocketEventArgs e)
     {
         var message = new NetMQMessage();
@@ -310,8 +286,9 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent
             }
             message = new NetMQMessage();
         }
-        CheckLiveness();
-        Dispatch();
+        long now = Environment.TickCount64;
+        _scheduler.Tick(now);
+        _scheduler.Dispatch(now);
     }
 
     private void Handle(NetMQMessage message)
@@ -327,189 +304,40 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent
         {
             return; // not a worker of this protocol
         }
-        byte[] identity = message[0].ToByteArray();
-        long now = Environment.TickCount64;
-        _workers.TryGetValue(identity, out var worker);
-        if (header.Type == "bye")
+        byte[]? payload = null;
+        ReadOnlyMemory<byte>[]? attachments = null;
+        if (header.Type == "result")
         {
-            if (worker is not null)
-                Lose(worker, "left");
-            return;
+            payload = message.FrameCount > 3 ? message[3].ToByteArray() : null;
+            attachments = new ReadOnlyMemory<byte>[Math.Max(0, message.FrameCount - 4)];
+            for (int i = 0; i < attachments.Length; i++)
+                attachments[i] = message[i + 4].ToByteArray();
         }
-        if (worker is null)
+        _scheduler.Heard(message[0].ToByteArray(), header, Environment.TickCount64, payload, attachments);
+    }
+
+    bool ITaskPoolOutput.SendTask(PoolWorker worker, PendingTask task)
+    {
+        var message = new NetMQMessage(4 + task.Attachments.Count);
+        message.Append(worker.Identity);
+        message.Append(TaskWire.SignatureBytes);
+        message.Append(TaskWire.Header("task", ("id", task.Id), ("kind", task.Job.Kind), ("attempt", task.Attempts)));
+        message.Append(task.Body);
+        foreach (var attachment in task.Attachments)
+            message.Append(Frames.Of(attachment));
+        try
         {
-            worker = new WorkerState(identity, header.Name ?? Convert.ToHexString(identity), now);
-            _workers[identity] = worker;
-            WorkersChanged();
-            Grant(worker, header.Type is "ready" or "hb" ? (int)Math.Clamp(header.Credit ?? 0, 0, int.MaxValue) : 0);
-            if (header.Type == "ready")
-                return;
+            return _socket!.TrySendMultipartMessage(message);
         }
-        worker.LastHeard = now;
-        switch (header.Type)
+        catch (NetMQ.HostUnreachableException)
         {
-            case "ready" when worker.Credit == 0 && worker.Running.Count == 0 && header.Credit is > 0:
-                Grant(worker, (int)Math.Min(header.Credit.Value, int.MaxValue)); // the same worker, reconnected
-                break;
-            // Only a result for a task this worker was given counts: anything else (a peer making up ids, a
-            // result sent twice) neither completes a task nor earns credit.
-            case "result" when header.IntegerId is { } id && worker.Owed.Remove(id):
-                Grant(worker, 1);
-                worker.Running.Remove(id);
-                Complete(id, header.Ok, message, worker);
-                break;
-            case "result":
-                Interlocked.Increment(ref _duplicates);
-                break;
+            return false;
         }
     }
 
-    private void Complete(long id, bool ok, NetMQMessage message, WorkerState worker)
+    void ITaskPoolOutput.WorkersChanged(IReadOnlyList<string> names)
     {
-        if (!_tasks.Remove(id, out var task))
-        {
-            Interlocked.Increment(ref _duplicates);
-            return;
-        }
-        task.Finished = true;
-        task.Worker = null;
-        byte[]? payload = message.FrameCount > 3 ? message[3].ToByteArray() : null;
-        var attachments = new ReadOnlyMemory<byte>[Math.Max(0, message.FrameCount - 4)];
-        for (int i = 0; i < attachments.Length; i++)
-            attachments[i] = message[i + 4].ToByteArray();
-        Deliver(task, new Completion(task, ok, payload, attachments, task.Attempts, worker.Name));
-    }
-
-    private void Deliver(PendingTask task, Completion completion)
-    {
-        var job = task.Job;
-        job.Results.Writer.TryWrite(completion);
-        if (++job.Delivered == job.Tasks.Count)
-        {
-            _jobs.Remove(job);
-            job.Results.Writer.TryComplete();
-        }
-    }
-
-    private void Grant(WorkerState worker, int credit)
-    {
-        if (credit <= 0)
-            return;
-        if (worker.Credit == 0)
-            _ready.Enqueue(worker);
-        // A worker's credit is what it runs at once; beyond the cap it would only hoard the queue.
-        worker.Credit = (int)Math.Min((long)worker.Credit + credit, _options.MaxCreditPerWorker);
-    }
-
-    private void Dispatch()
-    {
-        while (_ready.Count > 0 && (_retries.Count > 0 || _queue.Count > 0))
-        {
-            var worker = _ready.Peek();
-            if (worker.Lost || worker.Credit <= 0)
-            {
-                _ready.Dequeue();
-                continue;
-            }
-            var queue = _retries.Count > 0 ? _retries : _queue;
-            var task = queue.Dequeue();
-            if (task.Finished || task.Worker is not null)
-                continue;
-            _ready.Dequeue();
-            task.Attempts++;
-            var message = new NetMQMessage(4 + task.Attachments.Count);
-            message.Append(worker.Identity);
-            message.Append(TaskWire.SignatureBytes);
-            message.Append(TaskWire.Header("task", ("id", task.Id), ("kind", task.Job.Kind), ("attempt", task.Attempts)));
-            message.Append(task.Body);
-            foreach (var attachment in task.Attachments)
-                message.Append(Frames.Of(attachment));
-            bool sent;
-            try
-            {
-                sent = _socket!.TrySendMultipartMessage(message);
-            }
-            catch (NetMQ.HostUnreachableException)
-            {
-                sent = false;
-            }
-            if (!sent)
-            {
-                task.Attempts--;
-                _retries.Enqueue(task); // goes out next, to another worker
-                Lose(worker, "unreachable");
-                continue;
-            }
-            task.Worker = worker;
-            task.SentAt = Environment.TickCount64;
-            worker.Running.Add(task.Id);
-            worker.Owed.Add(task.Id);
-            if (--worker.Credit > 0)
-                _ready.Enqueue(worker);
-        }
-    }
-
-    private void CheckLiveness()
-    {
-        long now = Environment.TickCount64;
-        long workerTimeout = (long)_options.WorkerTimeout.TotalMilliseconds;
-        List<WorkerState>? lost = null;
-        foreach (var worker in _workers.Values)
-            if (now - worker.LastHeard > workerTimeout)
-                (lost ??= []).Add(worker);
-        if (lost is not null)
-            foreach (var worker in lost)
-                Lose(worker, $"not heard for {_options.WorkerTimeout.TotalSeconds:g} s");
-        if (_options.TaskTimeout is { } taskTimeout)
-        {
-            long limit = (long)taskTimeout.TotalMilliseconds;
-            List<PendingTask>? late = null;
-            foreach (var task in _tasks.Values)
-                if (task.Worker is not null && now - task.SentAt > limit)
-                    (late ??= []).Add(task);
-            if (late is not null)
-                foreach (var task in late)
-                {
-                    task.Worker!.Running.Remove(task.Id); // its credit stays taken until that worker answers
-                    Retry(task, "timed out");
-                }
-        }
-    }
-
-    private void Lose(WorkerState worker, string reason)
-    {
-        worker.Lost = true;
-        _workers.Remove(worker.Identity);
-        Interlocked.Increment(ref _workersLost);
-        WorkersChanged();
-        if (worker.Running.Count > 0)
-            _logger.LogWarning("Task worker {Worker} {Reason}: re-sending its {Count} task(s)", worker.Name, reason, worker.Running.Count);
-        foreach (long id in worker.Running.Order())
-            if (_tasks.TryGetValue(id, out var task))
-                Retry(task, $"worker {worker.Name} {reason}");
-        worker.Running.Clear();
-    }
-
-    private void Retry(PendingTask task, string reason)
-    {
-        task.Worker = null;
-        if (task.Attempts >= _options.MaxAttempts)
-        {
-            _tasks.Remove(task.Id);
-            task.Finished = true;
-            byte[] payload = new ErrorMap(BrokerErrorCodes.WorkerLost, "",
-                $"task {task.Id} ({task.Job.Kind}) was sent {task.Attempts} time(s) and never answered (last: {reason})", null, null)
-                .Encode(WireSerializer.BaseOptions);
-            Deliver(task, new Completion(task, false, payload, [], task.Attempts, ""));
-            return;
-        }
-        Interlocked.Increment(ref _resent);
-        _retries.Enqueue(task);
-    }
-
-    private void WorkersChanged()
-    {
-        _workerNames = _workers.Values.Select(w => w.Name).ToArray();
+        _workerNames = names;
         WakeWorkerWaiters();
     }
 
@@ -518,60 +346,11 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent
         for (int i = _workerWaiters.Count - 1; i >= 0; i--)
         {
             var (count, completion) = _workerWaiters[i];
-            if (completion.Task.IsCompleted || _workers.Count >= count)
+            if (completion.Task.IsCompleted || _scheduler.WorkerCount >= count)
             {
                 completion.TrySetResult(_workerNames);
                 _workerWaiters.RemoveAt(i);
             }
-        }
-    }
-
-    private sealed class Job(string kind)
-    {
-        public string Kind { get; } = kind;
-        public List<PendingTask> Tasks { get; } = [];
-        public Channel<Completion> Results { get; } = Channel.CreateUnbounded<Completion>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        public int Delivered { get; set; }
-    }
-
-    private sealed class PendingTask(long id, int index, Job job, byte[] body, List<ReadOnlyMemory<byte>> attachments)
-    {
-        public long Id { get; } = id;
-        public int Index { get; } = index;
-        public Job Job { get; } = job;
-        public byte[] Body { get; } = body;
-        public List<ReadOnlyMemory<byte>> Attachments { get; } = attachments;
-        public int Attempts { get; set; }
-        public WorkerState? Worker { get; set; }
-        public long SentAt { get; set; }
-        public bool Finished { get; set; }
-    }
-
-    private sealed class WorkerState(byte[] identity, string name, long lastHeard)
-    {
-        public byte[] Identity { get; } = identity;
-        public string Name { get; } = name;
-        public long LastHeard { get; set; } = lastHeard;
-        public int Credit { get; set; }
-        public HashSet<long> Running { get; } = [];
-        /// <summary>Tasks sent to this worker it has not answered, also those re-sent elsewhere after a timeout.</summary>
-        public HashSet<long> Owed { get; } = [];
-        public bool Lost { get; set; }
-    }
-
-    private sealed record Completion(PendingTask Task, bool Ok, byte[]? Payload, ReadOnlyMemory<byte>[] Attachments, int Attempts, string Worker);
-
-    private sealed class IdentityComparer : IEqualityComparer<byte[]>
-    {
-        public static readonly IdentityComparer Instance = new();
-
-        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
-
-        public int GetHashCode(byte[] obj)
-        {
-            var hash = new HashCode();
-            hash.AddBytes(obj);
-            return hash.ToHashCode();
         }
     }
 }

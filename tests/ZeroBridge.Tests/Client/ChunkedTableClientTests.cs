@@ -2,7 +2,8 @@ using ZeroBridge.Client;
 using ZeroBridge.Commands;
 using ZeroBridge.Serialization;
 using ZeroBridge.Server;
-using ZeroBridge.Tests.Serialization;
+using ZeroBridge.Tests.Fixtures;
+using ZeroBridge.TestRecords;
 
 namespace ZeroBridge.Tests.Client;
 
@@ -17,11 +18,10 @@ public class ChunkedTableClientTests
         new Guid(i, 1, 2, [1, 2, 3, 4, 5, 6, 7, 8]), 1.10m * i, i % 2 == 0, i % 3 == 1 ? null : [(byte)i],
         (Shade)(i % 2), i % 7 == 1 ? null : i, i % 3 == 1 ? null : new DateTime(2000, 1, 1).AddDays(i))).ToList();
 
-    private static ZeroBridgeServer Serve(CommandRegistry commands, int maxCursors = 64) =>
+    private static RunningServer Serve(CommandRegistry commands, int maxCursors = 64) =>
         new(commands, ZeroBridgeServerOptions.Default with
         {
-            Endpoint = "tcp://127.0.0.1:*", TableChunkBytes = 4096, MaxOpenTableCursors = maxCursors,
-            TableCursorIdleTimeout = TimeSpan.FromMinutes(10),
+            TableChunkBytes = 4096, MaxOpenTableCursors = maxCursors, TableCursorIdleTimeout = TimeSpan.FromMinutes(10),
         });
 
     private static void AssertSameTable(TableData expected, TableData actual)
@@ -54,9 +54,8 @@ public class ChunkedTableClientTests
                 table.Rows.Add(i < 4000 ? (object)(long)i : i + 0.5);
             return (System.Data.IDataReader)table.CreateDataReader();
         });
-        await using var server = Serve(commands);
-        await server.StartAsync();
-        using var client = new ZeroBridgeClient(server.Endpoint);
+        await using var running = Serve(commands);
+        var client = running.Client;
         var error = await Assert.ThrowsAsync<ZeroBridgeRemoteException>(() => client.CallAsync<TableData>("drifting", timeout: Timeout));
         Assert.Contains("Column 'value'", error.Message);
         Assert.Contains("first chunk", error.Message);
@@ -67,9 +66,8 @@ public class ChunkedTableClientTests
     public async Task A_table_sent_in_many_chunks_arrives_whole_and_equal_to_the_source()
     {
         var rows = Rows(3000);
-        await using var server = Serve(new CommandRegistry().Add("rows", () => rows), maxCursors: 1);
-        await server.StartAsync();
-        using var client = new ZeroBridgeClient(server.Endpoint);
+        await using var running = Serve(new CommandRegistry().Add("rows", () => rows), maxCursors: 1);
+        var client = running.Client;
 
         var table = await client.CallAsync<TableData>("rows", timeout: Timeout);
 
@@ -84,14 +82,13 @@ public class ChunkedTableClientTests
     public async Task Tables_of_unknown_length_nested_in_a_reply_are_completed_in_place()
     {
         var rows = Rows(2500);
-        await using var server = Serve(new CommandRegistry().Add("both", () => new Dictionary<string, object?>
+        await using var running = Serve(new CommandRegistry().Add("both", () => new Dictionary<string, object?>
         {
             ["lazy"] = rows.Where(_ => true), // no count in advance: the client grows its columns
             ["small"] = rows.Take(3).ToList(),
             ["known"] = rows.Take(2000).ToList(),
         }));
-        await server.StartAsync();
-        using var client = new ZeroBridgeClient(server.Endpoint);
+        var client = running.Client;
 
         var reply = Assert.IsAssignableFrom<IReadOnlyDictionary<string, object?>>(await client.CallAsync("both", timeout: Timeout));
 
@@ -106,9 +103,8 @@ public class ChunkedTableClientTests
     public async Task A_chunked_table_read_as_records_arrives_whole()
     {
         var rows = Enumerable.Range(0, 3000).Select(i => new Item(i, i % 5 == 0 ? null : $"n{i}", i % 7 == 0 ? null : i)).ToList();
-        await using var server = Serve(new CommandRegistry().Add("items", () => rows));
-        await server.StartAsync();
-        using var client = new ZeroBridgeClient(server.Endpoint);
+        await using var running = Serve(new CommandRegistry().Add("items", () => rows));
+        var client = running.Client;
 
         var records = await client.CallAsync<List<Item>>("items", timeout: Timeout);
 
@@ -119,9 +115,8 @@ public class ChunkedTableClientTests
     public async Task A_reply_that_cannot_be_read_closes_its_table_cursor_on_the_server()
     {
         var rows = Rows(2000);
-        await using var server = Serve(new CommandRegistry().Add("rows", () => rows), maxCursors: 1);
-        await server.StartAsync();
-        using var client = new ZeroBridgeClient(server.Endpoint);
+        await using var running = Serve(new CommandRegistry().Add("rows", () => rows), maxCursors: 1);
+        var client = running.Client;
 
         await Assert.ThrowsAsync<ZeroBridgeSerializationException>(() => client.CallAsync<int>("rows", timeout: Timeout));
 

@@ -3,6 +3,7 @@ using ZeroBridge.Commands;
 using ZeroBridge.Serialization;
 using ZeroBridge.Serialization.Columnar;
 using ZeroBridge.Server;
+using ZeroBridge.Tests.Fixtures;
 
 namespace ZeroBridge.Tests.Client;
 
@@ -21,8 +22,8 @@ public class LargeTableTests
         i, i % 11 == 3 ? null : $"sensor-{i % 97}", i % 13 == 5 ? null : i * 0.25,
         new DateTime(2025, 1, 1).AddSeconds(i), i % 7 == 0 ? null : i % 1000)).ToList();
 
-    private static ZeroBridgeServer Serve(CommandRegistry commands, long chunkBytes) =>
-        new(commands, ZeroBridgeServerOptions.Default with { Endpoint = "tcp://127.0.0.1:*", TableChunkBytes = chunkBytes });
+    private static RunningServer Serve(CommandRegistry commands, long chunkBytes) =>
+        new(commands, ZeroBridgeServerOptions.Default with { TableChunkBytes = chunkBytes });
 
     [Theory]
     [InlineData(1L << 30)]  // one chunk: the whole list in one parallel read
@@ -31,9 +32,8 @@ public class LargeTableTests
     {
         int count = RecordSource.ParallelRows * 4 + 123;
         var rows = Readings(count);
-        await using var server = Serve(new CommandRegistry().Add("readings", () => rows), chunkBytes);
-        await server.StartAsync();
-        using var client = new ZeroBridgeClient(server.Endpoint);
+        await using var running = Serve(new CommandRegistry().Add("readings", () => rows), chunkBytes);
+        var client = running.Client;
 
         var received = await client.CallAsync<List<Reading>>("readings", timeout: Timeout);
 
@@ -53,9 +53,8 @@ public class LargeTableTests
     {
         int count = RecordSource.ParallelRows * 2;
         var rows = Enumerable.Range(0, count).Select(i => new Fragile(i, failAt: count - 10)).ToList();
-        await using var server = Serve(new CommandRegistry().Add("fragile", () => rows), 1L << 30);
-        await server.StartAsync();
-        using var client = new ZeroBridgeClient(server.Endpoint);
+        await using var running = Serve(new CommandRegistry().Add("fragile", () => rows), 1L << 30);
+        var client = running.Client;
 
         var error = await Assert.ThrowsAnyAsync<ZeroBridgeException>(() => client.CallAsync<TableData>("fragile", timeout: Timeout));
 

@@ -6,7 +6,7 @@ using ZeroBridge.Majordomo;
 using ZeroBridge.Client;
 using ZeroBridge.Commands;
 using ZeroBridge.Execution;
-using ZeroBridge.Server;
+using ZeroBridge.Tests.Fixtures;
 
 namespace ZeroBridge.Tests.Diagnostics;
 
@@ -52,9 +52,8 @@ public class TelemetryTests
         var commands = new CommandRegistry()
             .Add("metered.ok", () => 1)
             .Add("metered.fail", int () => throw new NotFoundException("no such thing"));
-        await using var server = new ZeroBridgeServer(commands, ZeroBridgeServerOptions.Default with { Endpoint = "tcp://127.0.0.1:*" });
-        await server.StartAsync();
-        using var client = new ZeroBridgeClient(server.Endpoint, ZeroBridgeClientOptions.Default with { Timeout = Wait });
+        await using var running = new RunningServer(commands, clientOptions: ZeroBridgeClientOptions.Default with { Timeout = Wait });
+        var client = running.Client;
         await client.CallAsync("metered.ok");
         await client.CallAsync("metered.ok");
         await Assert.ThrowsAnyAsync<ZeroBridgeRemoteException>(() => client.CallAsync("metered.fail"));

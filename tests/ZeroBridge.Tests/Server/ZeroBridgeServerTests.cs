@@ -6,6 +6,7 @@ using NetMQ.Sockets;
 using ZeroBridge.Commands;
 using ZeroBridge.Protocol;
 using ZeroBridge.Server;
+using ZeroBridge.Tests.Fixtures;
 
 namespace ZeroBridge.Tests.Server;
 
