@@ -9,7 +9,7 @@ packages=(python3-zmq python3-msgpack python3-nacl python3-pandas python3-numpy 
           python3-nbclient python3-nbformat python3-ipykernel python3-jupyter-client python3-matplotlib
           python3-jupyter-kernel-test python3-jupyter-console  # the C# kernel: the standard kernel suite, jupyter console
           python3-pip python3-setuptools python3-wheel
-          iproute2)  # `ip netns`: the broker test across network namespaces (runs as root)
+          iproute2 tcpdump)  # `ip netns`: the tests across network namespaces (run as root); tcpdump captures a link
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   # Not Debian: the packages cannot be installed from here; check the interpreter has what the tests import.

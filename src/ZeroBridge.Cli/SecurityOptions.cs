@@ -12,10 +12,19 @@ internal static class SecurityOptions
         Description = $"CURVE: {role} key pair, a NAME.key_secret file from `zbridge keygen` (or pyzmq's create_certificates).",
     };
 
+    /// <summary><c>--cert FILE</c> of a client, defaulting to <see cref="EnvironmentDefaults.Certificate"/>.</summary>
+    public static Option<string?> ClientCertificate() => new("--cert")
+    {
+        Description = $"CURVE: this client's key pair, a NAME.key_secret file from `zbridge keygen`. Default: ${EnvironmentDefaults.Certificate}.",
+        DefaultValueFactory = _ => EnvironmentDefaults.Read(EnvironmentDefaults.Certificate),
+    };
+
     /// <summary><c>--server-key FILE</c>: the public key of the server (or broker) to talk to.</summary>
     public static Option<string?> ServerKey() => new("--server-key")
     {
-        Description = "CURVE: the public key of the server or broker, its NAME.key file (or the 40-character Z85 key itself).",
+        Description = "CURVE: the public key of the server or broker, its NAME.key file (or the 40-character Z85 key itself). " +
+                      $"Default: ${EnvironmentDefaults.ServerKey}.",
+        DefaultValueFactory = _ => EnvironmentDefaults.Read(EnvironmentDefaults.ServerKey),
     };
 
     /// <summary><c>--insecure</c>: listen in plain text beyond loopback.</summary>

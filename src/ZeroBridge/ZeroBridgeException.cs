@@ -22,6 +22,11 @@ public class ZeroBridgeException : Exception
 }
 
 /// <summary>A message could not travel: the connection or the transport failed.</summary>
+/// <remarks>
+/// As Python's <c>TransportError</c>: a client given an endpoint it cannot connect to (unknown transport, malformed
+/// address) throws it at once. ZeroMQ connects and reconnects in the background, so a server that is not there,
+/// refuses, or goes away mid-call is seen as no reply: <see cref="ZeroBridgeTimeoutException"/>, a subclass.
+/// </remarks>
 public class ZeroBridgeTransportException : ZeroBridgeException
 {
     /// <summary>Creates a transport exception.</summary>

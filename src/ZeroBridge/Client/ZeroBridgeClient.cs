@@ -36,6 +36,7 @@ public sealed class ZeroBridgeClient : IZeroBridgeComponent
     private Task? _proof; // the last proof of this client's key on the connection (docs/security.md)
 
     /// <summary>Connects to a server (the connection is made in the background; calls wait for it).</summary>
+    /// <exception cref="ZeroBridgeTransportException">The endpoint cannot be connected to (unknown transport, malformed address).</exception>
     public ZeroBridgeClient(string endpoint, ZeroBridgeClientOptions? options = null)
     {
         Endpoint = endpoint;
@@ -43,7 +44,17 @@ public sealed class ZeroBridgeClient : IZeroBridgeComponent
         var socket = new DealerSocket();
         socket.Options.Linger = TimeSpan.Zero;
         socket.UseCurveClient(_options.ServerKey, _options.Certificate?.ToNetMQ());
-        socket.Connect(endpoint);
+        try
+        {
+            // ZeroMQ connects in the background: this fails only for an endpoint it cannot use at all.
+            socket.Connect(endpoint);
+        }
+        catch (Exception ex) when (ex is NetMQException or ArgumentException or FormatException or System.Net.Sockets.SocketException)
+        {
+            socket.Dispose();
+            _loop.Dispose(); // its poller holds sockets of its own
+            throw new ZeroBridgeTransportException($"Cannot connect to '{endpoint}': {ex.Message}", ex);
+        }
         _socket = _loop.Own(socket);
         _socket.ReceiveReady += OnReplyReady;
         _outgoing = _loop.Queue<NetMQMessage>(message => _socket.SendMultipartMessage(message), batch: int.MaxValue);

@@ -18,7 +18,7 @@ internal sealed class BuiltInCommands
         _application = application;
         _builtIns
             .Add("table.next", [Description("The next chunk of a table sent in chunks (docs/protocol.md §10.3).")] (string cursor) =>
-                new TableContinuation(tables, tables.Get(cursor)))
+                tables.Continue(cursor))
             .Add("table.close", [Description("Stops sending a chunked table and frees it; true when it was still open.")] (string cursor) =>
                 tables.Close(cursor));
         _builtIns

@@ -75,6 +75,9 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
     /// <summary>The services, worker counts, queue depths and counters, refreshed every 50 ms while running.</summary>
     public BrokerStatus Status => Volatile.Read(ref _status);
 
+    /// <summary>Whether it is bound and routing requests: started, and not yet stopping (for health checks).</summary>
+    public bool IsRunning => Volatile.Read(ref _state) == ComponentState.Started;
+
     /// <summary>Binds the endpoint and starts brokering on a background thread.</summary>
     /// <exception cref="InvalidOperationException">The broker was already started or stopped.</exception>
     /// <exception cref="NetMQException">The endpoint cannot be bound (then <see cref="StartAsync"/> may be tried again).</exception>

@@ -42,8 +42,8 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
     private readonly SocketLoop _loop = new();
     private readonly NetMQQueue<NetMQMessage> _replies;
     private readonly RunningRequests _running = new();
-    private readonly ConnectionAuthentication? _authentication;
     private readonly AdmissionGate _admission;
+    private readonly ConnectionAuthentication? _authentication;
     private RouterSocket? _router;
     private int _state; // ComponentState
 
@@ -63,13 +63,6 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
             MaxOpenTableCursors = _options.MaxOpenTableCursors,
         }, _logger);
         _replies = _loop.Queue<NetMQMessage>(SendReply);
-        if (_options.AllowList is { } allowList)
-        {
-            if (_options.Certificate is null)
-                throw new ArgumentException("An allow-list needs the server's Certificate too: clients prove their key to the server's key pair.",
-                    nameof(options));
-            _authentication = new ConnectionAuthentication(_options.Certificate, allowList, _logger, "Server");
-        }
         // Room for every slot plus a short queue before the executor, so a slot never idles while the socket thread
         // catches up; everything beyond waits unread in ZeroMQ's per-peer queues, taken fairly (AdmissionGate).
         int admissionLimit = (int)Math.Min(int.MaxValue, 2L * _options.MaxConcurrency + 16);
@@ -85,10 +78,21 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
                 if (_loop.IsRunning)
                     _loop.Post(action);
             });
+
+        if (_options.AllowList is { } allowList)
+        {
+            if (_options.Certificate is null)
+                throw new ArgumentException("An allow-list needs the server's Certificate too: clients prove their key to the server's key pair.",
+                    nameof(options));
+            _authentication = new ConnectionAuthentication(_options.Certificate, allowList, _logger, "Server");
+        }
     }
 
     /// <summary>The endpoint the server is bound to, with the actual port when an ephemeral one was asked for.</summary>
     public string Endpoint { get; private set; } = "";
+
+    /// <summary>Whether it is bound and serving requests: started, and not yet stopping (for health checks).</summary>
+    public bool IsRunning => Volatile.Read(ref _state) == ComponentState.Started;
 
     /// <summary>
     /// How many connections have proved an allowed client key and are still open (always 0 without an
