@@ -204,16 +204,37 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
         }
         _running.Enter();
         _admission.Enter();
-        // On the pool, never inline: a command that is a plain blocking method would otherwise run on this thread
-        // and hold the socket (no other request taken, no reply sent) until it returned.
+        if (RunsInline(request, size))
+        {
+            // Declared non-blocking and small: run it here and send its reply at once, sparing the hop to the pool and
+            // the wake-up back to this thread. Should it go asynchronous after all, it finishes on the pool.
+            _ = RunAsync(request, peer, key, cancellation);
+            return;
+        }
+        // On the pool otherwise: a command that is a plain blocking method would run on this thread and hold the
+        // socket (no other request taken, no reply sent) until it returned.
         _ = Task.Run(() => RunAsync(request, peer, key, cancellation));
     }
+
+    /// <summary>
+    /// Whether a request may run on the socket thread: a bridge request of at most <see cref="InlineRequestBytes"/>
+    /// for a command declared <see cref="NonBlockingAttribute">non-blocking</see>.
+    /// </summary>
+    private bool RunsInline(InboundRequest request, long size) =>
+        request is BridgeRequest { Header.Command: { } command } && size <= InlineRequestBytes && _executor.IsNonBlocking(command);
+
+    /// <summary>Largest request run on the socket thread: binding bigger arguments is work the pool should do.</summary>
+    private const int InlineRequestBytes = 16 * 1024;
 
     private async Task RunAsync(InboundRequest request, string peer, (string, string) key, CancellationTokenSource cancellation)
     {
         try
         {
-            _replies.Enqueue(await ServeAsync(request, new CallerContext(peer), cancellation.Token).ConfigureAwait(false));
+            var reply = await ServeAsync(request, new CallerContext(peer), cancellation.Token).ConfigureAwait(false);
+            if (_loop.IsCurrentThread)
+                SendReply(reply); // it ran inline and completed synchronously
+            else
+                _replies.Enqueue(reply);
         }
         catch (Exception ex)
         {
