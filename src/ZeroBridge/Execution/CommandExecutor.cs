@@ -41,11 +41,17 @@ internal sealed class CommandExecutor : IDisposable
     /// <summary>The options error details are written with: inline, no attachment frames.</summary>
     private static readonly MessagePack.MessagePackSerializerOptions ErrorValues = WireSerializer.BaseOptions;
 
+    /// <summary>Largest request a socket thread runs itself: binding bigger arguments is work for the pool.</summary>
+    public const int InlineRequestBytes = 16 * 1024;
+
     /// <summary>
-    /// Whether <paramref name="command"/> is declared non-blocking, so a caller may run it on its own (socket) thread
-    /// and expect it to complete synchronously.
+    /// Whether a request may run on the socket thread that received it, sparing the hop to the pool and the wake-up
+    /// back: a request of at most <see cref="InlineRequestBytes"/> for a command declared non-blocking
+    /// (<see cref="NonBlockingAttribute"/>). Such a command is expected to complete synchronously; should it go
+    /// asynchronous after all, its caller finishes it wherever it completes.
     /// </summary>
-    public bool IsNonBlocking(string command) => _commands.IsNonBlocking(command);
+    public bool MayRunInline(string? command, long requestBytes) =>
+        command is not null && requestBytes <= InlineRequestBytes && _commands.IsNonBlocking(command);
 
     /// <summary>Runs a bridge-protocol request and returns its reply body (docs/protocol.md §2-3).</summary>
     public async Task<ReplyBody> RunAsync(RequestBody request, CallerContext caller, CancellationToken cancellation)

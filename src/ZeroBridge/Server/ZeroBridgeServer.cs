@@ -206,7 +206,7 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
         _admission.Enter();
         if (RunsInline(request, size))
         {
-            // Declared non-blocking and small: run it here and send its reply at once, sparing the hop to the pool and
+            // Declared non-blocking and small (CommandExecutor.MayRunInline): run it here and send its reply at once, sparing the hop to the pool and
             // the wake-up back to this thread. Should it go asynchronous after all, it finishes on the pool.
             _ = RunAsync(request, peer, key, cancellation);
             return;
@@ -216,15 +216,9 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
         _ = Task.Run(() => RunAsync(request, peer, key, cancellation));
     }
 
-    /// <summary>
-    /// Whether a request may run on the socket thread: a bridge request of at most <see cref="InlineRequestBytes"/>
-    /// for a command declared <see cref="NonBlockingAttribute">non-blocking</see>.
-    /// </summary>
+    /// <summary>Only bridge requests run inline: a gateway request's JSON is parsed on the pool.</summary>
     private bool RunsInline(InboundRequest request, long size) =>
-        request is BridgeRequest { Header.Command: { } command } && size <= InlineRequestBytes && _executor.IsNonBlocking(command);
-
-    /// <summary>Largest request run on the socket thread: binding bigger arguments is work the pool should do.</summary>
-    private const int InlineRequestBytes = 16 * 1024;
+        request is BridgeRequest bridge && _executor.MayRunInline(bridge.Header.Command, size);
 
     private async Task RunAsync(InboundRequest request, string peer, (string, string) key, CancellationTokenSource cancellation)
     {
