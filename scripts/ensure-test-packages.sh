@@ -5,17 +5,17 @@
 # Used by ./test.sh (the README's test command) and so by .ci/run.
 set -euo pipefail
 
-packages=(python3-zmq python3-msgpack python3-pandas python3-numpy python3-pytest python3-tqdm
+packages=(python3-zmq python3-msgpack python3-nacl python3-pandas python3-numpy python3-pytest python3-tqdm
           python3-nbclient python3-nbformat python3-ipykernel python3-jupyter-client python3-matplotlib
           python3-jupyter-kernel-test python3-jupyter-console  # the C# kernel: the standard kernel suite, jupyter console
           python3-pip python3-setuptools python3-wheel
-          iproute2)  # `ip netns`: the broker test across network namespaces (runs as root)
+          iproute2 tcpdump)  # `ip netns`: the tests across network namespaces (run as root); tcpdump captures a link
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   # Not Debian: the packages cannot be installed from here; check the interpreter has what the tests import.
   python="${ZEROBRIDGE_PYTHON:-python3}"
-  if ! "$python" -c 'import zmq, msgpack, pandas, numpy, pytest, tqdm, nbclient, ipykernel, jupyter_client' 2>/dev/null; then
-    echo "error: $python lacks the test dependencies; install pyzmq msgpack pandas numpy pytest tqdm nbclient ipykernel jupyter-client matplotlib (or set ZEROBRIDGE_PYTHON)" >&2
+  if ! "$python" -c 'import zmq, msgpack, nacl, pandas, numpy, pytest, tqdm, nbclient, ipykernel, jupyter_client' 2>/dev/null; then
+    echo "error: $python lacks the test dependencies; install pyzmq msgpack pynacl pandas numpy pytest tqdm nbclient ipykernel jupyter-client matplotlib (or set ZEROBRIDGE_PYTHON)" >&2
     exit 1
   fi
   exit 0

@@ -366,6 +366,13 @@ def test_the_attach_kernelspec_runs_cells_inside_the_demo() -> None:
             assert any(m["msg_type"] == "stream" and "inside" in m["content"]["text"] for m in outputs)
             result = next(m for m in outputs if m["msg_type"] == "execute_result")
             assert result["content"]["data"]["text/plain"] == "2"
+            # Output streams while the cell runs (csharp.output), not only with the result: "early" comes in a
+            # stream message of its own, before "late" is written 4 s later.
+            reply, outputs = run_cell(kc, 'Console.WriteLine("early"); await Task.Delay(4000); Console.WriteLine("late");')
+            assert reply["content"]["status"] == "ok", reply["content"]
+            texts = [m["content"]["text"] for m in outputs if m["msg_type"] == "stream"]
+            assert "".join(texts) == "early\nlate\n"
+            assert texts[0] == "early\n", texts
             reply, outputs = run_cell(kc, "throw new InvalidOperationException(\"remote boom\");")
             assert reply["content"]["status"] == "error"
             assert reply["content"]["evalue"] == "remote boom"

@@ -226,6 +226,29 @@ def test_timeout_raises_and_rolling_frame_collects(client, publishers) -> None:
     assert frame["i"].tolist() == list(range(20, 30))
 
 
+def test_async_poll_and_rolling_match_the_sync_ones(client, publishers) -> None:
+    info = publishers(snapshot="")
+
+    async def main() -> Any:
+        async with zerobridge.asubscribe(info["endpoint"], "r.") as sub:
+            assert await sub.poll() == []   # nothing there yet: an empty list at once, never a timeout
+            deadline = time.monotonic() + RECV_TIMEOUT
+            while not await sub.poll(0.2):  # probes until the subscription is in place (bounded)
+                assert time.monotonic() < deadline, "the subscription never received a probe"
+                client.call("stream.publish", id=info["id"], topic="r.probe")
+            client.call("stream.publish", id=info["id"], topic="r.v", count=30)
+            # Frames until the last value is in (the duration only bounds the wait, it is not the assertion).
+            async for frame in sub.rolling(window=10, every=0.3, duration=RECV_TIMEOUT):
+                if len(frame) and frame["topic"].iloc[-1] == "r.v" and frame["i"].iloc[-1] == 29:
+                    return frame
+        return None
+
+    frame = asyncio.run(main())
+    assert frame is not None, "the rolling frame never held the last value"
+    assert len(frame) == 10 and list(frame.columns[:3]) == ["time", "topic", "seq"]
+    assert frame["i"].tolist() == list(range(20, 30))
+
+
 def test_interrupt_stops_iteration_cleanly(client, publishers, tmp_path) -> None:
     info = publishers(snapshot="", heartbeat_ms=100)
     script = (

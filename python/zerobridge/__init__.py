@@ -34,6 +34,7 @@ Exceptions::
         ├── RemoteTimeout         timeout: the server's deadline passed
         ├── RequestTooLarge       too_large
         ├── ServiceUnavailable    service_unavailable: a broker had no worker in time
+        ├── Unauthenticated       unauthenticated: the connection proved no allowed client key
         └── WorkerLost            worker_lost: a broker lost the worker running the request
 
 Other codes (``bad_request``, ``command_failed``, ``cancelled``, ``internal``) raise
@@ -44,6 +45,8 @@ The wire protocol is described in ``docs/protocol.md``.
 
 from ._call import UNSET
 from ._async_client import AsyncClient
+from ._allow_list import Caller
+from ._caller import current_caller
 from ._client import Client, connect
 from ._exceptions import (
     AuthenticationError,
@@ -58,6 +61,7 @@ from ._exceptions import (
     SerializationError,
     ServiceUnavailable,
     TimeoutError,
+    Unauthenticated,
     TransportError,
     WorkerLost,
     ZeroBridgeError,
@@ -95,6 +99,7 @@ __all__ = [
     "AsyncTaskWorker",
     "AsyncWorker",
     "AuthenticationError",
+    "Caller",
     "Client",
     "CommandNotFound",
     "InvalidArgument",
@@ -119,6 +124,7 @@ __all__ = [
     "TaskWorker",
     "TimeoutError",
     "TransportError",
+    "Unauthenticated",
     "UNSET",
     "Worker",
     "WorkerLost",
@@ -127,6 +133,7 @@ __all__ = [
     "ammi",
     "asubscribe",
     "connect",
+    "current_caller",
     "load_ipython_extension",
     "mmi",
     "subscribe",

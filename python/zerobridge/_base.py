@@ -15,7 +15,7 @@ from . import _scripting
 from ._call import UNSET, PreparedCall, Unset, check_options
 from ._commands import CallWith, CommandTree
 from ._exceptions import TransportError
-from ._exchange import Exchange, exchange
+from ._exchange import Exchange, Prover, exchange
 from ._protocol import DEFAULT_ENDPOINT, DEFAULT_SERVICE
 
 __all__ = ["BaseClient", "DEFAULT_TIMEOUT", "TimeoutArg"]
@@ -59,6 +59,7 @@ class BaseClient:
         self._service = service
         self._ids = itertools.count(1)
         self._tree: Optional[CommandTree] = None
+        self._prover: Optional[Prover] = None  # set when the client has a certificate to prove
         self._closed = False
 
     @property
@@ -103,7 +104,7 @@ class BaseClient:
             retries=self.retries if isinstance(retries, Unset) else int(retries),
             as_frame=self.as_frame if isinstance(as_frame, Unset) else as_frame,
             progress=self.progress if isinstance(progress, Unset) else bool(progress))
-        return exchange(call, self._next_id)
+        return exchange(call, self._next_id, self._prover)
 
     # ------------------------------------------------------------------ commands as attributes
 

@@ -116,23 +116,34 @@ class PreparedCall:
         raise remote_error_from_map(value)
 
     @staticmethod
-    def never_ran(reply: Reply) -> bool:
-        """Whether ``reply`` is a broker's ``service_unavailable``: the request never ran, so a
-        retry is safe whatever the command."""
+    def error_code(reply: Reply) -> Optional[str]:
+        """The ``code`` of an error reply; ``None`` for a success or an unreadable error."""
         if reply.ok:
-            return False
+            return None
         try:
             error = Decoder(reply.attachments).unpack(reply.payload)
         except SerializationError:
-            return False
-        return isinstance(error, Mapping) and error.get("code") == "service_unavailable"
+            return None
+        code = error.get("code") if isinstance(error, Mapping) else None
+        return code if isinstance(code, str) else None
+
+    @staticmethod
+    def never_ran(reply: Reply) -> bool:
+        """Whether ``reply`` is a broker's ``service_unavailable``: the request never ran, so a
+        retry is safe whatever the command."""
+        return PreparedCall.error_code(reply) == "service_unavailable"
+
+    def side_call(self, command: str, kwargs: Mapping[str, Any], *,
+                  raw_tables: bool = False) -> "PreparedCall":
+        """Another call on behalf of this one, with its endpoint, service and timeout, never
+        retried (``table.next`` moves a cursor; a challenge is used once)."""
+        return PreparedCall.prepare(endpoint=self.endpoint, service=self.service, command=command,
+                                    args=(), kwargs=kwargs, timeout=self.timeout,
+                                    retries=0, raw_tables=raw_tables)
 
     def follow_up(self, command: str, cursor: str, *, raw_tables: bool) -> "PreparedCall":
-        """A ``table.next`` / ``table.close`` call on behalf of this one (never retried: it moves
-        the cursor)."""
-        return PreparedCall.prepare(endpoint=self.endpoint, service=self.service, command=command,
-                                    args=(), kwargs={"cursor": cursor}, timeout=self.timeout,
-                                    retries=0, raw_tables=raw_tables)
+        """A ``table.next`` / ``table.close`` call on behalf of this one."""
+        return self.side_call(command, {"cursor": cursor}, raw_tables=raw_tables)
 
     def timeout_error(self, attempts: int) -> TimeoutError:
         """The error for a call that got no reply in time."""

@@ -22,6 +22,7 @@ __all__ = [
     "ServiceUnavailable",
     "TimeoutError",
     "TransportError",
+    "Unauthenticated",
     "WorkerLost",
     "ZeroBridgeError",
     "remote_error_from_map",
@@ -138,6 +139,12 @@ class PermissionDenied(RemoteError):
     """The command refused the operation (``permission_denied``)."""
 
 
+class Unauthenticated(RemoteError):
+    """The server (or broker) serves only allowed client keys, and this connection has not proved
+    one (``unauthenticated``): the client has no ``cert=``, or its key is not on the allow-list.
+    The request did not run."""
+
+
 class RemoteTimeout(RemoteError):
     """The server gave up on the request at its ``timeout`` deadline (code ``timeout``)."""
 
@@ -168,6 +175,7 @@ _BY_CODE: Mapping[str, Type[RemoteError]] = {
     "not_found": NotFound,
     "permission_denied": PermissionDenied,
     "timeout": RemoteTimeout,
+    "unauthenticated": Unauthenticated,
     "too_large": RequestTooLarge,
     "service_unavailable": ServiceUnavailable,
     "worker_lost": WorkerLost,

@@ -12,12 +12,14 @@ into the generator, which then frees the server's table cursors and re-raises. T
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Generator, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, Generator, Optional, Protocol, Tuple
 
 from ._call import PreparedCall, TableCompletion
+from ._exceptions import ProtocolError
 from ._protocol import Reply
 
-__all__ = ["Attempt", "Exchange", "adrive", "drive", "exchange", "request"]
+__all__ = ["Attempt", "Exchange", "Prover", "adrive", "authenticate", "drive", "exchange",
+           "request"]
 
 
 @dataclass(frozen=True)
@@ -37,36 +39,77 @@ Exchange = Generator[Attempt, Optional[Reply], Any]
 result."""
 
 
-def request(call: PreparedCall, next_id: Callable[[], int]
+class Prover(Protocol):
+    """Makes the client proof of ``docs/security.md`` (:class:`~._security.CurveClient`)."""
+
+    def proof(self, challenge: bytes) -> Dict[str, Any]:
+        """The keyword arguments of ``auth.prove`` for ``challenge``."""
+
+
+def request(call: PreparedCall, next_id: Callable[[], int], prover: Optional[Prover] = None
             ) -> Generator[Attempt, Optional[Reply], TableCompletion]:
     """The retry loop of one request: a timed-out attempt is re-sent ``call.retries`` times, and so
     is a broker's ``service_unavailable`` (the request never ran); then the reply is decoded.
 
+    With a ``prover`` (the client has a certificate), an ``unauthenticated`` reply (a new or
+    reconnected connection to a server with an allow-list) makes the client prove its key
+    (:func:`authenticate`) and send the request again, once: the refused request never ran.
+
     Raises:
         TimeoutError: every attempt timed out.
-        RemoteError: the server answered with an error.
+        RemoteError: the server answered with an error (or refused the proof: ``Unauthenticated``).
     """
     attempts = call.retries + 1
-    for attempt in range(1, attempts + 1):
+    attempt, proved = 1, False
+    while attempt <= attempts:
         reply = yield Attempt(call, next_id())
+        if reply is not None and prover is not None and not proved \
+                and call.error_code(reply) == "unauthenticated":
+            proved = True
+            yield from authenticate(call, prover, next_id)
+            continue
+        attempt += 1
         if reply is None:
             continue
-        if attempt < attempts and call.never_ran(reply):
+        if attempt <= attempts and call.never_ran(reply):
             continue  # a broker had no worker in time; the request never ran
         return call.decode(reply)
     raise call.timeout_error(attempts)
 
 
-def exchange(call: PreparedCall, next_id: Callable[[], int]) -> Exchange:
+def authenticate(call: PreparedCall, prover: Prover, next_id: Callable[[], int]
+                 ) -> Generator[Attempt, Optional[Reply], None]:
+    """Prove the client's key on this connection: ``auth.hello``, then ``auth.prove`` with the
+    proof of the challenge (``docs/protocol.md`` §15).
+
+    Raises:
+        Unauthenticated: the server refused the proof (e.g. the key is not on its allow-list).
+    """
+    hello = call.side_call("auth.hello", {})
+    reply = yield Attempt(hello, next_id())
+    if reply is None:
+        raise hello.timeout_error(1)
+    challenge = hello.result(reply).get("challenge")
+    if not isinstance(challenge, bytes):
+        raise ProtocolError(f"the auth.hello reply from {call.endpoint} has no binary challenge")
+    prove = call.side_call("auth.prove", prover.proof(challenge))
+    reply = yield Attempt(prove, next_id())
+    if reply is None:
+        raise prove.timeout_error(1)
+    prove.result(reply)
+
+
+def exchange(call: PreparedCall, next_id: Callable[[], int],
+             prover: Optional[Prover] = None) -> Exchange:
     """A whole call: the request, then ``table.next`` until every chunked table in the result is
     complete. On any failure (an interrupt included) the server's open cursors are closed with
     ``table.close``, sent without waiting for its reply: after a timeout the server is most likely
     gone, and waiting would double the time before the caller hears of it (the server also
-    expires idle cursors, so a lost close costs nothing)."""
-    completion = yield from request(call, next_id)
+    expires idle cursors, so a lost close costs nothing). ``prover``: see :func:`request`."""
+    completion = yield from request(call, next_id, prover)
     try:
         while (follow := completion.next_call()) is not None:
-            completion.add((yield from request(follow, next_id)).value)
+            completion.add((yield from request(follow, next_id, prover)).value)
     except GeneratorExit:
         raise  # the driver dropped the call: no more steps may be yielded
     except BaseException:

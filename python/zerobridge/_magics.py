@@ -24,13 +24,21 @@ class ZeroBridgeMagics(Magics):
     @argument("endpoint", nargs="?", default="tcp://127.0.0.1:5555", help="the server (default tcp://127.0.0.1:5555)")
     @argument("--name", default="zb", help="also put the client in the namespace under this name (default zb)")
     @argument("--timeout", type=float, default=30.0, help="default call timeout in seconds")
+    @argument("--server-key", dest="server_key", metavar="FILE",
+              help="CURVE: the server's public key, its NAME.key file (or the 40-character Z85 key)")
+    @argument("--cert", metavar="FILE", help="CURVE: this notebook's key pair, a NAME.key_secret file")
     @line_magic
     def zerobridge(self, line: str) -> Client:
-        """Connect to a ZeroBridge server: ``%zerobridge tcp://127.0.0.1:5555``."""
+        """Connect to a ZeroBridge server: ``%zerobridge tcp://127.0.0.1:5555``; to a CURVE server:
+        ``%zerobridge tcp://host:5555 --server-key server.key --cert alice.key_secret`` (the same
+        keys as ``connect(..., server_key=, cert=)``)."""
         args = parse_argstring(self.zerobridge, line)
         if self.client is not None:
             self.client.close()
-        client = connect(args.endpoint, timeout=args.timeout)
+        try:
+            client = connect(args.endpoint, timeout=args.timeout, server_key=args.server_key, cert=args.cert)
+        except ValueError as error:  # an unreadable key file: the magic's arguments are wrong
+            raise UsageError(str(error)) from None
         client.ping()  # fail here, with a clear error, rather than in the first cell
         self.client = client
         if args.name:

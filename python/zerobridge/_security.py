@@ -12,8 +12,10 @@ from __future__ import annotations
 import itertools
 import os
 from dataclasses import dataclass
-from typing import Optional, Tuple, Union
+from typing import Any, Dict, Optional, Tuple, Union
 
+import nacl.public
+import nacl.utils
 import zmq
 import zmq.auth
 from zmq.utils.monitor import recv_monitor_message
@@ -28,6 +30,9 @@ KeySource = Union[str, bytes, "os.PathLike[str]"]
 
 CertificatePath = Union[str, "os.PathLike[str]"]
 """The path of a ``NAME.key_secret`` file."""
+
+PROOF_LABEL = b"zerobridge-client-proof-v1"
+"""The first bytes of every client proof: what it is, its direction and version."""
 
 _Z85_KEY_LENGTH = 40
 _watch_ids = itertools.count(1)
@@ -99,6 +104,19 @@ class CurveClient:
             return None
         public, secret = load_key_pair(cert) if cert is not None else zmq.curve_keypair()
         return cls(load_server_key(server_key), public, secret)
+
+    def proof(self, challenge: bytes) -> Dict[str, Any]:
+        """The ``auth.prove`` keyword arguments for ``challenge`` (``docs/security.md``): a
+        libsodium ``crypto_box`` (PyNaCl) from this client's key pair to the server's key of
+        ``"zerobridge-client-proof-v1" || server key || client key || challenge``."""
+        server = zmq.utils.z85.decode(self.server_key)
+        public = zmq.utils.z85.decode(self.public_key)
+        box = nacl.public.Box(nacl.public.PrivateKey(zmq.utils.z85.decode(self.secret_key)),
+                              nacl.public.PublicKey(server))
+        nonce = nacl.utils.random(nacl.public.Box.NONCE_SIZE)
+        sealed = box.encrypt(PROOF_LABEL + server + public + bytes(challenge), nonce)
+        return {"key": self.public_key.decode("ascii"), "challenge": bytes(challenge),
+                "nonce": nonce, "proof": sealed.ciphertext}
 
     def apply(self, socket: zmq.Socket) -> None:
         """Make ``socket`` a CURVE client; call before it connects."""

@@ -31,7 +31,10 @@ class SocketClient(BaseClient):
         super().__init__(endpoint, timeout=timeout, retries=retries, service=service,
                          as_frame=as_frame, progress=progress)
         self._lock = threading.RLock()
-        self._sockets = Sockets(endpoint, context, CurveClient.configure(server_key, cert))
+        curve = CurveClient.configure(server_key, cert)
+        self._sockets = Sockets(endpoint, context, curve)
+        if curve is not None and cert is not None:
+            self._prover = curve
         self._channels = Channels(self._sockets, self._lock)
 
     async def _run_async(self, command: str, args: Sequence[Any],

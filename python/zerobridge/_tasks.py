@@ -45,7 +45,9 @@ from ._codec import Decoder, Encoder
 from ._dispatch import Dispatcher
 from ._exceptions import (ProtocolError, RemoteError, SerializationError, TimeoutError,
                           remote_error_from_map, translate_zmq_errors)
+from ._listener_security import CurveServer, plaintext_refusal
 from ._protocol import ErrorCode, error_map
+from ._security import CertificatePath, CurveClient, HandshakeWatch, KeySource
 from ._threads import serve_in_daemon_thread
 
 __all__ = ["AsyncTaskProducer", "AsyncTaskWorker", "TaskProducer", "TaskResult", "TaskStats",
@@ -130,7 +132,12 @@ class _Producer:
 
     def __init__(self, bind: str = "tcp://127.0.0.1:5560", *, worker_timeout: float = 5.0,
                  task_timeout: Optional[float] = None, max_attempts: int = 3,
-                 context: Optional[zmq.Context] = None) -> None:
+                 context: Optional[zmq.Context] = None, cert: Optional[CertificatePath] = None,
+                 insecure: bool = False) -> None:
+        curve = CurveServer.configure(cert)
+        refusal = plaintext_refusal("task producer", bind, curve is not None, insecure)
+        if refusal is not None:
+            raise ValueError(refusal)
         self.worker_timeout = worker_timeout
         self.task_timeout = task_timeout
         self.max_attempts = max_attempts
@@ -140,6 +147,8 @@ class _Producer:
         self._socket.setsockopt(zmq.LINGER, 0)
         self._socket.setsockopt(zmq.ROUTER_MANDATORY, 1)
         self._socket.setsockopt(zmq.MAXMSGSIZE, 1 << 30)
+        if curve is not None:
+            curve.apply(self._socket)
         with translate_zmq_errors(bind):
             self._socket.bind(bind)
         self.endpoint = self._socket.getsockopt_string(zmq.LAST_ENDPOINT)
@@ -408,6 +417,10 @@ class TaskProducer(_Producer):
         task_timeout: seconds after which a task still unanswered is sent again to another worker even
             though its worker is alive (default None: only lost workers' tasks are re-sent).
         max_attempts: how many times a task is sent before it fails with code ``worker_lost`` (default 3).
+        cert: CurveZMQ: the producer's key pair, a ``NAME.key_secret`` file; workers then need its
+            public key (``server_key=``). Default: plain text.
+        insecure: allow plain text on an endpoint other machines can reach (default: such a ``bind``
+            without ``cert`` raises ``ValueError``). Only for networks where every host is trusted.
     """
 
     def wait_for_workers(self, count: int = 1, timeout: Optional[float] = 10.0) -> List[str]:
@@ -507,9 +520,11 @@ class _PoolWorker:
 
     def __init__(self, endpoint: str, tasks: Optional[Mapping[str, Callable[..., Any]]] = None, *,
                  name: Optional[str] = None, concurrency: int = 1, heartbeat: float = 1.0,
-                 context: Optional[zmq.Context] = None) -> None:
+                 context: Optional[zmq.Context] = None, server_key: Optional[KeySource] = None,
+                 cert: Optional[CertificatePath] = None) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
+        self._curve = CurveClient.configure(server_key, cert)
         self.endpoint = endpoint
         self.name = name or f"python-{_socket.gethostname()}-{os.getpid()}"
         self.concurrency = concurrency
@@ -533,6 +548,9 @@ class _PoolWorker:
         """The socket loop: until stopped, ``max_tasks`` results or ``duration`` s; then goodbye."""
         sock = self._context.socket(zmq.DEALER)
         sock.setsockopt(zmq.LINGER, 1000)
+        if self._curve is not None:
+            self._curve.apply(sock)
+        handshake = HandshakeWatch(sock, self.endpoint, encrypted=self._curve is not None)
         sock.connect(self.endpoint)
         pool = concurrent.futures.ThreadPoolExecutor(self.concurrency, thread_name_prefix="zerobridge-task")
         running: Dict[concurrent.futures.Future, Dict[str, Any]] = {}
@@ -553,6 +571,8 @@ class _PoolWorker:
                                                             credit=self.concurrency - len(running))])
                     next_beat = now + self.heartbeat
                 events = dict(poller.poll(int(max(0.0, min(_SLICE, next_beat - now)) * 1000)))
+                if not events:
+                    handshake.check()  # a wrong key never gets a task: say so instead of waiting forever
                 if wake_read in events:
                     os.read(wake_read, 4096)
                 if sock in events:
@@ -578,6 +598,7 @@ class _PoolWorker:
             except zmq.ZMQError:
                 pass
             pool.shutdown(wait=False, cancel_futures=True)
+            handshake.close()
             sock.close(linger=200)
             os.close(wake_read)
             os.close(wake_write)
@@ -610,10 +631,16 @@ class TaskWorker(_PoolWorker):
     value is the result; failures become error results with the codes a :class:`Worker` uses
     (``command_failed``, ``unknown_command``, ``invalid_argument``, ``bad_request``; see
     ``zerobridge._dispatch``): a task never goes unanswered.
+
+    A producer that uses CURVE needs ``server_key=`` (its ``NAME.key`` file, or the Z85 key), and
+    ``cert=`` (this worker's ``NAME.key_secret``) when the worker should have a known key.
     """
 
     def run(self, *, max_tasks: Optional[int] = None, duration: Optional[float] = None) -> None:
-        """Serve until Ctrl+C (or ``max_tasks`` results, or ``duration`` seconds); then say goodbye."""
+        """Serve until Ctrl+C (or ``max_tasks`` results, or ``duration`` seconds); then say goodbye.
+
+        Raises :class:`zerobridge.AuthenticationError` when the handshake with the producer fails (a
+        wrong ``server_key``, or CURVE on one side only)."""
         self._serve(max_tasks, duration)
 
 

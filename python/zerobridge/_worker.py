@@ -21,17 +21,23 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import os
 import socket as _socket
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar, Union
 
 import msgpack
 import zmq
 
+from ._allow_list import AllowList, Caller, Permissions
+from ._caller import serving
+from ._codec import Encoder
 from ._dispatch import Dispatcher, Failure, type_name
+from ._exceptions import ProtocolError
 from ._security import CertificatePath, CurveClient, KeySource
-from ._protocol import PROTOCOL_VERSION, SIGNATURE, ErrorCode, build_reply_header, error_map
+from ._protocol import (PROTOCOL_VERSION, SIGNATURE, ErrorCode, build_reply_header, build_request, error_map,
+                        parse_reply)
 from ._threads import serve_in_daemon_thread
 
 __all__ = ["AsyncWorker", "Worker"]
@@ -90,7 +96,8 @@ class _ServiceWorker:
     def __init__(self, endpoint: str, service: str, *, heartbeat: float = 2.5, liveness: int = 3,
                  reconnect_delay: float = 0.25, max_reconnect_delay: float = 4.0,
                  include_stack: bool = True, context: Optional[zmq.Context] = None,
-                 server_key: Optional[KeySource] = None, cert: Optional[CertificatePath] = None) -> None:
+                 server_key: Optional[KeySource] = None, cert: Optional[CertificatePath] = None,
+                 allow_list: Union[str, "os.PathLike[str]", None] = None) -> None:
         if not service or service.startswith("mmi."):
             raise ValueError(f"{service!r} cannot be a service name: it is empty or in the "
                              "broker's reserved 'mmi.' namespace")
@@ -104,6 +111,8 @@ class _ServiceWorker:
         self.max_reconnect_delay = max_reconnect_delay
         self.include_stack = include_stack
         self._curve = CurveClient.configure(server_key, cert)
+        self._proves = self._curve is not None and cert is not None  # prove the key before READY
+        self._allow_list = AllowList(allow_list) if allow_list is not None else None
         self._context = context or zmq.Context.instance()
         self._commands: Dict[str, _Command] = {}
         self._dispatcher = Dispatcher(include_stack=include_stack)
@@ -140,15 +149,32 @@ class _ServiceWorker:
 
     # ------------------------------------------------------------------ requests
 
-    def handle(self, body: Sequence[bytes]) -> List[bytes]:
-        """Turn one request body (header, arguments, attachments) into its reply body."""
+    def handle(self, body: Sequence[bytes], caller: Optional[Caller] = None) -> List[bytes]:
+        """Turn one request body (header, arguments, attachments) into its reply body.
+
+        ``caller``: the client the broker stamped on the request; with an ``allow_list`` its key's
+        ``commands`` must permit the command (the built-ins are always allowed).
+        """
         try:
             request_id, command = _parse_request_header(body)
+            self._check_permission(command, caller, request_id)
         except _HeaderFailure as failure:
             outcome = self._dispatcher.failure("", failure)
             return [build_reply_header(failure.request_id, False), *outcome.body]
-        outcome = self._dispatcher.run(command, body[1:], self._loop)
+        with serving(caller):
+            outcome = self._dispatcher.run(command, body[1:], self._loop)
         return [build_reply_header(request_id, outcome.ok), *outcome.body]
+
+    def _check_permission(self, command: str, caller: Optional[Caller], request_id: Any) -> None:
+        """Refuse a command the stamped caller's key may not call (docs/security.md, "Broker")."""
+        if caller is None or self._allow_list is None or command in ("ping", "commands"):
+            return
+        found = self._allow_list.find(caller.key)
+        permissions = found[1] if found is not None else Permissions()
+        if not permissions.allows_command(command):
+            raise _HeaderFailure(f"{caller.name or caller.key} may not call '{command}': no pattern in its "
+                                 "certificate's 'commands' matches it.", request_id,
+                                 ErrorCode.PERMISSION_DENIED)
 
     def _describe(self) -> List[Dict[str, Any]]:
         """The ``commands`` built-in: every command's description, sorted by name."""
@@ -174,7 +200,13 @@ class Worker(_ServiceWorker):
         server_key: CurveZMQ: the broker's public key, its ``NAME.key`` file (or the Z85 key);
             the worker then talks only to that broker, encrypted (``docs/security.md``).
         cert: CurveZMQ: this worker's key pair, a ``NAME.key_secret`` file (default: a
-            throwaway pair). Needs ``server_key``.
+            throwaway pair). Needs ``server_key``. Given one, the worker proves its key to the
+            broker before READY, as a broker with an allow-list requires (its ``services`` must
+            permit ``service``).
+        allow_list: a directory of client ``NAME.key`` files: the callers a broker stamps on
+            requests may then run only what their key's ``commands`` permit (the built-ins
+            always; nothing for a key not on the list). Commands read the caller with
+            :func:`zerobridge.current_caller` either way (``docs/security.md``, "Broker").
 
     Each command runs on a helper thread while the socket thread keeps heartbeating, so a long
     command never makes the broker think the worker died. When the broker goes silent, or says
@@ -255,6 +287,21 @@ class AsyncWorker(_ServiceWorker):
         await serve_in_daemon_thread(_Session(self).run, self._stop, f"zerobridge worker {self.service}")
 
 
+_HELLO_ID, _PROVE_ID = 1, 2  # request ids of the proof on a worker connection
+
+
+def _stamped_caller(frame: bytes) -> Caller:
+    """The client identity a broker stamped on a request: ``{"key": str, "name": str|nil}``."""
+    try:
+        identity = msgpack.unpackb(frame, raw=False)
+    except (ValueError, msgpack.UnpackException):
+        identity = None
+    if not isinstance(identity, dict) or not isinstance(identity.get("key"), str):
+        return Caller(key="", name=None)  # unreadable: a caller no allow-list knows
+    name = identity.get("name")
+    return Caller(identity["key"], name if isinstance(name, str) else None)
+
+
 class _HeaderFailure(Failure):
     """A request header at fault, with the request id when it could be read."""
 
@@ -303,6 +350,7 @@ class _Session:
         self.outcome: Optional[Tuple[zmq.Socket, bytes, List[bytes]]] = None
         self.wake_read, self.wake_write = _socket.socketpair()
         self.wake_read.setblocking(False)
+        self.registered = False
 
     @property
     def expiry(self) -> float:
@@ -333,7 +381,7 @@ class _Session:
                 if now >= self.broker_expiry:
                     self.delay = min(max(self.delay * 2, worker.reconnect_delay), worker.max_reconnect_delay)
                     self.reconnect(self.delay, f"the broker sent nothing for {self.expiry:g} s")
-                elif now >= self.next_heartbeat:
+                elif now >= self.next_heartbeat and self.registered:  # no HEARTBEAT before READY
                     self.send(HEARTBEAT)
         finally:
             if self.running is not None:
@@ -356,11 +404,55 @@ class _Session:
         self.socket = socket
         now = time.monotonic()
         self.broker_expiry = now + self.expiry
+        self.registered = False
+        if worker._proves:
+            self.request_proof(_HELLO_ID, "auth.hello", {})
+        else:
+            self.register()
+
+    def register(self) -> None:
+        """READY, then the idempotent commands (docs/protocol.md §9)."""
+        worker = self.worker
+        assert self.socket is not None
+        self.registered = True
         self.send(READY, worker.service.encode("utf-8"))
         worker.registrations += 1
         idempotent = [name.encode("utf-8") for name, c in worker._commands.items() if c.idempotent]
         if idempotent:
-            socket.send_multipart([b"", SIGNATURE, IDEMPOTENT_SERVICE, *idempotent])
+            self.socket.send_multipart([b"", SIGNATURE, IDEMPOTENT_SERVICE, *idempotent])
+
+    def request_proof(self, request_id: int, command: str, kwargs: Dict[str, Any]) -> None:
+        """One request of the client proof (docs/protocol.md §15), as a client sends it."""
+        assert self.socket is not None
+        encoder = Encoder(attachment_threshold=None)
+        frames = build_request(self.worker.service, request_id, command, encoder.pack([[], kwargs]),
+                               timeout_ms=int(self.expiry * 1000))
+        self.socket.send_multipart(frames)
+
+    def on_proof_reply(self, frames: List[bytes]) -> None:
+        """The broker's answers to ``auth.hello`` and ``auth.prove``: prove, then register."""
+        worker = self.worker
+        if self.registered or worker._curve is None:
+            return
+        try:
+            reply = parse_reply(frames)
+            answer = msgpack.unpackb(reply.payload, raw=False)
+        except (ProtocolError, ValueError, msgpack.UnpackException) as exc:
+            _log.warning("worker for %r: an unreadable answer to the proof: %s", worker.service, exc)
+            return
+        if not reply.ok:
+            code = answer.get("code") if isinstance(answer, dict) else None
+            if reply.id == _HELLO_ID and code == ErrorCode.BAD_REQUEST:
+                self.register()  # a broker without an allow-list: nothing to prove
+                return
+            message = answer.get("message") if isinstance(answer, dict) else answer
+            _log.error("worker for %r: the broker refused this worker's key %s: %s", worker.service,
+                       worker._curve.public_key.decode("ascii"), message)
+            return  # no READY; the connection is renewed when the broker's silence expires
+        if reply.id == _HELLO_ID and isinstance(answer, dict) and isinstance(answer.get("challenge"), bytes):
+            self.request_proof(_PROVE_ID, "auth.prove", worker._curve.proof(answer["challenge"]))
+        elif reply.id == _PROVE_ID:
+            self.register()
 
     def reconnect(self, delay: float, why: str) -> None:
         _log.warning("worker for %r: %s; reconnecting to %s in %.2f s", self.worker.service, why,
@@ -387,6 +479,10 @@ class _Session:
             return
         self.broker_expiry = time.monotonic() + self.expiry  # any message is a heartbeat
         self.delay = 0.0
+        if len(frames) >= 5 and frames[0] == b"" and frames[1] == SIGNATURE \
+                and frames[2] != IDEMPOTENT_SERVICE:
+            self.on_proof_reply(frames)
+            return
         if len(frames) >= 2 and frames[0] == b"" and frames[1] == SIGNATURE:
             if len(frames) < 4 or frames[3] != b"200":
                 _log.warning("worker for %r: the broker did not accept the idempotent commands",
@@ -396,21 +492,25 @@ class _Session:
             _log.warning("worker for %r: dropped a message that is not MDP/Worker", self.worker.service)
             return
         command = frames[2]
-        if command == REQUEST and len(frames) >= 6 and frames[4] == b"":
+        # An authenticating broker puts the client's identity frame between its address and the empty frame.
+        stamped = len(frames) >= 7 and frames[4] != b"" and frames[5] == b""
+        if command == REQUEST and len(frames) >= 6 and (frames[4] == b"" or stamped):
             if self.running is not None:
                 _log.warning("worker for %r: a second request before the first was answered; dropped",
                              self.worker.service)
                 return
-            self.start(self.socket, frames[3], frames[5:])
+            self.start(self.socket, frames[3], frames[6:] if stamped else frames[5:],
+                       _stamped_caller(frames[4]) if stamped else None)
         elif command == DISCONNECT:
             self.reconnect(0.0, "the broker said DISCONNECT")
         elif command != HEARTBEAT:
             _log.warning("worker for %r: dropped an unexpected MDP command %r", self.worker.service, command)
 
-    def start(self, socket: zmq.Socket, client: bytes, body: List[bytes]) -> None:
+    def start(self, socket: zmq.Socket, client: bytes, body: List[bytes],
+              caller: Optional[Caller] = None) -> None:
         def work() -> None:
             try:
-                reply = self.worker.handle(body)
+                reply = self.worker.handle(body, caller)
             except BaseException as exc:  # noqa: BLE001 - must always answer
                 reply = [build_reply_header(None, False), msgpack.packb(
                     error_map(ErrorCode.INTERNAL, str(exc), type_name=type_name(exc)),

@@ -19,14 +19,16 @@ internal static class BrokerCommand
         var verbose = new Option<bool>("--verbose") { Description = "Log workers coming and going." };
         var certificate = SecurityOptions.Certificate("the broker's");
         var insecure = SecurityOptions.Insecure();
+        var allowList = SecurityOptions.AllowList();
         var command = new Command("broker", "Run a Majordomo (7/MDP) broker: clients name a service, workers offer services.")
         {
-            bind, heartbeat, liveness, requestTimeout, retries, verbose, certificate, insecure,
+            bind, heartbeat, liveness, requestTimeout, retries, verbose, certificate, insecure, allowList,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true)
                 .SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning));
+            var keyPair = SecurityOptions.LoadKeyPair(parse.GetValue(certificate));
             var options = defaults with
             {
                 Endpoint = parse.GetValue(bind)!,
@@ -34,7 +36,8 @@ internal static class BrokerCommand
                 HeartbeatLiveness = parse.GetValue(liveness),
                 RequestTimeout = TimeSpan.FromSeconds(parse.GetValue(requestTimeout)),
                 MaxRetries = parse.GetValue(retries),
-                Certificate = SecurityOptions.LoadKeyPair(parse.GetValue(certificate)),
+                Certificate = keyPair,
+                AllowList = SecurityOptions.LoadAllowList(parse.GetValue(allowList), keyPair),
                 Insecure = parse.GetValue(insecure),
             };
             await using var broker = new ZeroBridgeBroker(options, logging.CreateLogger<ZeroBridgeBroker>());

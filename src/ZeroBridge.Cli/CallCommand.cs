@@ -9,7 +9,7 @@ internal static class CallCommand
 {
     public static Command Create()
     {
-        var endpoint = new Argument<string>("endpoint") { Description = "The server, e.g. tcp://127.0.0.1:5555 (host:port means tcp://host:port)." };
+        var endpoint = Endpoints.Argument("The server, e.g. tcp://127.0.0.1:5555 (host:port means tcp://host:port).");
         var name = new Argument<string>("command") { Description = "The command, e.g. orders.recent." };
         var arguments = new Argument<string[]>("arguments")
         {
@@ -17,14 +17,10 @@ internal static class CallCommand
             Arity = ArgumentArity.ZeroOrMore,
         };
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for the reply.", DefaultValueFactory = _ => 30 };
-        var service = new Option<string>("--service")
-        {
-            Description = "The service to call through a Majordomo broker (e.g. erp); not needed for a server called directly.",
-            DefaultValueFactory = _ => ZeroBridgeClientOptions.Default.Service,
-        };
+        var service = CallerOptions.Service();
         var retries = new Option<int>("--retries") { Description = "Re-sends after a timeout (only for commands safe to run twice)." };
         var serverKey = SecurityOptions.ServerKey();
-        var certificate = SecurityOptions.Certificate("this client's");
+        var certificate = SecurityOptions.ClientCertificate();
         var json = new Option<bool>("--json") { Description = "Print the result as one line of JSON, also a table (default at a terminal: tables drawn as tables)." };
         var command = new Command("call", "Call a command on a ZeroBridge server, directly or through a broker, and print the result.")
         {

@@ -37,6 +37,10 @@ internal static class DemoCommand
             Arity = ArgumentArity.ZeroOrOne,
         };
         var snapshot = new Option<string?>("--snapshot") { Description = "The stream's snapshot endpoint (default: the publish port + 1)." };
+        var encryptPayloads = new Option<bool>("--encrypt-payloads")
+        {
+            Description = "Encrypt the stream's values per topic (needs --cert); subscribers get the keys on the snapshot endpoint.",
+        };
         var rate = new Option<int>("--ticks-per-second") { Description = "Price ticks per second (1 to 1,000,000).", DefaultValueFactory = _ => 10 };
         rate.Validators.Add(result =>
         {
@@ -49,13 +53,15 @@ internal static class DemoCommand
         };
         var certificate = SecurityOptions.Certificate("the server's");
         var insecure = SecurityOptions.Insecure();
+        var allowList = SecurityOptions.AllowList();
         var command = new Command("demo", "Run the demo application (a small business database) as a ZeroBridge server.")
         {
-            bind, data, maxRequest, verbose, allowScripts, publish, snapshot, rate, kernel, certificate, insecure,
+            bind, data, maxRequest, verbose, allowScripts, publish, snapshot, encryptPayloads, rate, kernel, certificate, insecure, allowList,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var keyPair = SecurityOptions.LoadKeyPair(parse.GetValue(certificate));
+            var clients = SecurityOptions.LoadAllowList(parse.GetValue(allowList), keyPair);
             Console.Error.WriteLine("Preparing the demo database…");
             var database = SampleDatabase.OpenOrCreate(parse.GetValue(data));
             var builder = Host.CreateApplicationBuilder();
@@ -76,11 +82,13 @@ internal static class DemoCommand
                     Endpoint = parse.GetValue(bind)!,
                     MaxRequestBytes = parse.GetValue(maxRequest),
                     Certificate = keyPair,
+                    AllowList = clients,
                     Insecure = parse.GetValue(insecure),
                     IncludeStackTraces = true, // a demo for developers: show where a command failed
                 });
             var stream = parse.GetResult(publish) is null ? null
-                : DemoStream.Add(builder.Services, database, parse.GetValue(publish), parse.GetValue(snapshot), parse.GetValue(rate));
+                : DemoStream.Add(builder.Services, database, parse.GetValue(publish), parse.GetValue(snapshot), parse.GetValue(rate),
+                    keyPair, parse.GetValue(insecure), parse.GetValue(encryptPayloads));
             if (parse.GetValue(kernel))
                 builder.Services.AddJupyterKernel(_ => new DemoScriptGlobals(database),
                     options => options with { Imports = [.. options.Imports, "ZeroBridge.Demo", "ZeroBridge.Serialization"] });
@@ -100,9 +108,11 @@ internal static class DemoCommand
                 ? "C# scripts are enabled:  client.run_csharp(\"Orders.Recent(3).Sum(o => o.Total)\")" + Environment.NewLine
                 : "";
             if (stream is not null)
-                DemoStream.PrintBanner(host.Services);
+                DemoStream.PrintBanner(host.Services, stream);
             if (host.Services.GetService<JupyterKernelHostedService<DemoScriptGlobals>>()?.Kernel is { } running)
                 Console.WriteLine($"Jupyter kernel: {running.ConnectionFile}{Environment.NewLine}    jupyter console --existing {running.ConnectionFile}{Environment.NewLine}");
+            // Z85 has no quote characters: the key is safe inside Python's double quotes.
+            string keyArgument = keyPair is null ? "" : $", server_key=\"{keyPair.PublicKey}\"";
             Console.WriteLine($$$"""
                 ZeroBridge demo: Listening on {{{endpoint}}}{{{(keyPair is null ? "" : $" (CURVE, server key {keyPair.PublicKey})")}}}
                 Database: {{{database.Path}}}
@@ -110,7 +120,7 @@ internal static class DemoCommand
                 From Python (/usr/bin/python3 here; `pip install ./python` elsewhere):
 
                     import zerobridge
-                    client = zerobridge.connect("{{{endpoint}}}")
+                    client = zerobridge.connect("{{{endpoint}}}"{{{keyArgument}}})
                     client.orders.recent(n=5)          # a pandas DataFrame
                     help(client.orders.recent)
 

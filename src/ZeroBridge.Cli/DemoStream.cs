@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using ZeroBridge.Demo;
 using ZeroBridge.Hosting;
+using ZeroBridge.Security;
 using ZeroBridge.Streams;
 
 namespace ZeroBridge.Cli;
@@ -11,7 +12,7 @@ internal static class DemoStream
     public const string DefaultEndpoint = "tcp://127.0.0.1:5556";
 
     public static ZeroBridgePublisherOptions Add(IServiceCollection services, SampleDatabase database, string? endpoint, string? snapshot,
-        int ticksPerSecond)
+        int ticksPerSecond, ZeroBridgeCertificate? keyPair, bool insecure, bool encryptPayloads)
     {
         endpoint ??= DefaultEndpoint;
         var options = ZeroBridgePublisherOptions.Default with
@@ -19,6 +20,9 @@ internal static class DemoStream
             Endpoint = endpoint,
             SnapshotEndpoint = snapshot ?? NextPort(endpoint),
             Name = "zbridge-demo",
+            Certificate = keyPair, // every endpoint of the demo uses the one key pair it was given
+            Insecure = insecure,
+            EncryptPayloads = encryptPayloads,
         };
         services.AddZeroBridgePublisher(_ => options);
         services.AddHostedService(provider => new LiveFeed(provider.GetRequiredService<ZeroBridgePublisher>(), database)
@@ -28,14 +32,16 @@ internal static class DemoStream
         return options;
     }
 
-    public static void PrintBanner(IServiceProvider services)
+    public static void PrintBanner(IServiceProvider services, ZeroBridgePublisherOptions options)
     {
         var publisher = services.GetRequiredService<ZeroBridgePublisher>();
+        // Z85 has no quote characters: the key is safe inside Python's double quotes and the shell's single ones.
+        var keys = options.Certificate is not { PublicKey: var key } ? ("", "") : ($", server_key=\"{key}\"", $" --server-key '{key}'");
         Console.WriteLine($$$"""
             Publishing on {{{publisher.Endpoint}}} (snapshots on {{{publisher.SnapshotEndpoint}}}): topics prices.ACME, prices.GLOBEX, ..., orders.new
 
-                for m in zerobridge.subscribe("{{{publisher.Endpoint}}}", "orders.", timeout=10): print(m.topic, m.value)
-                ./zbridge sub {{{publisher.Endpoint}}} prices.
+                for m in zerobridge.subscribe("{{{publisher.Endpoint}}}", "orders.", timeout=10{{{keys.Item1}}}): print(m.topic, m.value)
+                ./zbridge sub {{{publisher.Endpoint}}} prices.{{{keys.Item2}}}
 
             """);
     }

@@ -37,7 +37,12 @@ internal static class KernelCommand
         var attach = AttachOption();
         var service = ServiceOption();
         var verbose = new Option<bool>("--verbose") { Description = "Log every dropped message and failure to stderr." };
-        var command = new Command("start", "Serve a connection file as a C# kernel (what the kernelspec's argv runs).") { connectionFile, attach, service, verbose };
+        var serverKey = SecurityOptions.ServerKey();
+        var certificate = SecurityOptions.Certificate("this kernel's");
+        var command = new Command("start", "Serve a connection file as a C# kernel (what the kernelspec's argv runs).")
+        {
+            connectionFile, attach, service, verbose, serverKey, certificate,
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
             // Logs go to stderr: the kernel's stdout belongs to nobody (Jupyter shows neither), but stderr reaches its log.
@@ -52,7 +57,11 @@ internal static class KernelCommand
             try
             {
                 kernel = parse.GetValue(attach) is { } endpoint
-                    ? JupyterKernel.Attach(endpoint, ClientOptions(parse.GetValue(service)), options: options, logger: logger)
+                    ? JupyterKernel.Attach(endpoint, ClientOptions(parse.GetValue(service)) with
+                    {
+                        ServerKey = SecurityOptions.LoadServerKey(parse.GetValue(serverKey)),
+                        Certificate = SecurityOptions.LoadKeyPair(parse.GetValue(certificate)),
+                    }, options: options, logger: logger)
                     : JupyterKernel.Start(new StandaloneGlobals(), options, logger);
             }
             catch (Exception ex) when (ex is IOException or InvalidDataException)
@@ -82,9 +91,11 @@ internal static class KernelCommand
         var displayName = new Option<string?>("--display-name") { Description = "The name front-ends show (default: C# (ZeroBridge))." };
         var attach = AttachOption();
         var service = ServiceOption();
+        var serverKey = SecurityOptions.ServerKey();
+        var certificate = SecurityOptions.Certificate("the kernel's");
         var command = new Command("install", "Install the kernelspec \"C# (ZeroBridge)\" so Jupyter can start this kernel.")
         {
-            user, sysPrefix, prefix, python, name, displayName, attach, service,
+            user, sysPrefix, prefix, python, name, displayName, attach, service, serverKey, certificate,
         };
         command.SetAction(parse =>
         {
@@ -115,6 +126,17 @@ internal static class KernelCommand
                 {
                     argv.Add("--service");
                     argv.Add(serviceName);
+                }
+                // Key files by absolute path: Jupyter starts the kernel from another directory.
+                if (parse.GetValue(serverKey) is { } key)
+                {
+                    argv.Add("--server-key");
+                    argv.Add(File.Exists(key) ? Path.GetFullPath(key) : key);
+                }
+                if (parse.GetValue(certificate) is { } keyPairFile)
+                {
+                    argv.Add("--cert");
+                    argv.Add(Path.GetFullPath(keyPairFile));
                 }
             }
             var spec = new JsonObject

@@ -9,7 +9,7 @@ var root = new RootCommand("""
     """)
 {
     DemoCommand.Create(),
-    CallCommand.Create(),
+    CallCommand.Create(), StatusCommand.Create(),
     BrokerCommand.Create(), WorkerCommand.Create(),
     SubscribeCommand.Create(),
     TaskWorkerCommand.Create(),
@@ -18,7 +18,7 @@ var root = new RootCommand("""
     KeygenCommand.Create(),
 };
 
-var parsed = root.Parse(args);
+var parsed = root.Parse(Endpoints.WithDefaultEndpoint(root, args));
 if (parsed.Errors.Count > 0)
 {
     // System.CommandLine prints the errors and the verb's help; its own exit code for them is 1.

@@ -12,10 +12,19 @@ internal static class SecurityOptions
         Description = $"CURVE: {role} key pair, a NAME.key_secret file from `zbridge keygen` (or pyzmq's create_certificates).",
     };
 
+    /// <summary><c>--cert FILE</c> of a client, defaulting to <see cref="EnvironmentDefaults.Certificate"/>.</summary>
+    public static Option<string?> ClientCertificate() => new("--cert")
+    {
+        Description = $"CURVE: this client's key pair, a NAME.key_secret file from `zbridge keygen`. Default: ${EnvironmentDefaults.Certificate}.",
+        DefaultValueFactory = _ => EnvironmentDefaults.Read(EnvironmentDefaults.Certificate),
+    };
+
     /// <summary><c>--server-key FILE</c>: the public key of the server (or broker) to talk to.</summary>
     public static Option<string?> ServerKey() => new("--server-key")
     {
-        Description = "CURVE: the public key of the server or broker, its NAME.key file (or the 40-character Z85 key itself).",
+        Description = "CURVE: the public key of the server or broker, its NAME.key file (or the 40-character Z85 key itself). " +
+                      $"Default: ${EnvironmentDefaults.ServerKey}.",
+        DefaultValueFactory = _ => EnvironmentDefaults.Read(EnvironmentDefaults.ServerKey),
     };
 
     /// <summary><c>--insecure</c>: listen in plain text beyond loopback.</summary>
@@ -23,6 +32,31 @@ internal static class SecurityOptions
     {
         Description = "Serve in plain text on an endpoint other machines can reach (only on a network where every host is trusted).",
     };
+
+    /// <summary><c>--allow-list DIR</c>: the client keys a listener serves, and their permissions.</summary>
+    public static Option<string?> AllowList() => new("--allow-list")
+    {
+        Description = "Serve only clients whose public key (a NAME.key file) is in DIR, with the permissions in its metadata " +
+                      "(commands, services, topics, scripts; docs/security.md). Re-read when it changes. Needs --cert.",
+    };
+
+    /// <summary>The allow-list in <paramref name="directory"/>, or null when none was given.</summary>
+    /// <exception cref="UsageException">The directory does not exist, or there is no key pair to prove clients to.</exception>
+    public static ZeroBridge.Security.AllowList? LoadAllowList(string? directory, ZeroBridgeCertificate? keyPair)
+    {
+        if (directory is null)
+            return null;
+        if (keyPair is null)
+            throw new UsageException("--allow-list needs --cert too: clients prove their key to the listener's key pair");
+        try
+        {
+            return ZeroBridge.Security.AllowList.FromDirectory(directory);
+        }
+        catch (DirectoryNotFoundException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+    }
 
     /// <summary>The key pair in <paramref name="path"/>, or null when no path was given.</summary>
     /// <exception cref="UsageException">The file cannot be read or is not a secret certificate.</exception>

@@ -28,9 +28,11 @@ internal static class SubmitCommand
         var workerTimeout = new Option<double>("--worker-timeout") { Description = "Seconds a silent worker is given before its tasks are re-sent.", DefaultValueFactory = _ => 5 };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the summary, not every result." };
         var progress = new Option<bool?>("--progress") { Description = "Show the progress bar (default: when stderr is a terminal)." };
+        var certificate = SecurityOptions.Certificate("the producer's");
+        var insecure = SecurityOptions.Insecure();
         var command = new Command("submit", "Run tasks on a pool of ZeroBridge task workers (zbridge task-worker, Python TaskWorker) and print the results.")
         {
-            endpoint, kind, arguments, count, workers, wait, timeout, workerTimeout, quiet, progress,
+            endpoint, kind, arguments, count, workers, wait, timeout, workerTimeout, quiet, progress, certificate, insecure,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -45,6 +47,8 @@ internal static class SubmitCommand
             {
                 Endpoint = parse.GetValue(endpoint)!,
                 WorkerTimeout = TimeSpan.FromSeconds(parse.GetValue(workerTimeout)),
+                Certificate = SecurityOptions.LoadKeyPair(parse.GetValue(certificate)),
+                Insecure = parse.GetValue(insecure),
             });
             try
             {
@@ -54,6 +58,12 @@ internal static class SubmitCommand
             {
                 Console.Error.WriteLine($"error: cannot bind {parse.GetValue(endpoint)}: {ex.Message}");
                 return 1;
+            }
+            catch (ZeroBridgeException ex)
+            {
+                // A refusal to start (plain text beyond loopback): the command line asked for something unsafe.
+                Console.Error.WriteLine($"error: {ex.Message}");
+                return ExitCodes.Usage;
             }
             int wanted = parse.GetValue(workers);
             Console.Error.WriteLine($"Waiting for {wanted} worker(s) on {producer.Endpoint}");

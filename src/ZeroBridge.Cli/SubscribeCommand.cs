@@ -15,9 +15,11 @@ internal static class SubscribeCommand
         var conflate = new Option<bool>("--conflate") { Description = "Keep only the newest value of each topic when printing falls behind." };
         var json = new Option<bool>("--json") { Description = "Print each message as one JSON object per line: topic, seq, time, snapshot, value." };
         var timeout = new Option<double?>("--timeout") { Description = "Give up (exit 3) when no value arrives for this many seconds." };
+        var serverKey = SecurityOptions.ServerKey();
+        var certificate = SecurityOptions.Certificate("this subscriber's");
         var command = new Command("sub", "Subscribe to a ZeroBridge stream and print its values, one line each.")
         {
-            endpoint, topics, snapshot, count, conflate, json, timeout,
+            endpoint, topics, snapshot, count, conflate, json, timeout, serverKey, certificate,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -27,6 +29,8 @@ internal static class SubscribeCommand
             {
                 SnapshotEndpoint = parse.GetValue(snapshot) is { } snapshotEndpoint ? Endpoints.Normalize(snapshotEndpoint) : null,
                 Conflate = parse.GetValue(conflate),
+                ServerKey = SecurityOptions.LoadServerKey(parse.GetValue(serverKey)),
+                Certificate = SecurityOptions.LoadKeyPair(parse.GetValue(certificate)),
                 OnEvent = e => Console.Error.WriteLine($"! {e.Kind.ToString().ToLowerInvariant()}: {e.Message}"),
             };
             // Without a snapshot, the publisher may start later: print what comes, from whenever it comes.

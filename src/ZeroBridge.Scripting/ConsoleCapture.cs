@@ -13,14 +13,6 @@ internal static class ConsoleCapture
     private static readonly object InstallLock = new();
     private static bool _installed;
 
-    /// <summary>Starts capturing into a buffer for the current flow (and the tasks it starts); dispose to stop.</summary>
-    public static Scope Begin()
-    {
-        var buffer = new BufferSink();
-        Redirect(buffer);
-        return new Scope(buffer);
-    }
-
     /// <summary>
     /// Sends what the current flow (and the tasks it starts) writes to <paramref name="sink"/> as it is written,
     /// which is how a notebook kernel streams a running cell's output; dispose to stop.
@@ -28,7 +20,7 @@ internal static class ConsoleCapture
     public static IDisposable Begin(IConsoleSink sink)
     {
         Redirect(sink);
-        return new Scope(null);
+        return new Scope();
     }
 
     private static void Redirect(IConsoleSink sink)
@@ -45,37 +37,10 @@ internal static class ConsoleCapture
         Current.Value = sink;
     }
 
-    /// <summary>One run's capture.</summary>
-    public sealed class Scope : IDisposable
+    /// <summary>One flow's capture; disposing it stops capturing.</summary>
+    private sealed class Scope : IDisposable
     {
-        private readonly BufferSink? _buffer;
-
-        internal Scope(BufferSink? buffer) => _buffer = buffer;
-
-        /// <summary>Everything written so far (stdout and stderr interleaved).</summary>
-        public string Text => _buffer?.Text ?? "";
-
         public void Dispose() => Current.Value = null;
-    }
-
-    internal sealed class BufferSink : IConsoleSink
-    {
-        private readonly StringBuilder _text = new();
-
-        public string Text
-        {
-            get
-            {
-                lock (_text)
-                    return _text.ToString();
-            }
-        }
-
-        public void Write(ConsoleStream stream, string text)
-        {
-            lock (_text)
-                _text.Append(text);
-        }
     }
 
     private sealed class RoutingWriter(TextWriter fallback, ConsoleStream stream) : TextWriter

@@ -51,7 +51,14 @@ public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
     /// <exception cref="ScriptCompilationException">The code does not compile.</exception>
     /// <exception cref="ScriptRuntimeException">The code threw.</exception>
     /// <exception cref="CommandException">Scripts are disabled (<c>permission_denied</c>), the timeout passed (<c>timeout</c>), or the result is too large.</exception>
-    public async Task<ScriptResult> RunAsync(string code, string session, TimeSpan? timeout, string peer, CancellationToken cancellationToken)
+    /// <param name="code">The C# script.</param>
+    /// <param name="session">The session whose variables the code sees and extends.</param>
+    /// <param name="timeout">At most the host's <see cref="ScriptingOptions.Timeout"/>; null for that.</param>
+    /// <param name="peer">Who asked (for the log).</param>
+    /// <param name="cancellationToken">Stops the run.</param>
+    /// <param name="runId">The caller's name for this run, with which <see cref="ReadOutputAsync"/> reads its output while it runs.</param>
+    public async Task<ScriptResult> RunAsync(string code, string session, TimeSpan? timeout, string peer, CancellationToken cancellationToken,
+        string? runId = null)
     {
         if (!_options.Enabled)
             throw new PermissionDeniedException(
@@ -71,7 +78,9 @@ public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 deadline.CancelAfter(limit);
                 var sinceDeadlineSet = Stopwatch.StartNew();
-                using var capture = ConsoleCapture.Begin();
+                var output = new RunOutput(runId);
+                state.Output = output;
+                using var capture = ConsoleCapture.Begin(output);
                 var compiled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 // Its own thread, not the pool's: a runaway script must not starve the server (or the very timers
                 // that are to stop it).
@@ -115,13 +124,14 @@ public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
                 if (finished.Exception is OperationCanceledException && TimedOut())
                     throw StoppedAt(limit);
                 if (finished.Exception is { } thrown)
-                    throw new ScriptRuntimeException(thrown, capture.Text);
+                    throw new ScriptRuntimeException(thrown, output.Text);
                 var value = finished.ReturnValue;
                 CheckSize(value);
-                return new ScriptResult(value, capture.Text, clock.Elapsed.TotalMilliseconds);
+                return new ScriptResult(value, output.Text, clock.Elapsed.TotalMilliseconds);
             }
             finally
             {
+                state.Output?.Finish();
                 state.LastUsed = DateTime.UtcNow;
                 state.Lock.Release();
             }
@@ -132,6 +142,36 @@ public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
                 _slots.Release();
         }
     }
+
+    /// <summary>
+    /// The console output of the run named <paramref name="runId"/> past <paramref name="offset"/>, waiting up to
+    /// <paramref name="wait"/> for some while that run goes on. A run that has not started (or another run of the
+    /// session) gives no text and <c>Started</c> false.
+    /// </summary>
+    public async Task<ScriptOutputSlice> ReadOutputAsync(string session, string runId, int offset, TimeSpan wait,
+        CancellationToken cancellationToken)
+    {
+        if (!_options.Enabled)
+            throw new PermissionDeniedException(
+                "Code execution is disabled on this server. Start it with --allow-scripts (zbridge) or ScriptingOptions.Enabled = true.");
+        var output = CurrentOutput(session, runId);
+        if (output is null && wait > TimeSpan.Zero)
+        {
+            // Asked before the run began (its request may still be on its way, or waiting for the session): look
+            // again shortly rather than have the caller spin.
+            await Task.Delay(wait < NotStartedRecheck ? wait : NotStartedRecheck, cancellationToken).ConfigureAwait(false);
+            output = CurrentOutput(session, runId);
+        }
+        if (output is null)
+            return new ScriptOutputSlice("", offset, Started: false, Finished: false);
+        var (text, next, finished) = await output.ReadAsync(offset, wait, cancellationToken).ConfigureAwait(false);
+        return new ScriptOutputSlice(text, next, Started: true, finished);
+    }
+
+    private static readonly TimeSpan NotStartedRecheck = TimeSpan.FromMilliseconds(100);
+
+    private RunOutput? CurrentOutput(string session, string runId) =>
+        _sessions.TryGetValue(session, out var state) && state.Output is { } output && output.RunId == runId ? output : null;
 
     /// <summary>Forgets a session's state; returns whether it existed.</summary>
     public bool Reset(string session) => _sessions.TryRemove(session, out _);
@@ -194,5 +234,8 @@ public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
         public SemaphoreSlim Lock { get; } = new(1, 1);
         public ScriptState<object>? State { get; set; }
         public DateTime LastUsed { get; set; } = DateTime.UtcNow;
+
+        /// <summary>The output of the session's latest run (read by other requests while it runs).</summary>
+        public volatile RunOutput? Output;
     }
 }

@@ -22,6 +22,11 @@ public class ZeroBridgeException : Exception
 }
 
 /// <summary>A message could not travel: the connection or the transport failed.</summary>
+/// <remarks>
+/// As Python's <c>TransportError</c>: a client given an endpoint it cannot connect to (unknown transport, malformed
+/// address) throws it at once. ZeroMQ connects and reconnects in the background, so a server that is not there,
+/// refuses, or goes away mid-call is seen as no reply: <see cref="ZeroBridgeTimeoutException"/>, a subclass.
+/// </remarks>
 public class ZeroBridgeTransportException : ZeroBridgeException
 {
     /// <summary>Creates a transport exception.</summary>
@@ -97,6 +102,7 @@ public class ZeroBridgeRemoteException : ZeroBridgeException
         ErrorCodes.InvalidArgument => new RemoteInvalidArgumentException(remoteType, message, remoteStackTrace, details),
         ErrorCodes.NotFound => new RemoteNotFoundException(remoteType, message, remoteStackTrace, details),
         ErrorCodes.PermissionDenied => new RemotePermissionDeniedException(remoteType, message, remoteStackTrace, details),
+        ErrorCodes.Unauthenticated => new RemoteUnauthenticatedException(remoteType, message, remoteStackTrace, details),
         ErrorCodes.Timeout => new RemoteTimeoutException(remoteType, message, remoteStackTrace, details),
         ErrorCodes.TooLarge => new RequestTooLargeException(remoteType, message, remoteStackTrace, details),
         BrokerErrorCodes.ServiceUnavailable => new ServiceUnavailableException(remoteType, message, remoteStackTrace, details),
@@ -127,6 +133,14 @@ public sealed class RemoteNotFoundException(string? remoteType, string message, 
 public sealed class RemotePermissionDeniedException(string? remoteType, string message, string? remoteStackTrace,
     IReadOnlyDictionary<string, object?>? details)
     : ZeroBridgeRemoteException(ErrorCodes.PermissionDenied, remoteType, message, remoteStackTrace, details);
+
+/// <summary>
+/// The server (or broker) serves only allowed client keys and this connection has not proved one (code
+/// <c>unauthenticated</c>): the client has no certificate, or its key is not on the allow-list. The request did not run.
+/// </summary>
+public sealed class RemoteUnauthenticatedException(string? remoteType, string message, string? remoteStackTrace,
+    IReadOnlyDictionary<string, object?>? details)
+    : ZeroBridgeRemoteException(ErrorCodes.Unauthenticated, remoteType, message, remoteStackTrace, details);
 
 /// <summary>The server gave up on the request at its deadline (code <c>timeout</c>).</summary>
 public sealed class RemoteTimeoutException(string? remoteType, string message, string? remoteStackTrace,

@@ -5,7 +5,7 @@ using ZeroBridge.Scripting;
 using ZeroBridge.Server;
 using ZeroBridge.TestHost;
 
-// Usage: ZeroBridge.TestHost --bind ENDPOINT --data FILE [--max-request-bytes N] [--allow-scripts]
+// Usage: ZeroBridge.TestHost --bind ENDPOINT --data FILE [--max-request-bytes N] [--allow-scripts] [--cert NAME.key_secret]
 string Option(string name, string fallback)
 {
     int at = Array.IndexOf(args, name);
@@ -28,6 +28,7 @@ var options = ZeroBridgeServerOptions.Default with
     MaxRequestBytes = long.Parse(Option("--max-request-bytes", ZeroBridgeServerOptions.Default.MaxRequestBytes.ToString())),
     ShutdownTimeout = TimeSpan.FromSeconds(1),
     TableChunkBytes = long.Parse(Option("--table-chunk-bytes", ZeroBridgeServerOptions.Default.TableChunkBytes.ToString())),
+    Certificate = Option("--cert", "") is { Length: > 0 } keyPairFile ? ZeroBridge.Security.ZeroBridgeCertificate.Load(keyPairFile) : null,
 };
 await using var server = new ZeroBridgeServer(commands, options);
 await server.StartAsync();

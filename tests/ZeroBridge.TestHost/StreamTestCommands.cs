@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ZeroBridge.Commands;
+using ZeroBridge.Security;
 using ZeroBridge.Streams;
 
 namespace ZeroBridge.TestHost;
@@ -12,7 +13,7 @@ internal static class StreamTestCommands
 
     public static CommandRegistry AddStreamTestCommands(this CommandRegistry commands) => commands
         .Add("stream.start", async (string endpoint = "tcp://127.0.0.1:*", string? snapshot = "tcp://127.0.0.1:*", int hwm = 1000,
-            int heartbeat_ms = 1000, string name = "test-publisher", int snapshot_hwm = 100_000) =>
+            int heartbeat_ms = 1000, string name = "test-publisher", int snapshot_hwm = 100_000, string? cert = null, bool encrypt = false) =>
         {
             var publisher = new ZeroBridgePublisher(ZeroBridgePublisherOptions.Default with
             {
@@ -22,6 +23,8 @@ internal static class StreamTestCommands
                 SnapshotSendHighWatermark = snapshot_hwm,
                 HeartbeatInterval = TimeSpan.FromMilliseconds(heartbeat_ms),
                 Name = name,
+                Certificate = string.IsNullOrEmpty(cert) ? null : ZeroBridgeCertificate.Load(cert), // a NAME.key_secret file
+                EncryptPayloads = encrypt,
             });
             await publisher.StartAsync();
             int id = Interlocked.Increment(ref _nextId);

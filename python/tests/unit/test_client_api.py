@@ -86,7 +86,7 @@ TWINS = [
 def test_async_twins_take_the_same_parameters(sync: type, asynchronous: type) -> None:
     assert _parameters(sync.__init__) == _parameters(asynchronous.__init__)
     for name in ("add", "command", "task", "run", "start", "stop", "results", "map",
-                 "wait_for_workers", "receive", "close", "__iter__", "__next__"):
+                 "wait_for_workers", "receive", "poll", "rolling", "close", "__iter__", "__next__"):
         if not hasattr(sync, name):
             continue
         if name in ("__iter__", "__next__"):  # iteration: ``async for`` on the twin

@@ -149,3 +149,34 @@ def test_follow_up_calls_are_never_retried() -> None:
     with pytest.raises(zerobridge.TimeoutError):
         drive(exchange(_call("tables.numbers", retries=5), _ids()), server)
     assert server.commands() == ["tables.numbers", "table.next", "table.close"]
+
+
+class _Prover:
+    def proof(self, challenge: bytes) -> Dict[str, Any]:
+        return {"key": "K" * 40, "challenge": challenge, "nonce": b"n" * 24, "proof": b"p"}
+
+
+@pytest.mark.parametrize("run", DRIVERS)
+def test_an_unauthenticated_reply_makes_a_client_with_a_certificate_prove_and_resend_once(run: Any) -> None:
+    server = Script(lambda a: _error(a, "unauthenticated"), lambda a: _ok(a, {"challenge": b"c" * 32}),
+                    lambda a: _ok(a, {"key": "K" * 40, "name": "alice"}), lambda a: _ok(a, 7))
+    assert run(exchange(_call(), _ids(), _Prover()), server) == 7
+    assert server.commands() == ["orders.get", "auth.hello", "auth.prove", "orders.get"]
+    assert msgpack.unpackb(server.seen[2].call.arguments)[1]["challenge"] == b"c" * 32
+
+
+@pytest.mark.parametrize("run", DRIVERS)
+def test_a_refused_proof_raises_unauthenticated_and_nothing_is_resent(run: Any) -> None:
+    server = Script(lambda a: _error(a, "unauthenticated"), lambda a: _ok(a, {"challenge": b"c" * 32}),
+                    lambda a: _error(a, "unauthenticated"))
+    with pytest.raises(zerobridge.Unauthenticated):
+        run(exchange(_call(), _ids(), _Prover()), server)
+    assert server.commands() == ["orders.get", "auth.hello", "auth.prove"]
+
+
+@pytest.mark.parametrize("run", DRIVERS)
+def test_without_a_certificate_unauthenticated_is_raised_at_once(run: Any) -> None:
+    server = Script(lambda a: _error(a, "unauthenticated"))
+    with pytest.raises(zerobridge.Unauthenticated):
+        run(exchange(_call(), _ids()), server)
+    assert len(server.seen) == 1

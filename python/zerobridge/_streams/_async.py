@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator, Callable, Optional, Sequence
+from typing import Any, AsyncIterator, Callable, List, Optional, Sequence
 
 import zmq
 import zmq.asyncio
 
 from .._exceptions import TimeoutError, translate_zmq_errors
+from .._security import CertificatePath, CurveClient, KeySource
 from ._base import SubscriptionBase
 from ._core import StreamCore
 from ._deadline import SLICE, Deadline
 from ._events import StreamEvent, StreamMessage
+from ._rolling_frame import RollingFrame
 from ._snapshot import SnapshotHandshake
 from ._wire import DEFAULT_STREAM_ENDPOINT
 
@@ -32,10 +34,12 @@ class AsyncSubscription(SubscriptionBase):
                  duration: Optional[float] = None, silence: Optional[float] = None,
                  conflate: bool = False, on_event: Optional[Callable[[StreamEvent], None]] = None,
                  hwm: int = 1000, start_timeout: float = 10.0,
-                 context: Optional[zmq.asyncio.Context] = None) -> None:
+                 context: Optional[zmq.asyncio.Context] = None, server_key: Optional[KeySource] = None,
+                 cert: Optional[CertificatePath] = None) -> None:
         self._context = context or zmq.asyncio.Context.instance()
         super().__init__(StreamCore(endpoint, topics, snapshot=snapshot, silence=silence,
-                                    conflate=conflate, on_event=on_event), self._context, hwm)
+                                    conflate=conflate, on_event=on_event), self._context, hwm,
+                         CurveClient.configure(server_key, cert))
         self.timeout = timeout
         self._duration = Deadline(duration)
         self._start_timeout = start_timeout
@@ -74,11 +78,45 @@ class AsyncSubscription(SubscriptionBase):
                                endpoint=self.endpoint, seconds=timeout)
         return message
 
+    async def poll(self, timeout: float = 0.0) -> List[StreamMessage]:
+        """Every value that arrives within ``timeout`` s (at least what is already there); never raises on time.
+
+        Cancelling the awaiting task closes the subscription (and re-raises ``CancelledError``).
+        """
+        deadline = Deadline(timeout)
+        out: List[StreamMessage] = []
+        try:
+            while True:
+                message = await self._next(deadline, stop_at_duration=False)
+                if message is None:
+                    return out
+                out.append(message)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            self.close()
+            raise
+
+    async def rolling(self, window: int = 500, *, every: float = 0.5, duration: Optional[float] = None,
+                      columns: Optional[Sequence[str]] = None) -> AsyncIterator[Any]:
+        """Yield a rolling ``pandas.DataFrame`` of the last ``window`` values every ``every`` seconds.
+
+        ``async for frame in sub.rolling(...)``. Ends after ``duration`` seconds (or the subscription's own), or
+        when the subscription is closed; cancelling the consuming task closes it (``CancelledError`` propagates).
+        """
+        frame = RollingFrame(window, columns=columns)
+        end = Deadline(duration)
+        while not self._closed:
+            frame.extend(await self.poll(every))
+            yield frame.frame()
+            if end.passed() or self._duration.passed():
+                return
+
     async def _next(self, deadline: Deadline, stop_at_duration: bool = True) -> Optional[StreamMessage]:
         if not self._started:
             await self._fetch_snapshot()
         core = self._core
         while True:
+            if core.keyring.wanted and not self._closed:
+                await self._fetch_keys()
             message = core.take()
             if message is not None or self._closed:
                 return message
@@ -98,9 +136,24 @@ class AsyncSubscription(SubscriptionBase):
                     if not core.conflate:
                         break
                 continue
+            self._check_handshake()
             core.check_silence()
             if any(limit.passed() for limit in limits):
                 return core.take()
+
+    async def _fetch_keys(self) -> None:
+        """Ask for the topic keys the keyring wants and take the reply (§11.6), within ``start_timeout``."""
+        deadline = Deadline(self._start_timeout)
+        dealer = self._key_socket()
+        with translate_zmq_errors(self.endpoint):
+            await dealer.send_multipart(self._core.keyring.request())
+            while True:
+                if await dealer.poll(deadline.wait_ms(SLICE), zmq.POLLIN):
+                    self._core.take_keys(await dealer.recv_multipart())
+                    return
+                if deadline.passed():
+                    self._no_key_reply(self._start_timeout)
+                    return
 
     async def _fetch_snapshot(self) -> None:
         """Start from the publisher's snapshot (see :mod:`._snapshot` for the steps)."""
@@ -109,10 +162,11 @@ class AsyncSubscription(SubscriptionBase):
             while not handshake.welcomed:
                 if await self._socket.poll(handshake.deadline.wait_ms(SLICE), zmq.POLLIN):
                     handshake.live(await self._socket.recv_multipart(zmq.NOBLOCK))
-                elif handshake.deadline.passed():
-                    raise handshake.no_publisher()
-            dealer = self._context.socket(zmq.DEALER)
-            dealer.setsockopt(zmq.LINGER, 0)
+                else:
+                    self._check_handshake()
+                    if handshake.deadline.passed():
+                        raise handshake.no_publisher()
+            dealer = self._snapshot_socket(self._context)
             try:
                 dealer.connect(self._core.snapshot_endpoint)
                 await dealer.send_multipart(handshake.request())

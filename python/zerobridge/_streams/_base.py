@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import List, Optional
 
 import zmq
 
 from .._exceptions import translate_zmq_errors
+from .._security import CurveClient, HandshakeWatch
 from ._core import StreamCore
 from ._events import StreamStats
 
@@ -17,18 +18,50 @@ class SubscriptionBase:
     """The socket and the state of a subscription; the drivers add how to wait for values.
 
     ``context`` makes the socket: a :class:`zmq.Context` for the blocking subscription, a
-    :class:`zmq.asyncio.Context` for the asyncio one.
+    :class:`zmq.asyncio.Context` for the asyncio one. With ``curve`` the live socket and the snapshot
+    socket are CURVE clients of the publisher; either way the live socket's handshake is watched, so a
+    wrong key (or CURVE on one side only) is an :class:`zerobridge.AuthenticationError`, not silence.
     """
 
-    def __init__(self, core: StreamCore, context: zmq.Context, hwm: int) -> None:
+    def __init__(self, core: StreamCore, context: zmq.Context, hwm: int,
+                 curve: Optional[CurveClient] = None) -> None:
         self._core = core
         self._closed = False
+        self._curve = curve
+        self._key_context = context
+        self._key_dealer: Optional[zmq.Socket] = None
         with translate_zmq_errors(core.endpoint):
             self._socket = context.socket(zmq.SUB)
             self._socket.setsockopt(zmq.LINGER, 0)
             self._socket.setsockopt(zmq.RCVHWM, hwm)
+            if curve is not None:
+                curve.apply(self._socket)
+            self._handshake = HandshakeWatch(self._socket, core.endpoint, encrypted=curve is not None)
             core.subscribe_all(self._socket)
             self._socket.connect(core.endpoint)
+
+    def _snapshot_socket(self, context: zmq.Context) -> zmq.Socket:
+        """A DEALER for the snapshot endpoint, with the live socket's CURVE keys; the caller connects and closes it."""
+        dealer = context.socket(zmq.DEALER)
+        dealer.setsockopt(zmq.LINGER, 0)
+        if self._curve is not None:
+            self._curve.apply(dealer)
+        return dealer
+
+    def _key_socket(self) -> zmq.Socket:
+        """The DEALER that asks the snapshot endpoint for topic keys (§11.6), opened on first use."""
+        if self._key_dealer is None:
+            self._key_dealer = self._snapshot_socket(self._key_context)
+            self._key_dealer.connect(self._core.snapshot_endpoint)
+        return self._key_dealer
+
+    def _no_key_reply(self, seconds: float) -> None:
+        """Give up on the keys asked for: their held values are dropped and reported."""
+        self._core.keyring.give_up(f"no key reply came from {self._core.snapshot_endpoint} within {seconds:g} s")
+
+    def _check_handshake(self) -> None:
+        """Raise :class:`zerobridge.AuthenticationError` when the handshake with the publisher failed."""
+        self._handshake.check()
 
     @property
     def endpoint(self) -> str:
@@ -67,4 +100,7 @@ class SubscriptionBase:
         """Close the socket (idempotent)."""
         if not self._closed:
             self._closed = True
+            self._handshake.close()
             self._socket.close(linger=0)
+            if self._key_dealer is not None:
+                self._key_dealer.close(linger=0)

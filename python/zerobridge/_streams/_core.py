@@ -13,6 +13,7 @@ import zmq
 from .._codec import decode
 from .._exceptions import ProtocolError, SerializationError
 from ._events import StreamEvent, StreamMessage, StreamStats, StreamWarning
+from ._keys import TopicKeyring
 from ._sequence import SequenceTracker
 from ._wire import (HEARTBEAT_TOPIC, Frames, frame_bytes, parse_header, publication_time,
                     snapshot_request)
@@ -42,6 +43,9 @@ class StreamCore:
         self.ready: Deque[StreamMessage] = collections.deque()
         self.pending: "collections.OrderedDict[str, StreamMessage]" = collections.OrderedDict()
         self._tracker = SequenceTracker()
+        self.keyring = TopicKeyring(snapshot is not None, self.report)
+        """Encrypted payloads (§11.6): the drivers ask for :attr:`TopicKeyring.wanted` keys and hand
+        the reply to :meth:`take_keys`."""
         self._last_heard = time.monotonic()
         self._heard = False
         self._heartbeat_ms = 0
@@ -92,8 +96,16 @@ class StreamCore:
         """The snapshot request for this subscription's topics."""
         return snapshot_request(self.topics)
 
-    def accept(self, frames: Frames, snapshot: bool = False) -> Optional[Dict[str, Any]]:
-        """Process one message; values go to :attr:`ready` / :attr:`pending`. Returns the header."""
+    def take_keys(self, reply: Frames) -> None:
+        """A topic-key reply: the values that waited for its keys are processed now, in order."""
+        for frames, snapshot in self.keyring.reply(reply):
+            self.accept(frames, snapshot, replaying=True)
+
+    def accept(self, frames: Frames, snapshot: bool = False, replaying: bool = False) -> Optional[Dict[str, Any]]:
+        """Process one message; values go to :attr:`ready` / :attr:`pending`. Returns the header.
+
+        A sealed value whose key is missing waits in :attr:`keyring` (``replaying``: it is coming
+        back after a key reply, so a key still missing drops it)."""
         if len(frames) < 2:
             return None
         try:
@@ -113,6 +125,12 @@ class StreamCore:
         if kind not in ("data", "snap"):
             return header
         topic = frame_bytes(frames[0]).decode("utf-8", errors="replace")
+        if isinstance(header.get("kid"), int):
+            # Before sequencing: a value held for its key is sequenced when it comes back, in its topic's order.
+            opened = self.keyring.open(frames, header["kid"], topic, snapshot, replaying)
+            if opened is None:
+                return header
+            frames = opened
         seq = int(header["seq"])
         if snapshot:
             self._tracker.seed(publisher, topic, seq)

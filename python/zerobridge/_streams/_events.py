@@ -38,7 +38,8 @@ class StreamMessage:
 
 @dataclasses.dataclass(frozen=True)
 class StreamEvent:
-    """What a subscriber noticed: ``kind`` is ``"gap"``, ``"restart"``, ``"silent"``, ``"resumed"`` or ``"overflow"``."""
+    """What a subscriber noticed: ``kind`` is ``"gap"``, ``"restart"``, ``"silent"``, ``"resumed"``,
+    ``"overflow"`` or ``"key_denied"`` (an encrypted topic whose key this subscriber was not given)."""
 
     kind: str
     message: str

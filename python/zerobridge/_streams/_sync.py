@@ -7,6 +7,7 @@ from typing import Any, Callable, Iterator, List, Optional, Sequence
 import zmq
 
 from .._exceptions import TimeoutError, translate_zmq_errors
+from .._security import CertificatePath, CurveClient, KeySource
 from ._base import SubscriptionBase
 from ._core import StreamCore
 from ._deadline import SLICE, Deadline
@@ -32,12 +33,15 @@ class Subscription(SubscriptionBase):
                  duration: Optional[float] = None, silence: Optional[float] = None,
                  conflate: bool = False, on_event: Optional[Callable[[StreamEvent], None]] = None,
                  hwm: int = 1000, start_timeout: float = 10.0,
-                 context: Optional[zmq.Context] = None) -> None:
+                 context: Optional[zmq.Context] = None, server_key: Optional[KeySource] = None,
+                 cert: Optional[CertificatePath] = None) -> None:
         self._context = context or zmq.Context.instance()
         super().__init__(StreamCore(endpoint, topics, snapshot=snapshot, silence=silence,
-                                    conflate=conflate, on_event=on_event), self._context, hwm)
+                                    conflate=conflate, on_event=on_event), self._context, hwm,
+                         CurveClient.configure(server_key, cert))
         self.timeout = timeout
         self._duration = Deadline(duration)
+        self._start_timeout = start_timeout
         if snapshot is not None:
             try:
                 self._fetch_snapshot(start_timeout)
@@ -114,6 +118,8 @@ class Subscription(SubscriptionBase):
     def _next(self, deadline: Deadline, duration: Optional[Deadline] = None) -> Optional[StreamMessage]:
         core = self._core
         while True:
+            if core.keyring.wanted and not self._closed:
+                self._fetch_keys()
             message = core.take()
             if message is not None:
                 return message
@@ -129,6 +135,7 @@ class Subscription(SubscriptionBase):
                 if self._socket.poll(int(wait * 1000), zmq.POLLIN):
                     self._drain()
                     continue
+            self._check_handshake()
             core.check_silence()
             if deadline.passed() or (duration is not None and duration.passed()):
                 return core.take()
@@ -150,6 +157,20 @@ class Subscription(SubscriptionBase):
             if not core.conflate:
                 return True
 
+    def _fetch_keys(self) -> None:
+        """Ask for the topic keys the keyring wants and take the reply (§11.6), within ``start_timeout``."""
+        deadline = Deadline(self._start_timeout)
+        dealer = self._key_socket()
+        with translate_zmq_errors(self.endpoint):
+            dealer.send_multipart(self._core.keyring.request())
+            while True:
+                if dealer.poll(deadline.wait_ms(SLICE), zmq.POLLIN):
+                    self._core.take_keys(dealer.recv_multipart())
+                    return
+                if deadline.passed():
+                    self._no_key_reply(self._start_timeout)
+                    return
+
     def _fetch_snapshot(self, start_timeout: float) -> None:
         """Start from the publisher's snapshot (see :mod:`._snapshot` for the steps)."""
         handshake = SnapshotHandshake(self._core, start_timeout)
@@ -157,10 +178,11 @@ class Subscription(SubscriptionBase):
             while not handshake.welcomed:
                 if self._socket.poll(handshake.deadline.wait_ms(SLICE), zmq.POLLIN):
                     handshake.live(self._socket.recv_multipart(zmq.NOBLOCK))
-                elif handshake.deadline.passed():
-                    raise handshake.no_publisher()
-            dealer = self._context.socket(zmq.DEALER)
-            dealer.setsockopt(zmq.LINGER, 0)
+                else:
+                    self._check_handshake()
+                    if handshake.deadline.passed():
+                        raise handshake.no_publisher()
+            dealer = self._snapshot_socket(self._context)
             try:
                 dealer.connect(self._core.snapshot_endpoint)
                 dealer.send_multipart(handshake.request())
@@ -184,7 +206,10 @@ def subscribe(endpoint: str = DEFAULT_STREAM_ENDPOINT, *topics: str, **options: 
     publisher counts as silent; default three of its heartbeat intervals; checked while waiting and whenever
     :attr:`Subscription.silent` is read with nothing unread), ``conflate`` (keep only the
     newest unread value per topic), ``on_event`` (callback for :class:`StreamEvent`; default: warnings),
-    ``hwm`` (the socket's receive high-water mark), ``start_timeout``, ``context``.
+    ``hwm`` (the socket's receive high-water mark), ``start_timeout``, ``context``, and for a publisher
+    that uses CURVE ``server_key`` (its ``NAME.key`` file, or the Z85 key) and optionally ``cert`` (this
+    subscriber's ``NAME.key_secret``). A failed handshake (a wrong key, CURVE on one side only) raises
+    :class:`zerobridge.AuthenticationError` while waiting.
 
     Example::
 

@@ -9,14 +9,18 @@ namespace ZeroBridge.Kernel.Remote;
 
 /// <summary>
 /// Runs cells inside a running application elsewhere: each cell is a <c>csharp.run</c> call to the application's
-/// script service over ZeroBridge (the application must allow scripts), in one script session per kernel. The
-/// console output arrives with the result, not while the cell runs; completion and inspection are not offered.
+/// script service over ZeroBridge (the application must allow scripts), in one script session per kernel. While the
+/// cell runs, its console output is followed with <c>csharp.output</c> (a long poll) and streamed to the notebook as it
+/// is written; an application without that command sends it with the result. Completion and inspection are not
+/// offered.
 /// </summary>
 internal sealed class AttachedEngine : ICellEngine
 {
     private readonly ZeroBridgeClient _client;
     private readonly TimeSpan _cellTimeout;
+    private static readonly TimeSpan OutputWait = TimeSpan.FromSeconds(1);
     private string _session = NewSession();
+    private volatile bool _canFollowOutput = true;
 
     public AttachedEngine(string endpoint, ZeroBridgeClientOptions clientOptions, TimeSpan cellTimeout)
     {
@@ -28,13 +32,22 @@ internal sealed class AttachedEngine : ICellEngine
 
     public async Task<CellOutcome> ExecuteAsync(string code, CellChannel channel, CancellationToken interrupt)
     {
+        string session = _session, run = Guid.NewGuid().ToString("N")[..12];
+        using var stopFollowing = CancellationTokenSource.CreateLinkedTokenSource(interrupt);
+        var following = FollowOutputAsync(session, run, channel, stopFollowing.Token);
+        async Task WriteRestAsync(object? output)
+        {
+            await stopFollowing.CancelAsync().ConfigureAwait(false);
+            int streamed = await following.ConfigureAwait(false);
+            if (output is string text && text.Length > streamed)
+                channel.Write(ConsoleStream.Out, text[streamed..]);
+        }
         try
         {
             var reply = await _client.CallAsync<Dictionary<string, object?>>("csharp.run",
-                new Dictionary<string, object?> { ["code"] = code, ["session"] = _session, ["timeout"] = _cellTimeout.TotalSeconds },
+                new Dictionary<string, object?> { ["code"] = code, ["session"] = session, ["timeout"] = _cellTimeout.TotalSeconds, ["run"] = run },
                 _cellTimeout + TimeSpan.FromSeconds(5), interrupt).ConfigureAwait(false);
-            if (reply?.GetValueOrDefault("output") is string { Length: > 0 } output)
-                channel.Write(ConsoleStream.Out, output);
+            await WriteRestAsync(reply?.GetValueOrDefault("output")).ConfigureAwait(false);
             return new CellOutcome(SubmissionParser.EndsInExpression(code), reply?.GetValueOrDefault("value"), null);
         }
         catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
@@ -43,8 +56,7 @@ internal sealed class AttachedEngine : ICellEngine
         }
         catch (ZeroBridgeRemoteException ex)
         {
-            if (ex.Details.GetValueOrDefault("output") is string { Length: > 0 } output)
-                channel.Write(ConsoleStream.Out, output);
+            await WriteRestAsync(ex.Details.GetValueOrDefault("output")).ConfigureAwait(false);
             var traceback = new List<string> { $"{ex.RemoteType ?? ex.Code}: {ex.Message}" };
             traceback.AddRange((ex.RemoteStackTrace ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(line => "   " + line));
@@ -55,6 +67,44 @@ internal sealed class AttachedEngine : ICellEngine
         {
             return CellOutcome.Failed(new CellError(ex.GetType().Name, $"{_client.Endpoint}: {ex.Message}", [ex.Message]));
         }
+    }
+
+    /// <summary>
+    /// Streams the run's output while it goes on; returns how many characters were written. Best effort: whatever it
+    /// did not write arrives with the result.
+    /// </summary>
+    private async Task<int> FollowOutputAsync(string session, string run, CellChannel channel, CancellationToken stop)
+    {
+        int offset = 0;
+        if (!_canFollowOutput)
+            return offset;
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var slice = await _client.CallAsync<Dictionary<string, object?>>("csharp.output",
+                    new Dictionary<string, object?> { ["session"] = session, ["run"] = run, ["offset"] = offset, ["wait"] = OutputWait.TotalSeconds },
+                    OutputWait + TimeSpan.FromSeconds(10), stop).ConfigureAwait(false);
+                if (slice is null)
+                    break;
+                if (slice.GetValueOrDefault("text") is string { Length: > 0 } text)
+                    channel.Write(ConsoleStream.Out, text);
+                offset = Convert.ToInt32(slice.GetValueOrDefault("next") ?? offset, System.Globalization.CultureInfo.InvariantCulture);
+                if (slice.GetValueOrDefault("finished") is true)
+                    break;
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (RemoteCommandNotFoundException)
+        {
+            _canFollowOutput = false; // an application from before csharp.output: its output comes with the result
+        }
+        catch (ZeroBridgeException)
+        {
+        }
+        return offset;
     }
 
     public Task<CellCompletions> CompleteAsync(string code, int position, CancellationToken cancellationToken) =>

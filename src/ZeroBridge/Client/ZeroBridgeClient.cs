@@ -5,6 +5,7 @@ using NetMQ;
 using NetMQ.Sockets;
 using ZeroBridge.Execution;
 using ZeroBridge.Protocol;
+using ZeroBridge.Security;
 using ZeroBridge.Serialization;
 using ZeroBridge.Serialization.Columnar;
 using ZeroBridge.Transport;
@@ -31,8 +32,11 @@ public sealed class ZeroBridgeClient : IZeroBridgeComponent
     private long _nextId;
     private int _state;
     private int _heardFromServer; // 1 once any message arrived: the CURVE handshake, if any, completed
+    private readonly Lock _proofLock = new();
+    private Task? _proof; // the last proof of this client's key on the connection (docs/security.md)
 
     /// <summary>Connects to a server (the connection is made in the background; calls wait for it).</summary>
+    /// <exception cref="ZeroBridgeTransportException">The endpoint cannot be connected to (unknown transport, malformed address).</exception>
     public ZeroBridgeClient(string endpoint, ZeroBridgeClientOptions? options = null)
     {
         Endpoint = endpoint;
@@ -40,7 +44,17 @@ public sealed class ZeroBridgeClient : IZeroBridgeComponent
         var socket = new DealerSocket();
         socket.Options.Linger = TimeSpan.Zero;
         socket.UseCurveClient(_options.ServerKey, _options.Certificate?.ToNetMQ());
-        socket.Connect(endpoint);
+        try
+        {
+            // ZeroMQ connects in the background: this fails only for an endpoint it cannot use at all.
+            socket.Connect(endpoint);
+        }
+        catch (Exception ex) when (ex is NetMQException or ArgumentException or FormatException or System.Net.Sockets.SocketException)
+        {
+            socket.Dispose();
+            _loop.Dispose(); // its poller holds sockets of its own
+            throw new ZeroBridgeTransportException($"Cannot connect to '{endpoint}': {ex.Message}", ex);
+        }
         _socket = _loop.Own(socket);
         _socket.ReceiveReady += OnReplyReady;
         _outgoing = _loop.Queue<NetMQMessage>(message => _socket.SendMultipartMessage(message), batch: int.MaxValue);
@@ -209,8 +223,10 @@ public sealed class ZeroBridgeClient : IZeroBridgeComponent
         var attachments = new List<ReadOnlyMemory<byte>>();
         byte[] arguments = WireSerializer.Serialize(typeof(object[]), new object[] { positional.ToArray(), keyword }, attachments);
         int attempts = Math.Max(0, retries ?? _options.Retries) + 1;
+        bool proved = false;
         for (int attempt = 1; ; attempt++)
         {
+            var proofAtSend = Volatile.Read(ref _proof);
             long id = Interlocked.Increment(ref _nextId);
             var message = Request(Header(id, command, wait));
             message.Append(arguments);
@@ -225,6 +241,16 @@ public sealed class ZeroBridgeClient : IZeroBridgeComponent
             try
             {
                 var reply = await completion.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
+                // The server has an allow-list and this connection (new, or reconnected) has not proved our key: prove
+                // it and send again; the refused request never ran.
+                if (!reply.Item2 && !proved && _options.Certificate is not null && !AuthMessages.IsAuthCommand(command)
+                    && ErrorCode(reply.Item1) == ErrorCodes.Unauthenticated)
+                {
+                    proved = true;
+                    attempt--;
+                    await ProveAsync(proofAtSend, wait, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
                 // A broker's service_unavailable means the request never ran: always safe to send again.
                 if (attempt < attempts && !reply.Item2 && IsServiceUnavailable(reply.Item1))
                     continue;
@@ -246,6 +272,53 @@ public sealed class ZeroBridgeClient : IZeroBridgeComponent
                         "ServerKey is the server's public key (its NAME.key file) and that the server uses CURVE.");
                 throw new ZeroBridgeTimeoutException($"No reply from {Endpoint} to '{command}' within {wait.TotalSeconds:0.###} s{tries}.");
             }
+        }
+    }
+
+    /// <summary>
+    /// Proves this client's key on the current connection (<c>auth.hello</c>, then <c>auth.prove</c>; docs/protocol.md
+    /// §15), once for all the calls that were refused under the same earlier proof.
+    /// </summary>
+    /// <exception cref="ZeroBridgeRemoteException">The server refused the proof (<c>unauthenticated</c>: e.g. the key is not on its allow-list).</exception>
+    private Task ProveAsync(Task? refusedUnder, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        lock (_proofLock)
+        {
+            if (_proof is null || _proof == refusedUnder || _proof.IsFaulted || _proof.IsCanceled)
+                _proof = Prove(wait, cancellationToken);
+            return _proof;
+        }
+
+        async Task Prove(TimeSpan wait, CancellationToken cancellationToken)
+        {
+            var none = new Dictionary<string, object?>();
+            var (hello, helloOk) = await SendAsync(AuthMessages.Hello, [], none, wait, cancellationToken, retries: 0).ConfigureAwait(false);
+            if (!helloOk)
+                throw RemoteError(hello[0], Attachments(hello));
+            byte[] challenge = AuthMessages.ReadHelloReply(hello[0]);
+            var (nonce, box) = ClientProof.Create(_options.ServerKey!, _options.Certificate!, challenge);
+            var proof = new Dictionary<string, object?>
+            {
+                ["key"] = _options.Certificate!.PublicKey,
+                ["challenge"] = challenge,
+                ["nonce"] = nonce,
+                ["proof"] = box,
+            };
+            var (reply, ok) = await SendAsync(AuthMessages.Prove, [], proof, wait, cancellationToken, retries: 0).ConfigureAwait(false);
+            if (!ok)
+                throw RemoteError(reply[0], Attachments(reply));
+        }
+    }
+
+    private static string? ErrorCode(byte[][] frames)
+    {
+        try
+        {
+            return ErrorMap.Decode(frames[0], WireSerializer.ForReading([])).Code;
+        }
+        catch (ZeroBridgeProtocolException)
+        {
+            return null;
         }
     }
 
@@ -296,17 +369,7 @@ public sealed class ZeroBridgeClient : IZeroBridgeComponent
         }
     }
 
-    private static bool IsServiceUnavailable(byte[][] frames)
-    {
-        try
-        {
-            return ErrorMap.Decode(frames[0], WireSerializer.ForReading([])).Code == BrokerErrorCodes.ServiceUnavailable;
-        }
-        catch (ZeroBridgeProtocolException)
-        {
-            return false;
-        }
-    }
+    private static bool IsServiceUnavailable(byte[][] frames) => ErrorCode(frames) == BrokerErrorCodes.ServiceUnavailable;
 
     private static ZeroBridgeRemoteException RemoteError(byte[] payload, IReadOnlyList<ReadOnlyMemory<byte>> attachments) =>
         ErrorMap.Decode(payload, WireSerializer.ForReading(attachments)).ToException();

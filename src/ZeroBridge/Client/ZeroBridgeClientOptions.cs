@@ -30,7 +30,10 @@ public sealed record ZeroBridgeClientOptions
 
     /// <summary>
     /// The client's own CURVE key pair, used with <see cref="ServerKey"/> (default: null, a fresh throwaway pair per
-    /// client). A server with an allow-list identifies clients by it. Load it from a <c>NAME.key_secret</c> file.
+    /// client). A server or broker with an allow-list identifies clients by it: given a certificate, the client proves
+    /// its key (<c>auth.hello</c>, <c>auth.prove</c>) whenever the server answers <c>unauthenticated</c> (the first
+    /// request of each connection, and after a reconnect) and sends the refused request again. Load it from a
+    /// <c>NAME.key_secret</c> file.
     /// </summary>
     public ZeroBridgeCertificate? Certificate { get; init; }
 }

@@ -1,3 +1,5 @@
+using ZeroBridge.Security;
+
 namespace ZeroBridge.Commands;
 
 /// <summary>
@@ -7,8 +9,10 @@ namespace ZeroBridge.Commands;
 public sealed class CommandContext
 {
     /// <summary>Creates a context.</summary>
-    public CommandContext(string command, string peer, CancellationToken cancellationToken, IServiceProvider? services = null)
+    public CommandContext(string command, string peer, CancellationToken cancellationToken, IServiceProvider? services = null,
+        CallerIdentity? caller = null)
     {
+        Caller = caller;
         Command = command;
         Peer = peer;
         CancellationToken = cancellationToken;
@@ -26,6 +30,13 @@ public sealed class CommandContext
 
     /// <summary>The identity of the connection the request came on (hex), stable for the connection's life.</summary>
     public string Peer { get; }
+
+    /// <summary>
+    /// The caller's proved identity (its public key, the <c>name</c> of its certificate, its permissions) when the
+    /// server or broker authenticates clients with an allow-list (docs/security.md); null when it does not. For a
+    /// command's own checks and audit logs.
+    /// </summary>
+    public CallerIdentity? Caller { get; }
 
     /// <summary>Cancelled when the caller gives up, its deadline passes, or the server stops.</summary>
     public CancellationToken CancellationToken { get; }

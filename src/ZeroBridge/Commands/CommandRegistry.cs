@@ -21,6 +21,8 @@ public sealed class CommandRegistry
     private readonly ConcurrentDictionary<string, CommandDescriptor> _commands = new(StringComparer.Ordinal);
     private readonly Func<Type, bool>? _isService;
     private readonly ConcurrentDictionary<Type, string> _errorCodes = new();
+    private readonly object _filtersLock = new();
+    private volatile ICommandFilter[] _filters = []; // copied on write: requests read it without a lock
 
     /// <summary>A registry whose commands get nothing from a dependency-injection container.</summary>
     public CommandRegistry()
@@ -116,6 +118,21 @@ public sealed class CommandRegistry
         _errorCodes[typeof(TException)] = code;
         return this;
     }
+
+    /// <summary>
+    /// Adds a filter that runs around every command of this registry, after the filters added before it
+    /// (see <see cref="ICommandFilter"/>). Filters registered in the container run inside these.
+    /// </summary>
+    public CommandRegistry AddFilter(ICommandFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        lock (_filtersLock)
+            _filters = [.. _filters, filter];
+        return this;
+    }
+
+    /// <summary>The filters added with <see cref="AddFilter"/>, outermost first.</summary>
+    internal IReadOnlyList<ICommandFilter> Filters => _filters;
 
     /// <summary>The code mapped for the exception's type or its closest mapped base type, or null.</summary>
     internal string? ErrorCodeFor(Exception exception)

@@ -18,7 +18,7 @@ internal sealed class BuiltInCommands
         _application = application;
         _builtIns
             .Add("table.next", [Description("The next chunk of a table sent in chunks (docs/protocol.md §10.3).")] (string cursor) =>
-                new TableContinuation(tables, tables.Get(cursor)))
+                tables.Continue(cursor))
             .Add("table.close", [Description("Stops sending a chunked table and frees it; true when it was still open.")] (string cursor) =>
                 tables.Close(cursor));
         _builtIns
@@ -33,6 +33,9 @@ internal sealed class BuiltInCommands
     /// <summary>Whether <paramref name="name"/> is a command declared non-blocking (<see cref="NonBlockingAttribute"/>).</summary>
     public bool IsNonBlocking(string name) =>
         (_builtIns.TryGet(name, out var command) || _application.TryGet(name, out command)) && command.IsNonBlocking;
+
+    /// <summary>Whether <paramref name="name"/> is a built-in (which every authenticated caller may call).</summary>
+    public bool IsBuiltIn(string name) => _builtIns.TryGet(name, out _);
 
     /// <summary>Built-ins first, so an application cannot shadow them by accident; then the application's.</summary>
     public CommandDescriptor Find(string name)

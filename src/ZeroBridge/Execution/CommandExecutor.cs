@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using ZeroBridge.Commands;
 using ZeroBridge.Protocol;
 using ZeroBridge.Serialization;
+using ZeroBridge.Serialization.Columnar;
 
 namespace ZeroBridge.Execution;
 
@@ -209,11 +210,12 @@ internal sealed class CommandExecutor : IDisposable
         try
         {
             var command = _commands.Find(call.Command);
+            CommandPermission.Check(command, _commands.IsBuiltIn(call.Command), caller.Identity);
             var services = scope?.ServiceProvider;
-            var context = new CommandContext(call.Command, caller.Peer, token, services);
+            var context = new CommandContext(call.Command, caller.Peer, token, services, caller.Identity);
             var values = ArgumentBinder.Bind(command, call.Arguments, call.Attachments, context);
             _logger.LogDebug("Running {Command} for {Peer}", call.Command, caller.Peer);
-            var result = await command.InvokeAsync(values, services).ConfigureAwait(false);
+            var result = await CommandFilters.InvokeAsync(_registry, command, values, context).ConfigureAwait(false);
             return new ExecutionOutcome(result, null) { Scope = scope };
         }
         catch (Exception ex)
@@ -244,15 +246,25 @@ internal sealed class CommandExecutor : IDisposable
         if (outcome.Error is { } error)
             return new EncodedOutcome(false, error.Encode(ErrorValues), []);
         var attachments = new List<ReadOnlyMemory<byte>>();
+        var chunking = chunkTables ? new TableChunking(_tables.ChunkBytes) : null;
+        var type = outcome.Result?.GetType() ?? typeof(object);
         try
         {
-            var result = outcome.Result;
-            byte[] payload = WireSerializer.Serialize(result?.GetType() ?? typeof(object), result, attachments,
-                chunkTables ? _tables : null, dictionaryStrings);
+            byte[] payload = WireSerializer.Serialize(type, outcome.Result, attachments, chunking, dictionaryStrings);
+            try
+            {
+                _tables.Keep(chunking?.Cut ?? []);
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw new ZeroBridgeSerializationException($"A value of type {type.Name} cannot be serialized: {ex.Message}", ex);
+            }
             return new EncodedOutcome(true, payload, attachments);
         }
         catch (ZeroBridgeSerializationException ex)
         {
+            foreach (var cursor in chunking?.Cut ?? [])
+                cursor.Dispose(); // the reply is not sent: nobody will ask for the rest
             _logger.LogWarning(ex, "A result could not be serialized");
             return new EncodedOutcome(false, ExceptionErrors.ToErrorMap(ex, _options.IncludeStackTraces).Encode(ErrorValues), []);
         }

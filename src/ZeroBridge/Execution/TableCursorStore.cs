@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using ZeroBridge.Commands;
 using ZeroBridge.Serialization.Columnar;
 
@@ -11,7 +10,7 @@ namespace ZeroBridge.Execution;
 /// built-in <c>table.next</c> (docs/protocol.md §10.3), so neither side holds more than a chunk or two at once.
 /// A cursor nobody asks for within <see cref="IdleTimeout"/> is closed, and its source disposed.
 /// </summary>
-internal sealed class TableCursorStore : ITableCursors, IDisposable
+internal sealed class TableCursorStore : IDisposable
 {
     private readonly ConcurrentDictionary<string, TableCursor> _cursors = new(StringComparer.Ordinal);
     private readonly Timer _sweeper;
@@ -34,22 +33,31 @@ internal sealed class TableCursorStore : ITableCursors, IDisposable
 
     public int OpenCount => _cursors.Count;
 
-    /// <inheritdoc/>
-    public TableCursor Open(TableSource source, string[] wireTypes)
+    /// <summary>Keeps the tables a reply cut, until the client has fetched them; disposes them all when they do not fit.</summary>
+    /// <exception cref="InvalidOperationException">Keeping them would exceed <see cref="MaxOpen"/>.</exception>
+    public void Keep(IReadOnlyList<TableCursor> cut)
     {
+        if (cut.Count == 0)
+            return;
         Sweep();
-        if (_cursors.Count >= MaxOpen)
+        if (_cursors.Count + cut.Count > MaxOpen)
+        {
+            foreach (var cursor in cut)
+                cursor.Dispose();
             throw new InvalidOperationException(
                 $"{_cursors.Count} chunked tables are already being sent; finish or close them (table.close) first.");
-        string id = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
-        var cursor = new TableCursor(id, source, wireTypes, source.TotalRows);
-        _cursors[id] = cursor;
-        return cursor;
+        }
+        foreach (var cursor in cut)
+            _cursors[cursor.Id] = cursor;
     }
+
+    /// <summary>The next chunk of the table under <paramref name="id"/>, for <c>table.next</c>.</summary>
+    /// <exception cref="NotFoundException">No such cursor.</exception>
+    public TableContinuation Continue(string id) => new(Get(id), ChunkBytes, cursor => Close(cursor.Id));
 
     /// <summary>The cursor of that id, marked as used.</summary>
     /// <exception cref="NotFoundException">No such cursor: finished, closed, expired, or never opened.</exception>
-    public TableCursor Get(string id)
+    private TableCursor Get(string id)
     {
         if (!_cursors.TryGetValue(id, out var cursor))
             throw new NotFoundException(
@@ -58,7 +66,7 @@ internal sealed class TableCursorStore : ITableCursors, IDisposable
         return cursor;
     }
 
-    /// <inheritdoc/>
+    /// <summary>Closes a cursor and disposes its source; true when it was open.</summary>
     public bool Close(string id)
     {
         if (!_cursors.TryRemove(id, out var cursor))

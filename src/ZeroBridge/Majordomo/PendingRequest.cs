@@ -13,6 +13,8 @@ internal sealed class PendingRequest
     public required IReadOnlyList<NetMQFrame> Body { get; init; }
     /// <summary>The bridge header's id (raw msgpack) when the body is a bridge request; null for a foreign body.</summary>
     public ReadOnlyMemory<byte>? BridgeId { get; init; }
+    /// <summary>The client's proved identity when the broker authenticates (it is stamped on the request to the worker).</summary>
+    public ZeroBridge.Security.CallerIdentity? Caller { get; init; }
     /// <summary>The bridge header's command, when readable.</summary>
     public string? Command { get; init; }
     /// <summary>When the request stops waiting for a worker.</summary>

@@ -44,6 +44,7 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
     private readonly ILogger _logger;
     private readonly ReceiveFaults _receiveFaults;
     private readonly BrokerBookkeeping _book;
+    private readonly ConnectionAuthentication? _authentication;
     private readonly DateTime _started = DateTime.UtcNow;
     private readonly SocketLoop _loop = new();
     private RouterSocket? _router;
@@ -59,6 +60,13 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _receiveFaults = new ReceiveFaults(_logger, "Broker");
         _book = new BrokerBookkeeping(_options, this, _logger);
+        if (_options.AllowList is { } allowList)
+        {
+            if (_options.Certificate is null)
+                throw new ArgumentException("An allow-list needs the broker's Certificate too: peers prove their key to the broker's key pair.",
+                    nameof(options));
+            _authentication = new ConnectionAuthentication(_options.Certificate, allowList, _logger, "Broker");
+        }
     }
 
     /// <summary>The endpoint the broker is bound to, with the actual port when an ephemeral one was asked for.</summary>
@@ -66,6 +74,9 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
 
     /// <summary>The services, worker counts, queue depths and counters, refreshed every 50 ms while running.</summary>
     public BrokerStatus Status => Volatile.Read(ref _status);
+
+    /// <summary>Whether it is bound and routing requests: started, and not yet stopping (for health checks).</summary>
+    public bool IsRunning => Volatile.Read(ref _state) == ComponentState.Started;
 
     /// <summary>Binds the endpoint and starts brokering on a background thread.</summary>
     /// <exception cref="InvalidOperationException">The broker was already started or stopped.</exception>
@@ -94,7 +105,9 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
         _loop.Every(Tick, OnTick);
         _loop.Start($"ZeroBridge broker {Endpoint}");
         _logger.LogInformation("ZeroBridge broker listening on {Endpoint} ({Security})", Endpoint,
-            _options.Certificate is null ? "plain text" : $"CURVE, server key {_options.Certificate.PublicKey}");
+            _options.Certificate is null ? "plain text"
+            : _authentication is null ? $"CURVE, server key {_options.Certificate.PublicKey}"
+            : $"CURVE, server key {_options.Certificate.PublicKey}, clients and workers from the allow-list {_options.AllowList}");
         return Task.CompletedTask;
     }
 
@@ -143,6 +156,7 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
         string key = Convert.ToHexString(sender);
         if (message.FrameCount == 2 && IsFrame(message[1], DisconnectMarker))
         {
+            _authentication?.Disconnected(key); // before any newcomer can take this routing id (docs/security.md)
             _book.PeerLeft(key, DateTime.UtcNow);
             return;
         }
@@ -196,8 +210,14 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
         for (int i = serviceFrame + 1; i < message.FrameCount; i++)
             body.Add(message[i]);
 
+        var caller = _authentication?.IdentityOf(key);
         if (service.StartsWith(ManagementPrefix, StringComparison.Ordinal))
         {
+            if (_authentication is not null && caller is null)
+            {
+                Refuse(client, delimited, service, null, ErrorCodes.Unauthenticated, NotAuthenticated);
+                return;
+            }
             var frames = BrokerManagement.Answer(service, body.Select(f => f.ConvertToString(Encoding.UTF8)).ToList(), key, _book,
                 new BrokerManagement.BrokerFacts(Endpoint, _started, _options), DateTime.UtcNow);
             var reply = StartReply(client, delimited, service);
@@ -230,15 +250,69 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
             }
         }
 
+        if (id is { } noProofId && AuthMessages.IsAuthCommand(command) && _authentication is null)
+        {
+            // Never forwarded: a worker proving itself must not wait for a worker of its own service.
+            Refuse(client, delimited, service, noProofId, ErrorCodes.BadRequest,
+                "This broker has no allow-list: it does not authenticate clients or workers, so there is nothing to prove.");
+            return;
+        }
+        if (_authentication is { } authentication)
+        {
+            if (id is { } rawId && AuthMessages.IsAuthCommand(command))
+            {
+                // The proof is the broker's own business, whatever service the peer named (it is echoed).
+                var frames = body.Select(f => new ReadOnlyMemory<byte>(f.Buffer, 0, f.MessageSize)).ToArray();
+                ReplyBody answer;
+                try
+                {
+                    answer = authentication.Answer(key, RequestBody.Parse(frames, out _), Reject);
+                }
+                catch (ZeroBridgeProtocolException ex)
+                {
+                    answer = Reject(rawId, ErrorMap.Of(ErrorCodes.BadRequest, ex.Message));
+                }
+                var reply = StartReply(client, delimited, service);
+                answer.AppendTo(reply);
+                Send(reply);
+                return;
+            }
+            if (caller is null)
+            {
+                Refuse(client, delimited, service, id, ErrorCodes.Unauthenticated, NotAuthenticated);
+                return;
+            }
+            if (!caller.Permissions.AllowsService(service))
+            {
+                _logger.LogInformation("Broker: {Caller} may not use service '{Service}'; refused", caller.Display, service);
+                Refuse(client, delimited, service, id, ErrorCodes.PermissionDenied,
+                    $"{caller.Display} may not use the service '{service}': no pattern in its certificate's 'services' matches it.");
+                return;
+            }
+        }
+
         // Half the client's deadline at most: the error must reach the client before it gives up, and the other
         // half is the worker's to run the command.
         var wait = timeout is { } t && t / 2 < _options.RequestTimeout ? t / 2 : _options.RequestTimeout;
         _book.Accept(new PendingRequest
         {
             Client = client, ClientKey = key, HasDelimiter = delimited, Service = service, Body = body,
-            BridgeId = id, Command = command, Deadline = DateTime.UtcNow + wait,
+            BridgeId = id, Command = command, Deadline = DateTime.UtcNow + wait, Caller = caller,
         });
     }
+
+    private const string NotAuthenticated =
+        "This broker serves only clients and workers whose key is on its allow-list, and this connection has not proved one: " +
+        "connect with your certificate (NAME.key_secret) so auth.hello and auth.prove are sent first.";
+
+    private static ReplyBody Reject(ReadOnlyMemory<byte> rawId, ErrorMap error) => ReplyBody.Failure(rawId, error, WireSerializer.BaseOptions);
+
+    /// <summary>A refusal by the broker itself, before any worker: a bridge error reply, or status and message frames.</summary>
+    private void Refuse(byte[] client, bool delimited, string service, ReadOnlyMemory<byte>? id, string code, string message) =>
+        ((IBrokerOutput)this).Fail(new PendingRequest
+        {
+            Client = client, ClientKey = "", HasDelimiter = delimited, Service = service, Body = [], BridgeId = id,
+        }, code, code switch { ErrorCodes.Unauthenticated => "401", ErrorCodes.PermissionDenied => "403", _ => "400" }, message, null);
 
     // ------------------------------------------------------------------ workers
 
@@ -270,6 +344,13 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
                     Unexpected(identity, worker, "sent a second READY");
                 else if (service.Length == 0 || service.StartsWith(ManagementPrefix, StringComparison.Ordinal))
                     Unexpected(identity, null, $"tried to register the reserved or empty service '{service}'");
+                else if (_authentication?.IdentityOf(key) is var proved && _authentication is not null
+                         && (proved is null || !proved.Permissions.AllowsService(service)))
+                {
+                    _logger.LogWarning("Broker: worker {Worker} ({Caller}) may not serve '{Service}': refused and disconnected", key,
+                        proved?.Display ?? "no proved key", service);
+                    SendToWorker(identity, Command.Disconnect);
+                }
                 else
                     _book.Register(identity, key, service, now);
                 return;
@@ -359,6 +440,8 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
         message.Append(WorkerSignatureBytes);
         message.Append(new[] { (byte)Command.Request });
         message.Append(request.Client);
+        if (request.Caller is { } caller)
+            message.Append(AuthMessages.IdentityMap(caller.Key, caller.Name)); // the client as the broker proved it
         message.AppendEmptyFrame();
         foreach (var frame in request.Body)
             message.Append(frame);

@@ -49,6 +49,14 @@ public sealed record ZeroBridgeBrokerOptions
     public ZeroBridgeCertificate? Certificate { get; init; }
 
     /// <summary>
+    /// The client and worker keys the broker serves, and what each may do (default: null, anyone). With an allow-list
+    /// every connection must first prove an allowed key (<c>auth.hello</c>, <c>auth.prove</c>): clients only reach the
+    /// services their key's <c>services</c> permit, workers may only send READY for those, and each request goes to its
+    /// worker with the client's identity stamped on it (docs/protocol.md §9.3). Needs <see cref="Certificate"/>.
+    /// </summary>
+    public AllowList? AllowList { get; init; }
+
+    /// <summary>
     /// Whether the broker may run in plain text on an endpoint other machines can reach (default: false: it refuses
     /// to start there without a <see cref="Certificate"/>). Only for networks where every host is trusted.
     /// </summary>

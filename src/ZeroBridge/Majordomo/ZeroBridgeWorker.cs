@@ -6,6 +6,7 @@ using NetMQ.Sockets;
 using ZeroBridge.Commands;
 using ZeroBridge.Execution;
 using ZeroBridge.Protocol;
+using ZeroBridge.Security;
 using static ZeroBridge.Protocol.Majordomo;
 using ZeroBridge.Transport;
 
@@ -79,7 +80,7 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
     {
         if (Interlocked.CompareExchange(ref _state, ComponentState.Started, ComponentState.New) != ComponentState.New)
             throw new InvalidOperationException("A ZeroBridgeWorker starts once.");
-        if (TrustedEndpointGuard.Violation(_commands, BrokerEndpoint, "offer") is { } refusal)
+        if (TrustedEndpointGuard.Violation(_commands, BrokerEndpoint, "offer", authenticated: false) is { } refusal)
         {
             Volatile.Write(ref _state, ComponentState.New); // nothing started
             throw new ZeroBridgeException(refusal); // clients of any broker elsewhere could reach them
@@ -138,7 +139,12 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
         public DateTime ReconnectAt { get; set; }
         public TimeSpan Delay { get; set; }
         public bool Busy { get; set; }
+        /// <summary>Whether READY was sent on this socket (after the proof, when the worker has a certificate).</summary>
+        public bool Registered { get; set; }
     }
+
+    /// <summary>Request ids of the proof's two requests on a worker connection.</summary>
+    private const long HelloId = 1, ProveId = 2;
 
     private TimeSpan Expiry => _options.HeartbeatInterval * _options.HeartbeatLiveness;
 
@@ -159,6 +165,18 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
         var now = DateTime.UtcNow;
         connection.BrokerExpiry = now + Expiry;
         connection.NextHeartbeat = now + _options.HeartbeatInterval;
+        connection.Registered = false;
+        if (_options.Certificate is not null && _options.ServerKey is not null)
+            socket.SendMultipartMessage(AuthRequest(HelloId, AuthMessages.Hello, new Dictionary<string, object?>()));
+        else
+            Register(connection);
+    }
+
+    /// <summary>READY, then the idempotent commands (docs/protocol.md §9).</summary>
+    private void Register(Connection connection)
+    {
+        var socket = connection.Socket!;
+        connection.Registered = true;
         var ready = Command_(Command.Ready);
         ready.Append(_serviceBytes);
         socket.SendMultipartMessage(ready);
@@ -208,13 +226,13 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
                     Connect(connection);
                 continue;
             }
-            if (now >= connection.BrokerExpiry)
+            if (now >= connection.BrokerExpiry) // also when a proof is never answered
             {
                 var delay = connection.Delay == TimeSpan.Zero ? _options.ReconnectDelay : connection.Delay;
                 connection.Delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxReconnectDelay.Ticks));
                 Reconnect(connection, delay, $"the broker sent nothing for {Expiry.TotalSeconds:0.###} s");
             }
-            else if (now >= connection.NextHeartbeat)
+            else if (now >= connection.NextHeartbeat && connection.Registered) // no HEARTBEAT before READY (RFC 7)
             {
                 Send(connection.Socket, Command.Heartbeat);
                 connection.NextHeartbeat = now + _options.HeartbeatInterval;
@@ -245,6 +263,12 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
 
     private void OnMessage(Connection connection, NetMQMessage message)
     {
+        if (message.FrameCount >= 5 && message[0].MessageSize == 0 && IsFrame(message[1], WireConstants.ClientSignatureBytes)
+            && message[2].ConvertToString() != Services.Idempotent)
+        {
+            OnProofReply(connection, message);
+            return;
+        }
         if (message.FrameCount >= 2 && message[0].MessageSize == 0 && IsFrame(message[1], WireConstants.ClientSignatureBytes))
         {
             // The broker's answer to our mmi.idempotent declaration.
@@ -261,16 +285,20 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
         {
             // A REQUEST with no body at all (5 frames) is served too: it gets a bad_request reply. Dropping it
             // would leave this conversation busy for good in the broker's eyes.
-            case Command.Request when message.FrameCount >= 5 && message[4].MessageSize == 0:
+            // An authenticating broker puts the client's identity frame between its address and the empty frame.
+            case Command.Request when message.FrameCount >= 5 && (message[4].MessageSize == 0
+                                                                  || (message.FrameCount >= 6 && message[5].MessageSize == 0)):
                 if (connection.Busy)
                     _logger.LogWarning("Worker for '{Service}': the broker sent a second request before the reply to the first", Service);
                 connection.Busy = true;
                 byte[] client = message[3].ToByteArray();
-                var body = new List<NetMQFrame>(message.FrameCount - 5);
-                for (int i = 5; i < message.FrameCount; i++)
+                int start = message[4].MessageSize == 0 ? 5 : 6;
+                byte[]? stamped = start == 6 ? message[4].ToByteArray() : null;
+                var body = new List<NetMQFrame>(message.FrameCount - start);
+                for (int i = start; i < message.FrameCount; i++)
                     body.Add(message[i]);
                 _running.Enter();
-                _ = RunAsync(connection, connection.Generation, client, body);
+                _ = RunAsync(connection, connection.Generation, client, stamped, body);
                 break;
             case Command.Heartbeat:
                 break;
@@ -283,7 +311,68 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
         }
     }
 
-    private async Task RunAsync(Connection connection, int generation, byte[] client, List<NetMQFrame> body)
+    /// <summary>The broker's answers to <c>auth.hello</c> and <c>auth.prove</c>: prove, then register.</summary>
+    private void OnProofReply(Connection connection, NetMQMessage message)
+    {
+        if (connection.Registered || !ReplyHeader.TryRead(message[3].ToByteArray(), out long id, out bool ok))
+            return;
+        if (!ok)
+        {
+            var error = ErrorMap.Decode(message[4].ToByteArray(), Serialization.WireSerializer.BaseOptions);
+            if (id == HelloId && error.Code == ErrorCodes.BadRequest)
+            {
+                Register(connection); // a broker without an allow-list: nothing to prove
+                return;
+            }
+            _logger.LogError("Worker for '{Service}': the broker refused this worker's key {Key}: {Message}", Service,
+                _options.Certificate!.PublicKey, error.Message);
+            return; // no READY; the connection is renewed when the broker's silence expires
+        }
+        if (id == HelloId)
+        {
+            byte[] challenge = AuthMessages.ReadHelloReply(message[4].ToByteArray());
+            var (nonce, box) = ClientProof.Create(_options.ServerKey!, _options.Certificate!, challenge);
+            connection.Socket!.SendMultipartMessage(AuthRequest(ProveId, AuthMessages.Prove, new Dictionary<string, object?>
+            {
+                ["key"] = _options.Certificate!.PublicKey,
+                ["challenge"] = challenge,
+                ["nonce"] = nonce,
+                ["proof"] = box,
+            }));
+        }
+        else if (id == ProveId)
+        {
+            Register(connection);
+        }
+    }
+
+    /// <summary>A bridge-protocol request of the proof, as a client sends it (docs/protocol.md §15).</summary>
+    private NetMQMessage AuthRequest(long id, string command, Dictionary<string, object?> keyword)
+    {
+        var message = new NetMQMessage();
+        message.AppendEmptyFrame();
+        message.Append(WireConstants.ClientSignatureBytes);
+        message.Append(_serviceBytes);
+        message.Append(RequestHeader.WriteCall(id, command, Expiry, [], null, null));
+        message.Append(Serialization.WireSerializer.Serialize(typeof(object[]), new object[] { Array.Empty<object>(), keyword }, []));
+        return message;
+    }
+
+    /// <summary>
+    /// The caller of a request: the identity the broker stamped (docs/protocol.md §9.3), with the permissions this
+    /// worker's own allow-list gives that key (none when it is not on it; all when the worker has no allow-list).
+    /// </summary>
+    private CallerIdentity? Caller(byte[]? stamped)
+    {
+        if (stamped is null)
+            return null;
+        var (key, name) = AuthMessages.ReadIdentityMap(stamped);
+        if (_options.AllowList is not { } allowList)
+            return new CallerIdentity(key, name, CallerPermissions.All);
+        return allowList.Find(key) is { } known ? known with { Name = name ?? known.Name } : new CallerIdentity(key, name, CallerPermissions.None);
+    }
+
+    private async Task RunAsync(Connection connection, int generation, byte[] client, byte[]? stamped, List<NetMQFrame> body)
     {
         // The body is the client's request after its service frame, as the broker forwarded it (docs/protocol.md §9.3).
         var frames = body.Select(f => new ReadOnlyMemory<byte>(f.Buffer, 0, f.MessageSize)).ToArray();
@@ -292,7 +381,7 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
         try
         {
             var request = RequestBody.Parse(frames, out rawId);
-            var caller = new CallerContext(Convert.ToHexString(client));
+            var caller = new CallerContext(Convert.ToHexString(client), Caller(stamped));
             reply = request.Header.IsCancel
                 ? _executor.Reject(rawId, ErrorMap.Of(ErrorCodes.Cancelled, "A cancel notification reached a worker; a broker answers those itself."))
                 : _executor.MayRunInline(request.Header.Command, body.Sum(f => (long)f.MessageSize))

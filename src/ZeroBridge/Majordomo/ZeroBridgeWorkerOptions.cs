@@ -41,6 +41,17 @@ public sealed record ZeroBridgeWorkerOptions
     /// </summary>
     public string? ServerKey { get; init; }
 
-    /// <summary>The worker's own CURVE key pair, used with <see cref="ServerKey"/> (default: null, a fresh throwaway pair).</summary>
+    /// <summary>
+    /// The worker's own CURVE key pair, used with <see cref="ServerKey"/> (default: null, a fresh throwaway pair). Given
+    /// one, the worker proves its key to the broker (<c>auth.hello</c>, <c>auth.prove</c>) before READY, as a broker
+    /// with an allow-list requires; the key's <c>services</c> must permit <see cref="ZeroBridgeWorker.Service"/>.
+    /// </summary>
     public ZeroBridgeCertificate? Certificate { get; init; }
+
+    /// <summary>
+    /// Where the permissions of the callers a broker stamps on requests come from (default: null: every caller may
+    /// run every command). With it, a caller whose key is not on the list may run only the built-ins, and the others
+    /// only what their <c>commands</c> permit, exactly as on a direct server (docs/security.md, "Broker").
+    /// </summary>
+    public AllowList? AllowList { get; init; }
 }

@@ -17,6 +17,11 @@ public static class ErrorCodes
     public const string NotFound = "not_found";
     /// <summary>The command refused the operation.</summary>
     public const string PermissionDenied = "permission_denied";
+    /// <summary>
+    /// The server has an allow-list and this connection has not proved an allowed client key (docs/security.md); the
+    /// request did not run. Clients with a certificate prove it (<c>auth.hello</c>, <c>auth.prove</c>) and send again.
+    /// </summary>
+    public const string Unauthenticated = "unauthenticated";
     /// <summary>The request's deadline passed before the command finished.</summary>
     public const string Timeout = "timeout";
     /// <summary>The request was cancelled, or the server is shutting down.</summary>

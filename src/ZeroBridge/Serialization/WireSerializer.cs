@@ -25,15 +25,18 @@ public static class WireSerializer
     public static byte[] Serialize(Type type, object? value, List<ReadOnlyMemory<byte>> attachments) =>
         Serialize(type, value, attachments, null);
 
-    /// <summary>Serializes a reply: tables larger than the chunk size of <paramref name="tables"/> go in chunks.</summary>
-    internal static byte[] Serialize(Type type, object? value, List<ReadOnlyMemory<byte>> attachments, Columnar.ITableCursors? tables,
+    /// <summary>
+    /// Serializes a reply: tables larger than the chunk size of <paramref name="tables"/> go in chunks, and each one
+    /// cut is added to <paramref name="tables"/> for the caller to keep (or dispose, when this throws).
+    /// </summary>
+    internal static byte[] Serialize(Type type, object? value, List<ReadOnlyMemory<byte>> attachments, Columnar.TableChunking? tables,
         bool dictionaryStrings = false)
     {
         try
         {
             return MessagePackSerializer.Serialize(type, value, new WireSerializerOptions(BaseOptions)
             {
-                OutgoingAttachments = attachments, TableCursors = tables, DictionaryStrings = dictionaryStrings,
+                OutgoingAttachments = attachments, TableChunking = tables, DictionaryStrings = dictionaryStrings,
             });
         }
         catch (Exception ex) when (ex is MessagePackSerializationException or InvalidOperationException or NotSupportedException)
@@ -47,9 +50,9 @@ public static class WireSerializer
     public static object? Deserialize(Type type, ReadOnlyMemory<byte> bytes, IReadOnlyList<ReadOnlyMemory<byte>> attachments) =>
         Deserialize(type, bytes, attachments, null);
 
-    /// <summary>Reads a reply whose tables may come in chunks: they are reported to <paramref name="chunked"/>.</summary>
+    /// <summary>Reads a reply whose tables may come in chunks: they are noted in <paramref name="chunked"/>.</summary>
     internal static object? Deserialize(Type type, ReadOnlyMemory<byte> bytes, IReadOnlyList<ReadOnlyMemory<byte>> attachments,
-        Columnar.IChunkedTables? chunked)
+        Columnar.ChunkedTables? chunked)
     {
         RequireWellFormed(bytes);
         try

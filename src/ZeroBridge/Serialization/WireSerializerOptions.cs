@@ -15,13 +15,13 @@ internal sealed class WireSerializerOptions : MessagePackSerializerOptions
     {
         OutgoingAttachments = copyFrom.OutgoingAttachments;
         IncomingAttachments = copyFrom.IncomingAttachments;
-        TableCursors = copyFrom.TableCursors;
+        TableChunking = copyFrom.TableChunking;
         DictionaryStrings = copyFrom.DictionaryStrings;
         ChunkedTables = copyFrom.ChunkedTables;
     }
 
-    /// <summary>Where a client's reader reports the tables of a reply that came in chunks; null to refuse them.</summary>
-    public Columnar.IChunkedTables? ChunkedTables { get; init; }
+    /// <summary>The chunked tables of the reply being read (filled in as the reader meets them); null to refuse them.</summary>
+    public Columnar.ChunkedTables? ChunkedTables { get; init; }
 
     /// <summary>
     /// Whether the peer reads dictionary-encoded string columns (it sent <c>"accept": ["dict"]</c>,
@@ -29,8 +29,9 @@ internal sealed class WireSerializerOptions : MessagePackSerializerOptions
     /// </summary>
     public bool DictionaryStrings { get; init; }
 
-    /// <summary>Where a large table's later chunks wait for the client (provided by the server); null to send tables whole.</summary>
-    public Columnar.ITableCursors? TableCursors { get; init; }
+    /// <summary>The chunk size of the reply being written, and the tables it cut (their later chunks wait for the
+    /// client); null to send tables whole.</summary>
+    public Columnar.TableChunking? TableChunking { get; init; }
 
     /// <summary>Where formatters put frames they send as attachments; null to send everything inline.</summary>
     public List<ReadOnlyMemory<byte>>? OutgoingAttachments { get; init; }

@@ -43,6 +43,7 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
     private readonly NetMQQueue<NetMQMessage> _replies;
     private readonly RunningRequests _running = new();
     private readonly AdmissionGate _admission;
+    private readonly ConnectionAuthentication? _authentication;
     private RouterSocket? _router;
     private int _state; // ComponentState
 
@@ -77,10 +78,27 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
                 if (_loop.IsRunning)
                     _loop.Post(action);
             });
+
+        if (_options.AllowList is { } allowList)
+        {
+            if (_options.Certificate is null)
+                throw new ArgumentException("An allow-list needs the server's Certificate too: clients prove their key to the server's key pair.",
+                    nameof(options));
+            _authentication = new ConnectionAuthentication(_options.Certificate, allowList, _logger, "Server");
+        }
     }
 
     /// <summary>The endpoint the server is bound to, with the actual port when an ephemeral one was asked for.</summary>
     public string Endpoint { get; private set; } = "";
+
+    /// <summary>Whether it is bound and serving requests: started, and not yet stopping (for health checks).</summary>
+    public bool IsRunning => Volatile.Read(ref _state) == ComponentState.Started;
+
+    /// <summary>
+    /// How many connections have proved an allowed client key and are still open (always 0 without an
+    /// <see cref="ZeroBridgeServerOptions.AllowList"/>).
+    /// </summary>
+    public int AuthenticatedConnections => _authentication?.AuthenticatedCount ?? 0;
 
     /// <summary>How many requests are running or waiting for a slot right now.</summary>
     public int RequestsInFlight => _running.Count;
@@ -92,7 +110,7 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
     {
         if (Interlocked.CompareExchange(ref _state, ComponentState.Started, ComponentState.New) != ComponentState.New)
             throw new InvalidOperationException("A ZeroBridgeServer starts once.");
-        if (TrustedEndpointGuard.Violation(_commands, _options.Endpoint, "serve") is { } refusal)
+        if (TrustedEndpointGuard.Violation(_commands, _options.Endpoint, "serve", _authentication is not null) is { } refusal)
         {
             Volatile.Write(ref _state, ComponentState.New); // nothing started
             throw new ZeroBridgeException(refusal);
@@ -116,7 +134,9 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
         ThreadPoolHeadroom.Reserve(_options.MaxConcurrency, _logger);
         _loop.Start($"ZeroBridge server {Endpoint}");
         _logger.LogInformation("ZeroBridge server listening on {Endpoint} ({Security})", Endpoint,
-            _options.Certificate is null ? "plain text" : $"CURVE, server key {_options.Certificate.PublicKey}");
+            _options.Certificate is null ? "plain text"
+            : _authentication is null ? $"CURVE, server key {_options.Certificate.PublicKey}"
+            : $"CURVE, server key {_options.Certificate.PublicKey}, clients from the allow-list {_options.AllowList}");
         return Task.CompletedTask;
     }
 
@@ -171,7 +191,9 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
     {
         if (message.FrameCount == 2 && message[1].Buffer.AsSpan(0, message[1].MessageSize).SequenceEqual(DisconnectMarker))
         {
-            CancelPeer(Convert.ToHexString(message[0].Buffer, 0, message[0].MessageSize));
+            string gone = Convert.ToHexString(message[0].Buffer, 0, message[0].MessageSize);
+            _authentication?.Disconnected(gone); // before any newcomer can take this routing id (docs/security.md)
+            CancelPeer(gone);
             return;
         }
 
@@ -186,6 +208,25 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
                 $"The request is {size} bytes; this server accepts at most {_options.MaxRequestBytes}.",
                 new Dictionary<string, object?> { ["limit"] = _options.MaxRequestBytes, ["size"] = size })));
             return;
+        }
+
+        CallerIdentity? identity = null;
+        if (_authentication is { } authentication)
+        {
+            if (request is BridgeRequest { Header.Command: var command } proof && AuthMessages.IsAuthCommand(command))
+            {
+                _replies.Enqueue(Authenticate(proof, peer, authentication));
+                return;
+            }
+            identity = authentication.IdentityOf(peer);
+            if (identity is null)
+            {
+                if (request is not BridgeRequest { Header.IsCancel: true }) // a cancel has no reply
+                    _replies.Enqueue(Reject(request, ErrorMap.Of(ErrorCodes.Unauthenticated,
+                        "This server serves only clients whose key is on its allow-list, and this connection has not proved one: " +
+                        "connect with your certificate (NAME.key_secret) so the client sends auth.hello and auth.prove first.")));
+                return;
+            }
         }
 
         if (request is BridgeRequest { Header.IsCancel: true } cancel)
@@ -204,27 +245,37 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
         }
         _running.Enter();
         _admission.Enter();
+        var caller = new CallerContext(peer, identity);
         if (RunsInline(request, size))
         {
-            // Declared non-blocking and small (CommandExecutor.MayRunInline): run it here and send its reply at once, sparing the hop to the pool and
-            // the wake-up back to this thread. Should it go asynchronous after all, it finishes on the pool.
-            _ = RunAsync(request, peer, key, cancellation);
+            // Declared non-blocking and small (CommandExecutor.MayRunInline): run it here and send its reply at once,
+            // sparing the hop to the pool and the wake-up back to this thread. Should it go asynchronous after all,
+            // it finishes on the pool.
+            _ = RunAsync(request, caller, key, cancellation);
             return;
         }
         // On the pool otherwise: a command that is a plain blocking method would run on this thread and hold the
         // socket (no other request taken, no reply sent) until it returned.
-        _ = Task.Run(() => RunAsync(request, peer, key, cancellation));
+        _ = Task.Run(() => RunAsync(request, caller, key, cancellation));
     }
 
     /// <summary>Only bridge requests run inline: a gateway request's JSON is parsed on the pool.</summary>
     private bool RunsInline(InboundRequest request, long size) =>
         request is BridgeRequest bridge && _executor.MayRunInline(bridge.Header.Command, size);
 
-    private async Task RunAsync(InboundRequest request, string peer, (string, string) key, CancellationTokenSource cancellation)
+    /// <summary>
+    /// Answers <c>auth.hello</c> and <c>auth.prove</c> on the socket thread, in order with the connection's other
+    /// messages and its disconnect message (docs/protocol.md §15).
+    /// </summary>
+    private NetMQMessage Authenticate(BridgeRequest request, string peer, ConnectionAuthentication authentication) =>
+        BridgeReply(request.Envelope, request.Service, authentication.Answer(peer, request.Body, _executor.Reject));
+
+    private async Task RunAsync(InboundRequest request, CallerContext caller, (string, string) key, CancellationTokenSource cancellation)
     {
+        string peer = caller.Peer;
         try
         {
-            var reply = await ServeAsync(request, new CallerContext(peer), cancellation.Token).ConfigureAwait(false);
+            var reply = await ServeAsync(request, caller, cancellation.Token).ConfigureAwait(false);
             if (_loop.IsCurrentThread)
                 SendReply(reply); // it ran inline and completed synchronously
             else

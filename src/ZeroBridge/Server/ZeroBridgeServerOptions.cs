@@ -58,6 +58,14 @@ public sealed record ZeroBridgeServerOptions
     public ZeroBridgeCertificate? Certificate { get; init; }
 
     /// <summary>
+    /// The client keys the server serves, and what each may do (default: null, any client). With an allow-list every
+    /// connection must first prove an allowed key (<c>auth.hello</c>, <c>auth.prove</c>; clients given a certificate do
+    /// this by themselves); until then each request is answered <c>unauthenticated</c>. Needs <see cref="Certificate"/>.
+    /// <see cref="AllowList.FromDirectory"/> reads a directory of <c>NAME.key</c> files; see docs/security.md.
+    /// </summary>
+    public AllowList? AllowList { get; init; }
+
+    /// <summary>
     /// Whether the server may serve in plain text on an endpoint other machines can reach (default: false: it refuses
     /// to start there without a <see cref="Certificate"/>). Only for networks where every host is trusted.
     /// </summary>

@@ -13,6 +13,11 @@ public enum StreamEventKind
     Resumed,
     /// <summary>The consumer did not keep up and the subscriber's own buffer dropped messages.</summary>
     Overflow,
+    /// <summary>
+    /// The publisher encrypts a topic's values and did not hand this subscriber its key (no permission, or no snapshot
+    /// endpoint to ask): its values are dropped, <see cref="StreamEvent.Missed"/> of them so far.
+    /// </summary>
+    KeyDenied,
 }
 
 /// <summary>A gap, restart, silence or overflow, reported to <see cref="ZeroBridgeSubscriberOptions.OnEvent"/>.</summary>

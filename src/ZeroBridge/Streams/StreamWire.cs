@@ -51,7 +51,8 @@ public static class StreamWire
     {
         var buffer = new ArrayBufferWriter<byte>(96);
         var writer = new MessagePackWriter(buffer);
-        int count = 6 + (header.Sequence is null ? 0 : 1) + (header.Count is null ? 0 : 1) + (header.RequestId is null ? 0 : 1);
+        int count = 6 + (header.Sequence is null ? 0 : 1) + (header.Count is null ? 0 : 1) + (header.RequestId is null ? 0 : 1)
+            + (header.KeyGeneration is null ? 0 : 1);
         writer.WriteMapHeader(count);
         writer.Write("v");
         writer.Write(1);
@@ -80,6 +81,11 @@ public static class StreamWire
             writer.Write("id");
             writer.Write(id);
         }
+        if (header.KeyGeneration is { } kid)
+        {
+            writer.Write("kid");
+            writer.Write(kid);
+        }
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
@@ -88,7 +94,7 @@ public static class StreamWire
     public static StreamHeader DecodeHeader(ReadOnlyMemory<byte> frame)
     {
         string? kind = null, publisher = null, requestId = null;
-        long? version = null, epoch = null, ts = null, seq = null, count = null;
+        long? version = null, epoch = null, ts = null, seq = null, count = null, kid = null;
         int hbi = 0;
         try
         {
@@ -110,6 +116,7 @@ public static class StreamWire
                     case "seq" when type == MessagePackType.Integer: seq = reader.ReadInt64(); break;
                     case "count" when type == MessagePackType.Integer: count = reader.ReadInt64(); break;
                     case "id" when type == MessagePackType.String: requestId = reader.ReadString(); break;
+                    case "kid" when type == MessagePackType.Integer: kid = reader.ReadInt64(); break;
                     default: reader.Skip(); break;
                 }
             }
@@ -124,7 +131,7 @@ public static class StreamWire
             throw new ZeroBridgeProtocolException("A stream header needs kind, pub, epoch and ts.");
         if (kind is Kinds.Data or Kinds.Snapshot && seq is null)
             throw new ZeroBridgeProtocolException($"A '{kind}' stream header needs seq.");
-        return new StreamHeader(kind, publisher, epoch.Value, ts.Value, hbi, seq, count, requestId);
+        return new StreamHeader(kind, publisher, epoch.Value, ts.Value, hbi, seq, count, requestId, kid);
     }
 }
 
@@ -137,5 +144,6 @@ public static class StreamWire
 /// <param name="Sequence">The per-topic sequence number (data and snapshot messages), from 1.</param>
 /// <param name="Count">The number of entries (end of a snapshot).</param>
 /// <param name="RequestId">The snapshot request's id, echoed in its replies.</param>
+/// <param name="KeyGeneration">With an encrypted payload (§11.6), the generation of the topic key that sealed it; else null.</param>
 public sealed record StreamHeader(string Kind, string Publisher, long Epoch, long Timestamp, int HeartbeatMilliseconds,
-    long? Sequence = null, long? Count = null, string? RequestId = null);
+    long? Sequence = null, long? Count = null, string? RequestId = null, long? KeyGeneration = null);

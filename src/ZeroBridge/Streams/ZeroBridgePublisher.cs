@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using NetMQ;
 using NetMQ.Sockets;
+using ZeroBridge.Security;
 using ZeroBridge.Serialization;
 using ZeroBridge.Transport;
 
@@ -35,6 +36,7 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
     private readonly object _gate = new();
     private readonly Dictionary<string, long> _sequences = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LastValue> _lastValues = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TopicKey> _topicKeys = new(StringComparer.Ordinal); // EncryptPayloads: made on first use
     private readonly SocketLoop _loop = new();
     private readonly NetMQQueue<NetMQMessage> _outgoing;
     private XPublisherSocket? _publisher;
@@ -70,14 +72,34 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
 
     private bool KeepsLastValues => _options.SnapshotEndpoint is not null;
 
+    private ITopicKeyPolicy TopicKeyPolicy => _options.TopicKeyPolicy ?? AnyCurvePeerPolicy.Instance;
+
     /// <summary>Binds the endpoints and starts the socket thread.</summary>
     /// <exception cref="InvalidOperationException">The publisher was already started or stopped.</exception>
     /// <exception cref="NetMQException">An endpoint cannot be bound.</exception>
+    /// <exception cref="ZeroBridgeException">An endpoint is beyond loopback without CURVE (and not <see cref="ZeroBridgePublisherOptions.Insecure"/>).</exception>
     public Task StartAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.CompareExchange(ref _state, ComponentState.Started, ComponentState.New) != ComponentState.New)
             throw new InvalidOperationException("A ZeroBridgePublisher starts once.");
+        foreach (var listening in new[] { _options.Endpoint, _options.SnapshotEndpoint })
+        {
+            if (listening is not null && PlaintextExposure.Refusal("ZeroBridge publisher", listening, EndpointAddress.IsLocalOnly(listening),
+                    _options.Certificate is not null, _options.Insecure) is { } exposure)
+            {
+                Volatile.Write(ref _state, ComponentState.New); // nothing started
+                throw new ZeroBridgeException(exposure);
+            }
+        }
+        if (_options.EncryptPayloads && (_options.Certificate is null || _options.SnapshotEndpoint is null))
+        {
+            Volatile.Write(ref _state, ComponentState.New); // nothing started
+            throw new ZeroBridgeException("EncryptPayloads needs a Certificate (the topic keys travel over CURVE) and a " +
+                "SnapshotEndpoint (where subscribers ask for them).");
+        }
+        var keyPair = _options.Certificate?.ToNetMQ();
         var publisher = new XPublisherSocket();
+        publisher.UseCurveServer(keyPair);
         publisher.Options.Linger = TimeSpan.Zero;
         publisher.Options.SendHighWatermark = _options.SendHighWatermark;
         publisher.Options.XPubVerbose = true; // every subscription reaches us: a new subscriber gets a heartbeat at once
@@ -90,6 +112,7 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
             if (_options.SnapshotEndpoint is { } snapshotEndpoint)
             {
                 snapshots = new RouterSocket();
+                snapshots.UseCurveServer(keyPair);
                 snapshots.Options.Linger = TimeSpan.Zero;
                 snapshots.Options.MaxMsgSize = _options.MaxSnapshotRequestBytes;
                 snapshots.Options.SendHighWatermark = _options.SnapshotSendHighWatermark; // bounds a peer that never reads
@@ -115,7 +138,8 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
             snapshots.ReceiveReady += OnSnapshotRequest;
         }
         _loop.Start($"ZeroBridge publisher {Endpoint}");
-        _logger.LogInformation("ZeroBridge publisher {Name} on {Endpoint} (snapshots: {Snapshots})", Name, Endpoint, SnapshotEndpoint ?? "none");
+        _logger.LogInformation("ZeroBridge publisher {Name} on {Endpoint} (snapshots: {Snapshots}; {Security})", Name, Endpoint,
+            SnapshotEndpoint ?? "none", _options.Certificate is null ? "plain text" : $"CURVE, server key {_options.Certificate.PublicKey}");
         return Task.CompletedTask;
     }
 
@@ -136,14 +160,22 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
         var attachments = new List<ReadOnlyMemory<byte>>();
         byte[] payload = WireSerializer.Serialize(value, attachments);
         byte[] topicBytes = Encoding.UTF8.GetBytes(topic);
+        long? keyGeneration = null;
+        if (_options.EncryptPayloads)
+        {
+            var key = KeyOf(topic);
+            payload = PayloadSeal.Seal(payload, attachments, key.Key); // outside the lock: one secretbox per message
+            attachments.Clear();
+            keyGeneration = key.Generation;
+        }
         lock (_gate)
         {
             long sequence = _sequences.TryGetValue(topic, out long last) ? last + 1 : 1;
             _sequences[topic] = sequence;
             long now = StreamWire.UnixMicroseconds(DateTimeOffset.UtcNow);
-            var message = Build(topicBytes, Header(StreamWire.Kinds.Data, now, sequence), payload, attachments);
+            var message = Build(topicBytes, Header(StreamWire.Kinds.Data, now, sequence, keyGeneration: keyGeneration), payload, attachments);
             if (KeepsLastValues)
-                _lastValues[topic] = new LastValue(topicBytes, sequence, now, payload, attachments);
+                _lastValues[topic] = new LastValue(topicBytes, sequence, now, payload, attachments, keyGeneration);
             _outgoing.Enqueue(message); // in sequence order: enqueued under the lock that numbered it
             Interlocked.Increment(ref _published);
             return sequence;
@@ -165,9 +197,21 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
     /// <inheritdoc/>
     public void Dispose() => StopAsync().GetAwaiter().GetResult();
 
-    private byte[] Header(string kind, long timestamp, long? sequence = null, long? count = null, string? requestId = null) =>
+    private byte[] Header(string kind, long timestamp, long? sequence = null, long? count = null, string? requestId = null,
+        long? keyGeneration = null) =>
         StreamWire.EncodeHeader(new StreamHeader(kind, Name, Epoch, timestamp, (int)_options.HeartbeatInterval.TotalMilliseconds,
-            sequence, count, requestId));
+            sequence, count, requestId, keyGeneration));
+
+    /// <summary>The key of <paramref name="topic"/>, made on first use.</summary>
+    private TopicKey KeyOf(string topic)
+    {
+        lock (_gate)
+        {
+            if (!_topicKeys.TryGetValue(topic, out var key))
+                _topicKeys[topic] = key = new TopicKey(1, PayloadSeal.NewKey());
+            return key;
+        }
+    }
 
     private static NetMQMessage Build(byte[] topic, byte[] header, byte[]? payload, List<ReadOnlyMemory<byte>>? attachments)
     {
@@ -214,7 +258,10 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
                 return;
             try
             {
-                ServeSnapshot(request);
+                if (IsKeyRequest(request))
+                    ServeKeys(request);
+                else
+                    ServeSnapshot(request);
             }
             catch (Exception ex) when (ex is ZeroBridgeException)
             {
@@ -244,7 +291,8 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
         var identity = request[0].ToByteArray();
         foreach (var entry in entries)
         {
-            var message = Build(entry.Topic, Header(StreamWire.Kinds.Snapshot, entry.Timestamp, entry.Sequence, requestId: id), entry.Payload, entry.Attachments);
+            var message = Build(entry.Topic, Header(StreamWire.Kinds.Snapshot, entry.Timestamp, entry.Sequence, requestId: id,
+                keyGeneration: entry.KeyGeneration), entry.Payload, entry.Attachments);
             if (!Send(identity, delimiter, message))
             {
                 // The peer's queue is full (it is not reading) or it left: the rest would only be dropped. Without an
@@ -256,6 +304,40 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
         var end = Build(StreamWire.EndTopicBytes, Header(StreamWire.Kinds.End, StreamWire.UnixMicroseconds(DateTimeOffset.UtcNow),
             count: entries.Count, requestId: id), null, null);
         Send(identity, delimiter, end);
+    }
+
+    private static bool IsKeyRequest(NetMQMessage request)
+    {
+        int at = request.FrameCount > 1 && request[1].MessageSize == 0 ? 2 : 1;
+        return request.FrameCount == at + 2 && request[at].ToByteArray().AsSpan().SequenceEqual(TopicKeyMessages.SignatureBytes);
+    }
+
+    /// <summary>Answers a topic-key request (§11.6) with the keys the policy lets this peer have; nothing unless payloads are encrypted.</summary>
+    private void ServeKeys(NetMQMessage request)
+    {
+        if (!_options.EncryptPayloads)
+            throw new ZeroBridgeProtocolException("A topic-key request to a publisher that does not encrypt payloads.");
+        bool delimiter = request[1].MessageSize == 0;
+        var (topics, id) = TopicKeyMessages.ParseRequest(request[request.FrameCount - 1].ToByteArray());
+        var identity = request[0].ToByteArray();
+        string connection = Convert.ToHexString(identity);
+        var keys = new Dictionary<string, TopicKey>(StringComparer.Ordinal);
+        var denied = new List<string>();
+        foreach (var topic in topics.Distinct(StringComparer.Ordinal))
+        {
+            if (topic.Length == 0 || topic[0] == '\0')
+                continue; // reserved topics are never encrypted
+            if (TopicKeyPolicy.MayRead(connection, topic))
+                keys[topic] = KeyOf(topic);
+            else
+                denied.Add(topic);
+        }
+        if (denied.Count > 0)
+            _logger.LogWarning("Topic keys refused to snapshot peer {Connection}: {Topics}", connection, string.Join(", ", denied));
+        var reply = new NetMQMessage();
+        reply.Append(TopicKeyMessages.SignatureBytes);
+        reply.Append(TopicKeyMessages.EncodeReply(id, keys, denied));
+        Send(identity, delimiter, reply);
     }
 
     private bool Send(byte[] identity, bool delimiter, NetMQMessage body)
@@ -273,7 +355,8 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
         }
     }
 
-    private sealed record LastValue(byte[] Topic, long Sequence, long Timestamp, byte[] Payload, List<ReadOnlyMemory<byte>> Attachments)
+    private sealed record LastValue(byte[] Topic, long Sequence, long Timestamp, byte[] Payload, List<ReadOnlyMemory<byte>> Attachments,
+        long? KeyGeneration)
     {
         public string TopicText { get; } = Encoding.UTF8.GetString(Topic);
     }

@@ -1,3 +1,5 @@
+using ZeroBridge.Security;
+
 namespace ZeroBridge.Streams;
 
 /// <summary>Settings of a <see cref="ZeroBridgePublisher"/>. Immutable; change with <c>with</c>.</summary>
@@ -39,4 +41,32 @@ public sealed record ZeroBridgePublisherOptions
     /// for it times out; a peer that sends snapshot requests and never reads the answers holds at most this many messages.
     /// </summary>
     public int SnapshotSendHighWatermark { get; init; } = 100_000;
+
+    /// <summary>
+    /// The publisher's CURVE key pair (default: null, plain text). When set, the stream and the snapshot endpoint speak
+    /// only CurveZMQ, and subscribers must be given its public key (<see cref="ZeroBridgeCertificate.PublicKey"/>).
+    /// Load it with <see cref="ZeroBridgeCertificate.Load"/> from a <c>NAME.key_secret</c> file. See docs/security.md.
+    /// </summary>
+    public ZeroBridgeCertificate? Certificate { get; init; }
+
+    /// <summary>
+    /// Whether the publisher may publish in plain text on an endpoint other machines can reach (default: false: it
+    /// refuses to start there without a <see cref="Certificate"/>). Only for networks where every host is trusted.
+    /// </summary>
+    public bool Insecure { get; init; }
+
+    /// <summary>
+    /// Whether values are encrypted per topic (default: false). A CURVE publisher cannot refuse a subscriber that
+    /// completes the handshake, so with this set every value is sealed with its topic's key (libsodium secretbox) and
+    /// the keys are handed out on the snapshot endpoint, to the peers <see cref="TopicKeyPolicy"/> allows: others see
+    /// topic names and sequence numbers, never data. Needs <see cref="Certificate"/> and <see cref="SnapshotEndpoint"/>.
+    /// See docs/security.md, "Streams", and docs/protocol.md §11.6.
+    /// </summary>
+    public bool EncryptPayloads { get; init; }
+
+    /// <summary>
+    /// Who may have a topic's key when <see cref="EncryptPayloads"/> is set (default: null, meaning
+    /// <see cref="AnyCurvePeerPolicy"/>: any peer that pinned the publisher's key).
+    /// </summary>
+    public ITopicKeyPolicy? TopicKeyPolicy { get; init; }
 }

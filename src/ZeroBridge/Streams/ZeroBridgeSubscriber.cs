@@ -38,9 +38,10 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
     private readonly Dictionary<string, StreamMessage> _pending = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SocketLoop _loop = new();
+    private readonly TopicKeyring _keyring;
     private DealerSocket? _snapshot;
     private long _lastHeard = Environment.TickCount64;
-    private bool _heardAny;
+    private volatile bool _heardAny; // written on the socket thread, read by StartAsync
     private int _heartbeatMilliseconds;
     private bool _silent;
     private long _received, _silences, _conflated, _overflowed;
@@ -62,6 +63,8 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
             FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full; the drop is counted and reported
         });
         _phases = new SubscriberPhases<NetMQMessage>(_options.WaitForPublisher, _options.SnapshotEndpoint is not null, Report);
+        _keyring = new TopicKeyring(_options.SnapshotEndpoint, OpenDealer, _loop, (message, snapshot) => Accept(message, snapshot, replaying: true),
+            Report, _logger);
     }
 
     /// <summary>The counters so far.</summary>
@@ -78,6 +81,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
     /// <see cref="ZeroBridgeSubscriberOptions.WaitForPublisher"/> false it returns at once instead.
     /// </summary>
     /// <exception cref="ZeroBridgeTimeoutException">No publisher answered within <see cref="ZeroBridgeSubscriberOptions.StartTimeout"/>.</exception>
+    /// <exception cref="ZeroBridgeAuthenticationException">With <see cref="ZeroBridgeSubscriberOptions.ServerKey"/> set, nothing at all arrived in that time: the CURVE handshake most likely did not complete.</exception>
     /// <exception cref="InvalidOperationException">The subscriber was started before, or is asked not to wait for a snapshot.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -87,6 +91,14 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
         try
         {
             await _ready.Task.WaitAsync(_options.StartTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException) when (_options.ServerKey is not null && !_heardAny)
+        {
+            // NetMQ reports no handshake events: silence on a CURVE connection is the best sign of a failed handshake.
+            throw new ZeroBridgeAuthenticationException(
+                $"Nothing arrived from {_endpoint} within {_options.StartTimeout.TotalSeconds:0.#} s over CURVE: the handshake most " +
+                "likely did not complete. Check that ServerKey is the publisher's public key (its NAME.key file) and that " +
+                "the publisher uses CURVE.");
         }
         catch (TimeoutException)
         {
@@ -152,6 +164,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
             return;
         await _loop.StopAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         _snapshot?.Dispose(); // a snapshot still being fetched
+        _keyring.Dispose();
         _messages.Writer.TryComplete();
         _conflatedTopics.Writer.TryComplete();
     }
@@ -167,6 +180,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
         if (Interlocked.CompareExchange(ref _state, ComponentState.Started, ComponentState.New) != ComponentState.New)
             throw new InvalidOperationException("A ZeroBridgeSubscriber starts once.");
         var socket = new SubscriberSocket();
+        socket.UseCurveClient(_options.ServerKey, _options.Certificate?.ToNetMQ());
         socket.Options.Linger = TimeSpan.Zero;
         socket.Options.ReceiveHighWatermark = _options.ReceiveHighWatermark;
         socket.Options.MaxMsgSize = _options.MaxMessageBytes;
@@ -205,10 +219,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
 
     private void RequestSnapshot()
     {
-        var dealer = new DealerSocket();
-        dealer.Options.Linger = TimeSpan.Zero;
-        dealer.Options.MaxMsgSize = _options.MaxMessageBytes;
-        dealer.Options.ReceiveHighWatermark = 0;
+        var dealer = OpenDealer();
         dealer.Connect(_options.SnapshotEndpoint!);
         dealer.ReceiveReady += OnSnapshot;
         _snapshot = dealer;
@@ -219,6 +230,17 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
         request.Append(StreamWire.SnapshotSignatureBytes);
         request.Append(WireSerializer.Serialize(query, []));
         dealer.SendMultipartMessage(request);
+    }
+
+    /// <summary>A DEALER for the snapshot endpoint (snapshots and topic keys), with this subscriber's CURVE keys; not connected.</summary>
+    private DealerSocket OpenDealer()
+    {
+        var dealer = new DealerSocket();
+        dealer.UseCurveClient(_options.ServerKey, _options.Certificate?.ToNetMQ());
+        dealer.Options.Linger = TimeSpan.Zero;
+        dealer.Options.MaxMsgSize = _options.MaxMessageBytes;
+        dealer.Options.ReceiveHighWatermark = 0;
+        return dealer;
     }
 
     private void OnSnapshot(object? sender, NetMQSocketEventArgs e)
@@ -268,7 +290,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
         }
     }
 
-    private void Accept(NetMQMessage message, bool snapshot)
+    private void Accept(NetMQMessage message, bool snapshot, bool replaying = false)
     {
         if (message.FrameCount < 2)
         {
@@ -280,6 +302,17 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
         if (header.HeartbeatMilliseconds > 0)
             _heartbeatMilliseconds = header.HeartbeatMilliseconds;
         string topic = message[0].ConvertToString(Encoding.UTF8);
+        ReadOnlyMemory<byte>? valueFrame = message.FrameCount > 2 ? Frame(message[2]) : null;
+        var attachments = new ReadOnlyMemory<byte>[Math.Max(0, message.FrameCount - 3)];
+        for (int i = 0; i < attachments.Length; i++)
+            attachments[i] = Frame(message[i + 3]);
+        if (header.KeyGeneration is { } generation && header.Kind is StreamWire.Kinds.Data or StreamWire.Kinds.Snapshot)
+        {
+            // Before Admit: a value held for its key is sequenced when it comes back, in its topic's order.
+            if (!_keyring.TryOpen(message, generation, topic, snapshot, replaying, out var opened, out attachments))
+                return;
+            valueFrame = opened;
+        }
         if (!_phases.Admit(header, topic, snapshot))
             return;
         long sequence = header.Sequence!.Value; // Admit lets through values with a sequence only
@@ -287,10 +320,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
         object? value;
         try
         {
-            var attachments = new ReadOnlyMemory<byte>[Math.Max(0, message.FrameCount - 3)];
-            for (int i = 0; i < attachments.Length; i++)
-                attachments[i] = Frame(message[i + 3]);
-            value = message.FrameCount > 2 ? WireSerializer.Deserialize<object>(Frame(message[2]), attachments) : null;
+            value = valueFrame is { } frame ? WireSerializer.Deserialize<object>(frame, attachments) : null;
         }
         catch (ZeroBridgeSerializationException ex)
         {

@@ -1,3 +1,5 @@
+using ZeroBridge.Security;
+
 namespace ZeroBridge.Streams;
 
 /// <summary>Settings of a <see cref="ZeroBridgeSubscriber"/>. Immutable; change with <c>with</c>.</summary>
@@ -48,4 +50,14 @@ public sealed record ZeroBridgeSubscriberOptions
     /// Runs on the subscriber's socket thread: keep it short.
     /// </summary>
     public Action<StreamEvent>? OnEvent { get; init; }
+
+    /// <summary>
+    /// The publisher's CURVE public key, Z85 (default: null, plain text). When set, the subscriber speaks only
+    /// CurveZMQ, on the stream and the snapshot endpoint, and only to the holder of this key. Read it from the
+    /// publisher's <c>NAME.key</c> with <see cref="ZeroBridgeCertificate.Load"/>.
+    /// </summary>
+    public string? ServerKey { get; init; }
+
+    /// <summary>The subscriber's own CURVE key pair, used with <see cref="ServerKey"/> (default: null, a fresh throwaway pair).</summary>
+    public ZeroBridgeCertificate? Certificate { get; init; }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using NetMQ;
 using NetMQ.Sockets;
 using ZeroBridge.Protocol;
+using ZeroBridge.Security;
 using ZeroBridge.Serialization;
 using ZeroBridge.Transport;
 
@@ -74,11 +75,19 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
     /// <summary>Binds the endpoint and starts the socket thread.</summary>
     /// <exception cref="InvalidOperationException">The producer was already started or stopped.</exception>
     /// <exception cref="NetMQException">The endpoint cannot be bound.</exception>
+    /// <exception cref="ZeroBridgeException">The endpoint is beyond loopback without CURVE (and not <see cref="ZeroBridgeTaskProducerOptions.Insecure"/>).</exception>
     public Task StartAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.CompareExchange(ref _state, ComponentState.Started, ComponentState.New) != ComponentState.New)
             throw new InvalidOperationException("A ZeroBridgeTaskProducer starts once.");
+        if (PlaintextExposure.Refusal("ZeroBridge task producer", _options.Endpoint, EndpointAddress.IsLocalOnly(_options.Endpoint),
+                _options.Certificate is not null, _options.Insecure) is { } exposure)
+        {
+            Volatile.Write(ref _state, ComponentState.New); // nothing started
+            throw new ZeroBridgeException(exposure);
+        }
         var socket = new RouterSocket();
+        socket.UseCurveServer(_options.Certificate?.ToNetMQ());
         socket.Options.Linger = TimeSpan.Zero;
         socket.Options.RouterMandatory = true; // a task for a vanished worker fails at once instead of vanishing
         socket.Options.MaxMsgSize = _options.MaxResultBytes;
@@ -95,7 +104,8 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
             _scheduler.Dispatch(now);
         });
         _loop.Start($"ZeroBridge task producer {Endpoint}");
-        _logger.LogInformation("ZeroBridge task producer waiting for workers on {Endpoint}", Endpoint);
+        _logger.LogInformation("ZeroBridge task producer waiting for workers on {Endpoint} ({Security})", Endpoint,
+            _options.Certificate is null ? "plain text" : $"CURVE, server key {_options.Certificate.PublicKey}");
         return Task.CompletedTask;
     }
 

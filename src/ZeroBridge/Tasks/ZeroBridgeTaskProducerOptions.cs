@@ -1,3 +1,5 @@
+using ZeroBridge.Security;
+
 namespace ZeroBridge.Tasks;
 
 /// <summary>Settings of a <see cref="ZeroBridgeTaskProducer"/>. Immutable; change with <c>with</c>.</summary>
@@ -32,6 +34,19 @@ public sealed record ZeroBridgeTaskProducerOptions
 
     /// <summary>The largest message accepted from a worker (default: 1 GiB); a larger one closes that connection.</summary>
     public long MaxResultBytes { get; init; } = 1L << 30;
+
+    /// <summary>
+    /// The producer's CURVE key pair (default: null, plain text). When set, the producer speaks only CurveZMQ, and
+    /// workers must be given its public key (<see cref="ZeroBridgeCertificate.PublicKey"/>). Load it with
+    /// <see cref="ZeroBridgeCertificate.Load"/> from a <c>NAME.key_secret</c> file. See docs/security.md.
+    /// </summary>
+    public ZeroBridgeCertificate? Certificate { get; init; }
+
+    /// <summary>
+    /// Whether the producer may hand out tasks in plain text on an endpoint other machines can reach (default: false:
+    /// it refuses to start there without a <see cref="Certificate"/>). Only for networks where every host is trusted.
+    /// </summary>
+    public bool Insecure { get; init; }
 }
 
 /// <summary>Settings of one job (<see cref="ZeroBridgeTaskProducer.RunAsync(string, IEnumerable{TaskArguments}, TaskRunOptions?, CancellationToken)"/>).</summary>

@@ -68,6 +68,7 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
         if (Interlocked.CompareExchange(ref _state, ComponentState.Started, ComponentState.New) != ComponentState.New)
             throw new InvalidOperationException("A ZeroBridgeTaskWorker starts once.");
         var socket = new DealerSocket();
+        socket.UseCurveClient(_options.ServerKey, _options.Certificate?.ToNetMQ());
         socket.Options.Linger = TimeSpan.FromSeconds(1);
         socket.Options.MaxMsgSize = _options.MaxTaskBytes;
         socket.Connect(_endpoint);

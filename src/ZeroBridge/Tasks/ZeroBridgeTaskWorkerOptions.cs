@@ -1,3 +1,5 @@
+using ZeroBridge.Security;
+
 namespace ZeroBridge.Tasks;
 
 /// <summary>Settings of a <see cref="ZeroBridgeTaskWorker"/>. Immutable; change with <c>with</c>.</summary>
@@ -26,4 +28,13 @@ public sealed record ZeroBridgeTaskWorkerOptions
 
     /// <summary>The largest task accepted (default: 256 MiB); a larger one closes the connection.</summary>
     public long MaxTaskBytes { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// The producer's CURVE public key, Z85 (default: null, plain text). When set, the worker speaks only CurveZMQ and
+    /// only to the holder of this key. Read it from the producer's <c>NAME.key</c> with <see cref="ZeroBridgeCertificate.Load"/>.
+    /// </summary>
+    public string? ServerKey { get; init; }
+
+    /// <summary>The worker's own CURVE key pair, used with <see cref="ServerKey"/> (default: null, a fresh throwaway pair).</summary>
+    public ZeroBridgeCertificate? Certificate { get; init; }
 }

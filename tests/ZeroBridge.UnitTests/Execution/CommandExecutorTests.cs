@@ -129,6 +129,37 @@ public class CommandExecutorTests
         Assert.Equal(new byte[] { 0xC7, 0x03, 42, 1, 2, 3 }, encoded.Payload);
     }
 
+    [Fact]
+    public async Task A_reply_cutting_more_tables_than_may_stay_open_is_an_internal_error_that_keeps_none_of_them()
+    {
+        static System.Data.IDataReader Numbers()
+        {
+            var table = new System.Data.DataTable();
+            table.Columns.Add("n", typeof(long));
+            for (long i = 0; i < 2000; i++)
+                table.Rows.Add(i);
+            return table.CreateDataReader();
+        }
+        var readers = new List<System.Data.IDataReader>();
+        System.Data.IDataReader Track(System.Data.IDataReader reader)
+        {
+            readers.Add(reader);
+            return reader;
+        }
+        using var executor = new CommandExecutor(new CommandRegistry()
+                .Add("two", () => new Dictionary<string, object> { ["a"] = Track(Numbers()), ["b"] = Track(Numbers()) })
+                .Add("one", () => Track(Numbers())),
+            CommandExecutorOptions.Default with { TableChunkBytes = 1024, MaxOpenTableCursors = 1 }, NullLogger.Instance);
+
+        var refused = executor.Encode(await executor.ExecuteAsync(Call("two"), Caller, default), chunkTables: true);
+
+        Assert.False(refused.Ok);
+        Assert.Equal(ErrorCodes.Internal, ErrorMap.Decode(refused.Payload, WireSerializer.BaseOptions).Code);
+        Assert.All(readers, reader => Assert.True(reader.IsClosed));
+        // Nothing of the refused reply holds the only cursor slot.
+        Assert.True(executor.Encode(await executor.ExecuteAsync(Call("one"), Caller, default), chunkTables: true).Ok);
+    }
+
     private sealed class Unserializable
     {
         public int Value => throw new InvalidOperationException("this property cannot be read");

@@ -116,6 +116,28 @@ public class ScriptHostTests
     }
 
     [Fact]
+    public async Task A_runs_output_can_be_read_while_it_runs()
+    {
+        using var host = Host();
+        using var stop = new CancellationTokenSource();
+        var run = host.RunAsync("Console.Write(\"early\"); await System.Threading.Tasks.Task.Delay(60000);", "s", null, "peer", stop.Token,
+            runId: "r1");
+
+        var slice = await host.ReadOutputAsync("s", "r1", 0, TimeSpan.FromSeconds(30), CancellationToken.None).WaitAsync(Wait);
+        while (slice.Text.Length == 0) // asked before the run began
+            slice = await host.ReadOutputAsync("s", "r1", 0, TimeSpan.FromSeconds(30), CancellationToken.None).WaitAsync(Wait);
+        Assert.Equal(("early", 5, true, false), (slice.Text, slice.Next, slice.Started, slice.Finished));
+
+        var other = await host.ReadOutputAsync("s", "another run", 0, TimeSpan.Zero, CancellationToken.None);
+        Assert.Equal(("", false), (other.Text, other.Started));
+
+        stop.Cancel();
+        await Assert.ThrowsAnyAsync<Exception>(() => run.WaitAsync(Wait));
+        var last = await host.ReadOutputAsync("s", "r1", 5, TimeSpan.FromSeconds(30), CancellationToken.None).WaitAsync(Wait);
+        Assert.Equal(("", true), (last.Text, last.Finished));
+    }
+
+    [Fact]
     public async Task Results_over_the_size_limit_are_refused()
     {
         using var host = new ScriptHost<Inventory>(new Inventory(), ScriptingOptions.Default with { Enabled = true, WarmUp = false, MaxResultBytes = 1000 });

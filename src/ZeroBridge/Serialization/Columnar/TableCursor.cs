@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+
 namespace ZeroBridge.Serialization.Columnar;
 
 /// <summary>One table being sent in chunks: its source, its column types, and its row count when known.</summary>
@@ -9,6 +11,10 @@ internal sealed class TableCursor(string id, TableSource source, string[] wireTy
     public string[] WireTypes { get; } = wireTypes;
     public long? Total { get; } = total;
     public long LastUsed = Environment.TickCount64;
+
+    /// <summary>A fresh cursor id: random, so one client cannot guess another's.</summary>
+    public static string NewId() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+
     /// <summary>Held while a chunk is read and written, so a sweep cannot dispose the source under it.</summary>
     public readonly object Gate = new();
     public bool Disposed;

@@ -5,7 +5,7 @@ namespace ZeroBridge.Serialization.Columnar;
 
 /// <summary>
 /// Sends a table source: in the "columns" layout when the message carries attachment frames (chunked when it is
-/// large and the server keeps cursors), else in the "lists" layout of protocol version 1.
+/// large and the message has a <see cref="TableChunking"/>), else in the "lists" layout of protocol version 1.
 /// </summary>
 internal static class TableWriter
 {
@@ -21,14 +21,16 @@ internal static class TableWriter
                 source.Recycle();
                 return;
             }
-            var cursors = wire.TableCursors;
-            var chunk = source.Next(cursors?.ChunkBytes ?? long.MaxValue);
+            var chunking = wire.TableChunking;
+            var chunk = source.Next(chunking?.ChunkBytes ?? long.MaxValue);
             var types = ColumnarWriter.WireTypes(chunk);
             string? more = null;
             if (!source.Finished)
             {
-                more = cursors!.Open(source, types).Id;
+                var cursor = new TableCursor(TableCursor.NewId(), source, types, source.TotalRows);
+                chunking!.Cut.Add(cursor);
                 handedOver = true;
+                more = cursor.Id;
             }
             ColumnarWriter.Write(ref writer, chunk, types, more, more is null ? null : source.TotalRows, attachments, options);
             source.Recycle(); // the frames hold copies: the chunk's storage is free for the next chunk
@@ -51,20 +53,24 @@ internal static class TableWriter
         {
             if (cursor.Disposed) // closed (idle, or table.close) between the lookup and now
                 throw new MessagePackSerializationException($"The table under cursor '{cursor.Id}' was closed.");
-            var chunk = cursor.Source.Next(next.Cursors.ChunkBytes);
+            var chunk = cursor.Source.Next(next.ChunkBytes);
             bool last = cursor.Source.Finished;
             ColumnarWriter.Write(ref writer, chunk, cursor.WireTypes, last ? null : cursor.Id, cursor.Total,
                 attachments, options);
             cursor.Source.Recycle();
             if (last)
-                next.Cursors.Close(cursor.Id);
+                next.Finished(cursor);
         }
     }
 }
 
-/// <summary>The result of <c>table.next</c>: the next chunk is read from the source while the reply is written.</summary>
-internal sealed class TableContinuation(ITableCursors cursors, TableCursor cursor)
+/// <summary>
+/// The result of <c>table.next</c>: the next chunk, of at most <see cref="ChunkBytes"/>, is read from the source
+/// while the reply is written; after the last one the cursor is handed to <see cref="Finished"/> (its store closes it).
+/// </summary>
+internal sealed class TableContinuation(TableCursor cursor, long chunkBytes, Action<TableCursor> finished)
 {
-    public ITableCursors Cursors { get; } = cursors;
     public TableCursor Cursor { get; } = cursor;
+    public long ChunkBytes { get; } = chunkBytes;
+    public Action<TableCursor> Finished { get; } = finished;
 }

@@ -1,16 +1,14 @@
-using ZeroBridge.Serialization;
-using ZeroBridge.Serialization.Columnar;
-
-namespace ZeroBridge.Client;
+namespace ZeroBridge.Serialization.Columnar;
 
 /// <summary>
-/// The tables of one reply that came in chunks (docs/protocol.md §10.3), for a client that fetches the rest. A reply
+/// The tables of one reply that came in chunks (docs/protocol.md §10.3): per-message data, like the attachment
+/// frames, which the table reader fills in and the caller (a client that fetches the rest) completes. A reply
 /// is read twice: the first read meets each chunked table's first chunk and notes it here (<see cref="Pending"/>);
 /// once the client has fetched and assembled the rest (<see cref="Resolve"/>), the second read, after
 /// <see cref="Rewind"/>, gets the whole tables in place of those first chunks. Tables are known by the order in
 /// which a read meets them, which is the same in both reads.
 /// </summary>
-internal sealed class ChunkedTables : IChunkedTables
+internal sealed class ChunkedTables
 {
     private readonly Dictionary<int, TableData> _whole = new();
     private int _met;

@@ -1,0 +1,73 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using ZeroBridge.Majordomo;
+using ZeroBridge.Server;
+
+namespace ZeroBridge.Hosting;
+
+/// <summary>
+/// Health checks for the ZeroBridge components of a host, for <c>builder.Services.AddHealthChecks()</c> (and so for
+/// ASP.NET Core's <c>MapHealthChecks</c>, Kubernetes probes, or a publisher).
+/// </summary>
+public static class ZeroBridgeHealthChecks
+{
+    /// <summary>
+    /// Adds a check that the server registered under <paramref name="name"/> is bound and serving: healthy while it
+    /// runs (with its endpoint and requests in flight as data), unhealthy before it starts and once it stops.
+    /// </summary>
+    /// <param name="builder">The host's health checks.</param>
+    /// <param name="name">The server's name given to <c>AddZeroBridge</c>; empty for the default server.</param>
+    /// <param name="tags">Tags to filter checks by (e.g. "ready").</param>
+    public static IHealthChecksBuilder AddZeroBridgeServer(this IHealthChecksBuilder builder, string name = "",
+        IEnumerable<string>? tags = null) =>
+        builder.Add(new HealthCheckRegistration(name.Length == 0 ? "zerobridge-server" : $"zerobridge-server-{name}",
+            provider => new ServerHealthCheck(ComponentRegistrations.Resolve<ZeroBridgeServer>(provider, name)),
+            HealthStatus.Unhealthy, tags));
+
+    /// <summary>
+    /// Adds a check of the broker registered under <paramref name="name"/>: unhealthy unless it runs; degraded while
+    /// one of <paramref name="services"/> (or, when none are named, every service) has no worker; healthy otherwise.
+    /// Its data lists the workers and queued requests of each service.
+    /// </summary>
+    /// <param name="builder">The host's health checks.</param>
+    /// <param name="services">The services that must have a worker; none to require at least one worker of any service.</param>
+    /// <param name="name">The broker's name given to <c>AddZeroBridgeBroker</c>; empty for the default broker.</param>
+    /// <param name="tags">Tags to filter checks by.</param>
+    public static IHealthChecksBuilder AddZeroBridgeBroker(this IHealthChecksBuilder builder, IEnumerable<string>? services = null,
+        string name = "", IEnumerable<string>? tags = null)
+    {
+        var required = services?.ToArray() ?? [];
+        return builder.Add(new HealthCheckRegistration(name.Length == 0 ? "zerobridge-broker" : $"zerobridge-broker-{name}",
+            provider => new BrokerHealthCheck(ComponentRegistrations.Resolve<ZeroBridgeBroker>(provider, name), required),
+            HealthStatus.Unhealthy, tags));
+    }
+
+    private sealed class ServerHealthCheck(ZeroBridgeServer server) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            var data = new Dictionary<string, object> { ["endpoint"] = server.Endpoint, ["requests_in_flight"] = server.RequestsInFlight };
+            return Task.FromResult(server.IsRunning
+                ? HealthCheckResult.Healthy($"Serving on {server.Endpoint}", data)
+                : new HealthCheckResult(context.Registration.FailureStatus, "The ZeroBridge server is not running (not started yet, or stopped).", data: data));
+        }
+    }
+
+    private sealed class BrokerHealthCheck(ZeroBridgeBroker broker, IReadOnlyList<string> required) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            if (!broker.IsRunning)
+                return Task.FromResult(new HealthCheckResult(context.Registration.FailureStatus,
+                    "The ZeroBridge broker is not running (not started yet, or stopped)."));
+            var status = broker.Status;
+            var data = status.Services.ToDictionary(s => s.Name, s => (object)new { s.Workers, s.Idle, s.Busy, s.Queued });
+            var missing = required.Count > 0
+                ? required.Where(s => (status.Service(s)?.Workers ?? 0) == 0).ToList()
+                : status.Services.Sum(s => s.Workers) == 0 ? ["any service"] : [];
+            return Task.FromResult(missing.Count == 0
+                ? HealthCheckResult.Healthy($"Routing on {broker.Endpoint}; {status.Services.Sum(s => s.Workers)} worker(s)", data)
+                : HealthCheckResult.Degraded($"No worker for {string.Join(", ", missing)}", data: data));
+        }
+    }
+}

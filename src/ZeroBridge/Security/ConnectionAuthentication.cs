@@ -1,0 +1,122 @@
+using Microsoft.Extensions.Logging;
+using ZeroBridge.Protocol;
+
+namespace ZeroBridge.Security;
+
+/// <summary>
+/// Which connections of one ROUTER socket have proved their client key (docs/security.md, "Client authentication"):
+/// the challenges handed out per connection, the proof check, and the identity of each authenticated connection,
+/// keyed by the connection's routing id and dropped when the connection's disconnect message arrives.
+/// </summary>
+/// <remarks>
+/// Not thread-safe: it lives on its socket's thread, where the requests, the proofs and the disconnect messages of a
+/// routing id arrive in order. That order is what makes it sound: a newcomer can take a routing id only after the
+/// socket delivered the old connection's disconnect message, so <see cref="Disconnected"/> has run before the
+/// newcomer's first request is seen. A challenge is random, bound to the connection it was given to, and usable once.
+/// </remarks>
+internal sealed class ConnectionAuthentication(ZeroBridgeCertificate server, AllowList allowList, ILogger logger, string component)
+{
+    /// <summary>How many unanswered challenges one connection may hold (concurrent calls may each ask for one).</summary>
+    public const int MaxChallengesPerConnection = 8;
+
+    private readonly Dictionary<string, List<byte[]>> _challenges = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CallerIdentity> _authenticated = new(StringComparer.Ordinal);
+
+    /// <summary>The allow-list proofs are checked against.</summary>
+    public AllowList AllowList => allowList;
+
+    private int _authenticatedCount;
+
+    /// <summary>How many connections are authenticated now; any thread may read it.</summary>
+    public int AuthenticatedCount => Volatile.Read(ref _authenticatedCount);
+
+    /// <summary>A fresh challenge for <paramref name="connection"/> (the oldest unanswered one is dropped beyond the limit).</summary>
+    public byte[] Hello(string connection)
+    {
+        if (!_challenges.TryGetValue(connection, out var open))
+            _challenges[connection] = open = [];
+        if (open.Count >= MaxChallengesPerConnection)
+            open.RemoveAt(0);
+        var challenge = ClientProof.NewChallenge();
+        open.Add(challenge);
+        return challenge;
+    }
+
+    /// <summary>
+    /// Checks a proof; on success <paramref name="connection"/> is authenticated as the returned identity. The
+    /// challenge is used up whatever the outcome.
+    /// </summary>
+    /// <returns>The identity, or the reason for refusing (for the <c>unauthenticated</c> reply).</returns>
+    public (CallerIdentity? Identity, string? Refusal) Prove(string connection, string clientKey, byte[] challenge, byte[] nonce, byte[] proof)
+    {
+        if (!TakeChallenge(connection, challenge))
+            return (null, "The challenge was not given to this connection, or was used already: ask auth.hello for a new one.");
+        if (ClientProof.Raw(clientKey) is not { } rawKey)
+            return (null, "The key is not a 40-character Z85 public key.");
+        if (!ClientProof.Verify(server, rawKey, challenge, nonce, proof))
+        {
+            logger.LogWarning("{Component}: connection {Connection} sent a proof that does not open for key {Key}; refused",
+                component, connection, clientKey);
+            return (null, "The proof does not verify: it was not made with this key's secret key for this server and challenge.");
+        }
+        if (allowList.Find(clientKey) is not { } identity)
+        {
+            logger.LogWarning("{Component}: connection {Connection} proved key {Key}, which is not on the allow-list {AllowList}; refused",
+                component, connection, clientKey, allowList);
+            return (null, $"The key {clientKey} is not on this server's allow-list.");
+        }
+        _authenticated[connection] = identity;
+        Volatile.Write(ref _authenticatedCount, _authenticated.Count);
+        logger.LogInformation("{Component}: connection {Connection} authenticated as {Caller}", component, connection, identity.Display);
+        return (identity, null);
+    }
+
+    /// <summary>
+    /// Answers an <c>auth.hello</c> or <c>auth.prove</c> from <paramref name="connection"/> (docs/protocol.md §15): the
+    /// reply body, a success or the error <paramref name="reject"/> makes (<c>bad_request</c>, <c>unauthenticated</c>).
+    /// </summary>
+    public ReplyBody Answer(string connection, RequestBody request, Func<ReadOnlyMemory<byte>, ErrorMap, ReplyBody> reject)
+    {
+        var rawId = request.Header.RawId;
+        if (request.Header.Command == AuthMessages.Hello)
+            return new ReplyBody(ReplyHeader.Write(rawId, ok: true), AuthMessages.HelloReply(Hello(connection)), []);
+        AuthMessages.ProveArguments arguments;
+        try
+        {
+            arguments = AuthMessages.ReadProve(request.Arguments);
+        }
+        catch (ZeroBridgeProtocolException ex)
+        {
+            return reject(rawId, ErrorMap.Of(ErrorCodes.BadRequest, ex.Message));
+        }
+        var (identity, refusal) = Prove(connection, arguments.Key, arguments.Challenge, arguments.Nonce, arguments.Proof);
+        return identity is null
+            ? reject(rawId, ErrorMap.Of(ErrorCodes.Unauthenticated, refusal!))
+            : new ReplyBody(ReplyHeader.Write(rawId, ok: true), AuthMessages.IdentityMap(identity.Key, identity.Name), []);
+    }
+
+    /// <summary>The identity <paramref name="connection"/> proved, or null while it has not.</summary>
+    public CallerIdentity? IdentityOf(string connection) => _authenticated.GetValueOrDefault(connection);
+
+    /// <summary>Forgets <paramref name="connection"/>: its disconnect message arrived, its routing id may be reused.</summary>
+    public void Disconnected(string connection)
+    {
+        _challenges.Remove(connection);
+        if (_authenticated.Remove(connection))
+            Volatile.Write(ref _authenticatedCount, _authenticated.Count);
+    }
+
+    /// <summary>Removes <paramref name="challenge"/> from the connection's open challenges; whether it was there.</summary>
+    private bool TakeChallenge(string connection, byte[] challenge)
+    {
+        if (!_challenges.TryGetValue(connection, out var open))
+            return false;
+        int index = open.FindIndex(c => c.AsSpan().SequenceEqual(challenge));
+        if (index < 0)
+            return false;
+        open.RemoveAt(index);
+        if (open.Count == 0)
+            _challenges.Remove(connection);
+        return true;
+    }
+}
