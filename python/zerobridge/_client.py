@@ -17,7 +17,7 @@ from ._call import UNSET, Unset
 from ._commands import CommandTree
 from ._exceptions import ZeroBridgeError, translate_zmq_errors
 from ._exchange import Attempt, drive
-from ._protocol import DEFAULT_ENDPOINT, DEFAULT_SERVICE, Reply, parse_reply
+from ._protocol import Reply, parse_reply
 from ._security import CertificatePath, KeySource
 from ._socket_client import SocketClient
 
@@ -70,8 +70,8 @@ class Client(SocketClient):
     API or one client per thread.
     """
 
-    def __init__(self, endpoint: str = DEFAULT_ENDPOINT, *, timeout: Optional[float] = DEFAULT_TIMEOUT,
-                 retries: int = 0, service: str = DEFAULT_SERVICE,
+    def __init__(self, endpoint: Optional[str] = None, *, timeout: Optional[float] = DEFAULT_TIMEOUT,
+                 retries: int = 0, service: Optional[str] = None,
                  context: Optional[zmq.Context] = None, as_frame: Optional[bool] = None,
                  progress: bool = True, server_key: Optional[KeySource] = None,
                  cert: Optional[CertificatePath] = None) -> None:
@@ -365,8 +365,8 @@ def _remaining_ms(deadline: Optional[float]) -> int:
     return max(1, min(_POLL_SLICE_MS, int(remaining * 1000 + 0.999)))
 
 
-def connect(endpoint: str = DEFAULT_ENDPOINT, *, timeout: Optional[float] = DEFAULT_TIMEOUT,
-            retries: int = 0, service: str = DEFAULT_SERVICE, as_frame: Optional[bool] = None,
+def connect(endpoint: Optional[str] = None, *, timeout: Optional[float] = DEFAULT_TIMEOUT,
+            retries: int = 0, service: Optional[str] = None, as_frame: Optional[bool] = None,
             progress: bool = True, server_key: Optional[KeySource] = None,
             cert: Optional[CertificatePath] = None) -> Client:
     """Connect to a ZeroBridge server and return a :class:`Client`.
@@ -375,10 +375,12 @@ def connect(endpoint: str = DEFAULT_ENDPOINT, *, timeout: Optional[float] = DEFA
     shows as a :class:`zerobridge.TimeoutError` on the first call.
 
     Args:
-        endpoint: the server's ZeroMQ endpoint.
+        endpoint: the server's ZeroMQ endpoint (default: ``$ZEROBRIDGE_ENDPOINT``, else
+            ``tcp://127.0.0.1:5555``).
         timeout: default seconds to wait for each reply (``None``: forever).
         retries: default re-sends after a timeout (only for idempotent commands).
-        service: the service name sent with each request (matters behind a Majordomo broker).
+        service: the service name sent with each request (matters behind a Majordomo broker;
+            default: ``$ZEROBRIDGE_SERVICE``, else ``zerobridge``).
         server_key: CurveZMQ: the server's public key, its ``NAME.key`` file (or the Z85 key).
             The client then talks only to that server, encrypted; a wrong key raises
             :class:`~zerobridge.AuthenticationError` saying the handshake did not complete.
