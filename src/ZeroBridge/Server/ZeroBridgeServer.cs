@@ -18,7 +18,8 @@ namespace ZeroBridge.Server;
 /// <remarks>
 /// The socket lives on one background thread (a <see cref="NetMQPoller"/>); commands run on the thread pool, at
 /// most <see cref="ZeroBridgeServerOptions.MaxConcurrency"/> at once, and their replies return to the socket
-/// thread through a queue. A slow command therefore never holds up the socket or the other clients.
+/// thread through a queue. A slow command therefore never holds up the socket or the other clients. Only a small
+/// request for a command declared <see cref="NonBlockingAttribute">non-blocking</see> runs on the socket thread itself.
 /// </remarks>
 /// <example>
 /// <code>
