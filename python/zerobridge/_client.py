@@ -306,18 +306,25 @@ class Client(SocketClient):
 
     def _receive(self, socket: zmq.Socket, request_id: int,
                  deadline: Optional[float]) -> Optional[Reply]:
-        """The reply to ``request_id``, or ``None`` at the deadline. Other replies are dropped."""
+        """The reply to ``request_id``, or ``None`` at the deadline. Other replies are dropped.
+
+        A blocking receive with a timeout, not ``poll`` then receive: pyzmq builds a ``Poller`` on
+        every ``Socket.poll``, which cost more than the rest of a small call's receive
+        (bench/README.md, "where the time goes")."""
         with translate_zmq_errors(self._endpoint):
             while True:
                 remaining = _remaining_ms(deadline)
                 if remaining == 0:
                     return None
-                if not socket.poll(remaining, zmq.POLLIN):
+                socket.rcvtimeo = remaining
+                try:
+                    frames = _receive_frames(socket)
+                except zmq.Again:
                     refused = self._sockets.handshake_error(socket)
                     if refused is not None:
                         raise refused  # no reply can come; the caller abandons the socket
                     continue
-                reply = parse_reply(socket.recv_multipart(flags=zmq.NOBLOCK, copy=False))
+                reply = parse_reply(frames)
                 if reply.id == request_id or (reply.id is None and not reply.ok):
                     # id nil: the server could not read our request's id; ours is the only one.
                     return reply
@@ -332,6 +339,20 @@ class Client(SocketClient):
         except zmq.ZMQError:
             pass
         self._sockets.close(socket, linger=CANCEL_LINGER_MS)
+
+
+_COPIED_FRAMES = 5
+"""Frames of a reply received as ``bytes``: the delimiter, signature, service, header and payload,
+which are small and read at once (a ``zmq.Frame`` costs more than copying them). Attachments,
+where a table's columns travel, are received without a copy."""
+
+
+def _receive_frames(socket: zmq.Socket) -> List[Any]:
+    """One multipart message, its first frames copied and the rest as ``zmq.Frame`` (no copy)."""
+    frames: List[Any] = [socket.recv()]
+    while socket.rcvmore:
+        frames.append(socket.recv(copy=len(frames) < _COPIED_FRAMES))
+    return frames
 
 
 def _remaining_ms(deadline: Optional[float]) -> int:
