@@ -16,6 +16,8 @@ internal static class CliFailure
         OperationCanceledException => (ExitCodes.Interrupted, "interrupted"),
         ZeroBridgeAuthenticationException => (ExitCodes.Unreachable, exception.Message),
         ZeroBridgeTimeoutException => (ExitCodes.Unreachable, exception.Message + " (is the server running, and is the endpoint right?)"),
+        // A client that cannot connect at all: the cause (unknown host, unknown transport) says best what to fix.
+        ZeroBridgeTransportException { InnerException: { } cause } when cause is not ZeroBridgeException => Describe(cause),
         ZeroBridgeRemoteException remote => (ExitCodes.RemoteError, $"{remote.Code}: {remote.Message}"),
         ZeroBridgeException => (ExitCodes.RemoteError, exception.Message),
         AddressAlreadyInUseException => (ExitCodes.Unreachable,
