@@ -69,7 +69,7 @@ def small_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPro
 
 @pytest.fixture(scope="session")
 def script_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """A test host with C# scripts enabled (10 s script timeout)."""
+    """A test host with C# scripts enabled (3 min script timeout; tests of the timeout pass a short one)."""
     process = _start(tmp_path_factory.mktemp("scripts"), "--allow-scripts")
     yield process
     process.stop()

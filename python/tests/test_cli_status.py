@@ -82,3 +82,15 @@ def test_without_endpoint_or_variable_the_endpoint_is_a_missing_argument():
     result = zbridge("status")
     assert result.returncode == USAGE
     assert "Required argument missing" in result.stderr
+
+
+def test_python_connect_reads_the_same_variables(endpoint, broker_with_worker, monkeypatch):
+    monkeypatch.setenv("ZEROBRIDGE_ENDPOINT", endpoint)
+    with zerobridge.connect(timeout=20) as client:
+        assert client.echo(value="from the environment") == "from the environment"
+    monkeypatch.setenv("ZEROBRIDGE_ENDPOINT", broker_with_worker)
+    monkeypatch.setenv("ZEROBRIDGE_SERVICE", "maths")
+    with zerobridge.connect(timeout=20) as client:
+        assert client.call("add", a=2, b=5) == 7
+    with zerobridge.connect(endpoint, service="zerobridge", timeout=20) as client:   # arguments still win
+        assert client.ping() == "pong"

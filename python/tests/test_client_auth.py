@@ -126,6 +126,11 @@ def test_through_a_broker_with_an_allow_list_the_python_worker_proves_itself_and
                 with pytest.raises(zerobridge.PermissionDenied, match="'secret'"):
                     client.call("secret")
             assert seen[0] == zerobridge.Caller(_public_key(keys, "client"), "client")
+            assert zerobridge.mmi(broker.endpoint, "mmi.service", "maths", server_key=keys / "server.key",
+                                  cert=keys / "client.key_secret", timeout=30) == ("200", None)
+            status, _ = zerobridge.mmi(broker.endpoint, "mmi.service", "maths",
+                                       server_key=keys / "server.key", timeout=30)
+            assert status == "401"
             assert rogue.served == 0
     finally:
         stop_all([broker])

@@ -9,7 +9,6 @@ import zmq
 from ._base import DEFAULT_TIMEOUT, TimeoutArg
 from ._call import UNSET, Unset
 from ._commands import CommandPath
-from ._protocol import DEFAULT_ENDPOINT, DEFAULT_SERVICE
 from ._security import CertificatePath, KeySource
 from ._socket_client import SocketClient
 
@@ -34,8 +33,8 @@ class AsyncClient(SocketClient):
     it, the proxies with signatures and docstrings, as on the sync client.
     """
 
-    def __init__(self, endpoint: str = DEFAULT_ENDPOINT, *, timeout: Optional[float] = DEFAULT_TIMEOUT,
-                 retries: int = 0, service: str = DEFAULT_SERVICE,
+    def __init__(self, endpoint: Optional[str] = None, *, timeout: Optional[float] = DEFAULT_TIMEOUT,
+                 retries: int = 0, service: Optional[str] = None,
                  context: Optional[zmq.Context] = None, as_frame: Optional[bool] = None,
                  progress: bool = True, server_key: Optional[KeySource] = None,
                  cert: Optional[CertificatePath] = None) -> None:

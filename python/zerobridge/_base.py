@@ -16,7 +16,7 @@ from ._call import UNSET, PreparedCall, Unset, check_options
 from ._commands import CallWith, CommandTree
 from ._exceptions import TransportError
 from ._exchange import Exchange, Prover, exchange
-from ._protocol import DEFAULT_ENDPOINT, DEFAULT_SERVICE
+from ._protocol import resolve_endpoint, resolve_service
 
 __all__ = ["BaseClient", "DEFAULT_TIMEOUT", "TimeoutArg"]
 
@@ -30,16 +30,18 @@ class BaseClient:
     """Options and state of a ZeroBridge client; no sockets (see :class:`~zerobridge.Client`).
 
     Args:
-        endpoint: the server's (or broker's) ZeroMQ endpoint.
+        endpoint: the server's (or broker's) ZeroMQ endpoint (default: ``$ZEROBRIDGE_ENDPOINT``, else
+            ``tcp://127.0.0.1:5555``).
         timeout: default seconds to wait for each reply (``None``: forever).
         retries: default re-sends after a timeout (only for idempotent commands).
-        service: the service name sent with each request (matters behind a Majordomo broker).
+        service: the service name sent with each request (matters behind a Majordomo broker;
+            default: ``$ZEROBRIDGE_SERVICE``, else ``zerobridge``).
         as_frame: tables as ``pandas.DataFrame`` (True) or dicts of numpy arrays (False).
         progress: a tqdm bar while a large (chunked) table arrives.
     """
 
-    def __init__(self, endpoint: str = DEFAULT_ENDPOINT, *, timeout: Optional[float] = DEFAULT_TIMEOUT,
-                 retries: int = 0, service: str = DEFAULT_SERVICE, as_frame: Optional[bool] = None,
+    def __init__(self, endpoint: Optional[str] = None, *, timeout: Optional[float] = DEFAULT_TIMEOUT,
+                 retries: int = 0, service: Optional[str] = None, as_frame: Optional[bool] = None,
                  progress: bool = True) -> None:
         check_options(timeout, retries)
         self.as_frame: Optional[bool] = as_frame
@@ -55,8 +57,8 @@ class BaseClient:
         """The script session ``run_csharp`` uses unless told otherwise: this client's own."""
         self.last_csharp_output: str = ""
         """The console output of the last ``run_csharp``."""
-        self._endpoint = endpoint
-        self._service = service
+        self._endpoint = resolve_endpoint(endpoint)
+        self._service = resolve_service(service)
         self._ids = itertools.count(1)
         self._tree: Optional[CommandTree] = None
         self._prover: Optional[Prover] = None  # set when the client has a certificate to prove

@@ -17,7 +17,7 @@ from ._call import UNSET, Unset
 from ._commands import CommandTree
 from ._exceptions import ZeroBridgeError, translate_zmq_errors
 from ._exchange import Attempt, drive
-from ._protocol import DEFAULT_ENDPOINT, DEFAULT_SERVICE, Reply, parse_reply
+from ._protocol import Reply, parse_reply
 from ._security import CertificatePath, KeySource
 from ._socket_client import SocketClient
 
@@ -70,8 +70,8 @@ class Client(SocketClient):
     API or one client per thread.
     """
 
-    def __init__(self, endpoint: str = DEFAULT_ENDPOINT, *, timeout: Optional[float] = DEFAULT_TIMEOUT,
-                 retries: int = 0, service: str = DEFAULT_SERVICE,
+    def __init__(self, endpoint: Optional[str] = None, *, timeout: Optional[float] = DEFAULT_TIMEOUT,
+                 retries: int = 0, service: Optional[str] = None,
                  context: Optional[zmq.Context] = None, as_frame: Optional[bool] = None,
                  progress: bool = True, server_key: Optional[KeySource] = None,
                  cert: Optional[CertificatePath] = None) -> None:
@@ -306,18 +306,25 @@ class Client(SocketClient):
 
     def _receive(self, socket: zmq.Socket, request_id: int,
                  deadline: Optional[float]) -> Optional[Reply]:
-        """The reply to ``request_id``, or ``None`` at the deadline. Other replies are dropped."""
+        """The reply to ``request_id``, or ``None`` at the deadline. Other replies are dropped.
+
+        A blocking receive with a timeout, not ``poll`` then receive: pyzmq builds a ``Poller`` on
+        every ``Socket.poll``, which cost more than the rest of a small call's receive
+        (bench/README.md, "where the time goes")."""
         with translate_zmq_errors(self._endpoint):
             while True:
                 remaining = _remaining_ms(deadline)
                 if remaining == 0:
                     return None
-                if not socket.poll(remaining, zmq.POLLIN):
+                socket.rcvtimeo = remaining
+                try:
+                    frames = _receive_frames(socket)
+                except zmq.Again:
                     refused = self._sockets.handshake_error(socket)
                     if refused is not None:
                         raise refused  # no reply can come; the caller abandons the socket
                     continue
-                reply = parse_reply(socket.recv_multipart(flags=zmq.NOBLOCK, copy=False))
+                reply = parse_reply(frames)
                 if reply.id == request_id or (reply.id is None and not reply.ok):
                     # id nil: the server could not read our request's id; ours is the only one.
                     return reply
@@ -334,6 +341,20 @@ class Client(SocketClient):
         self._sockets.close(socket, linger=CANCEL_LINGER_MS)
 
 
+_COPIED_FRAMES = 5
+"""Frames of a reply received as ``bytes``: the delimiter, signature, service, header and payload,
+which are small and read at once (a ``zmq.Frame`` costs more than copying them). Attachments,
+where a table's columns travel, are received without a copy."""
+
+
+def _receive_frames(socket: zmq.Socket) -> List[Any]:
+    """One multipart message, its first frames copied and the rest as ``zmq.Frame`` (no copy)."""
+    frames: List[Any] = [socket.recv()]
+    while socket.rcvmore:
+        frames.append(socket.recv(copy=len(frames) < _COPIED_FRAMES))
+    return frames
+
+
 def _remaining_ms(deadline: Optional[float]) -> int:
     """Milliseconds to poll: a slice when there is no deadline, 0 once it has passed."""
     if deadline is None:
@@ -344,8 +365,8 @@ def _remaining_ms(deadline: Optional[float]) -> int:
     return max(1, min(_POLL_SLICE_MS, int(remaining * 1000 + 0.999)))
 
 
-def connect(endpoint: str = DEFAULT_ENDPOINT, *, timeout: Optional[float] = DEFAULT_TIMEOUT,
-            retries: int = 0, service: str = DEFAULT_SERVICE, as_frame: Optional[bool] = None,
+def connect(endpoint: Optional[str] = None, *, timeout: Optional[float] = DEFAULT_TIMEOUT,
+            retries: int = 0, service: Optional[str] = None, as_frame: Optional[bool] = None,
             progress: bool = True, server_key: Optional[KeySource] = None,
             cert: Optional[CertificatePath] = None) -> Client:
     """Connect to a ZeroBridge server and return a :class:`Client`.
@@ -354,10 +375,12 @@ def connect(endpoint: str = DEFAULT_ENDPOINT, *, timeout: Optional[float] = DEFA
     shows as a :class:`zerobridge.TimeoutError` on the first call.
 
     Args:
-        endpoint: the server's ZeroMQ endpoint.
+        endpoint: the server's ZeroMQ endpoint (default: ``$ZEROBRIDGE_ENDPOINT``, else
+            ``tcp://127.0.0.1:5555``).
         timeout: default seconds to wait for each reply (``None``: forever).
         retries: default re-sends after a timeout (only for idempotent commands).
-        service: the service name sent with each request (matters behind a Majordomo broker).
+        service: the service name sent with each request (matters behind a Majordomo broker;
+            default: ``$ZEROBRIDGE_SERVICE``, else ``zerobridge``).
         server_key: CurveZMQ: the server's public key, its ``NAME.key`` file (or the Z85 key).
             The client then talks only to that server, encrypted; a wrong key raises
             :class:`~zerobridge.AuthenticationError` saying the handshake did not complete.

@@ -12,8 +12,10 @@ from typing import Any, List, Optional, Sequence, Tuple
 import zmq
 import zmq.asyncio
 
-from ._exceptions import ProtocolError, TimeoutError, translate_zmq_errors
-from ._protocol import SIGNATURE
+from ._call import PreparedCall
+from ._exceptions import ProtocolError, RemoteError, TimeoutError, translate_zmq_errors
+from ._exchange import Attempt, Exchange, adrive, authenticate, drive
+from ._protocol import DEFAULT_SERVICE, SIGNATURE, Reply, parse_reply
 from ._security import CertificatePath, CurveClient, KeySource
 
 __all__ = ["ammi", "mmi"]
@@ -35,7 +37,9 @@ def mmi(endpoint: str, service: str = "mmi.services", *args: str,
         zerobridge.mmi(broker, "mmi.broker")              # ('200', {'requests': ..., 'retries': ...})
 
     A broker that uses CURVE needs ``server_key=`` (its ``NAME.key`` file), and ``cert=`` when it
-    checks client keys, as for :func:`zerobridge.connect`.
+    checks client keys, as for :func:`zerobridge.connect`: with ``cert=`` the key is proved first
+    (``auth.hello``, ``auth.prove``; docs/protocol.md §15). Without it, a broker with an
+    allow-list answers ``("401", message)``.
 
     Raises:
         TimeoutError: no reply within ``timeout`` seconds.
@@ -50,6 +54,13 @@ def mmi(endpoint: str, service: str = "mmi.services", *args: str,
             if curve is not None:
                 curve.apply(socket)
             socket.connect(endpoint)
+            if curve is not None and cert is not None:
+                def perform(attempt: Attempt) -> Optional[Reply]:
+                    socket.send_multipart(attempt.call.frames(attempt.request_id))
+                    if not socket.poll(int(timeout * 1000), zmq.POLLIN):
+                        return None
+                    return parse_reply(socket.recv_multipart())
+                _proved(_proof(endpoint, curve, timeout), perform)
             socket.send_multipart(_request(service, args))
             if not socket.poll(int(timeout * 1000), zmq.POLLIN):
                 raise _no_reply(endpoint, service, timeout)
@@ -72,6 +83,13 @@ async def ammi(endpoint: str, service: str = "mmi.services", *args: str,
             if curve is not None:
                 curve.apply(socket)
             socket.connect(endpoint)
+            if curve is not None and cert is not None:
+                async def perform(attempt: Attempt) -> Optional[Reply]:
+                    await socket.send_multipart(attempt.call.frames(attempt.request_id))
+                    if not await socket.poll(int(timeout * 1000), zmq.POLLIN):
+                        return None
+                    return parse_reply(await socket.recv_multipart())
+                await _aproved(_proof(endpoint, curve, timeout), perform)
             await socket.send_multipart(_request(service, args))
             if not await socket.poll(int(timeout * 1000), zmq.POLLIN):
                 raise _no_reply(endpoint, service, timeout)
@@ -79,6 +97,33 @@ async def ammi(endpoint: str, service: str = "mmi.services", *args: str,
         finally:
             socket.close(linger=0)
     return _parse_reply(endpoint, frames)
+
+
+def _proof(endpoint: str, curve: CurveClient, timeout: float) -> Exchange:
+    """The proof of this client's key, as steps (``_exchange.authenticate``)."""
+    ids = iter(range(1, 3))
+    # Under a service outside mmi.*: the broker answers those itself, before reading any header.
+    base = PreparedCall.prepare(endpoint=endpoint, service=DEFAULT_SERVICE, command="auth.hello", args=(),
+                                kwargs={}, timeout=timeout, retries=0)
+    return authenticate(base, curve, lambda: next(ids))
+
+
+def _proved(steps: Exchange, perform: Any) -> None:
+    """Run the proof; a broker without an allow-list (``bad_request``: nothing to prove) is fine."""
+    try:
+        drive(steps, perform)
+    except RemoteError as error:
+        if error.code != "bad_request":
+            raise
+
+
+async def _aproved(steps: Exchange, perform: Any) -> None:
+    """Async :func:`_proved`."""
+    try:
+        await adrive(steps, perform)
+    except RemoteError as error:
+        if error.code != "bad_request":
+            raise
 
 
 def _request(service: str, args: Sequence[str]) -> List[bytes]:
@@ -94,5 +139,10 @@ def _parse_reply(endpoint: str, frames: Sequence[bytes]) -> Tuple[str, Any]:
     if len(frames) < 4 or frames[0] != b"" or frames[1] != SIGNATURE:
         raise ProtocolError(f"not an MMI reply from {endpoint}: {list(frames[:4])!r}")
     status = frames[3].decode("ascii", "replace")
-    value: Optional[Any] = json.loads(frames[4]) if len(frames) > 4 else None
+    value: Optional[Any] = None
+    if len(frames) > 4:
+        try:
+            value = json.loads(frames[4])
+        except ValueError:  # a refusal's message ("401", "403"): text
+            value = frames[4].decode("utf-8", "replace")
     return status, value

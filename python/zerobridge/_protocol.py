@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
@@ -13,6 +14,8 @@ __all__ = [
     "ATTACHMENT_THRESHOLD",
     "DEFAULT_ENDPOINT",
     "DEFAULT_SERVICE",
+    "resolve_endpoint",
+    "resolve_service",
     "ErrorCode",
     "PROTOCOL_VERSION",
     "Reply",
@@ -30,6 +33,20 @@ SIGNATURE = b"MDPC01"
 PROTOCOL_VERSION = 1
 DEFAULT_ENDPOINT = "tcp://127.0.0.1:5555"
 DEFAULT_SERVICE = "zerobridge"
+ENDPOINT_VARIABLE = "ZEROBRIDGE_ENDPOINT"
+"""The environment variable a client's endpoint defaults to (as the ``zbridge`` CLI reads it)."""
+SERVICE_VARIABLE = "ZEROBRIDGE_SERVICE"
+"""The environment variable a client's service defaults to."""
+
+
+def resolve_endpoint(endpoint: Optional[str]) -> str:
+    """``endpoint``, else ``$ZEROBRIDGE_ENDPOINT``, else :data:`DEFAULT_ENDPOINT`."""
+    return endpoint or os.environ.get(ENDPOINT_VARIABLE) or DEFAULT_ENDPOINT
+
+
+def resolve_service(service: Optional[str]) -> str:
+    """``service``, else ``$ZEROBRIDGE_SERVICE``, else :data:`DEFAULT_SERVICE`."""
+    return service or os.environ.get(SERVICE_VARIABLE) or DEFAULT_SERVICE
 ATTACHMENT_THRESHOLD = 64 * 1024
 """Binary values at least this large travel as attachment frames (§4.3)."""
 

@@ -25,14 +25,14 @@ class SocketClient(BaseClient):
     ``server_key``/``cert``: CurveZMQ keys for every socket (``_security.CurveClient``).
     """
 
-    def __init__(self, endpoint: str, *, timeout: Optional[float], retries: int, service: str,
+    def __init__(self, endpoint: Optional[str], *, timeout: Optional[float], retries: int, service: Optional[str],
                  context: Optional[zmq.Context], as_frame: Optional[bool], progress: bool,
                  server_key: Optional[KeySource] = None, cert: Optional[CertificatePath] = None) -> None:
         super().__init__(endpoint, timeout=timeout, retries=retries, service=service,
                          as_frame=as_frame, progress=progress)
         self._lock = threading.RLock()
         curve = CurveClient.configure(server_key, cert)
-        self._sockets = Sockets(endpoint, context, curve)
+        self._sockets = Sockets(self._endpoint, context, curve)
         if curve is not None and cert is not None:
             self._prover = curve
         self._channels = Channels(self._sockets, self._lock)

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using ZeroBridge.Majordomo;
 
@@ -44,20 +43,11 @@ internal static class BrokerCommand
             await broker.StartAsync();
             Console.WriteLine($"ZeroBridge broker: Listening on {broker.Endpoint}");
             Console.Out.Flush();
-            await WaitForStop(cancellationToken);
+            using (var signals = StopSignals.Listen(cancellationToken))
+                await signals.WaitAsync();
             await broker.StopAsync();
             return 0;
         });
         return command;
-    }
-
-    /// <summary>Until Ctrl+C or SIGTERM.</summary>
-    internal static async Task WaitForStop(CancellationToken cancellationToken)
-    {
-        var stop = new TaskCompletionSource();
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.TrySetResult(); });
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.TrySetResult(); });
-        using var registration = cancellationToken.Register(() => stop.TrySetResult());
-        await stop.Task;
     }
 }

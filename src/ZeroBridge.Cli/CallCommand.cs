@@ -31,8 +31,10 @@ internal static class CallCommand
             if (result.GetValueOrDefault<double>() is not > 0)
                 result.AddError("--timeout must be a positive number of seconds.");
         });
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction(async (parse, parserToken) =>
         {
+            using var signals = StopSignals.Listen(parserToken);
+            var cancellationToken = signals.Token;
             var (positional, keyword) = ParseArguments(parse.GetValue(arguments) ?? []);
             using var client = new ZeroBridgeClient(Endpoints.Normalize(parse.GetValue(endpoint)!), ZeroBridgeClientOptions.Default with
             {

@@ -16,8 +16,9 @@ internal static class CliFailure
         OperationCanceledException => (ExitCodes.Interrupted, "interrupted"),
         ZeroBridgeAuthenticationException => (ExitCodes.Unreachable, exception.Message),
         ZeroBridgeTimeoutException => (ExitCodes.Unreachable, exception.Message + " (is the server running, and is the endpoint right?)"),
-        // A client that cannot connect at all: the cause (unknown host, unknown transport) says best what to fix.
-        ZeroBridgeTransportException { InnerException: { } cause } when cause is not ZeroBridgeException => Describe(cause),
+        ZeroBridgeTransportException { InnerException: SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData } socket } =>
+            (ExitCodes.Unreachable, $"unknown host ({socket.Message})"),
+        ZeroBridgeTransportException => (ExitCodes.Unreachable, exception.Message),
         ZeroBridgeRemoteException remote => (ExitCodes.RemoteError, $"{remote.Code}: {remote.Message}"),
         ZeroBridgeException => (ExitCodes.RemoteError, exception.Message),
         AddressAlreadyInUseException => (ExitCodes.Unreachable,

@@ -113,6 +113,7 @@ internal static class DemoCommand
                 Console.WriteLine($"Jupyter kernel: {running.ConnectionFile}{Environment.NewLine}    jupyter console --existing {running.ConnectionFile}{Environment.NewLine}");
             // Z85 has no quote characters: the key is safe inside Python's double quotes.
             string keyArgument = keyPair is null ? "" : $", server_key=\"{keyPair.PublicKey}\"";
+            string pyzmqCurve = keyPair is null ? "" : $"s.curve_publickey, s.curve_secretkey = zmq.curve_keypair(); s.curve_serverkey = b\"{keyPair.PublicKey}\"; ";
             Console.WriteLine($$$"""
                 ZeroBridge demo: Listening on {{{endpoint}}}{{{(keyPair is null ? "" : $" (CURVE, server key {keyPair.PublicKey})")}}}
                 Database: {{{database.Path}}}
@@ -127,7 +128,7 @@ internal static class DemoCommand
                 {{{scriptsLine}}}
                 Or with nothing but pyzmq:
 
-                    import zmq; s = zmq.Context().socket(zmq.REQ); s.connect("{{{endpoint}}}")
+                    import zmq; s = zmq.Context().socket(zmq.REQ); {{{pyzmqCurve}}}s.connect("{{{endpoint}}}")
                     s.send_string('{"command": "echo", "args": {"value": [1, 2]}}'); print(s.recv_string())
 
                 Press Ctrl+C to stop.

@@ -37,6 +37,8 @@ internal static class DemoStream
         var publisher = services.GetRequiredService<ZeroBridgePublisher>();
         // Z85 has no quote characters: the key is safe inside Python's double quotes and the shell's single ones.
         var keys = options.Certificate is not { PublicKey: var key } ? ("", "") : ($", server_key=\"{key}\"", $" --server-key '{key}'");
+        if (options.EncryptPayloads) // the topic keys come from the snapshot endpoint
+            keys = ($", snapshot=\"{publisher.SnapshotEndpoint}\"{keys.Item1}", $" --snapshot {publisher.SnapshotEndpoint}{keys.Item2}");
         Console.WriteLine($$$"""
             Publishing on {{{publisher.Endpoint}}} (snapshots on {{{publisher.SnapshotEndpoint}}}): topics prices.ACME, prices.GLOBEX, ..., orders.new
 

@@ -34,8 +34,10 @@ internal static class SubmitCommand
         {
             endpoint, kind, arguments, count, workers, wait, timeout, workerTimeout, quiet, progress, certificate, insecure,
         };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction(async (parse, parserToken) =>
         {
+            using var signals = StopSignals.Listen(parserToken);
+            var cancellationToken = signals.Token;
             int total = parse.GetValue(count);
             if (total < 0)
             {
@@ -79,7 +81,8 @@ internal static class SubmitCommand
             }
             catch (OperationCanceledException)
             {
-                return 130;
+                Console.Error.WriteLine($"interrupted while waiting for workers: 0 of {total} task(s) done");
+                return ExitCodes.Interrupted;
             }
 
             bool showProgress = parse.GetValue(progress) ?? !Console.IsErrorRedirected;
@@ -91,13 +94,14 @@ internal static class SubmitCommand
                 Progress = bar,
             };
             bool printEach = !parse.GetValue(quiet);
-            int failed = 0;
+            int failed = 0, received = 0;
             var clock = Stopwatch.StartNew();
             try
             {
                 var tasks = Enumerable.Range(0, total).Select(i => Arguments(templates, i));
                 await foreach (var result in producer.RunAsync(parse.GetValue(kind)!, tasks, options, cancellationToken))
                 {
+                    received++;
                     if (!result.Ok)
                         failed++;
                     if (printEach)
@@ -117,8 +121,10 @@ internal static class SubmitCommand
             catch (OperationCanceledException)
             {
                 bar?.Finish();
-                Console.Error.WriteLine("cancelled");
-                return 130;
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"interrupted after {clock.Elapsed.TotalSeconds:0.00} s: {received} of {total} task(s) done " +
+                    $"({received - failed} ok, {failed} failed), {total - received} not done"));
+                return ExitCodes.Interrupted;
             }
             catch (ArgumentException ex)
             {

@@ -21,8 +21,10 @@ internal static class SubscribeCommand
         {
             endpoint, topics, snapshot, count, conflate, json, timeout, serverKey, certificate,
         };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction(async (parse, parserToken) =>
         {
+            using var signals = StopSignals.Listen(parserToken);
+            var cancellationToken = signals.Token;
             var prefixes = parse.GetValue(topics) is { Length: > 0 } given ? given : [""];
             string where = Endpoints.Normalize(parse.GetValue(endpoint)!);
             var options = ZeroBridgeSubscriberOptions.Default with

@@ -43,7 +43,8 @@ internal static class WorkerCommand
                 logging.CreateLogger<ZeroBridgeWorker>());
             Console.WriteLine($"ZeroBridge worker: serving '{worker.Service}' through {worker.BrokerEndpoint} (pid {Environment.ProcessId})");
             Console.Out.Flush();
-            await BrokerCommand.WaitForStop(cancellationToken);
+            using (var signals = StopSignals.Listen(cancellationToken))
+                await signals.WaitAsync();
             await worker.StopAsync();
             return 0;
         });

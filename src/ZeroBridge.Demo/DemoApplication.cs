@@ -8,7 +8,7 @@ public static class DemoApplication
 {
     /// <summary>Registers the demo's commands: <c>echo</c>, <c>orders.*</c>, <c>customers.*</c>, <c>sql.query</c>.</summary>
     public static CommandRegistry AddDemoCommands(this CommandRegistry commands, SampleDatabase database) => commands
-        .Add("echo", [Description("Returns its argument unchanged: the round trip of any value.")] (object? value) => value)
+        .Add("echo", [NonBlocking, Description("Returns its argument unchanged: the round trip of any value.")] (object? value) => value)
         .AddObject("orders", new OrdersService(database))
         .AddObject("customers", new CustomersService(database))
         .AddObject("sql", new SqlService(database));

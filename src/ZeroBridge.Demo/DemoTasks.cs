@@ -9,7 +9,7 @@ public static class DemoTasks
     /// <summary>Registers <c>square</c>, <c>sleep</c>, <c>fail</c> and <c>echo</c>.</summary>
     public static CommandRegistry AddDemoTasks(this CommandRegistry commands) => commands
         .Add("square", [Description("x * x.")] (long x) => x * x)
-        .Add("sleep", [Description("Waits ms milliseconds, then returns value.")] async (int ms, object? value, CancellationToken cancellation) =>
+        .Add("sleep", [Description("Waits ms milliseconds, then returns value.")] async (int ms, CancellationToken cancellation, object? value = null) =>
         {
             await Task.Delay(ms, cancellation).ConfigureAwait(false);
             return value;

@@ -35,7 +35,14 @@ public sealed class CommandDescriptor
             .ToList();
         (ReturnType, _awaitResult) = ResultAwaiting.For(method.ReturnType);
         RequiresTrustedEndpoint = method.IsDefined(typeof(RequiresTrustedEndpointAttribute), inherit: true);
+        IsNonBlocking = method.IsDefined(typeof(NonBlockingAttribute), inherit: true);
     }
+
+    /// <summary>
+    /// Whether the command is declared quick and never blocking (<see cref="NonBlockingAttribute"/>): the server may
+    /// run it on its socket thread.
+    /// </summary>
+    public bool IsNonBlocking { get; }
 
     /// <summary>Whether the command may only be served on an endpoint untrusted clients cannot reach.</summary>
     public bool RequiresTrustedEndpoint { get; }

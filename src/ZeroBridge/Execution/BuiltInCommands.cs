@@ -22,13 +22,17 @@ internal sealed class BuiltInCommands
             .Add("table.close", [Description("Stops sending a chunked table and frees it; true when it was still open.")] (string cursor) =>
                 tables.Close(cursor));
         _builtIns
-            .Add("ping", [Description("Checks that the server is alive; returns \"pong\".")] () => "pong")
-            .Add("commands", [Description("Lists every command with its parameters, types and description.")] () =>
+            .Add("ping", [NonBlocking, Description("Checks that the server is alive; returns \"pong\".")] () => "pong")
+            .Add("commands", [NonBlocking, Description("Lists every command with its parameters, types and description.")] () =>
                 All().Select(c => c.Describe()).ToList());
     }
 
     /// <summary>Whether a command of that name exists (built-in or the application's).</summary>
     public bool Exists(string name) => _builtIns.TryGet(name, out _) || _application.TryGet(name, out _);
+
+    /// <summary>Whether <paramref name="name"/> is a command declared non-blocking (<see cref="NonBlockingAttribute"/>).</summary>
+    public bool IsNonBlocking(string name) =>
+        (_builtIns.TryGet(name, out var command) || _application.TryGet(name, out command)) && command.IsNonBlocking;
 
     /// <summary>Whether <paramref name="name"/> is a built-in (which every authenticated caller may call).</summary>
     public bool IsBuiltIn(string name) => _builtIns.TryGet(name, out _);

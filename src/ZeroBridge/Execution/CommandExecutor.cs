@@ -42,6 +42,18 @@ internal sealed class CommandExecutor : IDisposable
     /// <summary>The options error details are written with: inline, no attachment frames.</summary>
     private static readonly MessagePack.MessagePackSerializerOptions ErrorValues = WireSerializer.BaseOptions;
 
+    /// <summary>Largest request a socket thread runs itself: binding bigger arguments is work for the pool.</summary>
+    public const int InlineRequestBytes = 16 * 1024;
+
+    /// <summary>
+    /// Whether a request may run on the socket thread that received it, sparing the hop to the pool and the wake-up
+    /// back: a request of at most <see cref="InlineRequestBytes"/> for a command declared non-blocking
+    /// (<see cref="NonBlockingAttribute"/>). Such a command is expected to complete synchronously; should it go
+    /// asynchronous after all, its caller finishes it wherever it completes.
+    /// </summary>
+    public bool MayRunInline(string? command, long requestBytes) =>
+        command is not null && requestBytes <= InlineRequestBytes && _commands.IsNonBlocking(command);
+
     /// <summary>Runs a bridge-protocol request and returns its reply body (docs/protocol.md §2-3).</summary>
     public async Task<ReplyBody> RunAsync(RequestBody request, CallerContext caller, CancellationToken cancellation)
     {
@@ -115,6 +127,25 @@ internal sealed class CommandExecutor : IDisposable
         if (call.Timeout is not { } timeout)
             return await RunCommandAsync(call, caller, cancellation, deadline: null).ConfigureAwait(false);
 
+        if (_commands.IsNonBlocking(call.Command))
+        {
+            // Declared never to block: run it here, without the pool hop and the two timers a deadline costs; it
+            // returns before any deadline could pass. Should it go asynchronous after all, the deadline applies.
+            var quick = RunCommandAsync(call, caller, cancellation, deadline: null);
+            if (quick.IsCompleted)
+                return await quick.ConfigureAwait(false);
+            try
+            {
+                return await quick.WaitAsync(timeout, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                _ = quick.ContinueWith(late => DropLateResult(late.Result, call, caller),
+                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                return DeadlinePassed();
+            }
+        }
+
         var deadline = new CancellationTokenSource(timeout);
         var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellation, deadline.Token);
         // On the pool: a plain method that blocks runs synchronously inside RunCommandAsync, and the deadline must
@@ -129,13 +160,11 @@ internal sealed class CommandExecutor : IDisposable
             // The command ignores its token: answer now, and let it finish in the background (holding its slot).
             _ = running.ContinueWith(late =>
             {
-                _ = late.Result.ReleaseAsync().AsTask(); // nothing will encode the late result
-                _logger.LogDebug("Command {Command} for {Peer} finished after its deadline; the late result is dropped", call.Command, caller.Peer);
+                DropLateResult(late.Result, call, caller);
                 linked.Dispose();
                 deadline.Dispose();
             }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            return ExecutionOutcome.Failed(new ErrorMap(ErrorCodes.Timeout, typeof(OperationCanceledException).FullName,
-                ExceptionErrors.DeadlineMessage, null, null));
+            return DeadlinePassed();
         }
         catch (OperationCanceledException)
         {
@@ -149,6 +178,17 @@ internal sealed class CommandExecutor : IDisposable
                 deadline.Dispose();
             }
         }
+    }
+
+    private static ExecutionOutcome DeadlinePassed() =>
+        ExecutionOutcome.Failed(new ErrorMap(ErrorCodes.Timeout, typeof(OperationCanceledException).FullName,
+            ExceptionErrors.DeadlineMessage, null, null));
+
+    /// <summary>A command finished after its call was answered <c>timeout</c>: nothing will encode its result.</summary>
+    private void DropLateResult(ExecutionOutcome late, CommandCall call, CallerContext caller)
+    {
+        _ = late.ReleaseAsync().AsTask();
+        _logger.LogDebug("Command {Command} for {Peer} finished after its deadline; the late result is dropped", call.Command, caller.Peer);
     }
 
     private async Task<ExecutionOutcome> RunCommandAsync(CommandCall call, CallerContext caller, CancellationToken token,

@@ -384,7 +384,9 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
             var caller = new CallerContext(Convert.ToHexString(client), Caller(stamped));
             reply = request.Header.IsCancel
                 ? _executor.Reject(rawId, ErrorMap.Of(ErrorCodes.Cancelled, "A cancel notification reached a worker; a broker answers those itself."))
-                : await Task.Run(() => _executor.RunAsync(request, caller, _stopping.Token)).ConfigureAwait(false);
+                : _executor.MayRunInline(request.Header.Command, body.Sum(f => (long)f.MessageSize))
+                    ? await _executor.RunAsync(request, caller, _stopping.Token).ConfigureAwait(false) // here, on the socket thread
+                    : await Task.Run(() => _executor.RunAsync(request, caller, _stopping.Token)).ConfigureAwait(false);
         }
         catch (ZeroBridgeProtocolException ex)
         {
@@ -401,7 +403,10 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
         }
         try
         {
-            _replies.Enqueue((connection, generation, client, Frames(reply)));
+            if (_loop.IsCurrentThread)
+                SendReply((connection, generation, client, Frames(reply))); // it ran inline and completed synchronously
+            else
+                _replies.Enqueue((connection, generation, client, Frames(reply)));
         }
         catch (ObjectDisposedException)
         {

@@ -41,8 +41,13 @@ internal sealed class ZeroBridgeResolver : IFormatterResolver
 
     private static class Cache<T>
     {
-        public static readonly MessagePack.Formatters.IMessagePackFormatter<T>? Formatter = (MessagePack.Formatters.IMessagePackFormatter<T>?)Create(typeof(T)) ?? Fallback.GetFormatter<T>();
+        public static readonly MessagePack.Formatters.IMessagePackFormatter<T>? Formatter =
+            (MessagePack.Formatters.IMessagePackFormatter<T>?)Create(typeof(T)) ?? Guarded(Fallback.GetFormatter<T>());
     }
+
+    /// <summary>Reference types may contain themselves: their writers check the stack (<see cref="StackGuardFormatter{T}"/>).</summary>
+    private static MessagePack.Formatters.IMessagePackFormatter<T>? Guarded<T>(MessagePack.Formatters.IMessagePackFormatter<T>? formatter) =>
+        formatter is null || typeof(T).IsValueType || typeof(T) == typeof(string) ? formatter : new StackGuardFormatter<T>(formatter);
 
     private static object? Create(Type type)
     {

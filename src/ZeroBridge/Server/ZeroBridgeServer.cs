@@ -18,7 +18,8 @@ namespace ZeroBridge.Server;
 /// <remarks>
 /// The socket lives on one background thread (a <see cref="NetMQPoller"/>); commands run on the thread pool, at
 /// most <see cref="ZeroBridgeServerOptions.MaxConcurrency"/> at once, and their replies return to the socket
-/// thread through a queue. A slow command therefore never holds up the socket or the other clients.
+/// thread through a queue. A slow command therefore never holds up the socket or the other clients. Only a small
+/// request for a command declared <see cref="NonBlockingAttribute">non-blocking</see> runs on the socket thread itself.
 /// </remarks>
 /// <example>
 /// <code>
@@ -245,11 +246,23 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
         }
         _running.Enter();
         _admission.Enter();
-        // On the pool, never inline: a command that is a plain blocking method would otherwise run on this thread
-        // and hold the socket (no other request taken, no reply sent) until it returned.
         var caller = new CallerContext(peer, identity);
+        if (RunsInline(request, size))
+        {
+            // Declared non-blocking and small (CommandExecutor.MayRunInline): run it here and send its reply at once,
+            // sparing the hop to the pool and the wake-up back to this thread. Should it go asynchronous after all,
+            // it finishes on the pool.
+            _ = RunAsync(request, caller, key, cancellation);
+            return;
+        }
+        // On the pool otherwise: a command that is a plain blocking method would run on this thread and hold the
+        // socket (no other request taken, no reply sent) until it returned.
         _ = Task.Run(() => RunAsync(request, caller, key, cancellation));
     }
+
+    /// <summary>Only bridge requests run inline: a gateway request's JSON is parsed on the pool.</summary>
+    private bool RunsInline(InboundRequest request, long size) =>
+        request is BridgeRequest bridge && _executor.MayRunInline(bridge.Header.Command, size);
 
     /// <summary>
     /// Answers <c>auth.hello</c> and <c>auth.prove</c> on the socket thread, in order with the connection's other
@@ -263,7 +276,11 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
         string peer = caller.Peer;
         try
         {
-            _replies.Enqueue(await ServeAsync(request, caller, cancellation.Token).ConfigureAwait(false));
+            var reply = await ServeAsync(request, caller, cancellation.Token).ConfigureAwait(false);
+            if (_loop.IsCurrentThread)
+                SendReply(reply); // it ran inline and completed synchronously
+            else
+                _replies.Enqueue(reply);
         }
         catch (Exception ex)
         {

@@ -39,6 +39,7 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
     private readonly RunningRequests _running = new();
     private DealerSocket? _socket;
     private long _completed;
+    private long _handedBack;
     private int _state;
 
     /// <summary>Creates a worker running the commands of <paramref name="commands"/> for the producer at <paramref name="endpoint"/>.</summary>
@@ -60,6 +61,12 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
 
     /// <summary>How many tasks the worker has answered.</summary>
     public long Completed => Interlocked.Read(ref _completed);
+
+    /// <summary>
+    /// How many tasks were running when the worker stopped and were handed back unanswered (the producer re-sends
+    /// them at once on the goodbye).
+    /// </summary>
+    public long HandedBack => Interlocked.Read(ref _handedBack);
 
     /// <summary>Connects to the producer (now or whenever it appears) and starts taking tasks.</summary>
     /// <exception cref="InvalidOperationException">The worker was already started or stopped.</exception>
@@ -84,7 +91,8 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
 
     /// <summary>
     /// Stops: waits up to <see cref="ZeroBridgeTaskWorkerOptions.ShutdownTimeout"/> for running tasks to answer, then
-    /// says goodbye (the producer re-sends the rest).
+    /// cancels the rest, which are handed back unanswered (<see cref="HandedBack"/>), and says goodbye: the producer
+    /// re-sends them at once.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
@@ -92,6 +100,8 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
             return;
         await _running.WaitIdleAsync(_options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
         _stopping.Cancel();
+        // The cancelled ones settle (each handed back) before the goodbye; one that ignores its token is not waited for.
+        await _running.WaitIdleAsync(TimeSpan.FromSeconds(1), CancellationToken.None).ConfigureAwait(false);
         await _loop.StopAsync(() => Send(TaskWire.Header("bye", ("name", Name))), CancellationToken.None).ConfigureAwait(false);
     }
 
@@ -150,6 +160,15 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
                 ? ExecutionOutcome.Failed(ErrorMap.Of(ErrorCodes.BadRequest, "The task has no kind."))
                 : await _executor.ExecuteAsync(new CommandCall(header.Kind, null, arguments, attachments), new CallerContext(Name),
                     _stopping.Token).ConfigureAwait(false);
+            if (_stopping.IsCancellationRequested && outcome.Error?.Code == ErrorCodes.Cancelled)
+            {
+                // Stopped under it: no result, so the goodbye hands the task back and the producer re-sends it
+                // at once to another worker (a "cancelled" result would fail the task instead).
+                await outcome.ReleaseAsync().ConfigureAwait(false);
+                Interlocked.Increment(ref _handedBack);
+                _running.Exit();
+                return;
+            }
             result = Result(header, outcome);
             await outcome.ReleaseAsync().ConfigureAwait(false);
         }

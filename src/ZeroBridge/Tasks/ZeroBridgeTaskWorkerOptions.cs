@@ -21,8 +21,8 @@ public sealed record ZeroBridgeTaskWorkerOptions
     public bool IncludeStackTraces { get; init; } = true;
 
     /// <summary>
-    /// How long stopping waits for running tasks to answer before it says goodbye (default: 5 s); the producer
-    /// re-sends the tasks that did not answer to another worker.
+    /// How long stopping waits for running tasks to answer before it cancels them and says goodbye (default: 5 s);
+    /// the producer re-sends the tasks that did not answer to another worker at once. Zero hands them back at once.
     /// </summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -29,6 +29,9 @@ internal sealed class SocketLoop : IDisposable
     /// <summary>Whether the poller thread is running.</summary>
     public bool IsRunning => _poller.IsRunning;
 
+    /// <summary>Whether the calling thread is this loop's thread (where its sockets may be used).</summary>
+    public bool IsCurrentThread => _poller.CanExecuteTaskInline;
+
     /// <summary>Polls <paramref name="socket"/> on this loop and disposes it when the loop is disposed.</summary>
     public T Own<T>(T socket) where T : NetMQSocket
     {

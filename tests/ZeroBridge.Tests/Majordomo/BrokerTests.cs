@@ -51,6 +51,23 @@ public class BrokerTests
     }
 
     [Fact]
+    public async Task A_worker_runs_a_non_blocking_command_on_its_socket_thread_and_others_on_the_pool()
+    {
+        await using var broker = new ZeroBridgeBroker(BrokerOptions());
+        await broker.StartAsync();
+        static string Here() => Thread.CurrentThread.IsThreadPoolThread ? "pool" : Thread.CurrentThread.Name ?? "unnamed";
+        var commands = new CommandRegistry()
+            .Add("inline.where", [NonBlocking] () => Here())
+            .Add("pooled.where", () => Here());
+        await using var worker = commands.JoinBroker(broker.Endpoint, "where", WorkerOptions);
+        await WaitForWorkers(broker, "where", 1);
+
+        using var client = Client(broker.Endpoint, "where");
+        Assert.Equal($"ZeroBridge worker where@{broker.Endpoint}", await client.CallAsync<string>("inline.where"));
+        Assert.Equal("pool", await client.CallAsync<string>("pooled.where"));
+    }
+
+    [Fact]
     public async Task A_worker_busy_longer_than_the_expiry_keeps_heartbeating_and_is_not_declared_dead()
     {
         // A generous liveness (2 s): the point is that heartbeats flow during the work, and a loaded CI machine can

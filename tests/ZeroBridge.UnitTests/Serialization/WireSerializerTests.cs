@@ -44,6 +44,29 @@ public class WireSerializerTests
         Assert.NotEmpty(WireSerializer.Serialize(typeof(object), nested, []));
     }
 
+    public sealed class Node
+    {
+        public string Name { get; set; } = "";
+        public Node? Next { get; set; }
+        public List<Node> Children { get; set; } = [];
+    }
+
+    [Fact]
+    public void A_typed_graph_that_contains_itself_is_a_serialization_error_not_a_stack_overflow()
+    {
+        var loop = new Node { Name = "a" };
+        loop.Next = new Node { Name = "b", Next = loop };
+        var parent = new Node { Name = "parent" };
+        parent.Children.Add(parent);
+        Assert.Throws<ZeroBridgeSerializationException>(() => WireSerializer.Serialize(typeof(Node), loop, []));
+        Assert.Throws<ZeroBridgeSerializationException>(() => WireSerializer.Serialize(typeof(Node), parent, []));
+        Assert.Throws<ZeroBridgeSerializationException>(() => WireSerializer.Serialize(typeof(object), loop, []));
+        var chain = new Node { Name = "0" };
+        for (int i = 1; i < 200; i++)
+            chain = new Node { Name = i.ToString(System.Globalization.CultureInfo.InvariantCulture), Next = chain };
+        Assert.NotEmpty(WireSerializer.Serialize(typeof(Node), chain, [])); // deep but finite still writes
+    }
+
     [Fact]
     public void Unsigned_64_bit_maximum_survives_as_object() => Assert.Equal(ulong.MaxValue, AsObject(ulong.MaxValue));
 
