@@ -234,7 +234,8 @@ def subscribe(endpoint: str = DEFAULT_STREAM_ENDPOINT, *topics: str, **options: 
     newest unread value per topic), ``on_event`` (callback for :class:`StreamEvent`; default: warnings),
     ``hwm`` (the socket's receive high-water mark), ``start_timeout``, ``context``, and for a publisher
     that uses CURVE ``server_key`` (its ``NAME.key`` file, or the Z85 key) and optionally ``cert`` (this
-    subscriber's ``NAME.key_secret``). A failed handshake (a wrong key, CURVE on one side only) raises
+    subscriber's ``NAME.key_secret``; with it the key is proved on the snapshot socket before topic keys
+    are asked for, so a publisher with an allow-list hands out the keys its ``topics`` permit). A failed handshake (a wrong key, CURVE on one side only) raises
     :class:`zerobridge.AuthenticationError` while waiting.
 
     Example::
