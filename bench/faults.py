@@ -48,6 +48,19 @@ class Outcome:
     recovered_after_s: Optional[float] = None
     notes: List[str] = field(default_factory=list)
 
+    def heard(self, call: "CallInBackground", faulted: float) -> None:
+        """What the caller got, and how long after the fault."""
+        self.caller_got = call.described()
+        if isinstance(call.error, zerobridge.RemoteError):
+            self.caller_got += f" ({call.error.code})"
+        self.heard_after_s = None if call.ended_at is None else call.ended_at - faulted
+
+    def recovery(self, call: Callable[[], Any], restarted: float) -> None:
+        """Whether, and how long after the process was back, ``call`` succeeds."""
+        took = first_success(call)
+        self.recovered = took is not None
+        self.recovered_after_s = None if took is None else time.monotonic() - restarted
+
     def line(self) -> str:
         heard = "-" if self.heard_after_s is None else f"{self.heard_after_s:.2f}"
         back = f"yes, {self.recovered_after_s:.2f} s" if self.recovered else "NO"
@@ -131,8 +144,7 @@ def server_faults(tmp: Path, timeout: float) -> List[Outcome]:
                 faulted = time.monotonic()
                 signal_group(server, sig)
                 call.wait(timeout * 4)
-                outcome.caller_got = call.described()
-                outcome.heard_after_s = None if call.ended_at is None else call.ended_at - faulted
+                outcome.heard(call, faulted)
                 if sig == signal.SIGKILL:
                     server.process.wait(10)
                     server = start_host(tmp, endpoint)
@@ -140,9 +152,7 @@ def server_faults(tmp: Path, timeout: float) -> List[Outcome]:
                 else:
                     signal_group(server, signal.SIGCONT)
                     restarted = time.monotonic()
-                took = first_success(lambda: caller.call("ping"))
-                outcome.recovered = took is not None
-                outcome.recovered_after_s = None if took is None else time.monotonic() - restarted
+                outcome.recovery(lambda: caller.call("ping"), restarted)
         finally:
             server.stop()
         outcomes.append(outcome)
@@ -159,17 +169,13 @@ def server_faults(tmp: Path, timeout: float) -> List[Outcome]:
             faulted = time.monotonic()
             signal_group(server, signal.SIGKILL)
             call.wait(timeout * 4)
-            outcome.caller_got = call.described()
-            outcome.heard_after_s = None if call.ended_at is None else call.ended_at - faulted
+            outcome.heard(call, faulted)
             outcome.notes.append(f"client timeout {timeout} s" + ("" if landed_mid_table
                                                                   else "; the table had finished before the kill"))
             server.process.wait(10)
             endpoint = server.endpoint
             server = start_host(tmp, endpoint, "--table-chunk-bytes", str(CHUNK_BYTES))
-            restarted = time.monotonic()
-            took = first_success(lambda: caller.call("ping"))
-            outcome.recovered = took is not None
-            outcome.recovered_after_s = None if took is None else time.monotonic() - restarted
+            outcome.recovery(lambda: caller.call("ping"), time.monotonic())
     finally:
         server.stop()
     outcomes.append(outcome)
@@ -198,10 +204,7 @@ def broker_faults(tmp: Path, timeout: float) -> List[Outcome]:
                 victim: ServerProcess = started if target == "worker" else broker
                 signal_group(victim, sig)
                 call.wait(timeout * 4)
-                outcome.caller_got = call.described()
-                if isinstance(call.error, zerobridge.RemoteError):
-                    outcome.caller_got += f" ({call.error.code})"
-                outcome.heard_after_s = None if call.ended_at is None else call.ended_at - faulted
+                outcome.heard(call, faulted)
                 if target == "worker" and sig == signal.SIGKILL:
                     workers.remove(started)
                     started.process.wait(10)
@@ -216,9 +219,7 @@ def broker_faults(tmp: Path, timeout: float) -> List[Outcome]:
                 else:
                     signal_group(broker, signal.SIGCONT)
                     restarted = time.monotonic()
-                took = first_success(lambda: caller.call("broker.whoami"))
-                outcome.recovered = took is not None
-                outcome.recovered_after_s = None if took is None else time.monotonic() - restarted
+                outcome.recovery(lambda: caller.call("broker.whoami"), restarted)
                 if target == "broker" or sig == signal.SIGSTOP:
                     rejoined = _seconds_until(lambda: workers_of(broker.endpoint, "erp") == len(workers))
                     outcome.notes.append("workers rejoined after " + (f"{rejoined:.2f} s" if rejoined is not None

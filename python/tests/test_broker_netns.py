@@ -18,6 +18,7 @@ from typing import Iterator, List, Tuple
 import pytest
 
 from broker_support import HEARTBEAT, LIVENESS, Process, REPO, start_broker, start_worker, stop_all
+from netns import link, namespaces
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("ip") is None,
@@ -26,34 +27,15 @@ pytestmark = pytest.mark.skipif(
 PORT = 5555
 
 
-def _ip(*args: str) -> None:
-    result = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=30)
-    if result.returncode != 0:
-        raise RuntimeError(f"ip {' '.join(args)} failed: {result.stderr.strip()}")
-
-
 @pytest.fixture
 def hosts() -> Iterator[Tuple[str, str, str]]:
     """Three namespaces (broker, workers, client) with veth links; deleted afterwards."""
     tag = str(os.getpid() % 100000)
     broker, workers, client = f"zbb{tag}", f"zbw{tag}", f"zbc{tag}"
-    created: List[str] = []
-    try:
-        for name in (broker, workers, client):
-            _ip("netns", "add", name)
-            created.append(name)
-            _ip("-n", name, "link", "set", "lo", "up")
+    with namespaces(broker, workers, client):
         for side, subnet, peer in ((workers, "1", f"zw{tag}"), (client, "2", f"zc{tag}")):
-            here = f"zb{subnet}{tag}"
-            _ip("link", "add", here, "netns", broker, "type", "veth", "peer", "name", peer, "netns", side)
-            _ip("-n", broker, "addr", "add", f"10.77.{subnet}.1/24", "dev", here)
-            _ip("-n", side, "addr", "add", f"10.77.{subnet}.2/24", "dev", peer)
-            _ip("-n", broker, "link", "set", here, "up")
-            _ip("-n", side, "link", "set", peer, "up")
+            link(broker, f"zb{subnet}{tag}", f"10.77.{subnet}.1/24", side, peer, f"10.77.{subnet}.2/24")
         yield broker, workers, client
-    finally:
-        for name in created:
-            subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=30)
 
 
 def _bytes_received(namespace: str, device: str) -> int:

@@ -21,6 +21,7 @@ import pytest
 import zmq.auth
 
 from broker_support import CLI_DLL, ensure_cli_built
+from netns import link, namespaces
 from support import ServerProcess
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,32 +39,14 @@ pytestmark = [
 ]
 
 
-def _ip(*args: str) -> None:
-    result = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=30)
-    if result.returncode != 0:
-        raise RuntimeError(f"ip {' '.join(args)} failed: {result.stderr.strip()}")
-
-
 @pytest.fixture
 def hosts() -> Iterator[Tuple[str, str, str]]:
     """Server and client namespaces joined by one veth link: (server, client, the client's link device)."""
     tag = str(os.getpid() % 100000)
     server, client, device = f"zss{tag}", f"zsc{tag}", f"zcap{tag}"
-    created: List[str] = []
-    try:
-        for name in (server, client):
-            _ip("netns", "add", name)
-            created.append(name)
-            _ip("-n", name, "link", "set", "lo", "up")
-        _ip("link", "add", f"zsrv{tag}", "netns", server, "type", "veth", "peer", "name", device, "netns", client)
-        _ip("-n", server, "addr", "add", "10.78.1.1/24", "dev", f"zsrv{tag}")
-        _ip("-n", client, "addr", "add", "10.78.1.2/24", "dev", device)
-        _ip("-n", server, "link", "set", f"zsrv{tag}", "up")
-        _ip("-n", client, "link", "set", device, "up")
+    with namespaces(server, client):
+        link(server, f"zsrv{tag}", "10.78.1.1/24", client, device, "10.78.1.2/24")
         yield server, client, device
-    finally:
-        for name in created:
-            subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=30)
 
 
 class Capture:
@@ -72,7 +55,7 @@ class Capture:
     def __init__(self, namespace: str, device: str, port: int, path: Path) -> None:
         self.path = path
         self.process = subprocess.Popen(
-            ["ip", "netns", "exec", namespace, "tcpdump", "-i", device, "-U", "-s", "0", "-w", str(path),
+            ["ip", "netns", "exec", namespace, "tcpdump", "--immediate-mode", "-i", device, "-U", "-s", "0", "-w", str(path),
              "tcp", "port", str(port)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
         assert self.process.stderr is not None
@@ -82,7 +65,8 @@ class Capture:
             raise RuntimeError(f"tcpdump did not start: {started}{self.process.stderr.read()}")
 
     def stop(self) -> bytes:
-        """Stop capturing (tcpdump flushes on SIGINT); every byte captured, headers included."""
+        """Stop capturing (tcpdump flushes on SIGINT; --immediate-mode so no packet waits in a kernel buffer block
+        that an interrupted tcpdump would drop); every byte captured, headers included."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
         try:
