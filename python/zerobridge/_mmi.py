@@ -12,10 +12,10 @@ from typing import Any, List, Optional, Sequence, Tuple
 import zmq
 import zmq.asyncio
 
-from ._call import PreparedCall
-from ._exceptions import ProtocolError, RemoteError, TimeoutError, translate_zmq_errors
-from ._exchange import Attempt, Exchange, adrive, authenticate, drive
-from ._protocol import DEFAULT_SERVICE, SIGNATURE, Reply, parse_reply
+from ._exceptions import ProtocolError, TimeoutError, translate_zmq_errors
+from ._exchange import Attempt
+from ._protocol import SIGNATURE, Reply, parse_reply
+from ._proving import aprove, proof_steps, prove
 from ._security import CertificatePath, CurveClient, KeySource
 
 __all__ = ["ammi", "mmi"]
@@ -60,7 +60,7 @@ def mmi(endpoint: str, service: str = "mmi.services", *args: str,
                     if not socket.poll(int(timeout * 1000), zmq.POLLIN):
                         return None
                     return parse_reply(socket.recv_multipart())
-                _proved(_proof(endpoint, curve, timeout), perform)
+                prove(proof_steps(endpoint, curve, timeout), perform)
             socket.send_multipart(_request(service, args))
             if not socket.poll(int(timeout * 1000), zmq.POLLIN):
                 raise _no_reply(endpoint, service, timeout)
@@ -89,7 +89,7 @@ async def ammi(endpoint: str, service: str = "mmi.services", *args: str,
                     if not await socket.poll(int(timeout * 1000), zmq.POLLIN):
                         return None
                     return parse_reply(await socket.recv_multipart())
-                await _aproved(_proof(endpoint, curve, timeout), perform)
+                await aprove(proof_steps(endpoint, curve, timeout), perform)
             await socket.send_multipart(_request(service, args))
             if not await socket.poll(int(timeout * 1000), zmq.POLLIN):
                 raise _no_reply(endpoint, service, timeout)
@@ -97,33 +97,6 @@ async def ammi(endpoint: str, service: str = "mmi.services", *args: str,
         finally:
             socket.close(linger=0)
     return _parse_reply(endpoint, frames)
-
-
-def _proof(endpoint: str, curve: CurveClient, timeout: float) -> Exchange:
-    """The proof of this client's key, as steps (``_exchange.authenticate``)."""
-    ids = iter(range(1, 3))
-    # Under a service outside mmi.*: the broker answers those itself, before reading any header.
-    base = PreparedCall.prepare(endpoint=endpoint, service=DEFAULT_SERVICE, command="auth.hello", args=(),
-                                kwargs={}, timeout=timeout, retries=0)
-    return authenticate(base, curve, lambda: next(ids))
-
-
-def _proved(steps: Exchange, perform: Any) -> None:
-    """Run the proof; a broker without an allow-list (``bad_request``: nothing to prove) is fine."""
-    try:
-        drive(steps, perform)
-    except RemoteError as error:
-        if error.code != "bad_request":
-            raise
-
-
-async def _aproved(steps: Exchange, perform: Any) -> None:
-    """Async :func:`_proved`."""
-    try:
-        await adrive(steps, perform)
-    except RemoteError as error:
-        if error.code != "bad_request":
-            raise
 
 
 def _request(service: str, args: Sequence[str]) -> List[bytes]:

@@ -88,7 +88,7 @@ internal static class DemoCommand
                 });
             var stream = parse.GetResult(publish) is null ? null
                 : DemoStream.Add(builder.Services, database, parse.GetValue(publish), parse.GetValue(snapshot), parse.GetValue(rate),
-                    keyPair, parse.GetValue(insecure), parse.GetValue(encryptPayloads));
+                    keyPair, parse.GetValue(insecure), parse.GetValue(encryptPayloads), clients);
             if (parse.GetValue(kernel))
                 builder.Services.AddJupyterKernel(_ => new DemoScriptGlobals(database),
                     options => options with { Imports = [.. options.Imports, "ZeroBridge.Demo", "ZeroBridge.Serialization"] });

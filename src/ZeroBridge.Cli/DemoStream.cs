@@ -12,7 +12,7 @@ internal static class DemoStream
     public const string DefaultEndpoint = "tcp://127.0.0.1:5556";
 
     public static ZeroBridgePublisherOptions Add(IServiceCollection services, SampleDatabase database, string? endpoint, string? snapshot,
-        int ticksPerSecond, ZeroBridgeCertificate? keyPair, bool insecure, bool encryptPayloads)
+        int ticksPerSecond, ZeroBridgeCertificate? keyPair, bool insecure, bool encryptPayloads, AllowList? allowList)
     {
         endpoint ??= DefaultEndpoint;
         var options = ZeroBridgePublisherOptions.Default with
@@ -23,6 +23,7 @@ internal static class DemoStream
             Certificate = keyPair, // every endpoint of the demo uses the one key pair it was given
             Insecure = insecure,
             EncryptPayloads = encryptPayloads,
+            AllowList = allowList, // with --encrypt-payloads: topic keys only for proved keys whose topics permit them
         };
         services.AddZeroBridgePublisher(_ => options);
         services.AddHostedService(provider => new LiveFeed(provider.GetRequiredService<ZeroBridgePublisher>(), database)

@@ -8,7 +8,10 @@ from typing import Any, AsyncIterator, Callable, List, Optional, Sequence
 import zmq
 import zmq.asyncio
 
-from .._exceptions import TimeoutError, translate_zmq_errors
+from .._exceptions import RemoteError, TimeoutError, translate_zmq_errors
+from .._exchange import Attempt
+from .._protocol import Reply, parse_reply
+from .._proving import aprove, proof_steps
 from .._security import CertificatePath, CurveClient, KeySource
 from ._base import SubscriptionBase
 from ._core import StreamCore
@@ -39,7 +42,7 @@ class AsyncSubscription(SubscriptionBase):
         self._context = context or zmq.asyncio.Context.instance()
         super().__init__(StreamCore(endpoint, topics, snapshot=snapshot, silence=silence,
                                     conflate=conflate, on_event=on_event), self._context, hwm,
-                         CurveClient.configure(server_key, cert))
+                         CurveClient.configure(server_key, cert), proves=cert is not None)
         self.timeout = timeout
         self._duration = Deadline(duration)
         self._start_timeout = start_timeout
@@ -146,6 +149,10 @@ class AsyncSubscription(SubscriptionBase):
         deadline = Deadline(self._start_timeout)
         dealer = self._key_socket()
         with translate_zmq_errors(self.endpoint):
+            if self._key_proof_due:
+                self._key_proof_due = False
+                if not await self._prove_key(dealer):
+                    return
             await dealer.send_multipart(self._core.keyring.request())
             while True:
                 if await dealer.poll(deadline.wait_ms(SLICE), zmq.POLLIN):
@@ -154,6 +161,22 @@ class AsyncSubscription(SubscriptionBase):
                 if deadline.passed():
                     self._no_key_reply(self._start_timeout)
                     return
+
+    async def _prove_key(self, dealer: zmq.asyncio.Socket) -> bool:
+        """Async :meth:`Subscription._prove_key`: prove this subscription's key on the key DEALER."""
+        async def perform(attempt: Attempt) -> Optional[Reply]:
+            await dealer.send_multipart(attempt.call.frames(attempt.request_id))
+            if not await dealer.poll(int(self._start_timeout * 1000), zmq.POLLIN):
+                return None
+            return parse_reply(await dealer.recv_multipart())
+        try:
+            await aprove(proof_steps(self._core.snapshot_endpoint, self._curve, self._start_timeout), perform)
+        except RemoteError:
+            pass  # refused: the key request that follows is answered with key_denied
+        except TimeoutError:
+            self._no_key_reply(self._start_timeout)
+            return False
+        return True
 
     async def _fetch_snapshot(self) -> None:
         """Start from the publisher's snapshot (see :mod:`._snapshot` for the steps)."""

@@ -24,8 +24,10 @@ class SubscriptionBase:
     """
 
     def __init__(self, core: StreamCore, context: zmq.Context, hwm: int,
-                 curve: Optional[CurveClient] = None) -> None:
+                 curve: Optional[CurveClient] = None, proves: bool = False) -> None:
         self._core = core
+        # With a certificate the key is proved on the key DEALER before the first key request (§11.6, §15).
+        self._key_proof_due = curve is not None and proves
         self._closed = False
         self._curve = curve
         self._key_context = context

@@ -6,7 +6,10 @@ from typing import Any, Callable, Iterator, List, Optional, Sequence
 
 import zmq
 
-from .._exceptions import TimeoutError, translate_zmq_errors
+from .._exceptions import RemoteError, TimeoutError, translate_zmq_errors
+from .._exchange import Attempt
+from .._protocol import Reply, parse_reply
+from .._proving import proof_steps, prove
 from .._security import CertificatePath, CurveClient, KeySource
 from ._base import SubscriptionBase
 from ._core import StreamCore
@@ -38,7 +41,7 @@ class Subscription(SubscriptionBase):
         self._context = context or zmq.Context.instance()
         super().__init__(StreamCore(endpoint, topics, snapshot=snapshot, silence=silence,
                                     conflate=conflate, on_event=on_event), self._context, hwm,
-                         CurveClient.configure(server_key, cert))
+                         CurveClient.configure(server_key, cert), proves=cert is not None)
         self.timeout = timeout
         self._duration = Deadline(duration)
         self._start_timeout = start_timeout
@@ -162,6 +165,10 @@ class Subscription(SubscriptionBase):
         deadline = Deadline(self._start_timeout)
         dealer = self._key_socket()
         with translate_zmq_errors(self.endpoint):
+            if self._key_proof_due:
+                self._key_proof_due = False
+                if not self._prove_key(dealer):
+                    return
             dealer.send_multipart(self._core.keyring.request())
             while True:
                 if dealer.poll(deadline.wait_ms(SLICE), zmq.POLLIN):
@@ -170,6 +177,25 @@ class Subscription(SubscriptionBase):
                 if deadline.passed():
                     self._no_key_reply(self._start_timeout)
                     return
+
+    def _prove_key(self, dealer: zmq.Socket) -> bool:
+        """Prove this subscription's key on the key DEALER; false when the publisher did not answer.
+
+        A refused proof is no error here: the publisher then refuses the keys, and the values are
+        dropped and reported as ``key_denied``."""
+        def perform(attempt: Attempt) -> Optional[Reply]:
+            dealer.send_multipart(attempt.call.frames(attempt.request_id))
+            if not dealer.poll(int(self._start_timeout * 1000), zmq.POLLIN):
+                return None
+            return parse_reply(dealer.recv_multipart())
+        try:
+            prove(proof_steps(self._core.snapshot_endpoint, self._curve, self._start_timeout), perform)
+        except RemoteError:
+            pass  # refused: the key request that follows is answered with key_denied
+        except TimeoutError:
+            self._no_key_reply(self._start_timeout)
+            return False
+        return True
 
     def _fetch_snapshot(self, start_timeout: float) -> None:
         """Start from the publisher's snapshot (see :mod:`._snapshot` for the steps)."""
@@ -208,7 +234,8 @@ def subscribe(endpoint: str = DEFAULT_STREAM_ENDPOINT, *topics: str, **options: 
     newest unread value per topic), ``on_event`` (callback for :class:`StreamEvent`; default: warnings),
     ``hwm`` (the socket's receive high-water mark), ``start_timeout``, ``context``, and for a publisher
     that uses CURVE ``server_key`` (its ``NAME.key`` file, or the Z85 key) and optionally ``cert`` (this
-    subscriber's ``NAME.key_secret``). A failed handshake (a wrong key, CURVE on one side only) raises
+    subscriber's ``NAME.key_secret``; with it the key is proved on the snapshot socket before topic keys
+    are asked for, so a publisher with an allow-list hands out the keys its ``topics`` permit). A failed handshake (a wrong key, CURVE on one side only) raises
     :class:`zerobridge.AuthenticationError` while waiting.
 
     Example::

@@ -2,6 +2,8 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using NetMQ;
 using NetMQ.Sockets;
+using ZeroBridge.Protocol;
+using ZeroBridge.Security;
 using ZeroBridge.Transport;
 
 namespace ZeroBridge.Streams;
@@ -28,7 +30,11 @@ internal sealed class TopicKeyring : IDisposable
     private readonly Dictionary<string, TopicKey> _keys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<(NetMQMessage Message, bool Snapshot)>> _held = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _denied = new(StringComparer.Ordinal); // topic → values dropped
+    private readonly (string ServerKey, ZeroBridgeCertificate Client)? _prover;
+    private readonly List<string> _awaitingProof = []; // topics asked for while the proof is under way
+    private bool _proving;
     private DealerSocket? _dealer;
+    private const long HelloId = 1, ProveId = 2;
 
     /// <param name="keyEndpoint">The publisher's snapshot endpoint, where keys are asked for; null when there is none.</param>
     /// <param name="openDealer">Makes a DEALER with the subscriber's CURVE keys and limits (not connected).</param>
@@ -36,9 +42,14 @@ internal sealed class TopicKeyring : IDisposable
     /// <param name="replay">Takes back a held message once its key came: (message, from the snapshot).</param>
     /// <param name="report">Reports a refused key.</param>
     /// <param name="logger">Where undecodable replies are logged.</param>
+    /// <param name="prover">
+    /// The publisher's key and the subscriber's certificate (with its secret key) when the subscriber proves its key
+    /// (auth.hello/auth.prove, docs/protocol.md §15) on the DEALER before asking for keys; null to ask at once.
+    /// </param>
     public TopicKeyring(string? keyEndpoint, Func<DealerSocket> openDealer, SocketLoop loop, Action<NetMQMessage, bool> replay,
-        Action<StreamEvent> report, ILogger logger)
+        Action<StreamEvent> report, ILogger logger, (string ServerKey, ZeroBridgeCertificate Client)? prover = null)
     {
+        _prover = prover;
         _keyEndpoint = keyEndpoint;
         _openDealer = openDealer;
         _loop = loop;
@@ -118,6 +129,16 @@ internal sealed class TopicKeyring : IDisposable
             _dealer.ReceiveReady += OnReply;
             _dealer.Connect(_keyEndpoint!);
             _loop.Add(_dealer);
+            if (_prover is not null)
+            {
+                _proving = true;
+                _dealer.SendMultipartMessage(ProofRequest(HelloId, AuthMessages.Hello, new Dictionary<string, object?>()));
+            }
+        }
+        if (_proving)
+        {
+            _awaitingProof.Add(topic); // asked once the publisher has answered the proof
+            return;
         }
         var request = new NetMQMessage();
         request.AppendEmptyFrame();
@@ -135,6 +156,18 @@ internal sealed class TopicKeyring : IDisposable
                 return;
             if (reply.FrameCount > 0 && reply[0].MessageSize == 0)
                 reply.Pop();
+            if (reply.FrameCount == 4 && reply[0].ToByteArray().AsSpan().SequenceEqual(WireConstants.ClientSignatureBytes))
+            {
+                try
+                {
+                    OnProofReply(reply);
+                }
+                catch (ZeroBridgeProtocolException ex)
+                {
+                    _logger.LogWarning("An undecodable proof reply was ignored: {Message}", ex.Message);
+                }
+                continue;
+            }
             if (reply.FrameCount != 2 || !reply[0].ToByteArray().AsSpan().SequenceEqual(TopicKeyMessages.SignatureBytes))
                 continue;
             IReadOnlyDictionary<string, TopicKey> keys;
@@ -164,6 +197,53 @@ internal sealed class TopicKeyring : IDisposable
                 Deny(topic, count, null);
             }
         }
+    }
+
+    /// <summary>
+    /// The publisher's answers to auth.hello and auth.prove: prove, then ask for the keys held back. A refused proof is
+    /// logged and the keys asked for anyway: the publisher then refuses them and the subscriber reports key_denied.
+    /// </summary>
+    private void OnProofReply(NetMQMessage reply)
+    {
+        if (!_proving || !ReplyHeader.TryRead(reply[2].ToByteArray(), out long id, out bool ok))
+            return;
+        var (serverKey, client) = _prover!.Value;
+        if (ok && id == HelloId)
+        {
+            byte[] challenge = AuthMessages.ReadHelloReply(reply[3].ToByteArray());
+            var (nonce, box) = ClientProof.Create(serverKey, client, challenge);
+            _dealer!.SendMultipartMessage(ProofRequest(ProveId, AuthMessages.Prove, new Dictionary<string, object?>
+            {
+                ["key"] = client.PublicKey,
+                ["challenge"] = challenge,
+                ["nonce"] = nonce,
+                ["proof"] = box,
+            }));
+            return;
+        }
+        if (!ok)
+        {
+            var error = ErrorMap.Decode(reply[3].ToByteArray(), Serialization.WireSerializer.BaseOptions);
+            if (!(id == HelloId && error.Code == ErrorCodes.BadRequest)) // bad_request to hello: the publisher has no allow-list
+                _logger.LogError("The publisher refused this subscriber's key {Key}: {Message}", client.PublicKey, error.Message);
+        }
+        _proving = false;
+        var topics = _awaitingProof.ToList();
+        _awaitingProof.Clear();
+        foreach (var topic in topics)
+            Request(topic);
+    }
+
+    /// <summary>A bridge-protocol request of the proof, as a client sends it (docs/protocol.md §15).</summary>
+    private static NetMQMessage ProofRequest(long id, string command, Dictionary<string, object?> keyword)
+    {
+        var message = new NetMQMessage();
+        message.AppendEmptyFrame();
+        message.Append(WireConstants.ClientSignatureBytes);
+        message.Append(WireConstants.DefaultService);
+        message.Append(RequestHeader.WriteCall(id, command, TimeSpan.FromSeconds(30), []));
+        message.Append(Serialization.WireSerializer.Serialize(typeof(object[]), new object[] { Array.Empty<object>(), keyword }, []));
+        return message;
     }
 
     private void Deny(string topic, long count, string? reason)

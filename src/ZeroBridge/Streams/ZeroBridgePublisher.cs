@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using NetMQ;
 using NetMQ.Sockets;
+using ZeroBridge.Protocol;
 using ZeroBridge.Security;
 using ZeroBridge.Serialization;
 using ZeroBridge.Transport;
@@ -41,6 +42,7 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
     private readonly NetMQQueue<NetMQMessage> _outgoing;
     private XPublisherSocket? _publisher;
     private RouterSocket? _snapshots;
+    private readonly ConnectionAuthentication? _authentication; // with an AllowList: who proved which key on the snapshot socket
     private long _published;
     private int _state; // ComponentState
 
@@ -50,6 +52,8 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
         _options = options ?? ZeroBridgePublisherOptions.Default;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _receiveFaults = new ReceiveFaults(_logger, "Publisher");
+        if (_options is { AllowList: { } allowList, Certificate: { } certificate })
+            _authentication = new ConnectionAuthentication(certificate, allowList, _logger, "Publisher");
         Epoch = StreamWire.UnixMicroseconds(DateTimeOffset.UtcNow);
         // Bounded per wake-up, so heartbeats and snapshot requests get their turn under a flood of publishing.
         _outgoing = _loop.Queue<NetMQMessage>(message => _publisher!.TrySendMultipartMessage(message), batch: 10_000); // PUB never blocks: at the high-water mark it drops
@@ -72,7 +76,8 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
 
     private bool KeepsLastValues => _options.SnapshotEndpoint is not null;
 
-    private ITopicKeyPolicy TopicKeyPolicy => _options.TopicKeyPolicy ?? AnyCurvePeerPolicy.Instance;
+    private ITopicKeyPolicy TopicKeyPolicy => _options.TopicKeyPolicy
+        ?? (_authentication is null ? AnyCurvePeerPolicy.Instance : new ProvedTopicPermissionPolicy(_authentication));
 
     /// <summary>Binds the endpoints and starts the socket thread.</summary>
     /// <exception cref="InvalidOperationException">The publisher was already started or stopped.</exception>
@@ -97,6 +102,12 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
             throw new ZeroBridgeException("EncryptPayloads needs a Certificate (the topic keys travel over CURVE) and a " +
                 "SnapshotEndpoint (where subscribers ask for them).");
         }
+        if (_options.AllowList is not null && (_options.Certificate is null || _options.SnapshotEndpoint is null))
+        {
+            Volatile.Write(ref _state, ComponentState.New); // nothing started
+            throw new ZeroBridgeException("AllowList needs a Certificate (the proof is made for the publisher's key) and a " +
+                "SnapshotEndpoint (where subscribers prove their key).");
+        }
         var keyPair = _options.Certificate?.ToNetMQ();
         var publisher = new XPublisherSocket();
         publisher.UseCurveServer(keyPair);
@@ -117,6 +128,8 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
                 snapshots.Options.MaxMsgSize = _options.MaxSnapshotRequestBytes;
                 snapshots.Options.SendHighWatermark = _options.SnapshotSendHighWatermark; // bounds a peer that never reads
                 snapshots.Options.RouterMandatory = true; // a full queue refuses the send (a ROUTER otherwise drops silently)
+                if (_authentication is not null)
+                    snapshots.Options.DisconnectMessage = ConnectionAuthentication.DisconnectMarker; // forget a proof when its connection goes
                 snapshots.BindWhenFree(snapshotEndpoint);
                 SnapshotEndpoint = snapshots.Options.LastEndpoint ?? snapshotEndpoint;
             }
@@ -258,7 +271,11 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
                 return;
             try
             {
-                if (IsKeyRequest(request))
+                if (IsDisconnect(request))
+                    _authentication?.Disconnected(Convert.ToHexString(request[0].ToByteArray())); // before a newcomer can take the routing id
+                else if (IsProofRequest(request))
+                    ServeProof(request);
+                else if (IsKeyRequest(request))
                     ServeKeys(request);
                 else
                     ServeSnapshot(request);
@@ -312,6 +329,42 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
         return request.FrameCount == at + 2 && request[at].ToByteArray().AsSpan().SequenceEqual(TopicKeyMessages.SignatureBytes);
     }
 
+    private static bool IsDisconnect(NetMQMessage request) =>
+        request.FrameCount == 2 && request[1].ToByteArray().AsSpan().SequenceEqual(ConnectionAuthentication.DisconnectMarker);
+
+    private static bool IsProofRequest(NetMQMessage request)
+    {
+        int at = request.FrameCount > 1 && request[1].MessageSize == 0 ? 2 : 1;
+        return request.FrameCount > at && request[at].ToByteArray().AsSpan().SequenceEqual(WireConstants.ClientSignatureBytes);
+    }
+
+    /// <summary>
+    /// Answers <c>auth.hello</c> and <c>auth.prove</c> as the server does (docs/protocol.md §15); a publisher without an
+    /// <see cref="ZeroBridgePublisherOptions.AllowList"/> answers <c>bad_request</c> (nothing to prove), so a subscriber
+    /// that always proves works with both.
+    /// </summary>
+    private void ServeProof(NetMQMessage message)
+    {
+        if (InboundRequest.Parse(message) is not BridgeRequest { Header.Command: var command } request || !AuthMessages.IsAuthCommand(command))
+            throw new ZeroBridgeProtocolException("The snapshot endpoint answers only auth.hello and auth.prove in the bridge protocol.");
+        static ReplyBody Reject(ReadOnlyMemory<byte> rawId, ErrorMap error) => ReplyBody.Failure(rawId, error, WireSerializer.BaseOptions);
+        var body = _authentication is null
+            ? Reject(request.Body.Header.RawId, ErrorMap.Of(ErrorCodes.BadRequest, "This publisher has no allow-list: there is nothing to prove."))
+            : _authentication.Answer(Convert.ToHexString(request.Envelope.PeerIdentity), request.Body, Reject);
+        var reply = request.Envelope.StartReply();
+        reply.Append(WireConstants.ClientSignatureBytes);
+        reply.Append(Encoding.UTF8.GetBytes(request.Service));
+        body.AppendTo(reply);
+        try
+        {
+            _snapshots!.TrySendMultipartMessage(reply);
+        }
+        catch (HostUnreachableException)
+        {
+            // the peer left
+        }
+    }
+
     /// <summary>Answers a topic-key request (§11.6) with the keys the policy lets this peer have; nothing unless payloads are encrypted.</summary>
     private void ServeKeys(NetMQMessage request)
     {
@@ -333,7 +386,8 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
                 denied.Add(topic);
         }
         if (denied.Count > 0)
-            _logger.LogWarning("Topic keys refused to snapshot peer {Connection}: {Topics}", connection, string.Join(", ", denied));
+            _logger.LogWarning("Topic keys refused to snapshot peer {Connection} (key {Key}): {Topics}", connection,
+                _authentication?.IdentityOf(connection)?.Key ?? "not proved", string.Join(", ", denied));
         var reply = new NetMQMessage();
         reply.Append(TopicKeyMessages.SignatureBytes);
         reply.Append(TopicKeyMessages.EncodeReply(id, keys, denied));

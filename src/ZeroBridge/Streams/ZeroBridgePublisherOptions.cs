@@ -65,8 +65,18 @@ public sealed record ZeroBridgePublisherOptions
     public bool EncryptPayloads { get; init; }
 
     /// <summary>
-    /// Who may have a topic's key when <see cref="EncryptPayloads"/> is set (default: null, meaning
-    /// <see cref="AnyCurvePeerPolicy"/>: any peer that pinned the publisher's key).
+    /// Who may have a topic's key when <see cref="EncryptPayloads"/> is set (default: null, meaning: with an
+    /// <see cref="AllowList"/>, a snapshot connection that proved an allow-listed key whose <c>topics</c> permit the
+    /// topic; without one, <see cref="AnyCurvePeerPolicy"/>: any peer that pinned the publisher's key).
     /// </summary>
     public ITopicKeyPolicy? TopicKeyPolicy { get; init; }
+
+    /// <summary>
+    /// The client keys that may read encrypted topics (default: null, no proof asked). When set, the snapshot endpoint
+    /// answers <c>auth.hello</c> and <c>auth.prove</c> (docs/protocol.md §15) and, unless <see cref="TopicKeyPolicy"/>
+    /// says otherwise, a topic's key goes only to a connection that proved a key whose <c>topics</c> permit it.
+    /// Snapshot requests themselves need no proof: with <see cref="EncryptPayloads"/> their values are sealed with the
+    /// same keys. Needs <see cref="Certificate"/> and <see cref="SnapshotEndpoint"/>. See docs/security.md, "Streams".
+    /// </summary>
+    public AllowList? AllowList { get; init; }
 }

@@ -64,7 +64,8 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
         });
         _phases = new SubscriberPhases<NetMQMessage>(_options.WaitForPublisher, _options.SnapshotEndpoint is not null, Report);
         _keyring = new TopicKeyring(_options.SnapshotEndpoint, OpenDealer, _loop, (message, snapshot) => Accept(message, snapshot, replaying: true),
-            Report, _logger);
+            Report, _logger,
+            _options is { ServerKey: { } serverKey, Certificate: { HasSecretKey: true } client } ? (serverKey, client) : null);
     }
 
     /// <summary>The counters so far.</summary>

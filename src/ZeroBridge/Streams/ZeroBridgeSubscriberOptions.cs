@@ -58,6 +58,10 @@ public sealed record ZeroBridgeSubscriberOptions
     /// </summary>
     public string? ServerKey { get; init; }
 
-    /// <summary>The subscriber's own CURVE key pair, used with <see cref="ServerKey"/> (default: null, a fresh throwaway pair).</summary>
+    /// <summary>
+    /// The subscriber's own CURVE key pair, used with <see cref="ServerKey"/> (default: null, a fresh throwaway pair).
+    /// With its secret key the subscriber proves it on the snapshot endpoint before asking for topic keys, so a publisher
+    /// with an allow-list hands out the keys its <c>topics</c> permit (docs/protocol.md §11.6).
+    /// </summary>
     public ZeroBridgeCertificate? Certificate { get; init; }
 }

@@ -1,0 +1,120 @@
+using ZeroBridge.Security;
+using ZeroBridge.Streams;
+
+namespace ZeroBridge.Tests.Security;
+
+/// <summary>
+/// Topic keys for proved keys only (docs/security.md, "Streams"): a publisher with an allow-list hands a topic's key
+/// to a subscriber that proved, on the snapshot socket, a key whose <c>topics</c> permit the topic. Real publisher and
+/// subscribers on loopback CURVE sockets.
+/// </summary>
+public class StreamTopicPermissionTests
+{
+    private const string Marker = "MARKER-91c2-secret-price";
+    private static readonly ZeroBridgeCertificate PublisherKeys = ZeroBridgeCertificate.Generate();
+    private static readonly ZeroBridgeCertificate PricesReader = Reader("prices.*");
+    private static readonly ZeroBridgeCertificate OrdersReader = Reader("orders.*");
+    private static readonly AllowList Allowed = AllowList.FromCallback(key =>
+        new[] { PricesReader, OrdersReader }.FirstOrDefault(c => c.PublicKey == key) is { } known ? CallerIdentity.FromCertificate(known) : null);
+
+    private static ZeroBridgeCertificate Reader(string topics) =>
+        ZeroBridgeCertificate.Generate(new Dictionary<string, string> { ["topics"] = topics });
+
+    private static async Task<ZeroBridgePublisher> StartPublisher(AllowList? allowList)
+    {
+        var publisher = new ZeroBridgePublisher(ZeroBridgePublisherOptions.Default with
+        {
+            Endpoint = "tcp://127.0.0.1:*",
+            SnapshotEndpoint = "tcp://127.0.0.1:*",
+            HeartbeatInterval = TimeSpan.FromMilliseconds(100),
+            Certificate = PublisherKeys,
+            EncryptPayloads = true,
+            AllowList = allowList,
+        });
+        await publisher.StartAsync();
+        return publisher;
+    }
+
+    private static async Task<ZeroBridgeSubscriber> Subscribe(ZeroBridgePublisher publisher, ZeroBridgeCertificate client,
+        Action<StreamEvent>? onEvent = null)
+    {
+        var subscriber = new ZeroBridgeSubscriber(publisher.Endpoint, ["prices."], ZeroBridgeSubscriberOptions.Default with
+        {
+            SnapshotEndpoint = publisher.SnapshotEndpoint,
+            ServerKey = PublisherKeys.PublicKey,
+            Certificate = client,
+            OnEvent = onEvent,
+        });
+        await subscriber.StartAsync();
+        return subscriber;
+    }
+
+    [Fact]
+    public async Task A_key_whose_topics_permit_the_topic_reads_snapshot_and_live_values()
+    {
+        await using var publisher = await StartPublisher(Allowed);
+        publisher.Publish("prices.EURUSD", Marker);
+        await using var subscriber = await Subscribe(publisher, PricesReader);
+        publisher.Publish("prices.EURUSD", "live");
+
+        var snapshot = await subscriber.ReadAsync(TimeSpan.FromSeconds(10));
+        var live = await subscriber.ReadAsync(TimeSpan.FromSeconds(10));
+        Assert.True(snapshot is { IsSnapshot: true, Value: Marker }, $"{snapshot}");
+        Assert.True(live is { IsSnapshot: false, Value: "live" }, $"{live}");
+    }
+
+    [Fact]
+    public async Task A_key_permitted_other_topics_is_refused_the_key_and_never_gets_a_value()
+    {
+        await AssertRefused(OrdersReader);
+    }
+
+    [Fact]
+    public async Task A_key_not_on_the_allow_list_is_refused_the_key_and_never_gets_a_value()
+    {
+        await AssertRefused(Reader("prices.*")); // permits the topic, but the publisher does not know it
+    }
+
+    [Fact]
+    public async Task A_subscriber_with_a_certificate_reads_from_a_publisher_without_an_allow_list()
+    {
+        await using var publisher = await StartPublisher(allowList: null);
+        await using var subscriber = await Subscribe(publisher, OrdersReader);
+        publisher.Publish("prices.EURUSD", Marker);
+
+        var value = await subscriber.ReadAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(Marker, value?.Value);
+    }
+
+    [Fact]
+    public async Task An_allow_list_without_a_snapshot_endpoint_refuses_to_start()
+    {
+        await using var publisher = new ZeroBridgePublisher(ZeroBridgePublisherOptions.Default with
+        {
+            Endpoint = "tcp://127.0.0.1:*",
+            Certificate = PublisherKeys,
+            AllowList = Allowed,
+        });
+
+        var error = await Assert.ThrowsAsync<ZeroBridgeException>(() => publisher.StartAsync());
+        Assert.Contains("SnapshotEndpoint", error.Message);
+    }
+
+    private static async Task AssertRefused(ZeroBridgeCertificate client)
+    {
+        await using var publisher = await StartPublisher(Allowed);
+        publisher.Publish("prices.EURUSD", Marker);
+        var denied = new TaskCompletionSource<StreamEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var subscriber = await Subscribe(publisher, client, e =>
+        {
+            if (e.Kind == StreamEventKind.KeyDenied)
+                denied.TrySetResult(e);
+        });
+        publisher.Publish("prices.EURUSD", "live");
+
+        var refusal = await denied.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("prices.EURUSD", refusal.Topic);
+        publisher.Publish("prices.EURUSD", "after the refusal");
+        Assert.Null(await subscriber.ReadAsync(TimeSpan.FromMilliseconds(500)));
+    }
+}
