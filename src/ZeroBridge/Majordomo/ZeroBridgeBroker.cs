@@ -37,7 +37,6 @@ namespace ZeroBridge.Majordomo;
 /// </example>
 public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
 {
-    private static readonly byte[] DisconnectMarker = "\0zerobridge-peer-disconnected"u8.ToArray();
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(50);
 
     private readonly ZeroBridgeBrokerOptions _options;
@@ -96,7 +95,7 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
         router.Options.Linger = TimeSpan.Zero;
         router.Options.RouterMandatory = true;
         router.Options.MaxMsgSize = _options.MaxFrameBytes;
-        router.Options.DisconnectMessage = DisconnectMarker;
+        PeerDisconnects.Report(router);
         router.Options.ReceiveHighWatermark = 100_000;
         router.Options.SendHighWatermark = 100_000;
         Endpoint = router.BindForStart(_options.Endpoint, ref _state);
@@ -154,7 +153,7 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
     {
         byte[] sender = message[0].ToByteArray();
         string key = Convert.ToHexString(sender);
-        if (message.FrameCount == 2 && IsFrame(message[1], DisconnectMarker))
+        if (PeerDisconnects.IsNotice(message))
         {
             _authentication?.Disconnected(key); // before any newcomer can take this routing id (docs/security.md)
             _book.PeerLeft(key, DateTime.UtcNow);

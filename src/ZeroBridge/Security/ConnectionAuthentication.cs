@@ -19,9 +19,6 @@ internal sealed class ConnectionAuthentication(ZeroBridgeCertificate server, All
     /// <summary>How many unanswered challenges one connection may hold (concurrent calls may each ask for one).</summary>
     public const int MaxChallengesPerConnection = 8;
 
-    /// <summary>The ROUTER's <c>DisconnectMessage</c>: the frame that tells a connection has gone (and its proof with it).</summary>
-    public static readonly byte[] DisconnectMarker = "\0zerobridge-peer-disconnected"u8.ToArray();
-
     private readonly Dictionary<string, List<byte[]>> _challenges = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CallerIdentity> _authenticated = new(StringComparer.Ordinal);
 

@@ -30,9 +30,6 @@ namespace ZeroBridge.Server;
 /// </example>
 public sealed class ZeroBridgeServer : IZeroBridgeComponent
 {
-    /// <summary>Frame the socket hands up when a peer disconnects (ZMQ_DISCONNECT_MSG), to cancel its requests.</summary>
-    private static readonly byte[] DisconnectMarker = "\0zerobridge-peer-disconnected"u8.ToArray();
-
     private readonly CommandRegistry _commands;
     private readonly ZeroBridgeServerOptions _options;
     private readonly ILogger _logger;
@@ -128,7 +125,7 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
         router.Options.Linger = TimeSpan.Zero;
         router.Options.RouterMandatory = true; // so a reply to a peer that left raises, and is logged, not lost unseen
         router.Options.MaxMsgSize = _options.MaxRequestBytes >= long.MaxValue / 4 ? -1 : _options.MaxRequestBytes * 4;
-        router.Options.DisconnectMessage = DisconnectMarker;
+        PeerDisconnects.Report(router);
         Endpoint = router.BindForStart(_options.Endpoint, ref _state);
         _router = _loop.Own(router);
         router.ReceiveReady += OnRequestsReady;
@@ -190,7 +187,7 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
 
     private void Accept(NetMQMessage message)
     {
-        if (message.FrameCount == 2 && message[1].Buffer.AsSpan(0, message[1].MessageSize).SequenceEqual(DisconnectMarker))
+        if (PeerDisconnects.IsNotice(message))
         {
             string gone = Convert.ToHexString(message[0].Buffer, 0, message[0].MessageSize);
             _authentication?.Disconnected(gone); // before any newcomer can take this routing id (docs/security.md)

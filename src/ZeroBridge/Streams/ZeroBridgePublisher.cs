@@ -129,7 +129,7 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
                 snapshots.Options.SendHighWatermark = _options.SnapshotSendHighWatermark; // bounds a peer that never reads
                 snapshots.Options.RouterMandatory = true; // a full queue refuses the send (a ROUTER otherwise drops silently)
                 if (_authentication is not null)
-                    snapshots.Options.DisconnectMessage = ConnectionAuthentication.DisconnectMarker; // forget a proof when its connection goes
+                    PeerDisconnects.Report(snapshots); // forget a proof when its connection goes
                 snapshots.BindWhenFree(snapshotEndpoint);
                 SnapshotEndpoint = snapshots.Options.LastEndpoint ?? snapshotEndpoint;
             }
@@ -271,7 +271,7 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
                 return;
             try
             {
-                if (IsDisconnect(request))
+                if (PeerDisconnects.IsNotice(request))
                     _authentication?.Disconnected(Convert.ToHexString(request[0].ToByteArray())); // before a newcomer can take the routing id
                 else if (IsProofRequest(request))
                     ServeProof(request);
@@ -328,9 +328,6 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
         int at = request.FrameCount > 1 && request[1].MessageSize == 0 ? 2 : 1;
         return request.FrameCount == at + 2 && request[at].ToByteArray().AsSpan().SequenceEqual(TopicKeyMessages.SignatureBytes);
     }
-
-    private static bool IsDisconnect(NetMQMessage request) =>
-        request.FrameCount == 2 && request[1].ToByteArray().AsSpan().SequenceEqual(ConnectionAuthentication.DisconnectMarker);
 
     private static bool IsProofRequest(NetMQMessage request)
     {
