@@ -8,25 +8,17 @@ import shutil
 import signal
 import subprocess
 import threading
-import time
 
 import pytest
 
 import zerobridge
+from broker_support import wait_until
 from test_submit_cli import BUILD_DEADLINE, Submit
 from test_tasks import REPO, ZBRIDGE
 
 pytestmark = pytest.mark.skipif(shutil.which("dotnet") is None, reason="dotnet is not installed")
 
 DEADLINE = 60.0
-
-
-def wait_until(condition, what: str, deadline: float = DEADLINE) -> None:
-    end = time.monotonic() + deadline
-    while not condition():
-        if time.monotonic() > end:
-            pytest.fail(f"timed out waiting until {what}")
-        time.sleep(0.02)
 
 
 def test_ctrl_c_on_submit_prints_done_and_not_done_and_exits_130() -> None:
@@ -42,7 +34,7 @@ def test_ctrl_c_on_submit_prints_done_and_not_done_and_exits_130() -> None:
     thread = threading.Thread(target=worker.run, kwargs={"duration": DEADLINE}, daemon=True)
     thread.start()
     try:
-        wait_until(lambda: len(submit.stdout) == 1, "the first result is printed")
+        wait_until(lambda: len(submit.stdout) == 1, "the first result is printed", DEADLINE)
         submit.process.send_signal(signal.SIGINT)
         assert submit.finish() == 130
         errors = submit.stderr.decode()
