@@ -51,4 +51,23 @@ internal static class HeaderMaps
         reader.Skip();
         return frame.Slice((int)start, (int)(reader.Consumed - start));
     }
+
+    /// <summary>
+    /// Reads an array of strings of at most <paramref name="max"/> items; <paramref name="what"/> ("A snapshot request")
+    /// and <paramref name="field"/> ("prefixes") name it in the <see cref="ZeroBridgeProtocolException"/> otherwise.
+    /// </summary>
+    public static List<string> ReadStringArray(ref MessagePackReader reader, int max, string what, string field)
+    {
+        int count = reader.ReadArrayHeader();
+        if (count > max)
+            throw new ZeroBridgeProtocolException($"{what} names {count} {field}; at most {max} are served.");
+        var items = new List<string>(count);
+        for (int i = 0; i < count; i++)
+        {
+            if (reader.NextMessagePackType != MessagePackType.String)
+                throw new ZeroBridgeProtocolException($"{what}'s '{field}' must be an array of str.");
+            items.Add(reader.ReadString()!);
+        }
+        return items;
+    }
 }

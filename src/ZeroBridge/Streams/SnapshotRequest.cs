@@ -38,7 +38,7 @@ public sealed record SnapshotRequest(IReadOnlyList<string> Prefixes, string? Id)
                         version = reader.ReadInt64();
                         break;
                     case "prefixes" when type == MessagePackType.Array:
-                        prefixes = ReadPrefixes(ref reader);
+                        prefixes = HeaderMaps.ReadStringArray(ref reader, MaxPrefixes, "A snapshot request", "prefixes");
                         break;
                     case "prefixes" when type != MessagePackType.Nil:
                         throw new ZeroBridgeProtocolException("A snapshot request's 'prefixes' must be an array of str.");
@@ -61,20 +61,5 @@ public sealed record SnapshotRequest(IReadOnlyList<string> Prefixes, string? Id)
         if (version != 1)
             throw new ZeroBridgeProtocolException("A snapshot request needs {\"v\": 1}.");
         return new SnapshotRequest(prefixes ?? [""], id);
-    }
-
-    private static List<string> ReadPrefixes(ref MessagePackReader reader)
-    {
-        int count = reader.ReadArrayHeader();
-        if (count > MaxPrefixes)
-            throw new ZeroBridgeProtocolException($"A snapshot request names {count} prefixes; at most {MaxPrefixes} are served.");
-        var prefixes = new List<string>(count);
-        for (int i = 0; i < count; i++)
-        {
-            if (reader.NextMessagePackType != MessagePackType.String)
-                throw new ZeroBridgeProtocolException("A snapshot request's 'prefixes' must be an array of str.");
-            prefixes.Add(reader.ReadString()!);
-        }
-        return prefixes;
     }
 }

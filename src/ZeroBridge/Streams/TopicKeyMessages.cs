@@ -61,16 +61,7 @@ public static class TopicKeyMessages
                         version = reader.ReadInt64();
                         break;
                     case "topics" when type == MessagePackType.Array:
-                        int count = reader.ReadArrayHeader();
-                        if (count > MaxTopics)
-                            throw new ZeroBridgeProtocolException($"A topic-key request names {count} topics; at most {MaxTopics} are served.");
-                        topics = new List<string>(count);
-                        for (int t = 0; t < count; t++)
-                        {
-                            if (reader.NextMessagePackType != MessagePackType.String)
-                                throw new ZeroBridgeProtocolException("A topic-key request's 'topics' must be an array of str.");
-                            topics.Add(reader.ReadString()!);
-                        }
+                        topics = HeaderMaps.ReadStringArray(ref reader, MaxTopics, "A topic-key request", "topics");
                         break;
                     case "id" when type == MessagePackType.String:
                         id = reader.ReadString();
