@@ -7,9 +7,7 @@ from typing import Any, Callable, Iterator, List, Optional, Sequence
 import zmq
 
 from .._exceptions import RemoteError, TimeoutError, translate_zmq_errors
-from .._exchange import Attempt
-from .._protocol import Reply, parse_reply
-from .._proving import proof_steps, prove
+from .._proving import prove_on
 from .._security import CertificatePath, CurveClient, KeySource
 from ._base import SubscriptionBase
 from ._core import StreamCore
@@ -183,13 +181,8 @@ class Subscription(SubscriptionBase):
 
         A refused proof is no error here: the publisher then refuses the keys, and the values are
         dropped and reported as ``key_denied``."""
-        def perform(attempt: Attempt) -> Optional[Reply]:
-            dealer.send_multipart(attempt.call.frames(attempt.request_id))
-            if not dealer.poll(int(self._start_timeout * 1000), zmq.POLLIN):
-                return None
-            return parse_reply(dealer.recv_multipart())
         try:
-            prove(proof_steps(self._core.snapshot_endpoint, self._curve, self._start_timeout), perform)
+            prove_on(dealer, self._core.snapshot_endpoint, self._curve, self._start_timeout)
         except RemoteError:
             pass  # refused: the key request that follows is answered with key_denied
         except TimeoutError:
