@@ -376,6 +376,18 @@ def test_the_attach_kernelspec_runs_cells_inside_the_demo() -> None:
             reply, outputs = run_cell(kc, "throw new InvalidOperationException(\"remote boom\");")
             assert reply["content"]["status"] == "error"
             assert reply["content"]["evalue"] == "remote boom"
+            # Completion and inspection are the application's (csharp.complete, csharp.inspect): its objects and
+            # the variables this notebook's cells defined there.
+            run_cell(kc, "var attachedTotal = 40;")
+            code = "Orders.Rec"
+            reply = shell_reply(kc, kc.complete(code, len(code)))
+            assert "Recent" in reply["content"]["matches"], reply["content"]
+            assert (reply["content"]["cursor_start"], reply["content"]["cursor_end"]) == (7, 10)
+            reply = shell_reply(kc, kc.complete("attachedT", 9))
+            assert "attachedTotal" in reply["content"]["matches"], reply["content"]
+            reply = shell_reply(kc, kc.inspect("attachedTotal", 3))
+            assert reply["content"]["found"], reply["content"]
+            assert "attachedTotal" in reply["content"]["data"]["text/plain"]
         finally:
             kc.stop_channels()
             km.shutdown_kernel(now=False)
