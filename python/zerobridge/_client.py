@@ -20,6 +20,7 @@ from ._exchange import Attempt, drive
 from ._protocol import Reply, parse_reply
 from ._security import CertificatePath, KeySource
 from ._socket_client import SocketClient
+from ._transport import RCVTIMEO, receive_frames, send_frames
 
 __all__ = ["Client", "connect"]
 
@@ -289,7 +290,7 @@ class Client(SocketClient):
         with translate_zmq_errors(self._endpoint):
             while True:
                 try:
-                    _send_frames(socket, frames)
+                    send_frames(socket, frames)
                     return True
                 except zmq.Again:
                     remaining = _remaining_ms(deadline)
@@ -311,17 +312,17 @@ class Client(SocketClient):
         A blocking receive with a timeout, not ``poll`` then receive: pyzmq builds a ``Poller`` on
         every ``Socket.poll``, which cost more than the rest of a small call's receive
         (bench/README.md, "where the time goes")."""
-        socket_timeout = socket.getsockopt(_RCVTIMEO)
+        socket_timeout = socket.getsockopt(RCVTIMEO)
         with translate_zmq_errors(self._endpoint):
             while True:
                 remaining = _remaining_ms(deadline)
                 if remaining == 0:
                     return None
                 if remaining != socket_timeout:  # one option call instead of one per receive
-                    socket.setsockopt(_RCVTIMEO, remaining)
+                    socket.setsockopt(RCVTIMEO, remaining)
                     socket_timeout = remaining
                 try:
-                    frames = _receive_frames(socket)
+                    frames = receive_frames(socket)
                 except zmq.Again:
                     refused = self._sockets.handshake_error(socket)
                     if refused is not None:
@@ -342,38 +343,6 @@ class Client(SocketClient):
         except zmq.ZMQError:
             pass
         self._sockets.close(socket, linger=CANCEL_LINGER_MS)
-
-
-_COPIED_FRAMES = 5
-"""Frames of a reply received as ``bytes``: the delimiter, signature, service, header and payload,
-which are small and read at once (a ``zmq.Frame`` costs more than copying them). Attachments,
-where a table's columns travel, are received without a copy."""
-
-# Socket options and flags as plain ints: pyzmq's attribute sugar (``socket.rcvmore``) and its enum
-# arithmetic (``SNDMORE | flags``) cost more than the rest of a small call's send or receive
-# (bench/README.md, "Issue 14, second pass").
-_RCVMORE = int(zmq.RCVMORE)
-_RCVTIMEO = int(zmq.RCVTIMEO)
-_NOBLOCK = int(zmq.NOBLOCK)
-_NOBLOCK_MORE = int(zmq.NOBLOCK | zmq.SNDMORE)
-
-
-def _send_frames(socket: zmq.Socket, frames: List[Any]) -> None:
-    """``send_multipart(frames, NOBLOCK, copy=False)`` without its per-frame type checks and enum
-    flags (the frames are the client's own: bytes, or attachment buffers). Only the first frame can
-    raise :class:`zmq.Again`: ZeroMQ queues a multipart message whole or not at all."""
-    last = len(frames) - 1
-    for index, frame in enumerate(frames):
-        socket.send(frame, _NOBLOCK_MORE if index < last else _NOBLOCK, copy=False)
-
-
-def _receive_frames(socket: zmq.Socket) -> List[Any]:
-    """One multipart message, its first frames copied and the rest as ``zmq.Frame`` (no copy)."""
-    frames: List[Any] = [socket.recv()]
-    more = socket.getsockopt
-    while more(_RCVMORE):
-        frames.append(socket.recv(copy=len(frames) < _COPIED_FRAMES))
-    return frames
 
 
 def _remaining_ms(deadline: Optional[float]) -> int:
