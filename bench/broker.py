@@ -71,6 +71,11 @@ class Child:
                 return match
         raise RuntimeError(f"{self.process.args}: no {pattern.pattern!r} (exit {self.process.poll()})")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the process so far, all its threads (/proc/PID/stat)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.process.poll() is None:
             try:
@@ -212,13 +217,15 @@ def wait_for_workers(endpoint: str, count: int, service: str) -> None:
 def print_table(title: str, results: Dict[str, Dict[str, Any]], base_name: str) -> None:
     base = results[base_name]["median"]
     print(title)
-    print("| route | req/s (min-max) | req/s vs direct | p50 µs (concurrent) | seq p50 µs | seq mean µs | seq p50 vs direct | seq mean vs direct |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| route | req/s (min-max) | req/s vs direct | p50 µs (concurrent) | seq p50 µs | seq mean µs | seq p50 vs direct "
+          "| seq mean vs direct | server or broker CPU µs per request |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, result in results.items():
         row, rps = result["median"], [r["rps"] for r in result["rounds"]]
         print(f"| {name} | {row['rps']:,.0f} ({min(rps):,.0f}-{max(rps):,.0f}) | {row['rps'] / base['rps']:.2f} | "
               f"{row['p50_us']:,.0f} | {row['seq_p50_us']:,.0f} | {row['seq_mean_us']:,.0f} | "
-              f"{row['seq_p50_us'] / base['seq_p50_us']:.2f} | {row['seq_mean_us'] / base['seq_mean_us']:.2f} |")
+              f"{row['seq_p50_us'] / base['seq_p50_us']:.2f} | {row['seq_mean_us'] / base['seq_mean_us']:.2f} | "
+              f"{row['server_cpu_us']:,.0f} |")
 
 
 def zguide_ratios(results: Dict[str, Dict[str, Any]]) -> Dict[str, float]:
@@ -263,6 +270,7 @@ def main() -> None:
         demo = Child("demo", "--bind", "tcp://127.0.0.1:*", "--data", f"{tmp}/direct.db")
         children.append(demo)
         routes: Dict[str, Route] = {"direct": ("zerobridge", demo.wait_for(_LISTENING).group(1), "zerobridge", None)}
+        middle: Dict[str, Child] = {"direct": demo}  # the process each route's requests go through (its CPU is read)
         for count in [int(c) for c in options.workers.split(",") if c.strip()]:
             broker = Child("broker", "--bind", "tcp://127.0.0.1:*")
             children.append(broker)
@@ -273,7 +281,8 @@ def main() -> None:
                 children.append(worker)
                 worker.wait_for(re.compile("serving"))
             wait_for_workers(endpoint, count, SERVICE)
-            routes[f"broker, {count} worker{'s' if count > 1 else ''}"] = ("zerobridge", endpoint, SERVICE, None)
+            name = f"broker, {count} worker{'s' if count > 1 else ''}"
+            routes[name], middle[name] = ("zerobridge", endpoint, SERVICE, None), broker
         if options.zguide:
             zguide = str(zguide_examples(options.zguide))
 
@@ -282,8 +291,10 @@ def main() -> None:
                               program=[sys.executable, str(Path(__file__).resolve())])
                 children.append(child)
                 return child
-            routes[ZGUIDE_DIRECT] = ("req", zguide_child("direct").wait_for(_LISTENING).group(1), "", None)
-            theirs = zguide_child("broker").wait_for(_LISTENING).group(1)
+            direct = zguide_child("direct")
+            routes[ZGUIDE_DIRECT], middle[ZGUIDE_DIRECT] = ("req", direct.wait_for(_LISTENING).group(1), "", None), direct
+            their_broker = zguide_child("broker")
+            theirs = their_broker.wait_for(_LISTENING).group(1)
             ours = Child("broker", "--bind", "tcp://127.0.0.1:*")
             children.append(ours)
             ours_endpoint = ours.wait_for(_LISTENING).group(1)
@@ -291,17 +302,22 @@ def main() -> None:
                 for _ in range(options.zguide_workers):
                     zguide_child("worker", endpoint).wait_for(re.compile("serving"))
             wait_for_workers(ours_endpoint, options.zguide_workers, ZGUIDE_SERVICE.decode())
-            routes[ZGUIDE_BROKER] = ("zguide", theirs, "", zguide)
-            routes[ZBRIDGE_BROKER] = ("zguide", ours_endpoint, "", zguide)
+            routes[ZGUIDE_BROKER], middle[ZGUIDE_BROKER] = ("zguide", theirs, "", zguide), their_broker
+            routes[ZBRIDGE_BROKER], middle[ZBRIDGE_BROKER] = ("zguide", ours_endpoint, "", zguide), ours
 
         print(f"routes: {routes}; clients: {options.clients} x {options.requests} echo; "
               f"{options.rounds} rounds", file=sys.stderr)
         for _ in range(options.rounds):
             for name, route in routes.items():
+                cpu = middle[name].cpu_seconds()
                 row = throughput(route, options.clients, options.requests)
                 row.update({f"seq_{k}": v for k, v in latency(route, options.latency_requests).items()})
+                requests = options.clients * (options.requests + max(20, options.requests // 20)) \
+                    + options.latency_requests + max(20, options.latency_requests // 20)  # warm-ups included
+                row["server_cpu_us"] = (middle[name].cpu_seconds() - cpu) / requests * 1e6
                 rounds.setdefault(name, []).append(row)
-                print(f"  {name}: {row['rps']:,.0f} req/s, seq p50 {row['seq_p50_us']:,.0f} µs", file=sys.stderr)
+                print(f"  {name}: {row['rps']:,.0f} req/s, seq p50 {row['seq_p50_us']:,.0f} µs, "
+                      f"{row['server_cpu_us']:,.0f} µs CPU of the server or broker per request", file=sys.stderr)
     finally:
         for child in reversed(children):
             child.stop()
