@@ -33,7 +33,7 @@ public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
         _options = options;
         _logger = logger ?? NullLogger.Instance;
         _slots = new SemaphoreSlim(options.MaxConcurrentScripts, options.MaxConcurrentScripts);
-        _scriptOptions = ScriptOptions.Default
+        _scriptOptions = CachingMetadataResolver.DefaultOptions
             .AddReferences(typeof(TGlobals).Assembly, typeof(ScriptGuard).Assembly, typeof(TableData).Assembly)
             .AddReferences(options.References)
             .AddImports(options.Imports)

@@ -30,7 +30,7 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
         _interruptGrace = options.InterruptGrace;
         var references = new[] { typeof(TGlobals).Assembly, typeof(ScriptGuard).Assembly, typeof(TableData).Assembly, typeof(Display.MimeBundle).Assembly }
             .Concat(options.References).ToList();
-        _options = ScriptOptions.Default
+        _options = CachingMetadataResolver.DefaultOptions
             .AddReferences(references)
             .AddImports(options.Imports)
             .WithOptimizationLevel(Microsoft.CodeAnalysis.OptimizationLevel.Release);
