@@ -8,6 +8,10 @@ using NetMQ.Sockets;
 //   loop:   one thread, blocking receive then send, the shortest NetMQ server there is;
 //   poller: the socket on a NetMQPoller (as the ZeroBridge server runs it), echoing in ReceiveReady and draining
 //           what is already queued before it returns to the poller.
+// The runtime settings zbridge runs with (src/ZeroBridge.Cli/RuntimeTuning.cs), so the comparison is of code.
+if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+    Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+
 string mode = args.Length == 1 ? args[0] : "";
 if (mode is not ("loop" or "poller"))
 {
