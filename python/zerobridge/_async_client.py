@@ -25,7 +25,7 @@ class AsyncClient(SocketClient):
 
     Parameters, timeouts, retries and errors are those of :class:`~zerobridge.Client`. Many calls
     may be in flight at once: each event loop the client is used from gets one DEALER socket,
-    whose single reader task hands each reply to its caller by request id.
+    which the loop watches, handing each reply to its caller by request id.
 
     Attribute access (``client.orders.recent``) never waits for the server: before
     :meth:`commands` has been awaited it gives an unchecked command path, which raises

@@ -20,6 +20,7 @@ from ._exchange import Attempt, drive
 from ._protocol import Reply, parse_reply
 from ._security import CertificatePath, KeySource
 from ._socket_client import SocketClient
+from ._transport import RCVTIMEO, receive_frames, send_frames
 
 __all__ = ["Client", "connect"]
 
@@ -289,7 +290,7 @@ class Client(SocketClient):
         with translate_zmq_errors(self._endpoint):
             while True:
                 try:
-                    socket.send_multipart(frames, flags=zmq.NOBLOCK, copy=False)
+                    send_frames(socket, frames)
                     return True
                 except zmq.Again:
                     remaining = _remaining_ms(deadline)
@@ -311,14 +312,17 @@ class Client(SocketClient):
         A blocking receive with a timeout, not ``poll`` then receive: pyzmq builds a ``Poller`` on
         every ``Socket.poll``, which cost more than the rest of a small call's receive
         (bench/README.md, "where the time goes")."""
+        socket_timeout = socket.getsockopt(RCVTIMEO)
         with translate_zmq_errors(self._endpoint):
             while True:
                 remaining = _remaining_ms(deadline)
                 if remaining == 0:
                     return None
-                socket.rcvtimeo = remaining
+                if remaining != socket_timeout:  # one option call instead of one per receive
+                    socket.setsockopt(RCVTIMEO, remaining)
+                    socket_timeout = remaining
                 try:
-                    frames = _receive_frames(socket)
+                    frames = receive_frames(socket)
                 except zmq.Again:
                     refused = self._sockets.handshake_error(socket)
                     if refused is not None:
@@ -339,20 +343,6 @@ class Client(SocketClient):
         except zmq.ZMQError:
             pass
         self._sockets.close(socket, linger=CANCEL_LINGER_MS)
-
-
-_COPIED_FRAMES = 5
-"""Frames of a reply received as ``bytes``: the delimiter, signature, service, header and payload,
-which are small and read at once (a ``zmq.Frame`` costs more than copying them). Attachments,
-where a table's columns travel, are received without a copy."""
-
-
-def _receive_frames(socket: zmq.Socket) -> List[Any]:
-    """One multipart message, its first frames copied and the rest as ``zmq.Frame`` (no copy)."""
-    frames: List[Any] = [socket.recv()]
-    while socket.rcvmore:
-        frames.append(socket.recv(copy=len(frames) < _COPIED_FRAMES))
-    return frames
 
 
 def _remaining_ms(deadline: Optional[float]) -> int:

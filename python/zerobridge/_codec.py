@@ -144,6 +144,10 @@ def decimal_to_ext(value: decimal.Decimal) -> msgpack.ExtType:
 # --------------------------------------------------------------------------- encoder
 
 
+_PLAIN_SCALARS = frozenset({str, int, float, bool, type(None)})
+"""Types :meth:`Encoder._prepare` passes through as they are (exactly these; subclasses take the long way)."""
+
+
 class _AttachmentRef:
     """Placeholder for a binary value moved to an attachment frame."""
 
@@ -178,6 +182,13 @@ class Encoder:
 
     def _prepare(self, value: Any) -> Any:
         """Walk containers: large binaries become attachment references, sets/tuples lists."""
+        kind = type(value)  # the common cases first, by exact type: no isinstance chain
+        if kind in _PLAIN_SCALARS:
+            return value
+        if kind is dict:
+            return {self._prepare(k): self._prepare(v) for k, v in value.items()}
+        if kind is list:
+            return [self._prepare(v) for v in value]
         if isinstance(value, (str, int, float, type(None))):
             return value
         if isinstance(value, (bytes, bytearray, memoryview)):

@@ -49,8 +49,7 @@ class SocketClient(BaseClient):
     def close(self) -> None:
         """Close every socket (linger 0) and terminate the client's own context. Idempotent.
 
-        Reader tasks of other loops stop when their loop next runs; :meth:`aclose` also waits
-        for this loop's.
+        Loops running on other threads stop watching their sockets when they next run.
         """
         with self._lock:
             if self._closed:
@@ -64,7 +63,7 @@ class SocketClient(BaseClient):
         """Forget sockets kept outside :class:`~._transport.Sockets` (closed right after)."""
 
     async def aclose(self) -> None:
-        """Close the client, waiting for this loop's reader task to finish."""
+        """Close the client (this loop's channel first, on the loop's own thread)."""
         await self._channels.aclose_current()
         self.close()
 
