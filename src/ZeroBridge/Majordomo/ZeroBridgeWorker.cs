@@ -79,7 +79,7 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
 
     /// <summary>
     /// Its connections to the broker now: how many are registered and heard from within the liveness window. Safe
-    /// from any thread; <see cref="Hosting.ZeroBridgeHealthChecks.AddZeroBridgeWorker"/> reports it.
+    /// from any thread; the worker's health check reports it.
     /// </summary>
     public WorkerStatus Status
     {
