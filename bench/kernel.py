@@ -2,6 +2,8 @@
 
     /usr/bin/python3 bench/kernel.py [--rounds N] [--cells N] [--json FILE]
 
+Raw results go to bench/results/kernel-<UTC time>.json (bench/record.py), with the machine's load.
+
 Installs the kernelspec "C# (ZeroBridge)" into a temporary directory on JUPYTER_PATH (`./zbridge kernel install
 --prefix`, which builds the CLI first if needed) and a `python3` kernelspec for this interpreter, then measures:
   first       the first cell (`1 + 1`) after the kernel reports ready: start-up cost as a notebook user meets it
@@ -25,6 +27,8 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List
 
 from jupyter_client.manager import start_new_kernel
+
+import record
 
 REPO = Path(__file__).resolve().parents[1]
 TIMEOUT = 60.0
@@ -82,6 +86,7 @@ def main() -> None:
     parser.add_argument("--cells", type=int, default=50, help="cells (and completions) per round")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
+    environment = record.environment()
 
     with tempfile.TemporaryDirectory(prefix="zbridge-bench-kernel-") as prefix:
         install_kernelspecs(Path(prefix))
@@ -118,9 +123,11 @@ def main() -> None:
     ratio = csharp["warm_cell_ms"] / python["warm_cell_ms"]
     print(f"\nwarm C# / ipykernel: {ratio:.2f}x (target <= 2x); first C# cell {csharp['first_cell_ms']} ms "
           f"(target < 1500); C# completion {csharp['completion_ms']} ms (target < 100)")
+    document = {"results": results, "warm_ratio": round(ratio, 2), "rounds": args.rounds, "cells": args.cells,
+                "environment": environment}
+    record.write("kernel", document)
     if args.json:
-        args.json.write_text(json.dumps({"results": results, "warm_ratio": round(ratio, 2),
-                                         "rounds": args.rounds, "cells": args.cells}, indent=2))
+        args.json.write_text(json.dumps(document, indent=2))
 
 
 if __name__ == "__main__":

@@ -81,7 +81,9 @@ def test_a_lying_length_in_the_arguments_is_a_bad_request(dealer, value) -> None
 @pytest.mark.parametrize("text", [
     '{"command": "echo", "args": {"value": "\\ud800"}}',
     '{"command": "\\udfff"}',
-], ids=["in-args", "in-command"])
+    '{"command": "ping", "id": "\\ud800"}',
+    '{"command": "ping", "id": {"nested": ["\\udfff"]}}',
+], ids=["in-args", "in-command", "in-id", "nested-in-id"])
 def test_a_lone_surrogate_in_gateway_json_is_a_bad_request(host, dealer, text) -> None:
     dealer.send_multipart([b"", text.encode()])
     frames = recv_multipart(dealer)

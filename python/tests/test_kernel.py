@@ -376,6 +376,18 @@ def test_the_attach_kernelspec_runs_cells_inside_the_demo() -> None:
             reply, outputs = run_cell(kc, "throw new InvalidOperationException(\"remote boom\");")
             assert reply["content"]["status"] == "error"
             assert reply["content"]["evalue"] == "remote boom"
+            # Completion and inspection are the application's (csharp.complete, csharp.inspect): its objects and
+            # the variables this notebook's cells defined there.
+            run_cell(kc, "var attachedTotal = 40;")
+            code = "Orders.Rec"
+            reply = shell_reply(kc, kc.complete(code, len(code)))
+            assert "Recent" in reply["content"]["matches"], reply["content"]
+            assert (reply["content"]["cursor_start"], reply["content"]["cursor_end"]) == (7, 10)
+            reply = shell_reply(kc, kc.complete("attachedT", 9))
+            assert "attachedTotal" in reply["content"]["matches"], reply["content"]
+            reply = shell_reply(kc, kc.inspect("attachedTotal", 3))
+            assert reply["content"]["found"], reply["content"]
+            assert "attachedTotal" in reply["content"]["data"]["text/plain"]
         finally:
             kc.stop_channels()
             km.shutdown_kernel(now=False)
@@ -383,6 +395,30 @@ def test_the_attach_kernelspec_runs_cells_inside_the_demo() -> None:
                 km.kill_kernel()
     finally:
         demo.stop()
+
+
+def test_the_attach_example_notebook_runs_inside_the_demo() -> None:
+    """examples/attach-kernel.ipynb, executed by nbclient on the attach kernelspec its metadata names, against a
+    running demo: its cells read the application's live orders."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    notebook = nbformat.read(REPO / "examples" / "attach-kernel.ipynb", as_version=4)
+    demo, _ = start_demo("--allow-scripts")
+    try:
+        install_kernelspec(tempfile.mkdtemp(prefix="zbridge-attach-nb-"), "--attach", demo.endpoint,
+                           "--name", notebook.metadata.kernelspec.name)
+        nbclient.NotebookClient(notebook, timeout=120, startup_timeout=120,
+                                kernel_name=notebook.metadata.kernelspec.name).execute()
+    finally:
+        demo.stop()
+    outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"], outputs
+    results = [o.data for o in outputs if o.output_type == "execute_result"]
+    assert results[0]["text/html"].count("<tr>") == 6, results[0]  # a header and the five recent orders
+    assert float(results[1]["text/plain"]) > 0
+    assert "<th>Status</th>" in results[2]["text/html"]
+    streams = "".join(o.text for o in outputs if o.output_type == "stream")
+    assert "50 recent orders" in streams
 
 
 def test_the_example_notebook_runs_on_the_kernel() -> None:

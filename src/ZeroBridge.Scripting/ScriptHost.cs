@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Text;
 using Microsoft.CodeAnalysis.CSharp.Scripting;
 using Microsoft.CodeAnalysis.Scripting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ZeroBridge.Commands;
 using ZeroBridge.Protocol;
+using ZeroBridge.Scripting.Editing;
 using ZeroBridge.Serialization;
 
 namespace ZeroBridge.Scripting;
@@ -25,6 +27,7 @@ public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
     private readonly ConcurrentDictionary<string, ScriptSession> _sessions = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _slots;
     private readonly Timer _expiry;
+    private readonly Lazy<ScriptWorkspace> _workspace; // built on the first completion: it loads Roslyn's editor services
 
     /// <summary>Creates a host whose scripts see the public members of <paramref name="globals"/>.</summary>
     public ScriptHost(TGlobals globals, ScriptingOptions options, ILogger? logger = null)
@@ -33,11 +36,13 @@ public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
         _options = options;
         _logger = logger ?? NullLogger.Instance;
         _slots = new SemaphoreSlim(options.MaxConcurrentScripts, options.MaxConcurrentScripts);
-        _scriptOptions = ScriptOptions.Default
-            .AddReferences(typeof(TGlobals).Assembly, typeof(ScriptGuard).Assembly, typeof(TableData).Assembly)
-            .AddReferences(options.References)
+        var references = new[] { typeof(TGlobals).Assembly, typeof(ScriptGuard).Assembly, typeof(TableData).Assembly }
+            .Concat(options.References).ToList();
+        _scriptOptions = CachingMetadataResolver.DefaultOptions
+            .AddReferences(references)
             .AddImports(options.Imports)
             .WithOptimizationLevel(Microsoft.CodeAnalysis.OptimizationLevel.Release);
+        _workspace = new Lazy<ScriptWorkspace>(() => new ScriptWorkspace(typeof(TGlobals), options.Imports, references));
         var sweep = TimeSpan.FromSeconds(Math.Clamp(options.SessionIdleTimeout.TotalSeconds / 4, 1, 60));
         _expiry = new Timer(_ => ForgetIdleSessions(), null, sweep, sweep);
         if (options.Enabled && options.WarmUp)
@@ -173,6 +178,49 @@ public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
     private RunOutput? CurrentOutput(string session, string runId) =>
         _sessions.TryGetValue(session, out var state) && state.Output is { } output && output.RunId == runId ? output : null;
 
+    /// <summary>
+    /// Completions at <paramref name="cursor"/> (a UTF-16 offset) of <paramref name="code"/>, as if it ran next in
+    /// <paramref name="session"/>: the globals' members and what the session's earlier runs defined. Nothing runs.
+    /// </summary>
+    /// <exception cref="CommandException">Scripts are disabled (<c>permission_denied</c>).</exception>
+    public Task<ScriptCompletions> CompleteAsync(string code, int cursor, string session, CancellationToken cancellationToken)
+    {
+        CheckEditing(code, cursor);
+        return _workspace.Value.CompleteAsync(Earlier(session), code, cursor, cancellationToken);
+    }
+
+    /// <summary>The signature and documentation of the symbol at <paramref name="cursor"/> of <paramref name="code"/>, or null.</summary>
+    /// <exception cref="CommandException">Scripts are disabled (<c>permission_denied</c>).</exception>
+    public Task<string?> InspectAsync(string code, int cursor, string session, CancellationToken cancellationToken)
+    {
+        CheckEditing(code, cursor);
+        return _workspace.Value.InspectAsync(Earlier(session), code, cursor, cancellationToken);
+    }
+
+    private void CheckEditing(string code, int cursor)
+    {
+        if (!_options.Enabled)
+            throw new PermissionDeniedException(
+                "Code execution is disabled on this server. Start it with --allow-scripts (zbridge) or ScriptingOptions.Enabled = true.");
+        if (cursor < 0 || cursor > code.Length)
+            throw new CommandException(ErrorCodes.InvalidArgument, $"cursor {cursor} is outside the code (0 to {code.Length}).");
+    }
+
+    /// <summary>The code a session ran without error, oldest first: each state's script continues the one before it.</summary>
+    private string Earlier(string session)
+    {
+        var submissions = new List<string>();
+        if (_sessions.TryGetValue(session, out var state))
+        {
+            for (var script = state.State?.Script; script is not null; script = script.Previous)
+                submissions.Add(script.Code);
+        }
+        var earlier = new StringBuilder();
+        for (int i = submissions.Count - 1; i >= 0; i--)
+            ScriptWorkspace.Append(earlier, submissions[i]);
+        return earlier.ToString();
+    }
+
     /// <summary>Forgets a session's state; returns whether it existed.</summary>
     public bool Reset(string session) => _sessions.TryRemove(session, out _);
 
@@ -181,6 +229,8 @@ public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
     {
         _expiry.Dispose();
         _slots.Dispose();
+        if (_workspace.IsValueCreated)
+            _workspace.Value.Dispose();
     }
 
     private async Task<ScriptState<object>> ExecuteAsync(ScriptSession session, string code, TaskCompletionSource compiled,

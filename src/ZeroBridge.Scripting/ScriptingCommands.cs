@@ -8,7 +8,8 @@ namespace ZeroBridge.Scripting;
 public static class ScriptingCommands
 {
     /// <summary>
-    /// Adds <c>csharp.run</c>, <c>csharp.output</c>, <c>csharp.reset</c> and <c>csharp.sessions</c>. With <see cref="ScriptingOptions.Enabled"/>
+    /// Adds <c>csharp.run</c>, <c>csharp.output</c>, <c>csharp.complete</c>, <c>csharp.inspect</c>, <c>csharp.reset</c>
+    /// and <c>csharp.sessions</c>. With <see cref="ScriptingOptions.Enabled"/>
     /// false (the default) they refuse; with it true the server refuses to start on a non-loopback endpoint.
     /// </summary>
     /// <param name="commands">The registry to add to.</param>
@@ -25,6 +26,8 @@ public static class ScriptingCommands
         {
             commands.AddMethod("csharp.run", type.GetMethod(nameof(Endpoints<TGlobals>.Run))!, target)
                 .AddMethod("csharp.output", type.GetMethod(nameof(Endpoints<TGlobals>.Output))!, target)
+                .AddMethod("csharp.complete", type.GetMethod(nameof(Endpoints<TGlobals>.Complete))!, target)
+                .AddMethod("csharp.inspect", type.GetMethod(nameof(Endpoints<TGlobals>.Inspect))!, target)
                 .AddMethod("csharp.reset", type.GetMethod(nameof(Endpoints<TGlobals>.Reset))!, target)
                 .AddMethod("csharp.sessions", type.GetMethod(nameof(Endpoints<TGlobals>.ListSessions))!, target);
         }
@@ -33,6 +36,8 @@ public static class ScriptingCommands
             // The same names and signatures, so a caller learns why rather than that nothing is there.
             commands.AddMethod("csharp.run", type.GetMethod(nameof(Endpoints<TGlobals>.RunDisabled))!, target)
                 .AddMethod("csharp.output", type.GetMethod(nameof(Endpoints<TGlobals>.OutputDisabled))!, target)
+                .AddMethod("csharp.complete", type.GetMethod(nameof(Endpoints<TGlobals>.CompleteDisabled))!, target)
+                .AddMethod("csharp.inspect", type.GetMethod(nameof(Endpoints<TGlobals>.InspectDisabled))!, target)
                 .AddMethod("csharp.reset", type.GetMethod(nameof(Endpoints<TGlobals>.ResetDisabled))!, target)
                 .AddMethod("csharp.sessions", type.GetMethod(nameof(Endpoints<TGlobals>.ListSessionsDisabled))!, target);
         }
@@ -89,6 +94,39 @@ public static class ScriptingCommands
             };
         }
 
+        /// <summary>
+        /// Completions at <c>cursor</c> (a UTF-16 offset into <c>code</c>) as if the code ran next in <c>session</c>: the
+        /// application's members and what the session defined. Returns <c>matches</c> (best first) and the
+        /// <c>start</c> and <c>end</c> of the text they replace. Nothing runs.
+        /// </summary>
+        /// <param name="code">The code being edited.</param>
+        /// <param name="cursor">The cursor, a UTF-16 offset into the code.</param>
+        /// <param name="session">The session whose variables the code would see.</param>
+        /// <param name="context">Filled by the server.</param>
+        [RequiresTrustedEndpoint, InternalCommand]
+        public async Task<Dictionary<string, object?>> Complete(string code, int cursor, string session = "default",
+            CommandContext context = null!)
+        {
+            var found = await host.CompleteAsync(code, cursor, session, context.CancellationToken).ConfigureAwait(false);
+            return new Dictionary<string, object?> { ["matches"] = found.Matches, ["start"] = found.Start, ["end"] = found.End };
+        }
+
+        /// <summary>
+        /// The signature and documentation of the symbol at <c>cursor</c> (a UTF-16 offset into <c>code</c>), as if the
+        /// code ran next in <c>session</c>. Returns <c>found</c> and <c>text</c>. Nothing runs.
+        /// </summary>
+        /// <param name="code">The code being edited.</param>
+        /// <param name="cursor">The cursor, a UTF-16 offset into the code.</param>
+        /// <param name="session">The session whose variables the code would see.</param>
+        /// <param name="context">Filled by the server.</param>
+        [RequiresTrustedEndpoint, InternalCommand]
+        public async Task<Dictionary<string, object?>> Inspect(string code, int cursor, string session = "default",
+            CommandContext context = null!)
+        {
+            string? text = await host.InspectAsync(code, cursor, session, context.CancellationToken).ConfigureAwait(false);
+            return new Dictionary<string, object?> { ["found"] = text is not null, ["text"] = text };
+        }
+
         /// <summary>How the run is logged: the caller's proved key and name when the server authenticates, and its connection.</summary>
         private static string Caller(CommandContext context) =>
             context.Caller is { } caller ? $"key {caller.Display} on {context.Peer}" : context.Peer;
@@ -110,6 +148,14 @@ public static class ScriptingCommands
         /// <summary>Code execution is disabled on this server.</summary>
         [InternalCommand]
         public Dictionary<string, object?> OutputDisabled(string session, string run, int offset = 0, double wait = 0) => throw Disabled();
+
+        /// <summary>Code execution is disabled on this server.</summary>
+        [InternalCommand]
+        public Dictionary<string, object?> CompleteDisabled(string code, int cursor, string session = "default") => throw Disabled();
+
+        /// <summary>Code execution is disabled on this server.</summary>
+        [InternalCommand]
+        public Dictionary<string, object?> InspectDisabled(string code, int cursor, string session = "default") => throw Disabled();
 
         /// <summary>Code execution is disabled on this server.</summary>
         [InternalCommand]

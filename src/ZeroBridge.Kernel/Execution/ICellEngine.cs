@@ -1,3 +1,5 @@
+using ZeroBridge.Scripting.Editing;
+
 namespace ZeroBridge.Kernel.Execution;
 
 /// <summary>
@@ -16,7 +18,7 @@ internal interface ICellEngine : IDisposable
     Task<CellOutcome> ExecuteAsync(string code, CellChannel channel, CancellationToken interrupt);
 
     /// <summary>Completions at a UTF-16 position of <paramref name="code"/>.</summary>
-    Task<CellCompletions> CompleteAsync(string code, int position, CancellationToken cancellationToken);
+    Task<ScriptCompletions> CompleteAsync(string code, int position, CancellationToken cancellationToken);
 
     /// <summary>What the symbol at a UTF-16 position is (signature and docs), or null.</summary>
     Task<string?> InspectAsync(string code, int position, CancellationToken cancellationToken);
@@ -41,6 +43,3 @@ internal sealed record CellOutcome(bool HasValue, object? Value, CellError? Erro
 /// <param name="Message">The message (evalue).</param>
 /// <param name="Traceback">The lines a front-end prints.</param>
 internal sealed record CellError(string Name, string Message, IReadOnlyList<string> Traceback);
-
-/// <summary>Completions that replace <c>code[Start..End]</c>.</summary>
-internal sealed record CellCompletions(IReadOnlyList<string> Matches, int Start, int End);

@@ -1,7 +1,9 @@
 using System.Reflection;
+using System.Text;
 using Microsoft.CodeAnalysis.Scripting;
-using ZeroBridge.Kernel.Editing;
 using ZeroBridge.Scripting;
+using ZeroBridge.Kernel.Editing;
+using ZeroBridge.Scripting.Editing;
 using ZeroBridge.Serialization;
 
 namespace ZeroBridge.Kernel.Execution;
@@ -20,7 +22,8 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
     private readonly TGlobals _globals;
     private readonly ScriptOptions _options;
     private readonly TimeSpan _interruptGrace;
-    private readonly CellWorkspace _workspace;
+    private readonly ScriptWorkspace _workspace;
+    private readonly StringBuilder _earlier = new(Preamble + "\n"); // the cells that ran without error, for the editor
     private ScriptState<object>? _state;
     private int _generation; // bumped by Reset and by abandoning a cell, so a late finisher cannot install its state
 
@@ -30,11 +33,11 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
         _interruptGrace = options.InterruptGrace;
         var references = new[] { typeof(TGlobals).Assembly, typeof(ScriptGuard).Assembly, typeof(TableData).Assembly, typeof(Display.MimeBundle).Assembly }
             .Concat(options.References).ToList();
-        _options = ScriptOptions.Default
+        _options = CachingMetadataResolver.DefaultOptions
             .AddReferences(references)
             .AddImports(options.Imports)
             .WithOptimizationLevel(Microsoft.CodeAnalysis.OptimizationLevel.Release);
-        _workspace = new CellWorkspace(typeof(TGlobals), options.Imports, references, Preamble);
+        _workspace = new ScriptWorkspace(typeof(TGlobals), options.Imports, references);
         ConsoleInput.Install();
         _ = Task.Run(WarmUpAsync);
     }
@@ -87,22 +90,30 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
         if (Volatile.Read(ref _generation) == generation)
         {
             _state = state;
-            _workspace.Accept(code);
+            lock (_earlier)
+                ScriptWorkspace.Append(_earlier, code);
         }
         return new CellOutcome(SubmissionParser.EndsInExpression(code), state.ReturnValue, null);
     }
 
-    public Task<CellCompletions> CompleteAsync(string code, int position, CancellationToken cancellationToken) =>
-        _workspace.CompleteAsync(code, position, cancellationToken);
+    public Task<ScriptCompletions> CompleteAsync(string code, int position, CancellationToken cancellationToken) =>
+        _workspace.CompleteAsync(Earlier(), code, position, cancellationToken);
 
     public Task<string?> InspectAsync(string code, int position, CancellationToken cancellationToken) =>
-        _workspace.InspectAsync(code, position, cancellationToken);
+        _workspace.InspectAsync(Earlier(), code, position, cancellationToken);
+
+    private string Earlier()
+    {
+        lock (_earlier)
+            return _earlier.ToString();
+    }
 
     public void Reset()
     {
         Interlocked.Increment(ref _generation);
         _state = null;
-        _workspace.Reset();
+        lock (_earlier)
+            _earlier.Clear().Append(Preamble).Append('\n');
     }
 
     public void Dispose() => _workspace.Dispose();
@@ -116,7 +127,7 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
         try
         {
             await ScriptSubmission.RunAsync<TGlobals>(null, Preamble + " 1 + 1", _options, _globals, null, CancellationToken.None).ConfigureAwait(false);
-            await _workspace.CompleteAsync("Console.Wri", "Console.Wri".Length, CancellationToken.None).ConfigureAwait(false);
+            await _workspace.CompleteAsync(Earlier(), "Console.Wri", "Console.Wri".Length, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception)
         {

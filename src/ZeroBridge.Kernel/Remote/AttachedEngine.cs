@@ -4,6 +4,7 @@ using ZeroBridge.Kernel.Editing;
 using ZeroBridge.Kernel.Execution;
 using ZeroBridge.Protocol;
 using ZeroBridge.Scripting;
+using ZeroBridge.Scripting.Editing;
 
 namespace ZeroBridge.Kernel.Remote;
 
@@ -11,8 +12,9 @@ namespace ZeroBridge.Kernel.Remote;
 /// Runs cells inside a running application elsewhere: each cell is a <c>csharp.run</c> call to the application's
 /// script service over ZeroBridge (the application must allow scripts), in one script session per kernel. While the
 /// cell runs, its console output is followed with <c>csharp.output</c> (a long poll) and streamed to the notebook as it
-/// is written; an application without that command sends it with the result. Completion and inspection are not
-/// offered.
+/// is written; an application without that command sends it with the result. Completion and inspection ask the
+/// application (<c>csharp.complete</c>, <c>csharp.inspect</c>), so they see its objects and the session's variables;
+/// an application without those commands offers none.
 /// </summary>
 internal sealed class AttachedEngine : ICellEngine
 {
@@ -21,6 +23,7 @@ internal sealed class AttachedEngine : ICellEngine
     private static readonly TimeSpan OutputWait = TimeSpan.FromSeconds(1);
     private string _session = NewSession();
     private volatile bool _canFollowOutput = true;
+    private volatile bool _canEdit = true;
 
     public AttachedEngine(string endpoint, ZeroBridgeClientOptions clientOptions, TimeSpan cellTimeout)
     {
@@ -107,10 +110,47 @@ internal sealed class AttachedEngine : ICellEngine
         return offset;
     }
 
-    public Task<CellCompletions> CompleteAsync(string code, int position, CancellationToken cancellationToken) =>
-        Task.FromResult(new CellCompletions([], position, position));
+    public async Task<ScriptCompletions> CompleteAsync(string code, int position, CancellationToken cancellationToken)
+    {
+        var reply = await AskEditorAsync("csharp.complete", code, position, cancellationToken).ConfigureAwait(false);
+        if (reply?.GetValueOrDefault("matches") is not IEnumerable matches)
+            return new ScriptCompletions([], position, position);
+        return new ScriptCompletions(matches.Cast<object?>().Select(match => match?.ToString() ?? "").ToList(),
+            Offset(reply, "start", position), Offset(reply, "end", position));
+    }
 
-    public Task<string?> InspectAsync(string code, int position, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
+    public async Task<string?> InspectAsync(string code, int position, CancellationToken cancellationToken)
+    {
+        var reply = await AskEditorAsync("csharp.inspect", code, position, cancellationToken).ConfigureAwait(false);
+        return reply?.GetValueOrDefault("found") is true ? reply.GetValueOrDefault("text") as string : null;
+    }
+
+    /// <summary>Asks the application's editor service; null when it has none or cannot answer now (nothing to offer).</summary>
+    private async Task<Dictionary<string, object?>?> AskEditorAsync(string command, string code, int position, CancellationToken cancellationToken)
+    {
+        if (!_canEdit)
+            return null;
+        try
+        {
+            return await _client.CallAsync<Dictionary<string, object?>>(command,
+                new Dictionary<string, object?> { ["code"] = code, ["cursor"] = position, ["session"] = _session },
+                EditorTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RemoteCommandNotFoundException)
+        {
+            _canEdit = false; // an application from before csharp.complete
+            return null;
+        }
+        catch (ZeroBridgeException)
+        {
+            return null;
+        }
+    }
+
+    private static readonly TimeSpan EditorTimeout = TimeSpan.FromSeconds(10);
+
+    private static int Offset(Dictionary<string, object?> reply, string key, int fallback) =>
+        reply.GetValueOrDefault(key) is { } value ? Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture) : fallback;
 
     public void Reset()
     {

@@ -2,7 +2,7 @@ namespace ZeroBridge.Commands;
 
 /// <summary>
 /// Code that runs around every command, as ASP.NET Core endpoint filters and gRPC interceptors do: for logging,
-/// authorization, metrics, auditing. A filter calls <paramref name="next"/> to go on (to the next filter, and last to
+/// authorization, metrics, auditing. A filter calls the <c>next</c> delegate it is given to go on (to the next filter, and last to
 /// the command), may change the arguments first, may replace the result, and refuses a call by throwing (for
 /// instance a <see cref="PermissionDeniedException"/>, which the caller gets as <c>permission_denied</c>).
 /// </summary>

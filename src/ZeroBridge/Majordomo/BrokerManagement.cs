@@ -17,6 +17,9 @@ internal static class BrokerManagement
     /// <param name="service">The <c>mmi.</c> service asked for.</param>
     /// <param name="body">The request's body frames, as text.</param>
     /// <param name="requester">The sender's identity (hex): a worker declaring its idempotent commands.</param>
+    /// <param name="book">What the broker knows of services and workers.</param>
+    /// <param name="facts">The broker's endpoint, start time and options, for <c>mmi.status</c>.</param>
+    /// <param name="now">The time the answer is for.</param>
     public static string[] Answer(string service, IReadOnlyList<string> body, string requester, BrokerBookkeeping book,
         BrokerFacts facts, DateTime now)
     {

@@ -58,7 +58,7 @@ internal static class JsonGateway
             var root = document.RootElement;
             if (!root.TryGetProperty("command", out var command) || command.ValueKind != JsonValueKind.String)
                 throw new ZeroBridgeProtocolException("The JSON request needs a \"command\" string.");
-            JsonElement? id = root.TryGetProperty("id", out var idElement) ? idElement.Clone() : null;
+            JsonElement? id = root.TryGetProperty("id", out var idElement) ? CheckedId(idElement) : null;
             byte[] arguments = root.TryGetProperty("args", out var args) ? ToArgumentsFrame(args) : EmptyArguments;
             return new Request(command.GetString()!, arguments, id);
         }
@@ -72,6 +72,24 @@ internal static class JsonGateway
             // the string throws.
             throw new ZeroBridgeProtocolException($"The request holds a string that is not valid Unicode: {ex.Message}");
         }
+    }
+
+    /// <summary>
+    /// The request's <c>id</c>, to echo in the reply. It is written once here because JSON escapes can spell
+    /// text UTF-16 cannot hold (a lone surrogate, anywhere inside the id): echoing that would fail only when the
+    /// reply is written, as an <c>internal</c> error after the command ran, instead of a <c>bad_request</c> before it.
+    /// </summary>
+    private static JsonElement CheckedId(JsonElement id)
+    {
+        try
+        {
+            _ = JsonSerializer.SerializeToUtf8Bytes(id, ReplyOptions); // the id is small; ids of any shape are allowed
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
+        {
+            throw new ZeroBridgeProtocolException($"The request's \"id\" cannot be echoed: it holds text that is not valid Unicode ({ex.Message}).");
+        }
+        return id.Clone();
     }
 
     /// <summary>

@@ -40,7 +40,7 @@ internal sealed class SocketLoop : IDisposable
         return socket;
     }
 
-    /// <summary>Fires <paramref name="timer"/> on this loop's thread.</summary>
+    /// <summary>Calls <paramref name="tick"/> every <paramref name="interval"/> on this loop's thread; returns the timer.</summary>
     public NetMQTimer Every(TimeSpan interval, Action tick)
     {
         var timer = new NetMQTimer(interval);

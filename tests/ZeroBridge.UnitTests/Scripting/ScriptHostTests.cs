@@ -147,6 +147,34 @@ public class ScriptHostTests
         Assert.Equal(ErrorCodes.TooLarge, error.Code);
     }
 
+    [Fact]
+    public async Task Completion_and_inspection_see_the_globals_and_what_the_session_defined()
+    {
+        using var host = Host();
+        await Run(host, "var answerOfTheSession = 42; int Twice(int x) => 2 * x;");
+
+        var defined = await host.CompleteAsync("answerOf", 8, "s", CancellationToken.None).WaitAsync(Wait);
+        Assert.Contains("answerOfTheSession", defined.Matches);
+        Assert.Equal((0, 8), (defined.Start, defined.End));
+        var global = await host.CompleteAsync("var n = Cou", 11, "s", CancellationToken.None).WaitAsync(Wait);
+        Assert.Contains("Count", global.Matches);
+        var elsewhere = await host.CompleteAsync("answerOf", 8, "another session", CancellationToken.None).WaitAsync(Wait);
+        Assert.DoesNotContain("answerOfTheSession", elsewhere.Matches);
+
+        string? twice = await host.InspectAsync("Twice(1)", 2, "s", CancellationToken.None).WaitAsync(Wait);
+        Assert.Contains("Twice(int)", twice); // the symbol the session defined, as C# error messages name it
+        Assert.Null(await host.InspectAsync("   ", 1, "s", CancellationToken.None).WaitAsync(Wait));
+        var outside = await Assert.ThrowsAsync<CommandException>(() => host.CompleteAsync("x", 5, "s", CancellationToken.None));
+        Assert.Equal(ErrorCodes.InvalidArgument, outside.Code);
+    }
+
+    [Fact]
+    public async Task Completion_is_refused_when_scripts_are_disabled()
+    {
+        using var host = new ScriptHost<Inventory>(new Inventory(), ScriptingOptions.Default with { WarmUp = false });
+        await Assert.ThrowsAsync<PermissionDeniedException>(() => host.CompleteAsync("Cou", 3, "s", CancellationToken.None));
+    }
+
     [Theory]
     [InlineData("tcp://127.0.0.1:5555", true)]
     [InlineData("tcp://localhost:1", true)]

@@ -7,28 +7,24 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.FindSymbols;
 using Microsoft.CodeAnalysis.Host.Mef;
 using Microsoft.CodeAnalysis.Text;
-using ZeroBridge.Kernel.Execution;
 
-namespace ZeroBridge.Kernel.Editing;
+namespace ZeroBridge.Scripting.Editing;
 
 /// <summary>
-/// Roslyn's editor services over the notebook: one script document holding every cell that ran without error, then
-/// the cell being edited, so completion sees the globals' members and the variables and functions of earlier
-/// cells. Inspection shows the symbol's signature and its XML docs (from the .xml beside each assembly, or the
-/// reference pack of the installed .NET SDK).
+/// Roslyn's editor services over a script session: one script document holding the code that ran before (the
+/// earlier cells or submissions), then the code being edited, so completion sees the globals' members and the
+/// variables and functions defined before. Inspection shows the symbol's signature and its XML docs (from the .xml
+/// beside each assembly, or the reference pack of the installed .NET SDK). Used by the notebook kernel and by
+/// <c>csharp.complete</c> / <c>csharp.inspect</c>; safe to call from several threads (each call works on its own
+/// immutable snapshot of the document).
 /// </summary>
-internal sealed class CellWorkspace : IDisposable
+internal sealed class ScriptWorkspace : IDisposable
 {
     private readonly AdhocWorkspace _workspace;
     private readonly DocumentId _documentId;
-    private readonly StringBuilder _history = new();
-    private readonly string _preamble;
-    private readonly object _gate = new();
 
-    public CellWorkspace(Type globalsType, IEnumerable<string> imports, IEnumerable<Assembly> references, string preamble)
+    public ScriptWorkspace(Type globalsType, IEnumerable<string> imports, IEnumerable<Assembly> references)
     {
-        _preamble = preamble.Length == 0 ? "" : preamble + "\n";
-        _history.Append(_preamble);
         _workspace = new AdhocWorkspace(MefHostServices.DefaultHost);
         var projectId = ProjectId.CreateNewId();
         var project = ProjectInfo.Create(projectId, VersionStamp.Create(), "cells", "cells", LanguageNames.CSharp,
@@ -39,31 +35,21 @@ internal sealed class CellWorkspace : IDisposable
             hostObjectType: globalsType);
         var solution = _workspace.CurrentSolution.AddProject(project);
         _documentId = DocumentId.CreateNewId(projectId);
-        solution = solution.AddDocument(_documentId, "cells.csx", SourceText.From(_preamble));
+        solution = solution.AddDocument(_documentId, "cells.csx", SourceText.From(""));
         _workspace.TryApplyChanges(solution);
     }
 
-    /// <summary>Adds a cell that ran without error, so later cells see what it defined.</summary>
-    public void Accept(string code)
-    {
-        lock (_gate)
-            _history.Append(code).Append(";\n");
-    }
-
-    /// <summary>Forgets every accepted cell.</summary>
-    public void Reset()
-    {
-        lock (_gate)
-            _history.Clear().Append(_preamble);
-    }
-
     /// <summary>Completions at <paramref name="position"/> (UTF-16) of <paramref name="code"/>, filtered by the word typed so far.</summary>
-    public async Task<CellCompletions> CompleteAsync(string code, int position, CancellationToken cancellationToken)
+    /// <param name="earlier">The code that ran before, each submission ended by <c>;</c> and a line break (see <see cref="Append"/>).</param>
+    /// <param name="code">The code being edited.</param>
+    /// <param name="position">The cursor, a UTF-16 offset into <paramref name="code"/>.</param>
+    /// <param name="cancellationToken">Stops the search.</param>
+    public async Task<ScriptCompletions> CompleteAsync(string earlier, string code, int position, CancellationToken cancellationToken)
     {
-        var (document, offset) = With(code);
+        var (document, offset) = With(earlier, code);
         var service = CompletionService.GetService(document);
         if (service is null)
-            return new CellCompletions([], position, position);
+            return new ScriptCompletions([], position, position);
         var completions = await service.GetCompletionsAsync(document, offset + position, cancellationToken: cancellationToken).ConfigureAwait(false);
         var text = await document.GetTextAsync(cancellationToken).ConfigureAwait(false);
         var span = completions.Span;
@@ -75,13 +61,17 @@ internal sealed class CellWorkspace : IDisposable
             .OrderBy(name => name.StartsWith(typed, StringComparison.Ordinal) ? 0 : 1)
             .ThenBy(name => name, StringComparer.OrdinalIgnoreCase)
             .ToList();
-        return new CellCompletions(matches, Math.Max(0, span.Start - offset), Math.Max(0, span.End - offset));
+        return new ScriptCompletions(matches, Math.Max(0, span.Start - offset), Math.Max(0, span.End - offset));
     }
 
     /// <summary>The signature and documentation of the symbol at (or just before) <paramref name="position"/>, or null.</summary>
-    public async Task<string?> InspectAsync(string code, int position, CancellationToken cancellationToken)
+    /// <param name="earlier">The code that ran before (see <see cref="CompleteAsync"/>).</param>
+    /// <param name="code">The code being edited.</param>
+    /// <param name="position">The cursor, a UTF-16 offset into <paramref name="code"/>.</param>
+    /// <param name="cancellationToken">Stops the search.</param>
+    public async Task<string?> InspectAsync(string earlier, string code, int position, CancellationToken cancellationToken)
     {
-        var (document, offset) = With(code);
+        var (document, offset) = With(earlier, code);
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         if (model is null)
             return null;
@@ -102,13 +92,13 @@ internal sealed class CellWorkspace : IDisposable
 
     public void Dispose() => _workspace.Dispose();
 
-    private (Document Document, int Offset) With(string code)
+    /// <summary>Adds a submission that ran to <paramref name="earlier"/>, the text the other methods take.</summary>
+    public static StringBuilder Append(StringBuilder earlier, string submission) => earlier.Append(submission).Append(";\n");
+
+    private (Document Document, int Offset) With(string earlier, string code)
     {
-        string prefix;
-        lock (_gate)
-            prefix = _history.ToString();
-        var document = _workspace.CurrentSolution.GetDocument(_documentId)!.WithText(SourceText.From(prefix + code));
-        return (document, prefix.Length);
+        var document = _workspace.CurrentSolution.GetDocument(_documentId)!.WithText(SourceText.From(earlier + code));
+        return (document, earlier.Length);
     }
 
     private static string Summary(string? xml)
@@ -145,7 +135,7 @@ internal sealed class CellWorkspace : IDisposable
     {
         var paths = ((AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string) ?? "")
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Concat(new[] { globalsType.Assembly, typeof(CellWorkspace).Assembly }.Concat(references)
+            .Concat(new[] { globalsType.Assembly, typeof(ScriptWorkspace).Assembly }.Concat(references)
                 .Where(a => !a.IsDynamic && a.Location.Length > 0).Select(a => a.Location))
             .Distinct(StringComparer.Ordinal);
         var referencePack = ReferencePackDirectory();
