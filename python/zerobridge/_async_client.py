@@ -30,7 +30,10 @@ class AsyncClient(SocketClient):
     Attribute access (``client.orders.recent``) never waits for the server: before
     :meth:`commands` has been awaited it gives an unchecked command path, which raises
     :class:`~zerobridge.CommandNotFound` (with suggestions) when called with a wrong name; after
-    it, the proxies with signatures and docstrings, as on the sync client.
+    it, the proxies with signatures and docstrings, as on the sync client. Either takes the per-call
+    options as keywords (``await client.orders.recent(3, timeout=5)``), with the sync client's rule
+    for a command that has a parameter of the same name (the command's wins): an unchecked path
+    fetches the descriptions once to apply it, and only when such a keyword is passed.
     """
 
     def __init__(self, endpoint: Optional[str] = None, *, timeout: Optional[float] = DEFAULT_TIMEOUT,
