@@ -17,6 +17,7 @@ there, not run.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -148,6 +149,10 @@ def test_the_zbridge_tool_installs_from_the_feed_and_calls_the_server(feed: Path
 
 
 def test_the_wheel_installs_into_a_fresh_venv_and_calls_the_server(server, tmp_path: Path) -> None:
+    for tool in ("build", "pip", "setuptools", "wheel"):
+        if importlib.util.find_spec(tool) is None:
+            pytest.fail(f"{tool} is needed to build the package (Debian: python3-{tool}); "
+                        "scripts/ensure-test-packages.sh installs it")
     dist = tmp_path / "dist"
     _run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(dist), str(REPO / "python")], tmp_path)
     wheel = dist / f"zerobridge-{VERSION}-py3-none-any.whl"
