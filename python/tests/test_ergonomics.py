@@ -126,20 +126,33 @@ def test_signatures_say_dataframe_where_a_table_comes_back(client):
 # --------------------------------------------------------------------------- interrupts and errors
 
 
+LOADED_WAIT = 60.0
+
+
 def test_an_interrupted_call_is_cancelled_on_the_server_and_the_interrupt_raised(client, endpoint):
     tag = probe_tag()
-    with zerobridge.connect(endpoint, timeout=RECV_TIMEOUT) as watcher:
+    # Generous waits: on a loaded machine the hold may start late, and a watcher that gave up would leave the
+    # call to run out its hold instead of being interrupted.
+    with zerobridge.connect(endpoint, timeout=LOADED_WAIT) as watcher:
+        problems: list = []
+
         def interrupt_once_running() -> None:
-            if watcher.probe.started(tag=tag):
-                _thread.interrupt_main()  # as Ctrl+C or the notebook's stop button
+            try:
+                if watcher.probe.started(tag=tag, seconds=LOADED_WAIT):
+                    _thread.interrupt_main()  # as Ctrl+C or the notebook's stop button
+                else:
+                    problems.append("probe.hold did not start")
+            except Exception as error:  # noqa: BLE001 - reported by the test below
+                problems.append(error)
 
         thread = threading.Thread(target=interrupt_once_running)
         thread.start()
         try:
             with pytest.raises(KeyboardInterrupt):
-                client.call("probe.hold", tag=tag, timeout=None)  # waits forever unless interrupted
+                client.call("probe.hold", tag=tag, seconds=2 * LOADED_WAIT, timeout=None)  # runs until interrupted
         finally:
-            thread.join(RECV_TIMEOUT)
+            thread.join(LOADED_WAIT)
+        assert not problems, problems
         assert watcher.probe.cancellations(tag=tag, at_least=1) == 1
         watcher.probe.release(tag=tag)
     assert client.ping() == "pong"  # the client is usable after the interrupt

@@ -62,9 +62,12 @@ public sealed partial class JupyterKernel
             reply["execution_count"] = count;
             reply["user_expressions"] = new JsonObject();
             reply["payload"] = new JsonArray();
+            // Take the executions queued behind this cell before its reply goes out: a front-end that sends its next
+            // cell on seeing the reply must have it run, not aborted.
+            var queuedBehind = stopOnError ? TakeQueuedExecutions() : [];
             Reply(channel, request, reply);
-            if (stopOnError)
-                AbortQueuedExecutions();
+            foreach (var queued in queuedBehind)
+                Abort(queued);
         }
         else
         {
@@ -91,23 +94,26 @@ public sealed partial class JupyterKernel
             _history.Add(count, code, shown);
     }
 
-    /// <summary>After a failed cell with stop_on_error: the executions already queued behind it are answered "aborted", not run.</summary>
-    private void AbortQueuedExecutions()
+    /// <summary>
+    /// After a failed cell with stop_on_error: the executions already queued behind it, taken out of the queue (other
+    /// requests stay, in order), to be answered "aborted" instead of run.
+    /// </summary>
+    private List<JupyterMessage> TakeQueuedExecutions()
     {
+        var executions = new List<JupyterMessage>();
         var keep = new List<JupyterMessage>();
         while (_shellQueue.Reader.TryRead(out var queued))
-        {
-            if (queued.MessageType != "execute_request")
-            {
-                keep.Add(queued);
-                continue;
-            }
-            Publish("status", new JsonObject { ["execution_state"] = "busy" }, queued);
-            Reply(KernelChannel.Shell, queued, new JsonObject { ["status"] = "aborted", ["execution_count"] = _executionCount });
-            Publish("status", new JsonObject { ["execution_state"] = "idle" }, queued);
-        }
+            (queued.MessageType == "execute_request" ? executions : keep).Add(queued);
         foreach (var other in keep)
             _shellQueue.Writer.TryWrite(other);
+        return executions;
+    }
+
+    private void Abort(JupyterMessage queued)
+    {
+        Publish("status", new JsonObject { ["execution_state"] = "busy" }, queued);
+        Reply(KernelChannel.Shell, queued, new JsonObject { ["status"] = "aborted", ["execution_count"] = _executionCount });
+        Publish("status", new JsonObject { ["execution_state"] = "idle" }, queued);
     }
 
     private bool Interrupt(JupyterMessage request, KernelChannel channel)

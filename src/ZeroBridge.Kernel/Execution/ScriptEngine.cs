@@ -48,13 +48,14 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
     {
         int generation = _generation;
         var previous = _state;
+        var compiled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         // Its own thread, not the pool's: a runaway cell must not starve the kernel's own work.
         var run = Task.Factory.StartNew(async () =>
         {
             channel.Enter();
             using var capture = ConsoleCapture.Begin(channel);
             previous ??= await ScriptSubmission.RunAsync<TGlobals>(null, Preamble, _options, _globals, null, CancellationToken.None).ConfigureAwait(false);
-            return await ScriptSubmission.RunAsync(previous, code, _options, _globals, null, interrupt).ConfigureAwait(false);
+            return await ScriptSubmission.RunAsync(previous, code, _options, _globals, compiled, interrupt).ConfigureAwait(false);
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
 
         ScriptState<object> state;
@@ -66,7 +67,10 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
             }
             catch (OperationCanceledException) when (interrupt.IsCancellationRequested && !run.IsCompleted)
             {
-                // Interrupted: give the cell its grace to reach an injected check, then abandon it.
+                // Interrupted: give the cell its grace to reach an injected check, then abandon it. Compiling stops on
+                // the interrupt by itself (Roslyn checks the token) however long a cold compile takes on a busy
+                // machine, so the grace counts from when running starts.
+                await Task.WhenAny(compiled.Task, run).ConfigureAwait(false);
                 state = await run.WaitAsync(_interruptGrace).ConfigureAwait(false);
             }
         }
