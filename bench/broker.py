@@ -6,6 +6,12 @@ each reports its median round with the min-max.
 
     /usr/bin/python3 bench/broker.py                       # 4 client processes, 2000 requests each, 3 rounds
     /usr/bin/python3 bench/broker.py --clients 8 --requests 1000 --latency-requests 3000 --rounds 5
+    /usr/bin/python3 bench/broker.py --zguide /tmp/zguide --workers ''    # only the zguide comparison
+
+With ``--zguide PATH`` (a checkout of github.com/booksbyus/zguide, or its examples/Python folder; nothing of it is
+kept in this repository) the zguide's Python Majordomo client API (mdcliapi) and its mdworker loop (mdwrkapi) also
+run through the zguide's Python broker (mdbroker) and through `zbridge broker`, same rounds, beside a direct pyzmq
+REQ -> REP echo of the same bytes.
 
 Pin the whole run with taskset (children inherit it; the JSON records the affinity).
 
@@ -16,6 +22,7 @@ stopped on exit, Ctrl+C and errors. See bench/README.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import os
 import re
@@ -26,7 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "python"))
@@ -37,14 +44,18 @@ sys.path.insert(0, str(ROOT / "bench"))
 import record  # noqa: E402
 
 SERVICE = "bench"
+ZGUIDE_SERVICE = b"echo"
+ZGUIDE_REQUEST = [b"Hello world"]  # what the zguide's mdclient sends
 _LISTENING = re.compile(r"Listening on (tcp://\S+)")
+Route = Tuple[str, str, str, Optional[str]]  # kind (zerobridge, zguide, req), endpoint, service, zguide path
 
 
 class Child:
-    """A `./zbridge ...` process in its own process group."""
+    """A `./zbridge ...` process (or, with ``program``, any other) in its own process group."""
 
-    def __init__(self, *args: str) -> None:
-        self.process = subprocess.Popen([str(ROOT / "zbridge"), *args], stdout=subprocess.PIPE,
+    def __init__(self, *args: str, program: Optional[List[str]] = None) -> None:
+        command = program if program is not None else [str(ROOT / "zbridge")]
+        self.process = subprocess.Popen([*command, *args], stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
                                         start_new_session=True)
 
@@ -60,6 +71,11 @@ class Child:
                 return match
         raise RuntimeError(f"{self.process.args}: no {pattern.pattern!r} (exit {self.process.poll()})")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the process so far, all its threads (/proc/PID/stat)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.process.poll() is None:
             try:
@@ -73,26 +89,99 @@ class Child:
                 self.process.wait(10)
 
 
-def _client(args: Tuple[str, str, int, multiprocessing.Barrier]) -> List[float]:
-    endpoint, service, requests, barrier = args
+# --------------------------------------------------------------------------------------------
+# The zguide's Python Majordomo pieces, imported from --zguide (run as children of this script)
+# --------------------------------------------------------------------------------------------
+
+def zguide_examples(path: str) -> Path:
+    """The folder holding the zguide's Python examples (mdbroker.py, mdcliapi.py, mdwrkapi.py)."""
+    for folder in (Path(path), Path(path) / "examples" / "Python"):
+        if (folder / "mdbroker.py").is_file() and (folder / "mdwrkapi.py").is_file():
+            return folder.resolve()
+    raise SystemExit(f"--zguide {path}: no mdbroker.py/mdwrkapi.py there or in its examples/Python")
+
+
+def run_zguide_role(role: str, zguide: str, endpoint: str) -> None:
+    """A child process: the zguide broker (ephemeral port), a zguide echo worker (mdworker.py's loop, connected
+    to ``endpoint``), or the direct route's pyzmq REP echo."""
+    sys.path.insert(0, str(zguide_examples(zguide)))
+    import zmq
+    if role == "broker":
+        from mdbroker import MajorDomoBroker
+        broker = MajorDomoBroker(False)
+        broker.bind("tcp://127.0.0.1:*")
+        print(f"Listening on {broker.socket.getsockopt_string(zmq.LAST_ENDPOINT)}", flush=True)
+        broker.mediate()
+    elif role == "worker":
+        from mdwrkapi import MajorDomoWorker
+        worker = MajorDomoWorker(endpoint, ZGUIDE_SERVICE, False)
+        print("serving", flush=True)
+        reply = None
+        while True:  # mdworker.py
+            request = worker.recv(reply)
+            if request is None:
+                break
+            reply = request
+    elif role == "direct":
+        socket = zmq.Context().socket(zmq.REP)
+        socket.bind("tcp://127.0.0.1:*")
+        print(f"Listening on {socket.getsockopt_string(zmq.LAST_ENDPOINT)}", flush=True)
+        while True:
+            socket.send_multipart(socket.recv_multipart())
+
+
+def _caller(route: Route, closing: contextlib.ExitStack) -> Callable[[], None]:
+    """One sequential echo call of a route: the zerobridge client, the zguide's MajorDomoClient, or a plain REQ;
+    what it opens is closed with ``closing``."""
+    kind, endpoint, service, zguide = route
+    if kind == "zerobridge":
+        client = closing.enter_context(zerobridge.connect(endpoint, service=service, timeout=30))
+        return lambda: client.call("echo", value=42)
+    import zmq
+    if kind == "zguide":
+        sys.path.insert(0, str(zguide_examples(zguide or "")))
+        from mdcliapi import MajorDomoClient
+        mdp = MajorDomoClient(endpoint, False)
+        closing.callback(mdp.ctx.destroy, 0)
+
+        def call() -> None:
+            if mdp.send(ZGUIDE_SERVICE, list(ZGUIDE_REQUEST)) != ZGUIDE_REQUEST:
+                raise RuntimeError("no echo through the broker")
+        return call
+    context = zmq.Context()
+    closing.callback(context.destroy, 0)
+    socket = context.socket(zmq.REQ)
+    socket.rcvtimeo = 30_000
+    socket.connect(endpoint)
+
+    def direct() -> None:
+        socket.send_multipart(ZGUIDE_REQUEST)
+        if socket.recv_multipart() != ZGUIDE_REQUEST:
+            raise RuntimeError("no echo from the direct REP")
+    return direct
+
+
+def _client(args: Tuple[Route, int, Any]) -> List[float]:
+    route, requests, barrier = args
     latencies = []
-    with zerobridge.connect(endpoint, service=service, timeout=30) as client:
+    with contextlib.ExitStack() as closing:
+        call = _caller(route, closing)
         for _ in range(max(20, requests // 20)):      # warm-up
-            client.call("echo", value=42)
+            call()
         barrier.wait()
         for _ in range(requests):
             started = time.perf_counter_ns()
-            client.call("echo", value=42)
+            call()
             latencies.append((time.perf_counter_ns() - started) / 1000)
     return latencies
 
 
-def throughput(endpoint: str, service: str, clients: int, requests: int) -> Dict[str, float]:
+def throughput(route: Route, clients: int, requests: int) -> Dict[str, float]:
     """`clients` processes, each `requests` sequential echo calls; total requests/s over the wall time."""
     manager = multiprocessing.Manager()
     barrier = manager.Barrier(clients + 1)
     with multiprocessing.Pool(clients) as pool:
-        pending = pool.map_async(_client, [(endpoint, service, requests, barrier)] * clients)
+        pending = pool.map_async(_client, [(route, requests, barrier)] * clients)
         barrier.wait()
         started = time.perf_counter()
         latencies = [x for chunk in pending.get(600) for x in chunk]
@@ -102,9 +191,9 @@ def throughput(endpoint: str, service: str, clients: int, requests: int) -> Dict
             "mean_us": statistics.fmean(latencies)}
 
 
-def latency(endpoint: str, service: str, requests: int) -> Dict[str, float]:
+def latency(route: Route, requests: int) -> Dict[str, float]:
     """One client, one request at a time: the latency a route adds."""
-    samples = _client((endpoint, service, requests, _NoBarrier()))
+    samples = _client((route, requests, _NoBarrier()))
     samples.sort()
     return {"p50_us": statistics.median(samples), "mean_us": statistics.fmean(samples),
             "p99_us": samples[int(len(samples) * 0.99) - 1]}
@@ -115,23 +204,61 @@ class _NoBarrier:
         pass
 
 
-def wait_for_workers(endpoint: str, count: int) -> None:
+def wait_for_workers(endpoint: str, count: int, service: str) -> None:
     end = time.monotonic() + 120
     while time.monotonic() < end:
         status, services = zerobridge.mmi(endpoint, "mmi.services", timeout=5)
-        if any(s["service"] == SERVICE and s["workers"] == count for s in services):
+        if any(s["service"] == service and s["workers"] == count for s in services):
             return
         time.sleep(0.1)
     raise RuntimeError(f"{count} workers did not register")
 
 
+def print_table(title: str, results: Dict[str, Dict[str, Any]], base_name: str) -> None:
+    base = results[base_name]["median"]
+    print(title)
+    print("| route | req/s (min-max) | req/s vs direct | p50 µs (concurrent) | seq p50 µs | seq mean µs | seq p50 vs direct "
+          "| seq mean vs direct | server or broker CPU µs per request |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, result in results.items():
+        row, rps = result["median"], [r["rps"] for r in result["rounds"]]
+        print(f"| {name} | {row['rps']:,.0f} ({min(rps):,.0f}-{max(rps):,.0f}) | {row['rps'] / base['rps']:.2f} | "
+              f"{row['p50_us']:,.0f} | {row['seq_p50_us']:,.0f} | {row['seq_mean_us']:,.0f} | "
+              f"{row['seq_p50_us'] / base['seq_p50_us']:.2f} | {row['seq_mean_us'] / base['seq_mean_us']:.2f} | "
+              f"{row['server_cpu_us']:,.0f} |")
+
+
+def zguide_ratios(results: Dict[str, Dict[str, Any]]) -> Dict[str, float]:
+    """Issue 14's broker targets: our broker's throughput / the zguide broker's (target >= 2), and the latency each
+    adds over the direct echo (ours at most 1.5x the direct p50)."""
+    direct, theirs, ours = (results[name]["median"] for name in (ZGUIDE_DIRECT, ZGUIDE_BROKER, ZBRIDGE_BROKER))
+    return {
+        "rps_ours_over_zguide": ours["rps"] / theirs["rps"],
+        "seq_p50_ours_over_direct": ours["seq_p50_us"] / direct["seq_p50_us"],
+        "seq_p50_zguide_over_direct": theirs["seq_p50_us"] / direct["seq_p50_us"],
+        "seq_p50_added_us_ours": ours["seq_p50_us"] - direct["seq_p50_us"],
+        "seq_p50_added_us_zguide": theirs["seq_p50_us"] - direct["seq_p50_us"],
+    }
+
+
+ZGUIDE_DIRECT = "zguide: pyzmq REQ -> REP echo (direct)"
+ZGUIDE_BROKER = "zguide: mdcliapi -> zguide mdbroker -> mdwrkapi"
+ZBRIDGE_BROKER = "zguide: mdcliapi -> zbridge broker -> mdwrkapi"
+
+
 def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--zguide-role":  # a child: see run_zguide_role
+        run_zguide_role(*sys.argv[2:])
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=4, help="concurrent client processes (default 4)")
     parser.add_argument("--requests", type=int, default=2000, help="requests per client process (default 2000)")
     parser.add_argument("--latency-requests", type=int, default=2000, help="sequential requests for latency")
-    parser.add_argument("--workers", default="1,2,4", help="worker counts to measure (default 1,2,4)")
+    parser.add_argument("--workers", default="1,2,4",
+                        help="worker counts to measure, '' for none (default 1,2,4)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    parser.add_argument("--zguide", metavar="PATH", help="a zguide checkout: add its Python Majordomo routes")
+    parser.add_argument("--zguide-workers", type=int, default=2, help="zguide echo workers per broker (default 2)")
     options = parser.parse_args()
 
     environment = record.environment()
@@ -142,8 +269,9 @@ def main() -> None:
         subprocess.run([str(ROOT / "zbridge"), "--help"], check=True, capture_output=True)  # build once
         demo = Child("demo", "--bind", "tcp://127.0.0.1:*", "--data", f"{tmp}/direct.db")
         children.append(demo)
-        routes: Dict[str, Tuple[str, str]] = {"direct": (demo.wait_for(_LISTENING).group(1), "zerobridge")}
-        for count in [int(c) for c in options.workers.split(",")]:
+        routes: Dict[str, Route] = {"direct": ("zerobridge", demo.wait_for(_LISTENING).group(1), "zerobridge", None)}
+        middle: Dict[str, Child] = {"direct": demo}  # the process each route's requests go through (its CPU is read)
+        for count in [int(c) for c in options.workers.split(",") if c.strip()]:
             broker = Child("broker", "--bind", "tcp://127.0.0.1:*")
             children.append(broker)
             endpoint = broker.wait_for(_LISTENING).group(1)
@@ -152,16 +280,44 @@ def main() -> None:
                                "--data", f"{tmp}/b{count}w{n}.db")
                 children.append(worker)
                 worker.wait_for(re.compile("serving"))
-            wait_for_workers(endpoint, count)
-            routes[f"broker, {count} worker{'s' if count > 1 else ''}"] = (endpoint, SERVICE)
+            wait_for_workers(endpoint, count, SERVICE)
+            name = f"broker, {count} worker{'s' if count > 1 else ''}"
+            routes[name], middle[name] = ("zerobridge", endpoint, SERVICE, None), broker
+        if options.zguide:
+            zguide = str(zguide_examples(options.zguide))
 
-        print(f"routes: {routes}; clients: {options.clients} x {options.requests} echo(42); "
+            def zguide_child(role: str, endpoint: str = "-") -> Child:
+                child = Child("--zguide-role", role, zguide, endpoint,
+                              program=[sys.executable, str(Path(__file__).resolve())])
+                children.append(child)
+                return child
+            direct = zguide_child("direct")
+            routes[ZGUIDE_DIRECT], middle[ZGUIDE_DIRECT] = ("req", direct.wait_for(_LISTENING).group(1), "", None), direct
+            their_broker = zguide_child("broker")
+            theirs = their_broker.wait_for(_LISTENING).group(1)
+            ours = Child("broker", "--bind", "tcp://127.0.0.1:*")
+            children.append(ours)
+            ours_endpoint = ours.wait_for(_LISTENING).group(1)
+            for endpoint in (theirs, ours_endpoint):
+                for _ in range(options.zguide_workers):
+                    zguide_child("worker", endpoint).wait_for(re.compile("serving"))
+            wait_for_workers(ours_endpoint, options.zguide_workers, ZGUIDE_SERVICE.decode())
+            routes[ZGUIDE_BROKER], middle[ZGUIDE_BROKER] = ("zguide", theirs, "", zguide), their_broker
+            routes[ZBRIDGE_BROKER], middle[ZBRIDGE_BROKER] = ("zguide", ours_endpoint, "", zguide), ours
+
+        print(f"routes: {routes}; clients: {options.clients} x {options.requests} echo; "
               f"{options.rounds} rounds", file=sys.stderr)
         for _ in range(options.rounds):
-            for name, (endpoint, service) in routes.items():
-                row = throughput(endpoint, service, options.clients, options.requests)
-                row.update({f"seq_{k}": v for k, v in latency(endpoint, service, options.latency_requests).items()})
+            for name, route in routes.items():
+                cpu = middle[name].cpu_seconds()
+                row = throughput(route, options.clients, options.requests)
+                row.update({f"seq_{k}": v for k, v in latency(route, options.latency_requests).items()})
+                requests = options.clients * (options.requests + max(20, options.requests // 20)) \
+                    + options.latency_requests + max(20, options.latency_requests // 20)  # warm-ups included
+                row["server_cpu_us"] = (middle[name].cpu_seconds() - cpu) / requests * 1e6
                 rounds.setdefault(name, []).append(row)
+                print(f"  {name}: {row['rps']:,.0f} req/s, seq p50 {row['seq_p50_us']:,.0f} µs, "
+                      f"{row['server_cpu_us']:,.0f} µs CPU of the server or broker per request", file=sys.stderr)
     finally:
         for child in reversed(children):
             child.stop()
@@ -170,18 +326,21 @@ def main() -> None:
         return {key: statistics.median(r[key] for r in rounds[name]) for key in rounds[name][0]}
 
     results = {name: {"median": median_row(name), "rounds": rounds[name]} for name in rounds}
-    base = results["direct"]["median"]
-    print(f"\n{options.clients} concurrent clients x {options.requests} requests (echo 42), then 1 client "
-          f"x {options.latency_requests} sequential requests; medians of {options.rounds} interleaved rounds "
-          f"(req/s min-max)\n")
-    print("| route | req/s (min-max) | req/s vs direct | p50 µs (concurrent) | seq p50 µs | seq mean µs | seq p50 vs direct | seq mean vs direct |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for name, result in results.items():
-        row, rps = result["median"], [r["rps"] for r in result["rounds"]]
-        print(f"| {name} | {row['rps']:,.0f} ({min(rps):,.0f}-{max(rps):,.0f}) | {row['rps'] / base['rps']:.2f} | "
-              f"{row['p50_us']:,.0f} | {row['seq_p50_us']:,.0f} | {row['seq_mean_us']:,.0f} | "
-              f"{row['seq_p50_us'] / base['seq_p50_us']:.2f} | {row['seq_mean_us'] / base['seq_mean_us']:.2f} |")
-    record.write("broker", {"options": vars(options), "environment": environment, "results": results})
+    heading = (f"{options.clients} concurrent clients x {options.requests} requests (echo), then 1 client "
+               f"x {options.latency_requests} sequential requests; medians of {options.rounds} interleaved rounds "
+               f"(req/s min-max)")
+    ours = {name: r for name, r in results.items() if not name.startswith("zguide:")}
+    print_table(f"\n{heading}\n", ours, "direct")
+    document: Dict[str, Any] = {"options": vars(options), "environment": environment, "results": results}
+    if options.zguide:
+        print_table(f"\nThe zguide's Python Majordomo client and {options.zguide_workers} workers ({heading})\n",
+                    {name: r for name, r in results.items() if name.startswith("zguide:")}, ZGUIDE_DIRECT)
+        document["zguide_ratios"] = ratios = zguide_ratios(results)
+        print(f"\nzbridge broker / zguide broker, req/s: {ratios['rps_ours_over_zguide']:.2f} (target >= 2); "
+              f"seq p50 over direct: ours {ratios['seq_p50_ours_over_direct']:.2f}x "
+              f"(+{ratios['seq_p50_added_us_ours']:,.0f} µs, target <= 1.5x), zguide "
+              f"{ratios['seq_p50_zguide_over_direct']:.2f}x (+{ratios['seq_p50_added_us_zguide']:,.0f} µs)")
+    record.write("broker", document)
 
 
 if __name__ == "__main__":

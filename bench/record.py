@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any, Dict
 
 RESULTS = Path(__file__).resolve().parent / "results"
+LABEL_VARIABLE = "ZEROBRIDGE_BENCH_LABEL"
+"""A label for the run's document (``"loaded"``: taken while other work shared the machine), from the environment."""
 
 
 def _dotnet_version() -> str:
@@ -62,6 +64,8 @@ def write(name: str, document: Dict[str, Any]) -> Path:
     returns the dated path."""
     now = _dt.datetime.now(_dt.timezone.utc)
     document = {"benchmark": name, "finished": now.isoformat(timespec="seconds"), **document}
+    if os.environ.get(LABEL_VARIABLE):
+        document["label"] = os.environ[LABEL_VARIABLE]
     document.setdefault("environment", {})["loadavg_at_end"] = list(os.getloadavg())
     RESULTS.mkdir(parents=True, exist_ok=True)
     text = json.dumps(document, indent=2, default=str) + "\n"

@@ -16,7 +16,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import itertools
 import json
+import multiprocessing
 import os
 import shutil
 import signal
@@ -40,11 +42,14 @@ import zerobridge  # noqa: E402
 from support import ServerProcess  # noqa: E402
 
 sys.path.insert(0, str(HERE))
+import dotnet_projects  # noqa: E402
 import record  # noqa: E402
 
 SERVER_START_DEADLINE = 180.0  # the first run builds the CLI and generates the database
 RECV_TIMEOUT_MS = 10_000
 CONCURRENCY = 8
+LOAD_PROCESSES = 8
+ECHO_MODES = ("loop", "poller")
 
 
 # --------------------------------------------------------------------------------------------
@@ -74,6 +79,56 @@ def run_rep_server() -> int:
     finally:
         socket.close(0)
         context.term()
+
+
+# --------------------------------------------------------------------------------------------
+# Requests and their checks. Every call encodes its request, as the ZeroBridge client does on every call.
+# --------------------------------------------------------------------------------------------
+
+_request_ids = itertools.count(1)
+
+
+def rep_frames(value: Any) -> List[bytes]:
+    return [msgpack.packb({"command": "echo", "args": {"value": value}})]
+
+
+def json_frames(value: Any) -> List[bytes]:
+    return [json.dumps({"command": "echo", "args": {"value": value}}).encode()]
+
+
+def bridge_frames(value: Any) -> List[bytes]:
+    header = msgpack.packb({"v": 1, "id": next(_request_ids), "cmd": "echo"})
+    return [b"MDPC01", b"zerobridge", header, msgpack.packb([[], {"value": value}])]
+
+
+def check_rep(frames: List[bytes], value: Any) -> None:
+    if msgpack.unpackb(frames[0])["result"] != value:
+        raise AssertionError("bad echo from the REP server")
+
+
+def check_gateway(frames: List[bytes], value: Any) -> None:
+    if json.loads(frames[0])["result"] != value:
+        raise AssertionError("bad echo from the JSON gateway")
+
+
+def check_bridge(frames: List[bytes], value: Any) -> None:
+    if not msgpack.unpackb(frames[2])["ok"] or msgpack.unpackb(frames[3]) != value:
+        raise AssertionError("bad echo over the raw bridge protocol")
+
+
+def check_echo(frames: List[bytes], value: Any) -> None:
+    """The bare NetMQ echo sends the bridge request back as it came."""
+    if frames[0] != b"MDPC01" or msgpack.unpackb(frames[3]) != [[], {"value": value}]:
+        raise AssertionError("bad echo from the bare NetMQ ROUTER")
+
+
+# The wire format of each raw-REQ route: (request frames, reply check).
+RAW_ROUTES: Dict[str, tuple] = {
+    "rep": (rep_frames, check_rep),
+    "gateway": (json_frames, check_gateway),
+    "bridge": (bridge_frames, check_bridge),
+    "echo": (bridge_frames, check_echo),
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -150,12 +205,60 @@ def zerobridge_call(client: zerobridge.Client, value: Any) -> Callable[[], Any]:
     return call
 
 
-def req_call(socket: zmq.Socket, frames: Callable[[], List[bytes]],
-             check: Callable[[List[bytes]], None]) -> Callable[[], None]:
+def req_call(socket: zmq.Socket, route: str, value: Any) -> Callable[[], None]:
+    frames, check = RAW_ROUTES[route]
+
     def call() -> None:
-        socket.send_multipart(frames())
-        check(socket.recv_multipart())
+        socket.send_multipart(frames(value))
+        check(socket.recv_multipart(), value)
     return call
+
+
+def load_client(route: str, endpoint: str, value: Any, n: int, warmup: int,
+                barrier: Any, results: Any) -> None:
+    """One of the load processes (forked): its own connection, a warm-up, then -- once every process is
+    ready -- ``n`` sequential calls; puts (start ns, end ns, latencies ns) on ``results``."""
+    if route == "zerobridge":
+        client = zerobridge.connect(endpoint, timeout=RECV_TIMEOUT_MS / 1000)
+        call = zerobridge_call(client, value)
+    else:
+        context = zmq.Context()  # never the parent's: a forked process must not use its context
+        call = req_call(open_req(context, endpoint), route, value)
+    for _ in range(warmup):
+        call()
+    barrier.wait(60)
+    clock = time.perf_counter_ns  # CLOCK_MONOTONIC: one clock for every process on the machine
+    latencies = [0] * n
+    start = clock()
+    for i in range(n):
+        t0 = clock()
+        call()
+        latencies[i] = clock() - t0
+    results.put((start, clock(), latencies))
+
+
+def measure_load(route: str, endpoint: str, value: Any, n: int, warmup: int,
+                 processes: int) -> Dict[str, float]:
+    """``processes`` client processes, each n/processes sequential calls on its own connection, all released
+    at once; throughput = n / (the last end - the first start)."""
+    fork = multiprocessing.get_context("fork")
+    barrier = fork.Barrier(processes)
+    results = fork.Queue()
+    each = max(1, n // processes)
+    children = [fork.Process(target=load_client, daemon=True,
+                             args=(route, endpoint, value, each, max(20, warmup // processes), barrier, results))
+                for _ in range(processes)]
+    for child in children:
+        child.start()
+    try:
+        parts = [results.get(timeout=600) for _ in children]
+    finally:
+        for child in children:
+            child.join(10)
+            if child.is_alive():
+                child.kill()
+    latencies = [x for part in parts for x in part[2]]
+    return summarize(latencies, (max(p[1] for p in parts) - min(p[0] for p in parts)) / 1e9)
 
 
 def open_req(context: zmq.Context, endpoint: str) -> zmq.Socket:
@@ -228,67 +331,64 @@ def main(argv: Optional[List[str]] = None) -> int:
         children.append(demo)
         rep = ServerProcess([sys.executable, str(Path(__file__).resolve()), "--rep-server"], REPO, server_cpus)
         children.append(rep)
+        echo_dll = dotnet_projects.build("RouterEcho")
+        echoes: Dict[str, ServerProcess] = {}
+        for mode in ECHO_MODES:
+            echoes[mode] = ServerProcess(["dotnet", str(echo_dll), mode], REPO, server_cpus)
+            children.append(echoes[mode])
         if client_cpus:
             os.sched_setaffinity(0, client_cpus)
         print("Starting the servers (the first run builds zbridge and generates its database)…", file=sys.stderr)
         rep_endpoint = rep.wait_ready(30.0)
+        echo_endpoints = {mode: echo.wait_ready(60.0) for mode, echo in echoes.items()}
         demo_endpoint = demo.wait_ready(SERVER_START_DEADLINE)
-        print(f"zbridge demo on {demo_endpoint}, pyzmq REP on {rep_endpoint}; "
-              f"{n} requests per scenario after {warmup} warm-up", file=sys.stderr)
+        print(f"zbridge demo on {demo_endpoint}, pyzmq REP on {rep_endpoint}, bare NetMQ echoes on "
+              f"{echo_endpoints}; {n} requests per scenario after {warmup} warm-up", file=sys.stderr)
 
         client = zerobridge.connect(demo_endpoint, timeout=RECV_TIMEOUT_MS / 1000)
-        rep_socket = open_req(context, rep_endpoint)
-        gateway_socket = open_req(context, demo_endpoint)
-        bridge_socket = open_req(context, demo_endpoint)
+        endpoints = {"rep": rep_endpoint, "gateway": demo_endpoint, "bridge": demo_endpoint,
+                     "zerobridge": demo_endpoint, **{f"echo-{m}": e for m, e in echo_endpoints.items()}}
+        sockets = {name: open_req(context, endpoint) for name, endpoint in endpoints.items() if name != "zerobridge"}
 
         payloads = {"int": 42, f"str{args.payload_bytes}": "x" * args.payload_bytes}
-        scenarios: List[Dict[str, Any]] = []  # name, payload, kind, client, run() -> stats
+        scenarios: List[Dict[str, Any]] = []  # name, payload, group, kind, client, run() -> stats
 
-        def scenario(name: str, payload: str, kind: str, client_name: str,
+        def scenario(name: str, payload: str, group: str, kind: str, client_name: str,
                      run: Callable[[], Dict[str, float]]) -> None:
-            scenarios.append({"scenario": name, "payload": payload, "kind": kind, "client": client_name,
-                              "run": run, "rounds": []})
+            scenarios.append({"scenario": name, "payload": payload, "group": group, "kind": kind,
+                              "client": client_name, "run": run, "rounds": []})
+
+        def raw(name: str, value: Any) -> Callable[[], None]:
+            return req_call(sockets[name], name.split("-")[0], value)
 
         for label, value in payloads.items():
-            ids = iter(range(1, 1 << 62))
-
-            # Every call encodes its request, as the ZeroBridge client does on every call.
-            def rep_frames(value: Any = value) -> List[bytes]:
-                return [msgpack.packb({"command": "echo", "args": {"value": value}})]
-
-            def json_frames(value: Any = value) -> List[bytes]:
-                return [json.dumps({"command": "echo", "args": {"value": value}}).encode()]
-
-            def check_rep(frames: List[bytes], value: Any = value) -> None:
-                if msgpack.unpackb(frames[0])["result"] != value:
-                    raise AssertionError("bad echo from the REP server")
-
-            def check_gateway(frames: List[bytes], value: Any = value) -> None:
-                if json.loads(frames[0])["result"] != value:
-                    raise AssertionError("bad echo from the JSON gateway")
-
-            def check_bridge(frames: List[bytes], value: Any = value) -> None:
-                if not msgpack.unpackb(frames[2])["ok"] or msgpack.unpackb(frames[3]) != value:
-                    raise AssertionError("bad echo over the raw bridge protocol")
-
-            def bridge_frames(value: Any = value, ids: Any = ids) -> List[bytes]:
-                header = msgpack.packb({"v": 1, "id": next(ids), "cmd": "echo"})
-                return [b"MDPC01", b"zerobridge", header, msgpack.packb([[], {"value": value}])]
-
-            rep_call = req_call(rep_socket, rep_frames, check_rep)
-            zb_call = zerobridge_call(client, value)
-            raw_call = req_call(bridge_socket, bridge_frames, check_bridge)
-            json_call = req_call(gateway_socket, json_frames, check_gateway)
-            scenario("pyzmq REQ -> pyzmq REP", label, "baseline", "pyzmq REQ",
-                     lambda c=rep_call: measure_sequential(c, n, warmup))
-            scenario("ZeroBridge call (sequential)", label, "zerobridge", "zerobridge.Client.call",
-                     lambda c=zb_call: measure_sequential(c, n, warmup))
-            scenario(f"ZeroBridge acall x{CONCURRENCY}", label, "zerobridge", "zerobridge.Client.acall",
+            sequential = lambda call: (lambda: measure_sequential(call, n, warmup))  # noqa: E731
+            scenario("pyzmq REQ -> pyzmq REP", label, "sequential", "baseline", "pyzmq REQ",
+                     sequential(raw("rep", value)))
+            scenario("ZeroBridge call (sequential)", label, "sequential", "zerobridge", "zerobridge.Client.call",
+                     sequential(zerobridge_call(client, value)))
+            scenario(f"ZeroBridge acall x{CONCURRENCY}", label, "sequential", "zerobridge", "zerobridge.Client.acall",
                      lambda v=value: measure_concurrent(client, v, n, warmup, CONCURRENCY))
-            scenario("pyzmq REQ -> C# bridge proto", label, "reference", "pyzmq REQ, raw MDP frames",
-                     lambda c=raw_call: measure_sequential(c, n, warmup))
-            scenario("pyzmq REQ -> C# JSON gateway", label, "reference", "pyzmq REQ, JSON",
-                     lambda c=json_call: measure_sequential(c, n, warmup))
+            scenario("pyzmq REQ -> C# bridge proto", label, "sequential", "reference", "pyzmq REQ, raw MDP frames",
+                     sequential(raw("bridge", value)))
+            scenario("pyzmq REQ -> C# JSON gateway", label, "sequential", "reference", "pyzmq REQ, JSON",
+                     sequential(raw("gateway", value)))
+            for mode in ECHO_MODES:
+                scenario(f"pyzmq REQ -> bare NetMQ echo, {mode}", label, "sequential", "reference",
+                         "pyzmq REQ, raw MDP frames", sequential(raw(f"echo-{mode}", value)))
+
+            # The same routes under load: LOAD_PROCESSES client processes at once, each on its own connection.
+            def load(route: str, value: Any = value) -> Callable[[], Dict[str, float]]:
+                endpoint = endpoints[route]
+                return lambda: measure_load(route.split("-")[0], endpoint, value, n, warmup, LOAD_PROCESSES)
+            group = f"{LOAD_PROCESSES} processes"
+            scenario(f"{group}: pyzmq REQ -> pyzmq REP", label, group, "baseline", "pyzmq REQ", load("rep"))
+            scenario(f"{group}: ZeroBridge call", label, group, "zerobridge", "zerobridge.Client.call",
+                     load("zerobridge"))
+            scenario(f"{group}: pyzmq REQ -> C# bridge proto", label, group, "reference",
+                     "pyzmq REQ, raw MDP frames", load("bridge"))
+            scenario(f"{group}: pyzmq REQ -> bare NetMQ echo, poller", label, group, "reference",
+                     "pyzmq REQ, raw MDP frames", load("echo-poller"))
 
         # Every round runs every scenario, so a burst of noise hits one round of several scenarios,
         # not all rounds of one; each scenario then reports its median round (by throughput).
@@ -298,28 +398,29 @@ def main(argv: Optional[List[str]] = None) -> int:
                 gc.collect()
                 stats = spec["run"]()
                 spec["rounds"].append(stats)
-                print(f"  {spec['scenario']:<28} {spec['payload']:<7} {fmt(stats['rps']):>8} req/s  "
+                print(f"  {spec['scenario']:<48} {spec['payload']:<7} {fmt(stats['rps']):>8} req/s  "
                       f"p50 {fmt(stats['p50_us'], 1):>8} µs", file=sys.stderr)
 
         results: List[Dict[str, Any]] = []
-        baselines: Dict[str, Dict[str, float]] = {}
+        baselines: Dict[tuple, Dict[str, float]] = {}
         for spec in scenarios:
             rounds = sorted(spec["rounds"], key=lambda r: r["rps"])
             median = rounds[len(rounds) // 2]
-            row: Dict[str, Any] = {k: spec[k] for k in ("scenario", "payload", "kind", "client")}
+            row: Dict[str, Any] = {k: spec[k] for k in ("scenario", "payload", "group", "kind", "client")}
             row.update(median)
             row["rounds_rps"] = [r["rps"] for r in spec["rounds"]]
             if spec["kind"] == "baseline":
-                baselines[spec["payload"]] = median
+                baselines[spec["payload"], spec["group"]] = median
             else:
-                base = baselines[spec["payload"]]
+                base = baselines[spec["payload"], spec["group"]]
                 for key in ("rps", "mean_us", "p50_us", "p99_us"):
                     row["ratio_" + key.replace("_us", "")] = median[key] / base[key]
             results.append(row)
 
+        targets = target_ratios(results)
         print_table(results, n, args.rounds, args.pin)
-        write_json(results, n, warmup, args.rounds, args.pin, args.payload_bytes,
-                   demo_endpoint, rep_endpoint, environment)
+        print_targets(targets)
+        write_json(results, targets, n, warmup, args.rounds, args.pin, args.payload_bytes, endpoints, environment)
         return 0
     except KeyboardInterrupt:
         print("\nInterrupted; stopping the servers.", file=sys.stderr)
@@ -335,7 +436,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 def print_table(results: List[Dict[str, Any]], n: int, rounds: int, pin: str) -> None:
     print(f"\n### Round trip: {n} requests per row, median of {rounds} rounds, --pin {pin} "
-          f"(ratios: this row / the pyzmq REQ->REP baseline with the same payload)\n")
+          f"(ratios: this row / the pyzmq REQ->REP baseline with the same payload and load)\n")
     print("| scenario | payload | req/s | req/s min–max | mean µs | p50 µs | p99 µs "
           "| req/s ratio | mean ratio | p50 ratio | p99 ratio |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -349,8 +450,43 @@ def print_table(results: List[Dict[str, Any]], n: int, rounds: int, pin: str) ->
     print()
 
 
-def write_json(results: List[Dict[str, Any]], n: int, warmup: int, rounds: int, pin: str,
-               payload_bytes: int, demo_endpoint: str, rep_endpoint: str, environment: Dict[str, Any]) -> None:
+def target_ratios(results: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Issue 14's ratios, each from the medians of one run: ZeroBridge route / the route it is held against."""
+    rows = {(r["scenario"], r["payload"]): r for r in results}
+    group = f"{LOAD_PROCESSES} processes"
+    pairs = [
+        ("call / pyzmq REQ->REP (target >= 0.67)", "ZeroBridge call (sequential)", "pyzmq REQ -> pyzmq REP"),
+        ("server alone / bare NetMQ echo on a poller (target >= 0.91)", "pyzmq REQ -> C# bridge proto",
+         "pyzmq REQ -> bare NetMQ echo, poller"),
+        ("bare NetMQ echo on a poller / receive-send loop", "pyzmq REQ -> bare NetMQ echo, poller",
+         "pyzmq REQ -> bare NetMQ echo, loop"),
+        (f"{group}: server / bare NetMQ echo on a poller (target >= 0.9)", f"{group}: pyzmq REQ -> C# bridge proto",
+         f"{group}: pyzmq REQ -> bare NetMQ echo, poller"),
+        (f"{group}: call / bare NetMQ echo on a poller", f"{group}: ZeroBridge call",
+         f"{group}: pyzmq REQ -> bare NetMQ echo, poller"),
+        (f"acall x{CONCURRENCY} / bare NetMQ echo on a poller, {group}", f"ZeroBridge acall x{CONCURRENCY}",
+         f"{group}: pyzmq REQ -> bare NetMQ echo, poller"),
+    ]
+    targets = []
+    for payload in dict.fromkeys(r["payload"] for r in results):
+        for label, ours, theirs in pairs:
+            a, b = rows[ours, payload], rows[theirs, payload]
+            targets.append({"ratio": label, "payload": payload, "rps_ratio": a["rps"] / b["rps"],
+                            "p50_ratio": a["p50_us"] / b["p50_us"]})
+    return targets
+
+
+def print_targets(targets: List[Dict[str, Any]]) -> None:
+    print("| ratio (req/s of the first route / the second; p50: the same, above 1 is slower) | payload "
+          "| req/s ratio | p50 ratio |")
+    print("|---|---|---:|---:|")
+    for t in targets:
+        print(f"| {t['ratio']} | {t['payload']} | {t['rps_ratio']:.2f} | {t['p50_ratio']:.2f} |")
+    print()
+
+
+def write_json(results: List[Dict[str, Any]], targets: List[Dict[str, Any]], n: int, warmup: int, rounds: int,
+               pin: str, payload_bytes: int, endpoints: Dict[str, str], environment: Dict[str, Any]) -> None:
     record.write("roundtrip", {
         "requests": n,
         "warmup": warmup,
@@ -358,9 +494,11 @@ def write_json(results: List[Dict[str, Any]], n: int, warmup: int, rounds: int, 
         "payload_bytes": payload_bytes,
         "concurrency": CONCURRENCY,
         "pin": pin,
-        "endpoints": {"zbridge_demo": demo_endpoint, "pyzmq_rep": rep_endpoint},
+        "load_processes": LOAD_PROCESSES,
+        "endpoints": endpoints,
         "environment": environment,
         "results": results,
+        "targets": targets,
     })
 
 

@@ -47,6 +47,7 @@ import msgpack  # noqa: E402
 import zerobridge  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
+import dotnet_projects  # noqa: E402
 import record  # noqa: E402
 
 COLUMNS = ["Id", "Amount", "Customer", "At", "Quantity"]
@@ -58,7 +59,7 @@ class Process:
     """A bench server in its own process group; serves until its stdin closes."""
 
     def __init__(self, project: str) -> None:
-        dll = build(project)
+        dll = dotnet_projects.build(project)
         self.proc = subprocess.Popen(["dotnet", str(dll)], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True, start_new_session=True)
         self.lines: Dict[str, str] = {}
@@ -87,15 +88,6 @@ class Process:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, 9)
                 self.proc.wait()
-
-
-def build(project: str) -> Path:
-    path = ROOT / "bench" / project
-    result = subprocess.run(["dotnet", "build", "-c", "Release", "-nologo", "-v", "q", str(path)],
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"build of {project} failed:\n{result.stdout[-3000:]}")
-    return next(path.glob(f"bin/Release/net*/{project}.dll"))
 
 
 def interleaved(rounds: int, routes: Dict[str, Callable[[], Any]]) -> Dict[str, List[float]]:

@@ -10,7 +10,7 @@ import pytest
 
 import zerobridge
 from conftest import _start
-from support import RECV_TIMEOUT
+from support import RECV_TIMEOUT, unlistened_endpoint
 
 pytestmark = pytest.mark.server
 
@@ -33,6 +33,31 @@ def test_calls_proxies_errors_and_concurrency(endpoint: str) -> None:
             return await client.ping()
 
     assert asyncio.run(main()) == "pong"
+
+
+def test_a_burst_of_calls_all_get_their_replies(endpoint: str) -> None:
+    """Hundreds in flight on one socket: replies arrive while later requests are still being sent, each to
+    the caller whose request id it carries."""
+    async def main() -> Any:
+        async with zerobridge.AsyncClient(endpoint, timeout=RECV_TIMEOUT) as client:
+            return await asyncio.gather(*(client.call("echo", {"i": i, "pad": "x" * (i % 7) * 100})
+                                          for i in range(500)))
+
+    results = asyncio.run(asyncio.wait_for(main(), 3 * RECV_TIMEOUT))
+    assert [r["i"] for r in results] == list(range(500))
+
+
+def test_a_send_waiting_for_room_in_the_queue_ends_at_the_call_timeout() -> None:
+    """Nobody listens, so the socket's queue fills (high-water mark 1,000) and later sends wait for room: the
+    call's timeout ends that wait too, with the same TimeoutError as an unanswered request."""
+    async def main() -> Any:
+        async with zerobridge.AsyncClient(endpoint, timeout=0.5) as client:
+            return await asyncio.gather(*(client.ping() for _ in range(1_200)), return_exceptions=True)
+
+    with unlistened_endpoint() as endpoint:
+        outcomes = asyncio.run(asyncio.wait_for(main(), RECV_TIMEOUT))
+    assert len(outcomes) == 1_200
+    assert all(isinstance(o, zerobridge.TimeoutError) for o in outcomes), {type(o) for o in outcomes}
 
 
 def test_chunked_tables_are_completed(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from ._exchange import Attempt, drive
 from ._protocol import Reply, parse_reply
 from ._security import CertificatePath, KeySource
 from ._socket_client import SocketClient
+from ._transport import RCVTIMEO, receive_frames, send_frames
 
 __all__ = ["Client", "connect"]
 
@@ -45,8 +46,10 @@ class Client(SocketClient):
 
     ``timeout`` and ``retries`` are keyword names reserved by :meth:`call` and :meth:`acall`; to pass
     a command parameter of that name use :meth:`call_with` / :meth:`acall_with`, which take the
-    arguments as a sequence and a mapping. Attribute proxies (``client.x.y(...)``) pass every
-    argument to the command and use the client's defaults.
+    arguments as a sequence and a mapping. Attribute proxies (``client.orders.recent(3, timeout=5)``)
+    take the per-call options ``timeout``, ``retries``, ``as_frame``, ``progress`` and ``decimals``
+    as keywords too, except a name the command has a parameter of: that one goes to the command
+    (the command's signature wins), and the option is then passed with :meth:`call_with`.
 
     Timeouts: ``timeout=`` not passed means the client's default; ``None`` waits forever. On a
     timeout the client sends the server a cancel notification for the request, and (sync path)
@@ -74,10 +77,10 @@ class Client(SocketClient):
                  retries: int = 0, service: Optional[str] = None,
                  context: Optional[zmq.Context] = None, as_frame: Optional[bool] = None,
                  progress: bool = True, server_key: Optional[KeySource] = None,
-                 cert: Optional[CertificatePath] = None) -> None:
+                 cert: Optional[CertificatePath] = None, decimals: str = "decimal") -> None:
         super().__init__(endpoint, timeout=timeout, retries=retries, service=service,
                          context=context, as_frame=as_frame, progress=progress,
-                         server_key=server_key, cert=cert)
+                         server_key=server_key, cert=cert, decimals=decimals)
         self._socket: Optional[zmq.Socket] = None
         try:
             self._socket = self._sockets.open()
@@ -110,18 +113,23 @@ class Client(SocketClient):
                   kwargs: Optional[Mapping[str, Any]] = None, *, timeout: TimeoutArg = UNSET,
                   retries: Union[int, Unset] = UNSET,
                   as_frame: Union[Optional[bool], Unset] = UNSET,
-                  progress: Union[bool, Unset] = UNSET) -> Any:
+                  progress: Union[bool, Unset] = UNSET,
+                  decimals: Union[str, Unset] = UNSET) -> Any:
         """Like :meth:`call`, with the arguments as a sequence and a mapping, and per-call options.
 
-        The escape hatch for a command with a parameter named ``timeout`` or ``retries``:
-        ``client.call_with("jobs.start", kwargs={"timeout": 30}, timeout=5)``.
+        The escape hatch for a command with a parameter named like an option (``timeout``,
+        ``retries``, ...): ``client.call_with("jobs.start", kwargs={"timeout": 30}, timeout=5)``.
 
         Args:
             as_frame: tables as ``pandas.DataFrame`` (True) or dicts of numpy arrays (False);
                 not passed: the client's :attr:`as_frame`.
             progress: a tqdm bar for chunked tables; not passed: the client's :attr:`progress`.
+            decimals: ``"float"``: decimal values as ``float`` and decimal table columns as
+                float64; ``"decimal"``: exact ``decimal.Decimal``; not passed: the client's
+                :attr:`decimals`.
         """
-        steps = self._exchange(command, args, kwargs, timeout, retries, as_frame, progress)
+        steps = self._exchange(command, args, kwargs, timeout=timeout, retries=retries,
+                               as_frame=as_frame, progress=progress, decimals=decimals)
         with self._lock, client_span(command):
             return drive(steps, self._perform)
 
@@ -189,9 +197,11 @@ class Client(SocketClient):
                          timeout: TimeoutArg = UNSET,
                          retries: Union[int, Unset] = UNSET,
                          as_frame: Union[Optional[bool], Unset] = UNSET,
-                         progress: Union[bool, Unset] = UNSET) -> Any:
+                         progress: Union[bool, Unset] = UNSET,
+                         decimals: Union[str, Unset] = UNSET) -> Any:
         """Async :meth:`call_with`."""
-        return await self._run_async(command, args, kwargs, timeout, retries, as_frame, progress)
+        return await self._run_async(command, args, kwargs, timeout=timeout, retries=retries,
+                                     as_frame=as_frame, progress=progress, decimals=decimals)
 
     async def aping(self, *, timeout: TimeoutArg = UNSET) -> str:
         """Async :meth:`ping`."""
@@ -289,7 +299,7 @@ class Client(SocketClient):
         with translate_zmq_errors(self._endpoint):
             while True:
                 try:
-                    socket.send_multipart(frames, flags=zmq.NOBLOCK, copy=False)
+                    send_frames(socket, frames)
                     return True
                 except zmq.Again:
                     remaining = _remaining_ms(deadline)
@@ -311,14 +321,17 @@ class Client(SocketClient):
         A blocking receive with a timeout, not ``poll`` then receive: pyzmq builds a ``Poller`` on
         every ``Socket.poll``, which cost more than the rest of a small call's receive
         (bench/README.md, "where the time goes")."""
+        socket_timeout = socket.getsockopt(RCVTIMEO)
         with translate_zmq_errors(self._endpoint):
             while True:
                 remaining = _remaining_ms(deadline)
                 if remaining == 0:
                     return None
-                socket.rcvtimeo = remaining
+                if remaining != socket_timeout:  # one option call instead of one per receive
+                    socket.setsockopt(RCVTIMEO, remaining)
+                    socket_timeout = remaining
                 try:
-                    frames = _receive_frames(socket)
+                    frames = receive_frames(socket)
                 except zmq.Again:
                     refused = self._sockets.handshake_error(socket)
                     if refused is not None:
@@ -341,20 +354,6 @@ class Client(SocketClient):
         self._sockets.close(socket, linger=CANCEL_LINGER_MS)
 
 
-_COPIED_FRAMES = 5
-"""Frames of a reply received as ``bytes``: the delimiter, signature, service, header and payload,
-which are small and read at once (a ``zmq.Frame`` costs more than copying them). Attachments,
-where a table's columns travel, are received without a copy."""
-
-
-def _receive_frames(socket: zmq.Socket) -> List[Any]:
-    """One multipart message, its first frames copied and the rest as ``zmq.Frame`` (no copy)."""
-    frames: List[Any] = [socket.recv()]
-    while socket.rcvmore:
-        frames.append(socket.recv(copy=len(frames) < _COPIED_FRAMES))
-    return frames
-
-
 def _remaining_ms(deadline: Optional[float]) -> int:
     """Milliseconds to poll: a slice when there is no deadline, 0 once it has passed."""
     if deadline is None:
@@ -368,7 +367,7 @@ def _remaining_ms(deadline: Optional[float]) -> int:
 def connect(endpoint: Optional[str] = None, *, timeout: Optional[float] = DEFAULT_TIMEOUT,
             retries: int = 0, service: Optional[str] = None, as_frame: Optional[bool] = None,
             progress: bool = True, server_key: Optional[KeySource] = None,
-            cert: Optional[CertificatePath] = None) -> Client:
+            cert: Optional[CertificatePath] = None, decimals: str = "decimal") -> Client:
     """Connect to a ZeroBridge server and return a :class:`Client`.
 
     ZeroMQ connects in the background, so this returns at once; a server that is not there
@@ -386,6 +385,13 @@ def connect(endpoint: Optional[str] = None, *, timeout: Optional[float] = DEFAUL
             :class:`~zerobridge.AuthenticationError` saying the handshake did not complete.
         cert: CurveZMQ: this client's key pair, a ``NAME.key_secret`` file (default: a throwaway
             pair). Needs ``server_key``.
+        as_frame: tables as ``pandas.DataFrame`` (True) or dicts of numpy arrays (False);
+            default: DataFrames when pandas is installed.
+        progress: a tqdm bar while a large (chunked) table arrives.
+        decimals: ``"float"``: decimal values as ``float`` and decimal table columns as float64
+            (as pandas ``read_sql(coerce_float=True)``); default ``"decimal"``: exact
+            ``decimal.Decimal``. Per call: ``decimals=`` on :meth:`Client.call_with` or an
+            attribute-style call.
     """
     return Client(endpoint, timeout=timeout, retries=retries, service=service, as_frame=as_frame,
-                  progress=progress, server_key=server_key, cert=cert)
+                  progress=progress, server_key=server_key, cert=cert, decimals=decimals)

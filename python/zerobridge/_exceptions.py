@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import builtins
-import contextlib
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Type
+from typing import Any, ContextManager, Dict, List, Mapping, Optional, Type
 
 import zmq
 
@@ -201,10 +200,25 @@ def remote_error_from_map(error: Any) -> RemoteError:
                remote_stack=str(stack) if stack else None, details=details)
 
 
-@contextlib.contextmanager
-def translate_zmq_errors(endpoint: str) -> Iterator[None]:
+class _ZmqErrorTranslation:
+    """The context manager of :func:`translate_zmq_errors`: a class, not a generator, because every
+    call's send and receive enter one (a generator-based one costs several times more)."""
+
+    __slots__ = ("endpoint",)
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Optional[Type[BaseException]], exc: Optional[BaseException],
+                 traceback: Any) -> bool:
+        if kind is not None and issubclass(kind, zmq.ZMQError):
+            raise TransportError(f"ZeroMQ error on {self.endpoint}: {exc}") from exc
+        return False
+
+
+def translate_zmq_errors(endpoint: str) -> ContextManager[None]:
     """Turn :class:`zmq.ZMQError` into :class:`TransportError` (the one place this happens)."""
-    try:
-        yield
-    except zmq.ZMQError as exc:
-        raise TransportError(f"ZeroMQ error on {endpoint}: {exc}") from exc
+    return _ZmqErrorTranslation(endpoint)

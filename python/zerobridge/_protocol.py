@@ -139,17 +139,17 @@ def parse_reply(frames: Sequence[bytes]) -> Reply:
     Accepts the reply with or without the leading empty delimiter. Raises :class:`ProtocolError`
     when the frames are not a bridge reply.
     """
-    frames = list(frames)
-    if frames and len(frames[0]) == 0:
-        frames = frames[1:]
-    frames = [_bytes(f) for f in frames[:4]] + frames[4:]
-    if len(frames) < 3:
-        raise ProtocolError(f"reply has {len(frames)} body frames; expected at least 3")
-    if bytes(frames[0]) != SIGNATURE:
-        raise ProtocolError(f"reply does not start with {SIGNATURE!r}: {bytes(frames[0][:16])!r}")
+    start = 1 if frames and len(frames[0]) == 0 else 0
+    count = len(frames) - start
+    if count < 3:
+        raise ProtocolError(f"reply has {count} body frames; expected at least 3")
+    signature, service_frame, header_frame = \
+        _bytes(frames[start]), _bytes(frames[start + 1]), _bytes(frames[start + 2])
+    if signature != SIGNATURE:
+        raise ProtocolError(f"reply does not start with {SIGNATURE!r}: {signature[:16]!r}")
     try:
-        service = bytes(frames[1]).decode("utf-8")
-        header = msgpack.unpackb(frames[2], raw=False, strict_map_key=False)
+        service = service_frame.decode("utf-8")
+        header = msgpack.unpackb(header_frame, raw=False, strict_map_key=False)
     except (ValueError, msgpack.UnpackException) as exc:
         raise ProtocolError(f"undecodable reply header: {exc}") from exc
     if not isinstance(header, dict):
@@ -160,13 +160,18 @@ def parse_reply(frames: Sequence[bytes]) -> Reply:
     ok = header.get("ok")
     if not isinstance(ok, bool):
         raise ProtocolError(f"reply header has no boolean 'ok': {header!r}")
-    payload = _bytes(frames[3]) if len(frames) > 3 else msgpack.packb(None)
+    payload = _bytes(frames[start + 3]) if count > 3 else _NIL
     return Reply(id=header.get("id"), ok=ok, payload=payload,
-                 attachments=[_view(f) for f in frames[4:]], service=service)
+                 attachments=[_view(f) for f in frames[start + 4:]], service=service)
+
+
+_NIL = msgpack.packb(None)
 
 
 def _bytes(frame: Any) -> bytes:
     """A small frame's bytes (a ``zmq.Frame`` received with ``copy=False``, or bytes)."""
+    if type(frame) is bytes:
+        return frame
     return frame.bytes if hasattr(frame, "bytes") else bytes(frame)
 
 

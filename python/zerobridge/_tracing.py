@@ -8,7 +8,7 @@ caller's trace. Without it, nothing is created or sent and nothing is imported b
 from __future__ import annotations
 
 import contextlib
-from typing import Dict, Iterator
+from typing import ContextManager, Dict, Iterator
 
 try:  # optional: the package works the same without it
     from opentelemetry import propagate as _propagate
@@ -22,12 +22,18 @@ __all__ = ["client_span", "trace_headers"]
 _TRACE_KEYS = ("traceparent", "tracestate")
 
 
+_NO_SPAN: ContextManager[None] = contextlib.nullcontext()
+
+
+def client_span(command: str) -> ContextManager[None]:
+    """Run the body in a client span for ``command`` (a no-op without OpenTelemetry, and then nearly free:
+    every call enters one)."""
+    return _NO_SPAN if _trace is None else _span(command)
+
+
 @contextlib.contextmanager
-def client_span(command: str) -> Iterator[None]:
-    """Run the body in a client span for ``command`` (a no-op without OpenTelemetry)."""
-    if _trace is None:
-        yield
-        return
+def _span(command: str) -> Iterator[None]:
+    assert _trace is not None
     tracer = _trace.get_tracer("zerobridge")
     with tracer.start_as_current_span(command, kind=_trace.SpanKind.CLIENT,
                                       attributes={"rpc.system": "zerobridge", "rpc.method": command}):

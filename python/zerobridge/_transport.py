@@ -1,18 +1,17 @@
 """The sockets of one client: a ZeroMQ context and the DEALER sockets opened on it, with CURVE
-set and the handshake watched on each (``_security``)."""
+set and the handshake watched on each (``_security``); and how a call's frames go in and out of one."""
 
 from __future__ import annotations
 
 import threading
-from typing import Dict, Optional, Set
+from typing import Any, Dict, List, Optional, Set
 
 import zmq
-import zmq.asyncio
 
 from ._exceptions import AuthenticationError, translate_zmq_errors
 from ._security import CurveClient, HandshakeWatch
 
-__all__ = ["Sockets"]
+__all__ = ["EVENTS", "NOBLOCK", "POLLIN", "POLLOUT", "RCVTIMEO", "Sockets", "receive_frames", "send_frames"]
 
 
 class Sockets:
@@ -35,13 +34,11 @@ class Sockets:
         self._open: Set[zmq.Socket] = set()
         self._lock = threading.Lock()
 
-    def open(self, asynchronous: bool = False) -> zmq.Socket:
-        """A new DEALER connected to the endpoint; an asyncio socket when ``asynchronous``."""
+    def open(self) -> zmq.Socket:
+        """A new DEALER connected to the endpoint (the asyncio channel drives it through its file
+        descriptor: ``_async``)."""
         with translate_zmq_errors(self.endpoint):
-            if asynchronous:
-                socket: zmq.Socket = zmq.asyncio.Socket(self._context, zmq.DEALER)
-            else:
-                socket = self._context.socket(zmq.DEALER)
+            socket = self._context.socket(zmq.DEALER)
             with self._lock:
                 self._open.add(socket)
             socket.setsockopt(zmq.LINGER, 0)
@@ -81,3 +78,39 @@ class Sockets:
             self.close(socket)
         if self._owns_context:
             self._context.term()
+
+
+_COPIED_FRAMES = 5
+"""Frames of a reply received as ``bytes``: the delimiter, signature, service, header and payload,
+which are small and read at once (a ``zmq.Frame`` costs more than copying them). Attachments,
+where a table's columns travel, are received without a copy."""
+
+# Socket options and flags as plain ints: pyzmq's attribute sugar (``socket.rcvmore``) and its enum
+# arithmetic (``SNDMORE | flags``) cost more than the rest of a small call's send or receive
+# (bench/README.md, "Issue 14, second pass").
+RCVMORE = int(zmq.RCVMORE)
+RCVTIMEO = int(zmq.RCVTIMEO)
+NOBLOCK = int(zmq.NOBLOCK)
+NOBLOCK_MORE = int(zmq.NOBLOCK | zmq.SNDMORE)
+EVENTS = int(zmq.EVENTS)
+POLLIN = int(zmq.POLLIN)
+POLLOUT = int(zmq.POLLOUT)
+
+
+def send_frames(socket: zmq.Socket, frames: List[Any]) -> None:
+    """``send_multipart(frames, NOBLOCK, copy=False)`` without its per-frame type checks and enum
+    flags (the frames are the client's own: bytes, or attachment buffers). Only the first frame can
+    raise :class:`zmq.Again`: ZeroMQ queues a multipart message whole or not at all."""
+    last = len(frames) - 1
+    for index, frame in enumerate(frames):
+        socket.send(frame, NOBLOCK_MORE if index < last else NOBLOCK, copy=False)
+
+
+def receive_frames(socket: zmq.Socket, flags: int = 0) -> List[Any]:
+    """One multipart message, its first frames copied and the rest as ``zmq.Frame`` (no copy);
+    ``flags`` (``NOBLOCK``) apply to the first frame, the rest are there once it is."""
+    frames: List[Any] = [socket.recv(flags)]
+    more = socket.getsockopt
+    while more(RCVMORE):
+        frames.append(socket.recv(copy=len(frames) < _COPIED_FRAMES))
+    return frames

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using ZeroBridge.Cli;
 
+RuntimeTuning.Apply();
+
 var root = new RootCommand("""
     zbridge: reach a running .NET application from Python and Jupyter over ZeroMQ.
 

@@ -24,8 +24,8 @@ class Subscription(SubscriptionBase):
 
     Made by :func:`subscribe`. Blocking, on a plain ZeroMQ socket polled in short slices, so it works in a
     notebook: ``timeout`` bounds the wait for each value (:class:`zerobridge.TimeoutError`), ``duration``
-    ends the iteration after so many seconds, and an interrupt (Ctrl+C, the kernel's stop button) ends it
-    cleanly. Gaps, restarts and silences are counted in :attr:`stats` and reported to ``on_event`` (or
+    ends the iteration after so many seconds, and an interrupt (Ctrl+C, the kernel's stop button) closes the
+    socket and is raised again, so the rest of the cell does not run (as with any interrupted loop). Gaps, restarts and silences are counted in :attr:`stats` and reported to ``on_event`` (or
     as :class:`StreamWarning`).
     """
 
@@ -78,8 +78,8 @@ class Subscription(SubscriptionBase):
         try:
             message = self._next(deadline, self._duration)
         except KeyboardInterrupt:
-            self.close()  # a clean stop: the loop ends, the kernel stays usable
-            raise StopIteration from None
+            self.close()  # no socket left behind; the interrupt still stops the cell
+            raise
         if message is not None:
             return message
         if self._duration.passed():
@@ -91,7 +91,8 @@ class Subscription(SubscriptionBase):
                 columns: Optional[Sequence[str]] = None) -> Iterator[Any]:
         """Yield a rolling ``pandas.DataFrame`` of the last ``window`` values every ``every`` seconds.
 
-        Ends after ``duration`` seconds (or the subscription's own), or cleanly on interrupt.
+        Ends after ``duration`` seconds (or the subscription's own); an interrupt closes the
+        subscription and is raised again.
         """
         frame = RollingFrame(window, columns=columns)
         end = Deadline(duration)
@@ -103,6 +104,7 @@ class Subscription(SubscriptionBase):
                     return
         except KeyboardInterrupt:
             self.close()
+            raise
 
     def __enter__(self) -> "Subscription":
         return self

@@ -77,6 +77,25 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
     /// <summary>How many requests are running right now.</summary>
     public int RequestsInFlight => _running.Count;
 
+    /// <summary>Whether the worker was started and not stopped.</summary>
+    public bool IsRunning => Volatile.Read(ref _state) == ComponentState.Started;
+
+    /// <summary>
+    /// Its connections to the broker now: how many are registered and heard from within the liveness window. Safe
+    /// from any thread; the worker's health check reports it.
+    /// </summary>
+    public WorkerStatus Status
+    {
+        get
+        {
+            var now = DateTime.UtcNow;
+            var heard = _connections.Select(c => c.LastHeard).Where(t => t is not null).Select(t => t!.Value).ToList();
+            int connected = _connections.Count(c => c.Registered && c.LastHeard is { } last && now - last <= Expiry);
+            TimeSpan? since = heard.Count == 0 ? null : now - heard.Max();
+            return new WorkerStatus(IsRunning, _connections.Length, connected, since, Expiry);
+        }
+    }
+
     /// <summary>Connects to the broker and registers; returns at once (ZeroMQ connects in the background).</summary>
     /// <exception cref="InvalidOperationException">The worker was already started or stopped.</exception>
     public Task StartAsync(CancellationToken cancellationToken = default)
@@ -142,8 +161,20 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
         public DateTime ReconnectAt { get; set; }
         public TimeSpan Delay { get; set; }
         public bool Busy { get; set; }
+
+        // Written on the poller thread, read by Status from any thread.
+        private volatile bool _registered;
+        private long _lastHeardTicks; // 0: nothing heard on this socket yet
+
         /// <summary>Whether READY was sent on this socket (after the proof, when the worker has a certificate).</summary>
-        public bool Registered { get; set; }
+        public bool Registered { get => _registered; set => _registered = value; }
+
+        /// <summary>When the broker last sent anything on this socket; null before its first word.</summary>
+        public DateTime? LastHeard
+        {
+            get => Interlocked.Read(ref _lastHeardTicks) is var ticks and not 0 ? new DateTime(ticks, DateTimeKind.Utc) : null;
+            set => Interlocked.Exchange(ref _lastHeardTicks, value?.Ticks ?? 0);
+        }
     }
 
     private TimeSpan Expiry => _options.HeartbeatInterval * _options.HeartbeatLiveness;
@@ -166,6 +197,7 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
         connection.BrokerExpiry = now + Expiry;
         connection.NextHeartbeat = now + _options.HeartbeatInterval;
         connection.Registered = false;
+        connection.LastHeard = null;
         if (_proof is { } proof)
             socket.SendMultipartMessage(proof.Hello());
         else
@@ -247,7 +279,9 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
         {
             if (!socket.TryReceiveMultipartMessage(ref message))
                 return;
-            connection.BrokerExpiry = DateTime.UtcNow + Expiry; // any message is a heartbeat
+            var now = DateTime.UtcNow;
+            connection.BrokerExpiry = now + Expiry; // any message is a heartbeat
+            connection.LastHeard = now;
             connection.Delay = TimeSpan.Zero;
             try
             {
