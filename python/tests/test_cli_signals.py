@@ -43,7 +43,9 @@ def test_ctrl_c_on_submit_prints_done_and_not_done_and_exits_130() -> None:
     finally:
         release.set()
         submit.kill()
+        worker.stop()
         thread.join(DEADLINE)
+        assert not thread.is_alive()
 
 
 def test_sigterm_on_a_task_worker_hands_its_running_task_back_to_the_producer() -> None:

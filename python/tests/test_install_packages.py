@@ -69,7 +69,8 @@ def feed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     if not all(path.is_file() for path in built):
         _run(["dotnet", "build", "ZeroBridge.slnx", "-nologo", "-v", "quiet", "-clp:ErrorsOnly"], REPO, BUILD_DEADLINE)
     folder = tmp_path_factory.mktemp("feed")
-    _run(["dotnet", "pack", "ZeroBridge.slnx", "--no-build", "-o", str(folder), "-nologo", "-v", "quiet",
+    # -c Debug: `dotnet pack` defaults to Release, which test.sh builds only for the CLI (net10.0).
+    _run(["dotnet", "pack", "ZeroBridge.slnx", "--no-build", "-c", "Debug", "-o", str(folder), "-nologo", "-v", "quiet",
           "-clp:ErrorsOnly"], REPO)
     yield folder
 

@@ -670,6 +670,11 @@ class TaskWorker(_PoolWorker):
         the producer refuses is logged and proved again later (the allow-list may change)."""
         self._serve(max_tasks, duration)
 
+    def stop(self) -> None:
+        """Make :meth:`run` (in another thread) return: at its next heartbeat at the latest, after
+        saying goodbye to the producer, which re-sends the tasks it was running (as at Ctrl+C)."""
+        self._stop.set()
+
 
 class AsyncTaskWorker(_PoolWorker):
     """The asyncio :class:`TaskWorker`: the same arguments and registration, ``await worker.run()``.
