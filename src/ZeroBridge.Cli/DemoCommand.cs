@@ -37,9 +37,10 @@ internal static class DemoCommand
             Arity = ArgumentArity.ZeroOrOne,
         };
         var snapshot = new Option<string?>("--snapshot") { Description = "The stream's snapshot endpoint (default: the publish port + 1)." };
-        var encryptPayloads = new Option<bool>("--encrypt-payloads")
+        var encryptPayloads = new Option<bool?>("--encrypt-payloads")
         {
-            Description = "Encrypt the stream's values per topic (needs --cert); subscribers get the keys on the snapshot endpoint.",
+            Description = "Encrypt the stream's values per topic (needs --cert); subscribers get the keys on the snapshot endpoint. " +
+                          "On by default with --allow-list; '--encrypt-payloads false' turns it off.",
         };
         var rate = new Option<int>("--ticks-per-second") { Description = "Price ticks per second (1 to 1,000,000).", DefaultValueFactory = _ => 10 };
         rate.Validators.Add(result =>

@@ -12,7 +12,7 @@ internal static class DemoStream
     public const string DefaultEndpoint = "tcp://127.0.0.1:5556";
 
     public static ZeroBridgePublisherOptions Add(IServiceCollection services, SampleDatabase database, string? endpoint, string? snapshot,
-        int ticksPerSecond, ZeroBridgeCertificate? keyPair, bool insecure, bool encryptPayloads, AllowList? allowList)
+        int ticksPerSecond, ZeroBridgeCertificate? keyPair, bool insecure, bool? encryptPayloads, AllowList? allowList)
     {
         endpoint ??= DefaultEndpoint;
         var options = ZeroBridgePublisherOptions.Default with
@@ -23,7 +23,7 @@ internal static class DemoStream
             Certificate = keyPair, // every endpoint of the demo uses the one key pair it was given
             Insecure = insecure,
             EncryptPayloads = encryptPayloads,
-            AllowList = allowList, // with --encrypt-payloads: topic keys only for proved keys whose topics permit them
+            AllowList = allowList, // encrypts unless --encrypt-payloads false: topic keys only for proved keys whose topics permit them
         };
         services.AddZeroBridgePublisher(_ => options);
         services.AddHostedService(provider => new LiveFeed(provider.GetRequiredService<ZeroBridgePublisher>(), database)
@@ -38,7 +38,7 @@ internal static class DemoStream
         var publisher = services.GetRequiredService<ZeroBridgePublisher>();
         // Z85 has no quote characters: the key is safe inside Python's double quotes and the shell's single ones.
         var keys = options.Certificate is not { PublicKey: var key } ? ("", "") : ($", server_key=\"{key}\"", $" --server-key '{key}'");
-        if (options.EncryptPayloads) // the topic keys come from the snapshot endpoint
+        if (options.EncryptsPayloads) // the topic keys come from the snapshot endpoint
             keys = ($", snapshot=\"{publisher.SnapshotEndpoint}\"{keys.Item1}", $" --snapshot {publisher.SnapshotEndpoint}{keys.Item2}");
         Console.WriteLine($$$"""
             Publishing on {{{publisher.Endpoint}}} (snapshots on {{{publisher.SnapshotEndpoint}}}): topics prices.ACME, prices.GLOBEX, ..., orders.new

@@ -37,7 +37,7 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
     private readonly object _gate = new();
     private readonly Dictionary<string, long> _sequences = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LastValue> _lastValues = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, TopicKey> _topicKeys = new(StringComparer.Ordinal); // EncryptPayloads: made on first use
+    private readonly Dictionary<string, TopicKey> _topicKeys = new(StringComparer.Ordinal); // EncryptsPayloads: made on first use
     private readonly SocketLoop _loop = new();
     private readonly NetMQQueue<NetMQMessage> _outgoing;
     private XPublisherSocket? _publisher;
@@ -96,7 +96,7 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
                 throw new ZeroBridgeException(exposure);
             }
         }
-        if (_options.EncryptPayloads && (_options.Certificate is null || _options.SnapshotEndpoint is null))
+        if (_options.EncryptsPayloads && (_options.Certificate is null || _options.SnapshotEndpoint is null))
         {
             Volatile.Write(ref _state, ComponentState.New); // nothing started
             throw new ZeroBridgeException("EncryptPayloads needs a Certificate (the topic keys travel over CURVE) and a " +
@@ -153,6 +153,12 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
         _loop.Start($"ZeroBridge publisher {Endpoint}");
         _logger.LogInformation("ZeroBridge publisher {Name} on {Endpoint} (snapshots: {Snapshots}; {Security})", Name, Endpoint,
             SnapshotEndpoint ?? "none", _options.Certificate is null ? "plain text" : $"CURVE, server key {_options.Certificate.PublicKey}");
+        if (_options is { AllowList: { } allowList, EncryptPayloads: false })
+            _logger.LogWarning("ZeroBridge publisher {Name}: payload encryption is off although there is an allow-list ({AllowList}): " +
+                "every peer that completes the CURVE handshake reads every value; the allow-list only governs the snapshot socket's proofs",
+                Name, allowList);
+        else if (_options is { AllowList: { } list, EncryptPayloads: null })
+            _logger.LogInformation("ZeroBridge publisher {Name}: values encrypted per topic, keys only for keys on the allow-list {AllowList}", Name, list);
         return Task.CompletedTask;
     }
 
@@ -174,7 +180,7 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
         byte[] payload = WireSerializer.Serialize(value, attachments);
         byte[] topicBytes = Encoding.UTF8.GetBytes(topic);
         long? keyGeneration = null;
-        if (_options.EncryptPayloads)
+        if (_options.EncryptsPayloads)
         {
             var key = KeyOf(topic);
             payload = PayloadSeal.Seal(payload, attachments, key.Key); // outside the lock: one secretbox per message
@@ -350,7 +356,7 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
     /// <summary>Answers a topic-key request (§11.6) with the keys the policy lets this peer have; nothing unless payloads are encrypted.</summary>
     private void ServeKeys(NetMQMessage request)
     {
-        if (!_options.EncryptPayloads)
+        if (!_options.EncryptsPayloads)
             throw new ZeroBridgeProtocolException("A topic-key request to a publisher that does not encrypt payloads.");
         bool delimiter = request[1].MessageSize == 0;
         var (topics, id) = TopicKeyMessages.ParseRequest(request[request.FrameCount - 1].ToByteArray());

@@ -56,13 +56,18 @@ public sealed record ZeroBridgePublisherOptions
     public bool Insecure { get; init; }
 
     /// <summary>
-    /// Whether values are encrypted per topic (default: false). A CURVE publisher cannot refuse a subscriber that
-    /// completes the handshake, so with this set every value is sealed with its topic's key (libsodium secretbox) and
-    /// the keys are handed out on the snapshot endpoint, to the peers <see cref="TopicKeyPolicy"/> allows: others see
-    /// topic names and sequence numbers, never data. Needs <see cref="Certificate"/> and <see cref="SnapshotEndpoint"/>.
-    /// See docs/security.md, "Streams", and docs/protocol.md §11.6.
+    /// Whether values are encrypted per topic (default: null, automatic: on with an <see cref="AllowList"/>, off
+    /// without one). A CURVE publisher cannot refuse a subscriber that completes the handshake, so with encryption every
+    /// value is sealed with its topic's key (libsodium secretbox) and the keys are handed out on the snapshot endpoint,
+    /// to the peers <see cref="TopicKeyPolicy"/> allows: others see topic names and sequence numbers, never data. Needs
+    /// <see cref="Certificate"/> and <see cref="SnapshotEndpoint"/>. <c>false</c> with an allow-list turns it off (the
+    /// publisher logs a warning: every CURVE peer then reads every value). See docs/security.md, "Streams", and
+    /// docs/protocol.md §11.6.
     /// </summary>
-    public bool EncryptPayloads { get; init; }
+    public bool? EncryptPayloads { get; init; }
+
+    /// <summary>Whether values are encrypted: <see cref="EncryptPayloads"/>, or, when it is null, whether there is an <see cref="AllowList"/>.</summary>
+    public bool EncryptsPayloads => EncryptPayloads ?? AllowList is not null;
 
     /// <summary>
     /// Who may have a topic's key when <see cref="EncryptPayloads"/> is set (default: null, meaning: with an

@@ -1,5 +1,6 @@
 using ZeroBridge.Security;
 using ZeroBridge.Streams;
+using ZeroBridge.Tests.Fixtures;
 
 namespace ZeroBridge.Tests.Security;
 
@@ -20,7 +21,8 @@ public class StreamTopicPermissionTests
     private static ZeroBridgeCertificate Reader(string topics) =>
         ZeroBridgeCertificate.Generate(new Dictionary<string, string> { ["topics"] = topics });
 
-    private static async Task<ZeroBridgePublisher> StartPublisher(AllowList? allowList)
+    private static async Task<ZeroBridgePublisher> StartPublisher(AllowList? allowList, bool? encrypt = true,
+        ListLogger<ZeroBridgePublisher>? log = null)
     {
         var publisher = new ZeroBridgePublisher(ZeroBridgePublisherOptions.Default with
         {
@@ -28,9 +30,9 @@ public class StreamTopicPermissionTests
             SnapshotEndpoint = "tcp://127.0.0.1:*",
             HeartbeatInterval = TimeSpan.FromMilliseconds(100),
             Certificate = PublisherKeys,
-            EncryptPayloads = true,
+            EncryptPayloads = encrypt,
             AllowList = allowList,
-        });
+        }, log);
         await publisher.StartAsync();
         return publisher;
     }
@@ -100,9 +102,28 @@ public class StreamTopicPermissionTests
         Assert.Contains("SnapshotEndpoint", error.Message);
     }
 
-    private static async Task AssertRefused(ZeroBridgeCertificate client)
+    [Fact]
+    public async Task An_allow_list_turns_payload_encryption_on_by_itself()
     {
-        await using var publisher = await StartPublisher(Allowed);
+        await AssertRefused(OrdersReader, encrypt: null);
+    }
+
+    [Fact]
+    public async Task Payload_encryption_turned_off_despite_an_allow_list_is_logged_and_values_go_to_every_CURVE_peer()
+    {
+        var log = new ListLogger<ZeroBridgePublisher>();
+        await using var publisher = await StartPublisher(Allowed, encrypt: false, log);
+        await using var subscriber = await Subscribe(publisher, OrdersReader); // not permitted prices.*, and still reads them
+        publisher.Publish("prices.EURUSD", Marker);
+
+        var value = await subscriber.ReadAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(Marker, value?.Value);
+        Assert.Contains(log.Lines, line => line.Contains("payload encryption is off"));
+    }
+
+    private static async Task AssertRefused(ZeroBridgeCertificate client, bool? encrypt = true)
+    {
+        await using var publisher = await StartPublisher(Allowed, encrypt);
         publisher.Publish("prices.EURUSD", Marker);
         var denied = new TaskCompletionSource<StreamEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var subscriber = await Subscribe(publisher, client, e =>

@@ -26,11 +26,11 @@ public sealed class TaskWorkerAuthenticationTests : IDisposable
         Directory.Delete(_keys, recursive: true);
     }
 
-    private async Task<ZeroBridgeTaskProducer> StartProducer()
+    private async Task<ZeroBridgeTaskProducer> StartProducer(string endpoint = "tcp://127.0.0.1:*")
     {
         var producer = new ZeroBridgeTaskProducer(ZeroBridgeTaskProducerOptions.Default with
         {
-            Endpoint = "tcp://127.0.0.1:*",
+            Endpoint = endpoint,
             Certificate = _producerKeys,
             AllowList = AllowList.FromDirectory(_allowed),
         }, _log);
@@ -129,5 +129,23 @@ public sealed class TaskWorkerAuthenticationTests : IDisposable
 
         var results = await Run(producer, 40);
         Assert.Equal(["cs-late", "py-late"], results.Select(r => r.Worker).Distinct().Order());
+    }
+
+    [Fact]
+    public async Task Workers_prove_again_to_a_producer_restarted_on_the_same_endpoint()
+    {
+        using var python = new PythonTaskWorkers();
+        var first = await StartProducer();
+        string endpoint = first.Endpoint;
+        await using var dotnet = await StartWorker(first, "cs-allowed", Allowed("cs-allowed"));
+        StartPythonWorker(python, first, "py-allowed", Allowed("py-allowed"));
+        await first.WaitForWorkersAsync(2, Wait);
+        await first.DisposeAsync(); // its proofs go with it
+
+        await using var second = await StartProducer(endpoint);
+        await second.WaitForWorkersAsync(2, Wait); // counted only after proving on their new connections
+
+        var results = await Run(second, 40);
+        Assert.Equal(["cs-allowed", "py-allowed"], results.Select(r => r.Worker).Distinct().Order());
     }
 }
