@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(python3-zmq python3-msgpack python3-nacl python3-pandas python3-numpy python3-pytest python3-tqdm
           python3-nbclient python3-nbformat python3-ipykernel python3-jupyter-client python3-matplotlib
           python3-jupyter-kernel-test python3-jupyter-console  # the C# kernel: the standard kernel suite, jupyter console
-          python3-pip python3-setuptools python3-wheel
+          python3-pip python3-setuptools python3-wheel python3-build  # the wheel and sdist (tests/test_install_packages.py)
           iproute2 tcpdump)  # `ip netns`: the tests across network namespaces (run as root); tcpdump captures a link
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -249,14 +249,18 @@ def test_async_poll_and_rolling_match_the_sync_ones(client, publishers) -> None:
     assert frame["i"].tolist() == list(range(20, 30))
 
 
-def test_interrupt_stops_iteration_cleanly(client, publishers, tmp_path) -> None:
+def test_interrupt_closes_the_subscription_and_is_raised_again(client, publishers, tmp_path) -> None:
+    # As in a notebook cell: the interrupt stops the loop *and* the rest of the cell.
     info = publishers(snapshot="", heartbeat_ms=100)
     script = (
         "import sys, zerobridge\n"
         "sub = zerobridge.subscribe(sys.argv[1], 'never.')\n"
         "print('waiting', flush=True)\n"
-        "for m in sub: pass\n"
-        "print('stopped cleanly', sub.closed, flush=True)\n")
+        "try:\n"
+        "    for m in sub: pass\n"
+        "    print('the rest of the cell ran', flush=True)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted, closed:', sub.closed, flush=True)\n")
     env = dict(os.environ, PYTHONPATH=str(PYTHON_DIR))
     process = subprocess.Popen([sys.executable, "-c", script, info["endpoint"]], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -270,7 +274,7 @@ def test_interrupt_stops_iteration_cleanly(client, publishers, tmp_path) -> None
             process.kill()
             process.wait()
     assert process.returncode == 0, err
-    assert "stopped cleanly True" in out
+    assert "interrupted, closed: True" in out and "the rest of the cell ran" not in out
 
 
 def _wait_until_blocked(pid: int) -> None:

@@ -188,7 +188,7 @@ def test_chunked_reader_and_arrays(chunked):
 
 
 def test_a_chunked_table_shows_progress_with_tqdm_unless_turned_off(chunked, monkeypatch):
-    import tqdm.auto
+    import zerobridge._call
 
     bars = []
 
@@ -203,7 +203,7 @@ def test_a_chunked_table_shows_progress_with_tqdm_unless_turned_off(chunked, mon
         def close(self):
             self.closed = True
 
-    monkeypatch.setattr(tqdm.auto, "tqdm", Recorder)
+    monkeypatch.setattr(zerobridge._call, "progress_bar_class", lambda: Recorder)
     frame = chunked.call_with("tables.numbers", kwargs={"rows": 200_000}, progress=True)
     assert len(frame) == 200_000
     assert len(bars) == 1 and bars[0].total == 200_000 and bars[0].n == 200_000 and bars[0].closed

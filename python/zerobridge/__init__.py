@@ -83,7 +83,10 @@ from ._tasks import (AsyncTaskProducer, AsyncTaskWorker, TaskProducer, TaskResul
                      TaskWorker, task_worker)
 from ._worker import AsyncWorker, Worker
 
-__version__ = "0.1.0"
+from ._version import version as _version
+
+__version__ = _version()
+"""The repository's one version (``Directory.Build.props``), as the NuGet packages and zbridge have it."""
 
 
 def load_ipython_extension(ipython: object) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Union
 
 import zmq
 
@@ -30,17 +30,20 @@ class AsyncClient(SocketClient):
     Attribute access (``client.orders.recent``) never waits for the server: before
     :meth:`commands` has been awaited it gives an unchecked command path, which raises
     :class:`~zerobridge.CommandNotFound` (with suggestions) when called with a wrong name; after
-    it, the proxies with signatures and docstrings, as on the sync client.
+    it, the proxies with signatures and docstrings, as on the sync client. Either takes the per-call
+    options as keywords (``await client.orders.recent(3, timeout=5)``), with the sync client's rule
+    for a command that has a parameter of the same name (the command's wins): an unchecked path
+    fetches the descriptions once to apply it, and only when such a keyword is passed.
     """
 
     def __init__(self, endpoint: Optional[str] = None, *, timeout: Optional[float] = DEFAULT_TIMEOUT,
                  retries: int = 0, service: Optional[str] = None,
                  context: Optional[zmq.Context] = None, as_frame: Optional[bool] = None,
                  progress: bool = True, server_key: Optional[KeySource] = None,
-                 cert: Optional[CertificatePath] = None) -> None:
+                 cert: Optional[CertificatePath] = None, decimals: str = "decimal") -> None:
         super().__init__(endpoint, timeout=timeout, retries=retries, service=service,
                          context=context, as_frame=as_frame, progress=progress,
-                         server_key=server_key, cert=cert)
+                         server_key=server_key, cert=cert, decimals=decimals)
 
     # ------------------------------------------------------------------ calls
 
@@ -54,10 +57,12 @@ class AsyncClient(SocketClient):
                         timeout: TimeoutArg = UNSET,
                         retries: Union[int, Unset] = UNSET,
                         as_frame: Union[Optional[bool], Unset] = UNSET,
-                        progress: Union[bool, Unset] = UNSET) -> Any:
+                        progress: Union[bool, Unset] = UNSET,
+                        decimals: Union[str, Unset] = UNSET) -> Any:
         """Arguments as a sequence and a mapping, and per-call options; see
         :meth:`zerobridge.Client.call_with`."""
-        return await self._run_async(command, args, kwargs, timeout, retries, as_frame, progress)
+        return await self._run_async(command, args, kwargs, timeout=timeout, retries=retries,
+                                     as_frame=as_frame, progress=progress, decimals=decimals)
 
     async def ping(self, *, timeout: TimeoutArg = UNSET) -> str:
         """Run the built-in ``ping`` command; returns ``"pong"``."""
@@ -97,11 +102,18 @@ class AsyncClient(SocketClient):
             raise AttributeError(name)
         tree = self.__dict__.get("_tree")
         if tree is None:
-            return CommandPath(self.call_with, name)
+            return CommandPath(self.call_with, name, self._parameters_of)
         try:
             return getattr(tree.root, name)
         except AttributeError:
             raise self._attribute_error(name, tree) from None
+
+    async def _parameters_of(self, command: str) -> Optional[FrozenSet[str]]:
+        """A command's parameter names, from the descriptions (fetched once when not yet)."""
+        if self._tree is None:
+            await self.commands()
+        assert self._tree is not None
+        return self._tree.parameters(command)
 
     def __dir__(self) -> Iterable[str]:
         names = set(super().__dir__())

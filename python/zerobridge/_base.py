@@ -38,17 +38,21 @@ class BaseClient:
             default: ``$ZEROBRIDGE_SERVICE``, else ``zerobridge``).
         as_frame: tables as ``pandas.DataFrame`` (True) or dicts of numpy arrays (False).
         progress: a tqdm bar while a large (chunked) table arrives.
+        decimals: ``"decimal"`` (exact ``decimal.Decimal``) or ``"float"`` (decimal values as
+            ``float``, decimal table columns as float64, like pandas ``read_sql(coerce_float=True)``).
     """
 
     def __init__(self, endpoint: Optional[str] = None, *, timeout: Optional[float] = DEFAULT_TIMEOUT,
                  retries: int = 0, service: Optional[str] = None, as_frame: Optional[bool] = None,
-                 progress: bool = True) -> None:
-        check_options(timeout, retries)
+                 progress: bool = True, decimals: str = "decimal") -> None:
+        check_options(timeout, retries, decimals)
         self.as_frame: Optional[bool] = as_frame
         """Tables as ``pandas.DataFrame`` (True) or dicts of numpy arrays (False); ``None``:
         DataFrames when pandas is installed."""
         self.progress: bool = progress
         """Show a tqdm progress bar while a large (chunked) table arrives, when tqdm is installed."""
+        self.decimals: str = decimals
+        """Default of every call: decimals as ``decimal.Decimal`` ("decimal") or ``float`` ("float")."""
         self.timeout: Optional[float] = timeout
         """Default timeout in seconds of every call (``None``: wait forever)."""
         self.retries: int = retries
@@ -93,19 +97,21 @@ class BaseClient:
         return next(self._ids)
 
     def _exchange(self, command: str, args: Sequence[Any], kwargs: Optional[Mapping[str, Any]],
-                  timeout: TimeoutArg, retries: Union[int, Unset],
+                  timeout: TimeoutArg = UNSET, retries: Union[int, Unset] = UNSET,
                   as_frame: Union[Optional[bool], Unset] = UNSET,
-                  progress: Union[bool, Unset] = UNSET) -> Exchange:
+                  progress: Union[bool, Unset] = UNSET,
+                  decimals: Union[str, Unset] = UNSET) -> Exchange:
         """Validate and encode a call with the client's defaults filled in; its exchange."""
         self._check_open()
-        check_options(timeout, retries)
+        check_options(timeout, retries, decimals)
         call = PreparedCall.prepare(
             endpoint=self._endpoint, service=self._service, command=command, args=args,
             kwargs=kwargs,
             timeout=self.timeout if isinstance(timeout, Unset) else timeout,
             retries=self.retries if isinstance(retries, Unset) else int(retries),
             as_frame=self.as_frame if isinstance(as_frame, Unset) else as_frame,
-            progress=self.progress if isinstance(progress, Unset) else bool(progress))
+            progress=self.progress if isinstance(progress, Unset) else bool(progress),
+            decimals=self.decimals if isinstance(decimals, Unset) else decimals)
         return exchange(call, self._next_id, self._prover)
 
     # ------------------------------------------------------------------ commands as attributes

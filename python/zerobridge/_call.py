@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence
 
 from ._codec import Decoder, Encoder
 from ._tables import TableAssembler, TablePart
@@ -12,7 +12,16 @@ from ._exceptions import SerializationError, TimeoutError, remote_error_from_map
 from ._protocol import Reply, build_cancel, build_request
 from ._tracing import trace_headers
 
-__all__ = ["PreparedCall", "SERVER_GRACE_SECONDS", "TableCompletion", "Unset", "UNSET"]
+__all__ = ["CALL_OPTIONS", "DECIMALS", "PreparedCall", "SERVER_GRACE_SECONDS", "TableCompletion",
+           "Unset", "UNSET", "check_options"]
+
+CALL_OPTIONS: FrozenSet[str] = frozenset({"timeout", "retries", "as_frame", "progress", "decimals"})
+"""The per-call options every call accepts (``call_with`` keywords; on attribute-style calls,
+keywords of these names that are not parameters of the command)."""
+
+DECIMALS = ("decimal", "float")
+"""How decimal values arrive: exact ``decimal.Decimal`` (the default) or ``float`` (decimal table
+columns then become float64), as pandas ``read_sql(coerce_float=True)`` does."""
 
 SERVER_GRACE_SECONDS = 1.0
 """The server's deadline (header ``timeout``) is the client's plus this, so the client always
@@ -58,12 +67,14 @@ class PreparedCall:
     """Show a tqdm progress bar while a chunked table arrives (when tqdm is installed)."""
     raw_tables: bool = False
     """Return tables as :class:`TablePart` (``table.next`` replies)."""
+    decimals: str = "decimal"
+    """Decimal values as ``decimal.Decimal`` ("decimal") or ``float`` ("float")."""
 
     @classmethod
     def prepare(cls, *, endpoint: str, service: str, command: str, args: Sequence[Any],
                 kwargs: Optional[Mapping[str, Any]], timeout: Optional[float],
                 retries: int, as_frame: Optional[bool] = None, progress: bool = True,
-                raw_tables: bool = False) -> "PreparedCall":
+                raw_tables: bool = False, decimals: str = "decimal") -> "PreparedCall":
         """Validate and encode once; raises :class:`SerializationError` or ``TypeError``."""
         if not isinstance(command, str) or not command:
             raise TypeError(f"command must be a non-empty str, not {command!r}")
@@ -78,7 +89,7 @@ class PreparedCall:
             arguments = encoder.pack([list(args), dict(kwargs or {})])
             attachments = encoder.attachments
         return cls(endpoint, service, command, timeout, retries, arguments, attachments,
-                   as_frame, progress, raw_tables)
+                   as_frame, progress, raw_tables, decimals)
 
     @property
     def timeout_ms(self) -> Optional[int]:
@@ -105,7 +116,8 @@ class PreparedCall:
 
     def decode(self, reply: Reply) -> "TableCompletion":
         """The result with the chunked tables in it still to fetch (``table.next``)."""
-        decoder = Decoder(reply.attachments, as_frame=self.as_frame, raw_tables=self.raw_tables)
+        decoder = Decoder(reply.attachments, as_frame=self.as_frame, raw_tables=self.raw_tables,
+                          decimals=self.decimals)
         try:
             value = decoder.unpack(reply.payload)
         except SerializationError as exc:
@@ -139,7 +151,7 @@ class PreparedCall:
         retried (``table.next`` moves a cursor; a challenge is used once)."""
         return PreparedCall.prepare(endpoint=self.endpoint, service=self.service, command=command,
                                     args=(), kwargs=kwargs, timeout=self.timeout,
-                                    retries=0, raw_tables=raw_tables)
+                                    retries=0, raw_tables=raw_tables, decimals=self.decimals)
 
     def follow_up(self, command: str, cursor: str, *, raw_tables: bool) -> "PreparedCall":
         """A ``table.next`` / ``table.close`` call on behalf of this one."""
@@ -209,14 +221,49 @@ def _progress_bar(call: PreparedCall, assembler: TableAssembler) -> Any:
     """A tqdm bar counting rows (shown only after a second), or ``None``."""
     if not call.progress:
         return None
-    try:
-        from tqdm.auto import tqdm  # noqa: PLC0415 - optional
-    except ImportError:
+    tqdm = progress_bar_class()
+    if tqdm is None:
         return None
     bar = tqdm(total=assembler.total, initial=assembler.rows, unit="rows", unit_scale=True,
                delay=1.0, desc=call.command, leave=False)
     assembler.progress = bar.update
     return bar
+
+
+def progress_bar_class() -> Any:
+    """tqdm's widget bar in a Jupyter kernel that has ipywidgets, plain tqdm anywhere else, or
+    ``None`` without tqdm.
+
+    What ``tqdm.auto`` picks, but quiet: in a kernel without ipywidgets ``tqdm.auto`` warns
+    ("IProgress not found") on every import, and a missing optional widget library is not
+    something a user of this package should be told about on each call.
+    """
+    try:
+        from tqdm import std  # noqa: PLC0415 - optional
+    except ImportError:
+        return None
+    if _in_jupyter_kernel():
+        try:
+            from tqdm import notebook  # noqa: PLC0415 - only in a kernel
+        except ImportError:
+            return std.tqdm
+        if getattr(notebook, "IProgress", None) is not None:
+            return notebook.tqdm
+    return std.tqdm
+
+
+def _in_jupyter_kernel() -> bool:
+    """Whether this runs in an IPython kernel (a notebook front-end), not a terminal IPython."""
+    import sys  # noqa: PLC0415
+
+    ipython_module = sys.modules.get("IPython")
+    if ipython_module is None:
+        return False
+    try:
+        shell = ipython_module.get_ipython()
+        return shell is not None and "IPKernelApp" in shell.config
+    except Exception:  # noqa: BLE001 - any odd IPython state: not a kernel
+        return False
 
 
 def _replace(value: Any, done: Dict[int, Any]) -> Any:
@@ -229,7 +276,7 @@ def _replace(value: Any, done: Dict[int, Any]) -> Any:
     return value
 
 
-def check_options(timeout: Any, retries: Any) -> Dict[str, Any]:
+def check_options(timeout: Any, retries: Any, decimals: Any = UNSET) -> Dict[str, Any]:
     """Validate per-call or per-client options."""
     if timeout is not None and not isinstance(timeout, Unset):
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
@@ -238,4 +285,6 @@ def check_options(timeout: Any, retries: Any) -> Dict[str, Any]:
     if not isinstance(retries, Unset):
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             raise ValueError(f"retries must be an int >= 0, not {retries!r}")
-    return {"timeout": timeout, "retries": retries}
+    if not isinstance(decimals, Unset) and decimals not in DECIMALS:
+        raise ValueError(f"decimals must be 'decimal' or 'float', not {decimals!r}")
+    return {"timeout": timeout, "retries": retries, "decimals": decimals}

@@ -46,8 +46,10 @@ class Client(SocketClient):
 
     ``timeout`` and ``retries`` are keyword names reserved by :meth:`call` and :meth:`acall`; to pass
     a command parameter of that name use :meth:`call_with` / :meth:`acall_with`, which take the
-    arguments as a sequence and a mapping. Attribute proxies (``client.x.y(...)``) pass every
-    argument to the command and use the client's defaults.
+    arguments as a sequence and a mapping. Attribute proxies (``client.orders.recent(3, timeout=5)``)
+    take the per-call options ``timeout``, ``retries``, ``as_frame``, ``progress`` and ``decimals``
+    as keywords too, except a name the command has a parameter of: that one goes to the command
+    (the command's signature wins), and the option is then passed with :meth:`call_with`.
 
     Timeouts: ``timeout=`` not passed means the client's default; ``None`` waits forever. On a
     timeout the client sends the server a cancel notification for the request, and (sync path)
@@ -75,10 +77,10 @@ class Client(SocketClient):
                  retries: int = 0, service: Optional[str] = None,
                  context: Optional[zmq.Context] = None, as_frame: Optional[bool] = None,
                  progress: bool = True, server_key: Optional[KeySource] = None,
-                 cert: Optional[CertificatePath] = None) -> None:
+                 cert: Optional[CertificatePath] = None, decimals: str = "decimal") -> None:
         super().__init__(endpoint, timeout=timeout, retries=retries, service=service,
                          context=context, as_frame=as_frame, progress=progress,
-                         server_key=server_key, cert=cert)
+                         server_key=server_key, cert=cert, decimals=decimals)
         self._socket: Optional[zmq.Socket] = None
         try:
             self._socket = self._sockets.open()
@@ -111,18 +113,23 @@ class Client(SocketClient):
                   kwargs: Optional[Mapping[str, Any]] = None, *, timeout: TimeoutArg = UNSET,
                   retries: Union[int, Unset] = UNSET,
                   as_frame: Union[Optional[bool], Unset] = UNSET,
-                  progress: Union[bool, Unset] = UNSET) -> Any:
+                  progress: Union[bool, Unset] = UNSET,
+                  decimals: Union[str, Unset] = UNSET) -> Any:
         """Like :meth:`call`, with the arguments as a sequence and a mapping, and per-call options.
 
-        The escape hatch for a command with a parameter named ``timeout`` or ``retries``:
-        ``client.call_with("jobs.start", kwargs={"timeout": 30}, timeout=5)``.
+        The escape hatch for a command with a parameter named like an option (``timeout``,
+        ``retries``, ...): ``client.call_with("jobs.start", kwargs={"timeout": 30}, timeout=5)``.
 
         Args:
             as_frame: tables as ``pandas.DataFrame`` (True) or dicts of numpy arrays (False);
                 not passed: the client's :attr:`as_frame`.
             progress: a tqdm bar for chunked tables; not passed: the client's :attr:`progress`.
+            decimals: ``"float"``: decimal values as ``float`` and decimal table columns as
+                float64; ``"decimal"``: exact ``decimal.Decimal``; not passed: the client's
+                :attr:`decimals`.
         """
-        steps = self._exchange(command, args, kwargs, timeout, retries, as_frame, progress)
+        steps = self._exchange(command, args, kwargs, timeout=timeout, retries=retries,
+                               as_frame=as_frame, progress=progress, decimals=decimals)
         with self._lock, client_span(command):
             return drive(steps, self._perform)
 
@@ -190,9 +197,11 @@ class Client(SocketClient):
                          timeout: TimeoutArg = UNSET,
                          retries: Union[int, Unset] = UNSET,
                          as_frame: Union[Optional[bool], Unset] = UNSET,
-                         progress: Union[bool, Unset] = UNSET) -> Any:
+                         progress: Union[bool, Unset] = UNSET,
+                         decimals: Union[str, Unset] = UNSET) -> Any:
         """Async :meth:`call_with`."""
-        return await self._run_async(command, args, kwargs, timeout, retries, as_frame, progress)
+        return await self._run_async(command, args, kwargs, timeout=timeout, retries=retries,
+                                     as_frame=as_frame, progress=progress, decimals=decimals)
 
     async def aping(self, *, timeout: TimeoutArg = UNSET) -> str:
         """Async :meth:`ping`."""
@@ -358,7 +367,7 @@ def _remaining_ms(deadline: Optional[float]) -> int:
 def connect(endpoint: Optional[str] = None, *, timeout: Optional[float] = DEFAULT_TIMEOUT,
             retries: int = 0, service: Optional[str] = None, as_frame: Optional[bool] = None,
             progress: bool = True, server_key: Optional[KeySource] = None,
-            cert: Optional[CertificatePath] = None) -> Client:
+            cert: Optional[CertificatePath] = None, decimals: str = "decimal") -> Client:
     """Connect to a ZeroBridge server and return a :class:`Client`.
 
     ZeroMQ connects in the background, so this returns at once; a server that is not there
@@ -376,6 +385,13 @@ def connect(endpoint: Optional[str] = None, *, timeout: Optional[float] = DEFAUL
             :class:`~zerobridge.AuthenticationError` saying the handshake did not complete.
         cert: CurveZMQ: this client's key pair, a ``NAME.key_secret`` file (default: a throwaway
             pair). Needs ``server_key``.
+        as_frame: tables as ``pandas.DataFrame`` (True) or dicts of numpy arrays (False);
+            default: DataFrames when pandas is installed.
+        progress: a tqdm bar while a large (chunked) table arrives.
+        decimals: ``"float"``: decimal values as ``float`` and decimal table columns as float64
+            (as pandas ``read_sql(coerce_float=True)``); default ``"decimal"``: exact
+            ``decimal.Decimal``. Per call: ``decimals=`` on :meth:`Client.call_with` or an
+            attribute-style call.
     """
     return Client(endpoint, timeout=timeout, retries=retries, service=service, as_frame=as_frame,
-                  progress=progress, server_key=server_key, cert=cert)
+                  progress=progress, server_key=server_key, cert=cert, decimals=decimals)

@@ -25,7 +25,7 @@ import math
 import struct
 import sys
 import uuid
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import msgpack
 
@@ -285,13 +285,15 @@ class Decoder:
     Tables in the "columns" layout become DataFrames when ``as_frame`` (else dicts of numpy arrays);
     a table sent in chunks becomes a :class:`TableAssembler` listed in :attr:`pending`, for the caller
     to complete with ``table.next``. With ``raw_tables`` every table stays a :class:`TablePart`.
+    With ``decimals="float"`` decimal values become ``float`` and decimal columns float64.
     """
 
     def __init__(self, attachments: Sequence[Any] = (), *, as_frame: Optional[bool] = None,
-                 raw_tables: bool = False) -> None:
+                 raw_tables: bool = False, decimals: str = "decimal") -> None:
         self.attachments = attachments
         self.as_frame = (_import_pandas() is not None) if as_frame is None else bool(as_frame)
         self.raw_tables = raw_tables
+        self.decimals_as_float = decimals == "float"
         self.pending: List[TableAssembler] = []
 
     def unpack(self, body: bytes) -> Any:
@@ -314,7 +316,8 @@ class Decoder:
         if code == EXT_TIMESPAN:
             return timedelta_from_ext(data)
         if code == EXT_DECIMAL:
-            return decimal.Decimal(data.decode("utf-8"))
+            text = data.decode("utf-8")
+            return float(text) if self.decimals_as_float else decimal.Decimal(text)
         if code == EXT_UUID:
             return uuid.UUID(bytes=bytes(data))
         if code == EXT_TABLE:
@@ -340,10 +343,10 @@ class Decoder:
                                  timestamp=3)
         layout = header.get("layout") if isinstance(header, dict) else None
         if layout == "lists":
-            return table_to_frame(self._unpackb(data), self.as_frame)
+            return table_to_frame(self._unpackb(data), self.as_frame, self.decimals_as_float)
         if layout != "columns":
             raise ValueError(f"unsupported table layout {layout!r}")
-        part = decode_columns(header, self.attachments)
+        part = decode_columns(header, self.attachments, self.decimals_as_float)
         if self.raw_tables:
             return part
         assembler = TableAssembler(part)
@@ -362,9 +365,10 @@ def decode(body: bytes, attachments: Sequence[bytes] = (), *,
 # --------------------------------------------------------------------------- tables
 
 
-def table_to_frame(table: Any, as_frame: bool = True) -> Any:
+def table_to_frame(table: Any, as_frame: bool = True, decimals_as_float: bool = False) -> Any:
     """An ext 5 map in the "lists" layout (§4.2) as a ``pandas.DataFrame``, or a list of row dicts
-    without pandas (or when ``as_frame`` is false)."""
+    without pandas (or when ``as_frame`` is false). With ``decimals_as_float`` the decimal columns
+    (whose values the decoder already made floats) become float64."""
     if not isinstance(table, dict) or table.get("layout") != "lists":
         layout = table.get("layout") if isinstance(table, dict) else type(table).__name__
         raise ValueError(f"unsupported table layout {layout!r}")
@@ -377,9 +381,12 @@ def table_to_frame(table: Any, as_frame: bool = True) -> Any:
     pd = _import_pandas() if as_frame else None
     if pd is None:
         return [{name: values[r] for name, values in zip(names, data)} for r in range(rows)]
+    def column_type(column: Mapping[str, Any]) -> str:
+        ctype = str(column.get("type") or "object")
+        return "float64" if decimals_as_float and ctype == "decimal" else ctype
+
     series = {
-        name: pd.Series(_column_values(pd, str(column.get("type") or "object"),
-                                       bool(column.get("nullable")), values),
+        name: pd.Series(_column_values(pd, column_type(column), bool(column.get("nullable")), values),
                         index=pd.RangeIndex(rows), name=name)
         for name, column, values in zip(names, columns, data)
     }

@@ -2,6 +2,15 @@
 
 ``client.orders.recent`` is a real function with an ``inspect.Signature`` and a docstring made from
 the C# description, so ``help()``, Jupyter's ``?`` and tab completion show what the server offers.
+
+Per-call options on these calls (``client.orders.recent(3, timeout=5)``): a keyword named like an
+option (:data:`~._call.CALL_OPTIONS`: ``timeout``, ``retries``, ``as_frame``, ``progress``,
+``decimals``) is that option, unless the command has a parameter of that name: the command's
+signature wins, and the option is then reachable through the client's ``call_with``.
+
+Internal commands (the protocol's own ``table.*``, ``csharp.*`` and ``auth.*``, and any the server
+marks ``"internal": true``) are left out of the attribute namespace and ``dir()``; the client's
+``call`` still runs them.
 """
 
 from __future__ import annotations
@@ -9,13 +18,48 @@ from __future__ import annotations
 import difflib
 import inspect
 import keyword
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence
+from typing import (Any, Awaitable, Callable, Collection, Dict, FrozenSet, Iterable, List, Mapping,
+                    Optional, Tuple)
 
-__all__ = ["CallWith", "CommandPath", "CommandTree", "Namespace", "TypeName", "make_proxy"]
+from ._call import CALL_OPTIONS
 
-CallWith = Callable[[str, Sequence[Any], Mapping[str, Any]], Any]
-"""How a proxy runs its command: ``call_with(command, args, kwargs)`` of a client (a coroutine
-function for the async client)."""
+__all__ = ["CallWith", "CommandPath", "CommandTree", "INTERNAL_PREFIXES", "Namespace", "TypeName",
+           "is_internal", "make_proxy", "split_options"]
+
+CallWith = Callable[..., Any]
+"""How a proxy runs its command: ``call_with(command, args, kwargs, **options)`` of a client (a
+coroutine function for the async client)."""
+
+ParametersOf = Callable[[str], Awaitable[Optional[FrozenSet[str]]]]
+"""The parameter names of a command, fetched when needed (``None``: the server has no such command)."""
+
+INTERNAL_PREFIXES = frozenset({"table", "csharp", "auth"})
+"""Namespaces of the protocol's own commands (chunked tables, C# scripts, the key proof), which
+clients call for the user rather than the user directly."""
+
+
+def is_internal(description: Mapping[str, Any]) -> bool:
+    """Whether a command stays out of the attribute namespace (but not out of ``call``)."""
+    name = str(description.get("name") or "")
+    return bool(description.get("internal")) or name.split(".", 1)[0] in INTERNAL_PREFIXES
+
+
+def split_options(kwargs: Mapping[str, Any], parameters: Collection[str]
+                  ) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    """The command's keyword arguments and the per-call options among ``kwargs``: a keyword named
+    like an option is the option unless ``parameters`` (the command's) has that name."""
+    arguments: Dict[str, Any] = {}
+    options: Dict[str, Any] = {}
+    for name, value in kwargs.items():
+        if name in CALL_OPTIONS and name not in parameters:
+            options[name] = value
+        else:
+            arguments[name] = value
+    return arguments, options
+
+
+def _parameter_names(description: Mapping[str, Any]) -> FrozenSet[str]:
+    return frozenset(str(p.get("name")) for p in description.get("parameters") or [])
 
 
 class TypeName(str):
@@ -82,6 +126,9 @@ def _docstring(description: Mapping[str, Any], signature: inspect.Signature) -> 
             lines.append(f"    C#: {description.get('clr_returns')}")
         lines.append("")
     lines.append(f"Runs the remote command {name!r}; errors raise zerobridge.RemoteError.")
+    options = sorted(CALL_OPTIONS - _parameter_names(description))
+    if options:
+        lines.append(f"Per-call options (keywords): {', '.join(options)}.")
     return "\n".join(lines)
 
 
@@ -89,24 +136,28 @@ def make_proxy(call_with: CallWith, description: Mapping[str, Any],
                acall_with: Optional[CallWith] = None) -> Callable[..., Any]:
     """A function that runs the command ``description["name"]`` through ``call_with``.
 
-    Every argument goes to the command (a parameter named ``timeout`` included); for per-call
-    options use the client's ``call_with``. When ``call_with`` is a coroutine function the proxy is
-    one too; ``acall_with`` adds an async variant as ``proxy.acall`` (the sync client's bridge).
+    Keywords named like a per-call option are that option unless the command has a parameter of
+    the name (:func:`split_options`). When ``call_with`` is a coroutine function the proxy is one
+    too; ``acall_with`` adds an async variant as ``proxy.acall`` (the sync client's bridge).
     """
     command = str(description["name"])
     signature = _signature(description)
     short = command.rsplit(".", 1)[-1]
+    parameters = _parameter_names(description)
 
     if inspect.iscoroutinefunction(call_with):
         async def proxy(*args: Any, **kwargs: Any) -> Any:
-            return await call_with(command, args, kwargs)
+            arguments, options = split_options(kwargs, parameters)
+            return await call_with(command, args, arguments, **options)
     else:
         def proxy(*args: Any, **kwargs: Any) -> Any:  # type: ignore[misc]
-            return call_with(command, args, kwargs)
+            arguments, options = split_options(kwargs, parameters)
+            return call_with(command, args, arguments, **options)
     _describe(proxy, command, short, signature, description)
     if acall_with is not None:
         async def acall(*args: Any, **kwargs: Any) -> Any:
-            return await acall_with(command, args, kwargs)
+            arguments, options = split_options(kwargs, parameters)
+            return await acall_with(command, args, arguments, **options)
         _describe(acall, f"{command}.acall", f"{short}_acall", signature, description)
         proxy.acall = acall  # type: ignore[attr-defined]
     proxy.command = command  # type: ignore[attr-defined]
@@ -126,19 +177,32 @@ def _describe(function: Callable[..., Any], qualname: str, name: str,
 class CommandPath:
     """A dotted command name not checked against the server's list (``client.orders.recent``
     before the async client has fetched its descriptions): calling it runs the command, and an
-    unknown name raises :class:`~zerobridge.CommandNotFound` with suggestions then."""
+    unknown name raises :class:`~zerobridge.CommandNotFound` with suggestions then.
 
-    def __init__(self, call_with: CallWith, path: str) -> None:
+    ``call_with`` is a coroutine function. A keyword named like a per-call option needs the
+    command's parameters to tell which it is (the command's wins): only then are they fetched,
+    with ``parameters_of``, so the rule is the same as on a checked proxy.
+    """
+
+    def __init__(self, call_with: CallWith, path: str, parameters_of: ParametersOf) -> None:
         self._zb_call_with = call_with
         self._zb_path = path
+        self._zb_parameters_of = parameters_of
 
     def __getattr__(self, name: str) -> "CommandPath":
         if name.startswith("_"):
             raise AttributeError(name)
-        return CommandPath(self._zb_call_with, f"{self._zb_path}.{name}")
+        return CommandPath(self._zb_call_with, f"{self._zb_path}.{name}", self._zb_parameters_of)
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._zb_call_with(self._zb_path, args, kwargs)
+    def __call__(self, *args: Any, **kwargs: Any) -> Awaitable[Any]:
+        if CALL_OPTIONS.isdisjoint(kwargs):
+            return self._zb_call_with(self._zb_path, args, kwargs)
+        return self._call_with_options(args, kwargs)
+
+    async def _call_with_options(self, args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
+        parameters = await self._zb_parameters_of(self._zb_path)
+        arguments, options = split_options(kwargs, parameters or frozenset())
+        return await self._zb_call_with(self._zb_path, args, arguments, **options)
 
     def __repr__(self) -> str:
         return f"<zerobridge command {self._zb_path!r} (not checked: descriptions not fetched)>"
@@ -183,9 +247,13 @@ class CommandTree:
                  acall_with: Optional[CallWith] = None) -> None:
         self.descriptions = descriptions
         self.root = Namespace("")
+        self._parameters: Dict[str, FrozenSet[str]] = {}
         for description in descriptions:
             name = description.get("name")
             if not isinstance(name, str) or not name:
+                continue
+            self._parameters[name] = _parameter_names(description)
+            if is_internal(description):
                 continue
             proxy = make_proxy(call_with, description, acall_with)
             node = self.root
@@ -203,5 +271,9 @@ class CommandTree:
                 node._zb_children[leaf] = proxy
 
     def names(self) -> List[str]:
-        """The top-level names (commands and namespaces)."""
+        """The top-level names (commands and namespaces), internal ones left out."""
         return sorted(self.root._zb_children)
+
+    def parameters(self, command: str) -> Optional[FrozenSet[str]]:
+        """The names of a command's parameters; ``None`` when the server has no such command."""
+        return self._parameters.get(command)

@@ -15,7 +15,7 @@ import zmq.asyncio
 from ._exceptions import ProtocolError, TimeoutError, translate_zmq_errors
 from ._exchange import Attempt
 from ._protocol import SIGNATURE, Reply, parse_reply
-from ._proving import aprove, proof_steps, prove
+from ._proving import aprove, proof_steps, prove_on
 from ._security import CertificatePath, CurveClient, KeySource
 
 __all__ = ["ammi", "mmi"]
@@ -55,12 +55,7 @@ def mmi(endpoint: str, service: str = "mmi.services", *args: str,
                 curve.apply(socket)
             socket.connect(endpoint)
             if curve is not None and cert is not None:
-                def perform(attempt: Attempt) -> Optional[Reply]:
-                    socket.send_multipart(attempt.call.frames(attempt.request_id))
-                    if not socket.poll(int(timeout * 1000), zmq.POLLIN):
-                        return None
-                    return parse_reply(socket.recv_multipart())
-                prove(proof_steps(endpoint, curve, timeout), perform)
+                prove_on(socket, endpoint, curve, timeout)
             socket.send_multipart(_request(service, args))
             if not socket.poll(int(timeout * 1000), zmq.POLLIN):
                 raise _no_reply(endpoint, service, timeout)

@@ -1,19 +1,22 @@
 """The client proof (``auth.hello``, ``auth.prove``; docs/protocol.md §15) on a socket that is not a
-client's: a broker's MMI socket, a publisher's snapshot socket. The steps are
-:func:`._exchange.authenticate`; the caller drives them on its own DEALER.
+client's: a broker's MMI socket, a publisher's snapshot socket, a task worker's socket. The steps are
+:func:`._exchange.authenticate`; the caller drives them on its own DEALER (:func:`prove_on`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from typing import Any, Callable, List, Optional
+
+import zmq
 
 from ._call import PreparedCall
 from ._exceptions import RemoteError
-from ._exchange import Exchange, adrive, authenticate, drive
-from ._protocol import DEFAULT_SERVICE
+from ._exchange import Attempt, Exchange, adrive, authenticate, drive
+from ._protocol import DEFAULT_SERVICE, Reply, parse_reply
 from ._security import CurveClient
 
-__all__ = ["aprove", "proof_steps", "prove"]
+__all__ = ["aprove", "proof_steps", "prove", "prove_on"]
 
 
 def proof_steps(endpoint: str, curve: CurveClient, timeout: float) -> Exchange:
@@ -46,3 +49,25 @@ async def aprove(steps: Exchange, perform: Any) -> None:
     except RemoteError as error:
         if error.code != "bad_request":
             raise
+
+
+def prove_on(socket: zmq.Socket, endpoint: str, curve: CurveClient, timeout: float,
+             other: Optional[Callable[[List[bytes]], bool]] = None) -> None:
+    """Prove this client's key on a blocking DEALER (:func:`prove`), waiting up to ``timeout``
+    seconds for each reply. ``other`` says which received messages belong to the socket's own
+    protocol rather than to the proof (they are dropped: a listener sends an unproved connection
+    nothing it needs).
+
+    Raises:
+        RemoteError: the peer refused the proof (``unauthenticated``).
+        TimeoutError: the peer did not answer.
+    """
+    def perform(attempt: Attempt) -> Optional[Reply]:
+        socket.send_multipart(attempt.call.frames(attempt.request_id))
+        end = time.monotonic() + timeout
+        while (left := end - time.monotonic()) > 0 and socket.poll(int(left * 1000), zmq.POLLIN):
+            frames = socket.recv_multipart()
+            if other is None or not other(frames):
+                return parse_reply(frames)
+        return None
+    prove(proof_steps(endpoint, curve, timeout), perform)

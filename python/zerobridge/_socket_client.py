@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import Any, Mapping, Optional, Sequence
 
 import zmq
 
 from ._tracing import client_span
 from ._async import Channels
-from ._base import BaseClient, TimeoutArg
-from ._call import Unset
+from ._base import BaseClient
 from ._exchange import adrive
 from ._security import CertificatePath, CurveClient, KeySource
 from ._transport import Sockets
@@ -27,9 +26,10 @@ class SocketClient(BaseClient):
 
     def __init__(self, endpoint: Optional[str], *, timeout: Optional[float], retries: int, service: Optional[str],
                  context: Optional[zmq.Context], as_frame: Optional[bool], progress: bool,
-                 server_key: Optional[KeySource] = None, cert: Optional[CertificatePath] = None) -> None:
+                 server_key: Optional[KeySource] = None, cert: Optional[CertificatePath] = None,
+                 decimals: str = "decimal") -> None:
         super().__init__(endpoint, timeout=timeout, retries=retries, service=service,
-                         as_frame=as_frame, progress=progress)
+                         as_frame=as_frame, progress=progress, decimals=decimals)
         self._lock = threading.RLock()
         curve = CurveClient.configure(server_key, cert)
         self._sockets = Sockets(self._endpoint, context, curve)
@@ -38,11 +38,9 @@ class SocketClient(BaseClient):
         self._channels = Channels(self._sockets, self._lock)
 
     async def _run_async(self, command: str, args: Sequence[Any],
-                         kwargs: Optional[Mapping[str, Any]], timeout: TimeoutArg,
-                         retries: Union[int, Unset], as_frame: Union[Optional[bool], Unset],
-                         progress: Union[bool, Unset]) -> Any:
-        """One call on this loop's channel."""
-        steps = self._exchange(command, args, kwargs, timeout, retries, as_frame, progress)
+                         kwargs: Optional[Mapping[str, Any]], **options: Any) -> Any:
+        """One call on this loop's channel; ``options`` are :meth:`_exchange`'s per-call options."""
+        steps = self._exchange(command, args, kwargs, **options)
         with client_span(command):
             return await adrive(steps, self._channels.current().perform)
 

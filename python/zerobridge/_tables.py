@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
+import math
 import sys
 import uuid
 from dataclasses import dataclass, field
@@ -99,8 +100,10 @@ class AttachmentRef:
         self.index = index
 
 
-def decode_columns(header: Mapping[str, Any], frames: Sequence[Any]) -> TablePart:
-    """A "columns" ext 5 map whose buffers are :class:`AttachmentRef` into ``frames``."""
+def decode_columns(header: Mapping[str, Any], frames: Sequence[Any],
+                   decimals_as_float: bool = False) -> TablePart:
+    """A "columns" ext 5 map whose buffers are :class:`AttachmentRef` into ``frames``; decimal
+    columns as float64 (nulls NaN) with ``decimals_as_float``."""
     np = _np()
     rows = header.get("rows")
     if not isinstance(rows, int) or rows < 0:
@@ -150,7 +153,11 @@ def decode_columns(header: Mapping[str, Any], frames: Sequence[Any]) -> TablePar
             offsets = array(spec, "offsets", "<i4", rows + 1)
             data = buffer(spec, "data")
             column.values = _variable(np, data, offsets, mask, ctype != "bytes", name)
-            if ctype == "decimal":  # exact: invariant text, one Decimal per cell
+            if ctype == "decimal" and decimals_as_float:
+                column.type = "float64"
+                column.values = np.array([math.nan if v is None else float(v)
+                                          for v in column.values.tolist()], dtype=np.float64)
+            elif ctype == "decimal":  # exact: invariant text, one Decimal per cell
                 column.values = _object_array(np, [None if v is None else decimal.Decimal(v)
                                                    for v in column.values.tolist()])
         elif ctype == "category":

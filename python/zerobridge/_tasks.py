@@ -31,6 +31,7 @@ import asyncio
 import collections
 import concurrent.futures
 import dataclasses
+import logging
 import os
 import socket as _socket
 import threading
@@ -44,9 +45,11 @@ import zmq
 from ._codec import Decoder, Encoder
 from ._dispatch import Dispatcher
 from ._exceptions import (ProtocolError, RemoteError, SerializationError, TimeoutError,
-                          remote_error_from_map, translate_zmq_errors)
+                          Unauthenticated, remote_error_from_map, translate_zmq_errors)
 from ._listener_security import CurveServer, plaintext_refusal
-from ._protocol import ErrorCode, error_map
+from ._protocol import SIGNATURE as BRIDGE_SIGNATURE
+from ._protocol import ErrorCode, build_reply_header, error_map
+from ._proving import prove_on
 from ._security import CertificatePath, CurveClient, HandshakeWatch, KeySource
 from ._threads import serve_in_daemon_thread
 
@@ -54,7 +57,10 @@ __all__ = ["AsyncTaskProducer", "AsyncTaskWorker", "TaskProducer", "TaskResult",
            "TaskWorker", "task_worker"]
 
 SIGNATURE = b"ZBTASK01"
+UNAUTHENTICATED = "unauthenticated"
+"""The producer's notice to a connection that has not proved an allowed key (protocol.md §12.4)."""
 _SLICE = 0.1
+_log = logging.getLogger("zerobridge.tasks")
 
 
 def _header(**fields: Any) -> bytes:
@@ -225,6 +231,9 @@ class _Producer:
 
     def _handle(self, frames: List[bytes], results: List[TaskResult]) -> None:
         identity, body = frames[0], frames[1:]
+        if _is_proof_request(body):
+            self._socket.send_multipart([identity, *_nothing_to_prove(body)])
+            return
         try:
             header = _parse(body)
         except ProtocolError:
@@ -525,6 +534,7 @@ class _PoolWorker:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self._curve = CurveClient.configure(server_key, cert)
+        self._proves = cert is not None  # a worker with a certificate proves its key (protocol.md §12.4)
         self.endpoint = endpoint
         self.name = name or f"python-{_socket.gethostname()}-{os.getpid()}"
         self.concurrency = concurrency
@@ -560,8 +570,11 @@ class _PoolWorker:
         poller = zmq.Poller()
         poller.register(sock, zmq.POLLIN)
         poller.register(wake_read, zmq.POLLIN)
+        proof = _Proof(sock, self.endpoint, self.name, self._curve if self._proves else None,
+                       self.heartbeat)
         try:
-            sock.send_multipart([SIGNATURE, _header(type="ready", credit=self.concurrency, name=self.name)])
+            if proof.start():
+                self._ready(sock, len(running))
             while (max_tasks is None or self.completed < max_tasks) and not self._stop.is_set():
                 now = time.monotonic()
                 if end is not None and now >= end:
@@ -581,6 +594,10 @@ class _PoolWorker:
                             frames = sock.recv_multipart(zmq.NOBLOCK)
                         except zmq.Again:
                             break
+                        if _is_notice(frames):
+                            if proof.notified():
+                                self._ready(sock, len(running))
+                            continue
                         future = self._accept(frames, pool, running)
                         if future is not None:
                             future.add_done_callback(lambda _f: _wake(wake_write))
@@ -602,6 +619,11 @@ class _PoolWorker:
             sock.close(linger=200)
             os.close(wake_read)
             os.close(wake_write)
+
+    def _ready(self, sock: zmq.Socket, running: int) -> None:
+        """``ready`` with the credit free now (all of it at the start; less after a re-proof)."""
+        sock.send_multipart([SIGNATURE, _header(type="ready", credit=self.concurrency - running,
+                                                name=self.name)])
 
     def _accept(self, frames: List[bytes], pool: concurrent.futures.ThreadPoolExecutor,
                 running: Dict[concurrent.futures.Future, Dict[str, Any]],
@@ -633,14 +655,19 @@ class TaskWorker(_PoolWorker):
     ``zerobridge._dispatch``): a task never goes unanswered.
 
     A producer that uses CURVE needs ``server_key=`` (its ``NAME.key`` file, or the Z85 key), and
-    ``cert=`` (this worker's ``NAME.key_secret``) when the worker should have a known key.
+    ``cert=`` (this worker's ``NAME.key_secret``) when the worker should have a known key. With
+    ``cert=`` the worker proves its key before ``ready`` (``auth.hello``, ``auth.prove``), and
+    again whenever the producer says the connection has not proved one (a new connection, e.g.
+    after the producer restarted): a producer with an allow-list gives tasks only to proved keys.
     """
 
     def run(self, *, max_tasks: Optional[int] = None, duration: Optional[float] = None) -> None:
         """Serve until Ctrl+C (or ``max_tasks`` results, or ``duration`` seconds); then say goodbye.
 
         Raises :class:`zerobridge.AuthenticationError` when the handshake with the producer fails (a
-        wrong ``server_key``, or CURVE on one side only)."""
+        wrong ``server_key``, or CURVE on one side only), and :class:`zerobridge.Unauthenticated`
+        when the producer has an allow-list and the worker no ``cert=`` to prove a key with. A key
+        the producer refuses is logged and proved again later (the allow-list may change)."""
         self._serve(max_tasks, duration)
 
 
@@ -657,6 +684,86 @@ class AsyncTaskWorker(_PoolWorker):
         self._stop.clear()
         await serve_in_daemon_thread(lambda: self._serve(max_tasks, duration), self._stop,
                                      f"zerobridge task worker {self.name}")
+
+
+class _Proof:
+    """A task worker's proof of its key on its connection (protocol.md §12.4), run on the worker's
+    socket loop: at the start, and again on the producer's ``unauthenticated`` notice. A refused
+    key waits five heartbeats before it is proved again; notices meanwhile are ignored."""
+
+    def __init__(self, sock: zmq.Socket, endpoint: str, name: str, curve: Optional[CurveClient],
+                 heartbeat: float) -> None:
+        """``curve``: the worker's keys when it has a certificate to prove, else ``None``."""
+        self._sock = sock
+        self._endpoint = endpoint
+        self._name = name
+        self._curve = curve
+        self._patience = 5 * heartbeat
+        self._retry_at = 0.0
+
+    def start(self) -> bool:
+        """At the start: whether the worker may send ``ready`` now (proved, nothing to prove, or
+        no certificate: a producer without an allow-list needs none)."""
+        return self._curve is None or self._run()
+
+    def notified(self) -> bool:
+        """The producer's ``unauthenticated`` notice: prove again (unless refused a moment ago);
+        whether the worker may send ``ready``.
+
+        Raises:
+            Unauthenticated: the worker has no certificate to prove a key with.
+        """
+        if self._curve is None:
+            raise Unauthenticated(
+                f"the task producer at {self._endpoint} gives tasks only to workers whose key is on "
+                "its allow-list: give this worker its certificate (cert=NAME.key_secret)",
+                code=UNAUTHENTICATED)
+        return time.monotonic() >= self._retry_at and self._run()
+
+    def _run(self) -> bool:
+        assert self._curve is not None
+        try:
+            prove_on(self._sock, self._endpoint, self._curve, self._patience, other=_is_task_message)
+        except RemoteError as error:
+            self._retry_at = time.monotonic() + self._patience  # the allow-list may change: later
+            _log.error("task worker %s: the producer at %s refused this worker's key %s: %s",
+                       self._name, self._endpoint, self._curve.public_key.decode("ascii"), error)
+            return False
+        except TimeoutError:
+            return False  # the producer's next notice starts again
+        return True
+
+
+def _is_proof_request(body: List[bytes]) -> bool:
+    """Whether a producer received a bridge-protocol request (a worker's ``auth.hello``)."""
+    at = 1 if body and body[0] == b"" else 0
+    return len(body) > at + 2 and body[at] == BRIDGE_SIGNATURE
+
+
+def _nothing_to_prove(body: List[bytes]) -> List[bytes]:
+    """The reply to a worker's proof request from a producer without an allow-list (this one has
+    none): ``bad_request``, so the worker sends ``ready`` at once (protocol.md §12.4)."""
+    at = 1 if body[0] == b"" else 0
+    try:
+        header = msgpack.unpackb(body[at + 2], raw=False, strict_map_key=False)
+    except (ValueError, msgpack.UnpackException):
+        header = None
+    request_id = header.get("id") if isinstance(header, dict) else None
+    error = error_map(ErrorCode.BAD_REQUEST, "This task producer has no allow-list: there is nothing to prove.")
+    return [*body[:at], BRIDGE_SIGNATURE, body[at + 1], build_reply_header(request_id, False),
+            msgpack.packb(error, use_bin_type=True)]
+
+
+def _is_task_message(frames: List[bytes]) -> bool:
+    return bool(frames) and frames[0] == SIGNATURE
+
+
+def _is_notice(frames: List[bytes]) -> bool:
+    """Whether ``frames`` is the producer's ``unauthenticated`` notice."""
+    try:
+        return _parse(frames)["type"] == UNAUTHENTICATED
+    except ProtocolError:
+        return False
 
 
 def _wake(fd: int) -> None:

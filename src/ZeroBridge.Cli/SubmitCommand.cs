@@ -30,9 +30,10 @@ internal static class SubmitCommand
         var progress = new Option<bool?>("--progress") { Description = "Show the progress bar (default: when stderr is a terminal)." };
         var certificate = SecurityOptions.Certificate("the producer's");
         var insecure = SecurityOptions.Insecure();
+        var allowList = SecurityOptions.AllowList();
         var command = new Command("submit", "Run tasks on a pool of ZeroBridge task workers (zbridge task-worker, Python TaskWorker) and print the results.")
         {
-            endpoint, kind, arguments, count, workers, wait, timeout, workerTimeout, quiet, progress, certificate, insecure,
+            endpoint, kind, arguments, count, workers, wait, timeout, workerTimeout, quiet, progress, certificate, insecure, allowList,
         };
         command.SetAction(async (parse, parserToken) =>
         {
@@ -45,12 +46,14 @@ internal static class SubmitCommand
                 return 2;
             }
             string[] templates = parse.GetValue(arguments) ?? [];
+            var keyPair = SecurityOptions.LoadKeyPair(parse.GetValue(certificate));
             await using var producer = new ZeroBridgeTaskProducer(ZeroBridgeTaskProducerOptions.Default with
             {
                 Endpoint = parse.GetValue(endpoint)!,
                 WorkerTimeout = TimeSpan.FromSeconds(parse.GetValue(workerTimeout)),
-                Certificate = SecurityOptions.LoadKeyPair(parse.GetValue(certificate)),
+                Certificate = keyPair,
                 Insecure = parse.GetValue(insecure),
+                AllowList = SecurityOptions.LoadAllowList(parse.GetValue(allowList), keyPair),
             });
             try
             {

@@ -56,7 +56,7 @@ public static class ScriptingCommands
         /// <param name="timeout">Seconds before the script is stopped (at most the server's limit).</param>
         /// <param name="run">A name for this run, with which <c>csharp.output</c> reads its output while it runs.</param>
         /// <param name="context">Filled by the server.</param>
-        [RequiresTrustedEndpoint]
+        [RequiresTrustedEndpoint, InternalCommand]
         public async Task<Dictionary<string, object?>> Run(string code, string session = "default", double? timeout = null, string? run = null,
             CommandContext context = null!)
         {
@@ -80,7 +80,7 @@ public static class ScriptingCommands
         /// <param name="offset">Characters already read.</param>
         /// <param name="wait">Seconds to wait for new output (0 to 5).</param>
         /// <param name="context">Filled by the server.</param>
-        [RequiresTrustedEndpoint]
+        [RequiresTrustedEndpoint, InternalCommand]
         public async Task<Dictionary<string, object?>> Output(string session, string run, int offset = 0, double wait = 0,
             CommandContext context = null!)
         {
@@ -103,7 +103,7 @@ public static class ScriptingCommands
         /// <param name="cursor">The cursor, a UTF-16 offset into the code.</param>
         /// <param name="session">The session whose variables the code would see.</param>
         /// <param name="context">Filled by the server.</param>
-        [RequiresTrustedEndpoint]
+        [RequiresTrustedEndpoint, InternalCommand]
         public async Task<Dictionary<string, object?>> Complete(string code, int cursor, string session = "default",
             CommandContext context = null!)
         {
@@ -119,7 +119,7 @@ public static class ScriptingCommands
         /// <param name="cursor">The cursor, a UTF-16 offset into the code.</param>
         /// <param name="session">The session whose variables the code would see.</param>
         /// <param name="context">Filled by the server.</param>
-        [RequiresTrustedEndpoint]
+        [RequiresTrustedEndpoint, InternalCommand]
         public async Task<Dictionary<string, object?>> Inspect(string code, int cursor, string session = "default",
             CommandContext context = null!)
         {
@@ -133,31 +133,36 @@ public static class ScriptingCommands
 
         /// <summary>Forgets a session's variables, functions and usings.</summary>
         /// <param name="session">The session to reset.</param>
-        [RequiresTrustedEndpoint]
+        [RequiresTrustedEndpoint, InternalCommand]
         public bool Reset(string session = "default") => host.Reset(session);
 
         /// <summary>The sessions that exist now.</summary>
-        [RequiresTrustedEndpoint]
+        [RequiresTrustedEndpoint, InternalCommand]
         public IReadOnlyList<string> ListSessions() => host.Sessions;
 
         /// <summary>Code execution is disabled on this server.</summary>
-        [Description("Code execution is disabled on this server (start it with --allow-scripts).")]
+        [InternalCommand, Description("Code execution is disabled on this server (start it with --allow-scripts).")]
         public Dictionary<string, object?> RunDisabled(string code, string session = "default", double? timeout = null, string? run = null) =>
             throw Disabled();
 
         /// <summary>Code execution is disabled on this server.</summary>
+        [InternalCommand]
         public Dictionary<string, object?> OutputDisabled(string session, string run, int offset = 0, double wait = 0) => throw Disabled();
 
         /// <summary>Code execution is disabled on this server.</summary>
+        [InternalCommand]
         public Dictionary<string, object?> CompleteDisabled(string code, int cursor, string session = "default") => throw Disabled();
 
         /// <summary>Code execution is disabled on this server.</summary>
+        [InternalCommand]
         public Dictionary<string, object?> InspectDisabled(string code, int cursor, string session = "default") => throw Disabled();
 
         /// <summary>Code execution is disabled on this server.</summary>
+        [InternalCommand]
         public bool ResetDisabled(string session = "default") => throw Disabled();
 
         /// <summary>Code execution is disabled on this server.</summary>
+        [InternalCommand]
         public IReadOnlyList<string> ListSessionsDisabled() => throw Disabled();
 
         private static PermissionDeniedException Disabled() => new(

@@ -68,6 +68,8 @@ public static class TestCommands
             .Add("test.unserializable", [Description("Returns a value whose property throws when read: it cannot be serialized.")] () =>
                 new Unreadable())
             .Add("test.fail", (string message) => ThrowInvalid(message))
+            .Add("test.own_timeout", [Description("Returns its parameter named timeout, a name clients also use for a per-call option.")]
+                (double timeout) => timeout)
             .Add("test.blob", (int size) => Enumerable.Range(0, size).Select(i => (byte)(i % 251)).ToArray())
             .Add("test.length", (byte[] data) => data.Length);
     }

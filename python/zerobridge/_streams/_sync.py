@@ -7,9 +7,7 @@ from typing import Any, Callable, Iterator, List, Optional, Sequence
 import zmq
 
 from .._exceptions import RemoteError, TimeoutError, translate_zmq_errors
-from .._exchange import Attempt
-from .._protocol import Reply, parse_reply
-from .._proving import proof_steps, prove
+from .._proving import prove_on
 from .._security import CertificatePath, CurveClient, KeySource
 from ._base import SubscriptionBase
 from ._core import StreamCore
@@ -26,8 +24,8 @@ class Subscription(SubscriptionBase):
 
     Made by :func:`subscribe`. Blocking, on a plain ZeroMQ socket polled in short slices, so it works in a
     notebook: ``timeout`` bounds the wait for each value (:class:`zerobridge.TimeoutError`), ``duration``
-    ends the iteration after so many seconds, and an interrupt (Ctrl+C, the kernel's stop button) ends it
-    cleanly. Gaps, restarts and silences are counted in :attr:`stats` and reported to ``on_event`` (or
+    ends the iteration after so many seconds, and an interrupt (Ctrl+C, the kernel's stop button) closes the
+    socket and is raised again, so the rest of the cell does not run (as with any interrupted loop). Gaps, restarts and silences are counted in :attr:`stats` and reported to ``on_event`` (or
     as :class:`StreamWarning`).
     """
 
@@ -80,8 +78,8 @@ class Subscription(SubscriptionBase):
         try:
             message = self._next(deadline, self._duration)
         except KeyboardInterrupt:
-            self.close()  # a clean stop: the loop ends, the kernel stays usable
-            raise StopIteration from None
+            self.close()  # no socket left behind; the interrupt still stops the cell
+            raise
         if message is not None:
             return message
         if self._duration.passed():
@@ -93,7 +91,8 @@ class Subscription(SubscriptionBase):
                 columns: Optional[Sequence[str]] = None) -> Iterator[Any]:
         """Yield a rolling ``pandas.DataFrame`` of the last ``window`` values every ``every`` seconds.
 
-        Ends after ``duration`` seconds (or the subscription's own), or cleanly on interrupt.
+        Ends after ``duration`` seconds (or the subscription's own); an interrupt closes the
+        subscription and is raised again.
         """
         frame = RollingFrame(window, columns=columns)
         end = Deadline(duration)
@@ -105,6 +104,7 @@ class Subscription(SubscriptionBase):
                     return
         except KeyboardInterrupt:
             self.close()
+            raise
 
     def __enter__(self) -> "Subscription":
         return self
@@ -183,13 +183,8 @@ class Subscription(SubscriptionBase):
 
         A refused proof is no error here: the publisher then refuses the keys, and the values are
         dropped and reported as ``key_denied``."""
-        def perform(attempt: Attempt) -> Optional[Reply]:
-            dealer.send_multipart(attempt.call.frames(attempt.request_id))
-            if not dealer.poll(int(self._start_timeout * 1000), zmq.POLLIN):
-                return None
-            return parse_reply(dealer.recv_multipart())
         try:
-            prove(proof_steps(self._core.snapshot_endpoint, self._curve, self._start_timeout), perform)
+            prove_on(dealer, self._core.snapshot_endpoint, self._curve, self._start_timeout)
         except RemoteError:
             pass  # refused: the key request that follows is answered with key_denied
         except TimeoutError:

@@ -44,7 +44,7 @@ public sealed record ConnectionInfo
 
     /// <summary>A connection with a fresh random key and every port 0 (the kernel binds free ports).</summary>
     public static ConnectionInfo CreateNew(string ip = "127.0.0.1") =>
-        new() { Ip = ip, Key = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)) };
+        new() { Ip = ip, Key = Hex.Lower(RandomNumberGenerator.GetBytes(32)) };
 
     /// <summary>Reads a connection file.</summary>
     /// <exception cref="InvalidDataException">The file is not a connection file this kernel can serve.</exception>

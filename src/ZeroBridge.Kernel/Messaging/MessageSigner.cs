@@ -24,7 +24,7 @@ public sealed class MessageSigner
             return "";
         Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
         Compute(header, parent, metadata, content, mac);
-        return Convert.ToHexStringLower(mac);
+        return Hex.Lower(mac);
     }
 
     /// <summary>Whether <paramref name="signature"/> (hex) is right for the frames; compared in constant time.</summary>
@@ -36,8 +36,7 @@ public sealed class MessageSigner
         if (signature.Length != HMACSHA256.HashSizeInBytes * 2)
             return false;
         Span<byte> given = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        if (Convert.FromHexString(Encoding.ASCII.GetString(signature), given, out _, out int written) != System.Buffers.OperationStatus.Done
-            || written != given.Length)
+        if (!Hex.TryDecode(Encoding.ASCII.GetString(signature), given))
             return false;
         Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
         Compute(header, parent, metadata, content, expected);

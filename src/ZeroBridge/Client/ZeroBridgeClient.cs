@@ -32,7 +32,7 @@ public sealed class ZeroBridgeClient : IZeroBridgeComponent
     private long _nextId;
     private int _state;
     private int _heardFromServer; // 1 once any message arrived: the CURVE handshake, if any, completed
-    private readonly Lock _proofLock = new();
+    private readonly object _proofLock = new(); // not System.Threading.Lock: the package targets net8.0 too
     private Task? _proof; // the last proof of this client's key on the connection (docs/security.md)
 
     /// <summary>Connects to a server (the connection is made in the background; calls wait for it).</summary>

@@ -25,7 +25,7 @@ public static class ZeroBridgeManagement
 {
     /// <summary>Sends one management request and waits for its answer.</summary>
     /// <param name="endpoint">The broker's endpoint.</param>
-    /// <param name="service">The management service, e.g. <c>mmi.services</c> (<see cref="Majordomo.Services"/>).</param>
+    /// <param name="service">The management service, e.g. <c>mmi.services</c> (<see cref="Protocol.Majordomo.Services"/>).</param>
     /// <param name="arguments">The request's body frames, e.g. a service name for <c>mmi.workers</c>.</param>
     /// <param name="options">The client settings used: <see cref="ZeroBridgeClientOptions.Timeout"/> and the CURVE keys.</param>
     /// <param name="cancellationToken">Stops waiting.</param>

@@ -36,7 +36,14 @@ public sealed class CommandDescriptor
         (ReturnType, _awaitResult) = ResultAwaiting.For(method.ReturnType);
         RequiresTrustedEndpoint = method.IsDefined(typeof(RequiresTrustedEndpointAttribute), inherit: true);
         IsNonBlocking = method.IsDefined(typeof(NonBlockingAttribute), inherit: true);
+        IsInternal = method.IsDefined(typeof(InternalCommandAttribute), inherit: true);
     }
+
+    /// <summary>
+    /// Whether clients call the command on the user's behalf rather than the user directly
+    /// (<see cref="InternalCommandAttribute"/>): described as <c>"internal": true</c>, so clients hide it.
+    /// </summary>
+    public bool IsInternal { get; }
 
     /// <summary>
     /// Whether the command is declared quick and never blocking (<see cref="NonBlockingAttribute"/>): the server may
@@ -88,26 +95,32 @@ public sealed class CommandDescriptor
     }
 
     /// <summary>The description sent by the built-in <c>commands</c> command (docs/protocol.md §5).</summary>
-    internal Dictionary<string, object?> Describe() => new()
+    internal Dictionary<string, object?> Describe()
     {
-        ["name"] = Name,
-        ["description"] = Description,
-        ["parameters"] = Arguments.Select(p =>
+        var description = new Dictionary<string, object?>
         {
-            var parameter = new Dictionary<string, object?>
+            ["name"] = Name,
+            ["description"] = Description,
+            ["parameters"] = Arguments.Select(p =>
             {
-                ["name"] = p.Name,
-                ["type"] = p.WireTypeName,
-                ["clr_type"] = WireTypeNames.CSharpName(p.Type),
-                ["required"] = p.IsRequired,
-                ["nullable"] = p.IsNullable,
-                ["description"] = p.Description,
-            };
-            if (!p.IsRequired)
-                parameter["default"] = p.DefaultValue;
-            return parameter;
-        }).ToList(),
-        ["returns"] = WireTypeNames.ForClrType(ReturnType),
-        ["clr_returns"] = WireTypeNames.CSharpName(ReturnType),
-    };
+                var parameter = new Dictionary<string, object?>
+                {
+                    ["name"] = p.Name,
+                    ["type"] = p.WireTypeName,
+                    ["clr_type"] = WireTypeNames.CSharpName(p.Type),
+                    ["required"] = p.IsRequired,
+                    ["nullable"] = p.IsNullable,
+                    ["description"] = p.Description,
+                };
+                if (!p.IsRequired)
+                    parameter["default"] = p.DefaultValue;
+                return parameter;
+            }).ToList(),
+            ["returns"] = WireTypeNames.ForClrType(ReturnType),
+            ["clr_returns"] = WireTypeNames.CSharpName(ReturnType),
+        };
+        if (IsInternal)
+            description["internal"] = true; // only when set, so every other description reads as it always did
+        return description;
+    }
 }

@@ -17,9 +17,9 @@ internal sealed class BuiltInCommands
     {
         _application = application;
         _builtIns
-            .Add("table.next", [Description("The next chunk of a table sent in chunks (docs/protocol.md §10.3).")] (string cursor) =>
+            .Add("table.next", [InternalCommand, Description("The next chunk of a table sent in chunks (docs/protocol.md §10.3).")] (string cursor) =>
                 tables.Continue(cursor))
-            .Add("table.close", [Description("Stops sending a chunked table and frees it; true when it was still open.")] (string cursor) =>
+            .Add("table.close", [InternalCommand, Description("Stops sending a chunked table and frees it; true when it was still open.")] (string cursor) =>
                 tables.Close(cursor));
         _builtIns
             .Add("ping", [NonBlocking, Description("Checks that the server is alive; returns \"pong\".")] () => "pong")

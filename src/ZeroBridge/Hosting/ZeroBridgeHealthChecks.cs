@@ -42,6 +42,26 @@ public static class ZeroBridgeHealthChecks
             HealthStatus.Unhealthy, tags));
     }
 
+    /// <summary>
+    /// Adds a check of the MDP worker registered for <paramref name="service"/> (<c>AddZeroBridgeWorker</c>): healthy
+    /// while every connection is registered with the broker and heard from within the heartbeat liveness window
+    /// (<see cref="ZeroBridgeWorkerOptions.HeartbeatInterval"/> × <see cref="ZeroBridgeWorkerOptions.HeartbeatLiveness"/>),
+    /// degraded while only some are, unhealthy when none is (the broker is away or refuses the worker) and while
+    /// the worker is not running. Its data has the broker endpoint, the connection counts and how long ago the broker
+    /// was last heard.
+    /// </summary>
+    /// <param name="builder">The host's health checks.</param>
+    /// <param name="service">The service name given to <c>AddZeroBridgeWorker</c>.</param>
+    /// <param name="tags">Tags to filter checks by.</param>
+    public static IHealthChecksBuilder AddZeroBridgeWorker(this IHealthChecksBuilder builder, string service,
+        IEnumerable<string>? tags = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(service);
+        return builder.Add(new HealthCheckRegistration($"zerobridge-worker-{service}",
+            provider => new WorkerHealthCheck(ComponentRegistrations.Resolve<ZeroBridgeWorker>(provider, service)),
+            HealthStatus.Unhealthy, tags));
+    }
+
     private sealed class ServerHealthCheck(ZeroBridgeServer server) : IHealthCheck
     {
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -68,6 +88,34 @@ public static class ZeroBridgeHealthChecks
             return Task.FromResult(missing.Count == 0
                 ? HealthCheckResult.Healthy($"Routing on {broker.Endpoint}; {status.Services.Sum(s => s.Workers)} worker(s)", data)
                 : HealthCheckResult.Degraded($"No worker for {string.Join(", ", missing)}", data: data));
+        }
+    }
+
+    private sealed class WorkerHealthCheck(ZeroBridgeWorker worker) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            var status = worker.Status;
+            var data = new Dictionary<string, object>
+            {
+                ["broker"] = worker.BrokerEndpoint,
+                ["service"] = worker.Service,
+                ["connections"] = status.Connections,
+                ["connected"] = status.Connected,
+                ["requests_in_flight"] = worker.RequestsInFlight,
+            };
+            if (status.SinceHeard is { } since)
+                data["last_heard_ms"] = (long)since.TotalMilliseconds;
+            string heard = status.SinceHeard is { } ago ? $"last heard {ago.TotalSeconds:0.#} s ago" : "never heard from";
+            HealthCheckResult result =
+                !status.IsRunning ? new(context.Registration.FailureStatus, "The ZeroBridge worker is not running (not started yet, or stopped).", data: data)
+                : status.Connected == status.Connections
+                    ? HealthCheckResult.Healthy($"Serving '{worker.Service}' for the broker at {worker.BrokerEndpoint}", data)
+                : status.Connected > 0
+                    ? HealthCheckResult.Degraded($"{status.Connected} of {status.Connections} connection(s) to the broker at {worker.BrokerEndpoint} are live; {heard}", data: data)
+                : new(context.Registration.FailureStatus,
+                    $"Not connected to the broker at {worker.BrokerEndpoint}: {heard} (heartbeats expected within {status.Liveness.TotalSeconds:0.###} s)", data: data);
+            return Task.FromResult(result);
         }
     }
 }

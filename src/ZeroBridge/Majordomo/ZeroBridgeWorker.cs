@@ -38,6 +38,7 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
     private readonly NetMQQueue<(Connection Connection, int Generation, byte[] Client, List<byte[]> Body)> _replies;
     private readonly Connection[] _connections;
     private readonly byte[] _serviceBytes;
+    private readonly DealerProof? _proof; // with a certificate: the proof of this worker's key before READY (docs/protocol.md §15.4)
     private readonly RunningRequests _running = new();
     private long _registrations;
     private int _state; // ComponentState
@@ -58,6 +59,8 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
         BrokerEndpoint = brokerEndpoint;
         Service = service;
         _serviceBytes = Encoding.UTF8.GetBytes(service);
+        if (_options is { Certificate: { } certificate, ServerKey: { } serverKey })
+            _proof = new DealerProof(serverKey, certificate, service, Expiry);
         _connections = Enumerable.Range(0, _options.Concurrency).Select(i => new Connection(i)).ToArray();
         _replies = _loop.Queue<(Connection, int, byte[], List<byte[]>)>(SendReply);
     }
@@ -73,6 +76,25 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
 
     /// <summary>How many requests are running right now.</summary>
     public int RequestsInFlight => _running.Count;
+
+    /// <summary>Whether the worker was started and not stopped.</summary>
+    public bool IsRunning => Volatile.Read(ref _state) == ComponentState.Started;
+
+    /// <summary>
+    /// Its connections to the broker now: how many are registered and heard from within the liveness window. Safe
+    /// from any thread; the worker's health check reports it.
+    /// </summary>
+    public WorkerStatus Status
+    {
+        get
+        {
+            var now = DateTime.UtcNow;
+            var heard = _connections.Select(c => c.LastHeard).Where(t => t is not null).Select(t => t!.Value).ToList();
+            int connected = _connections.Count(c => c.Registered && c.LastHeard is { } last && now - last <= Expiry);
+            TimeSpan? since = heard.Count == 0 ? null : now - heard.Max();
+            return new WorkerStatus(IsRunning, _connections.Length, connected, since, Expiry);
+        }
+    }
 
     /// <summary>Connects to the broker and registers; returns at once (ZeroMQ connects in the background).</summary>
     /// <exception cref="InvalidOperationException">The worker was already started or stopped.</exception>
@@ -139,12 +161,21 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
         public DateTime ReconnectAt { get; set; }
         public TimeSpan Delay { get; set; }
         public bool Busy { get; set; }
-        /// <summary>Whether READY was sent on this socket (after the proof, when the worker has a certificate).</summary>
-        public bool Registered { get; set; }
-    }
 
-    /// <summary>Request ids of the proof's two requests on a worker connection.</summary>
-    private const long HelloId = 1, ProveId = 2;
+        // Written on the poller thread, read by Status from any thread.
+        private volatile bool _registered;
+        private long _lastHeardTicks; // 0: nothing heard on this socket yet
+
+        /// <summary>Whether READY was sent on this socket (after the proof, when the worker has a certificate).</summary>
+        public bool Registered { get => _registered; set => _registered = value; }
+
+        /// <summary>When the broker last sent anything on this socket; null before its first word.</summary>
+        public DateTime? LastHeard
+        {
+            get => Interlocked.Read(ref _lastHeardTicks) is var ticks and not 0 ? new DateTime(ticks, DateTimeKind.Utc) : null;
+            set => Interlocked.Exchange(ref _lastHeardTicks, value?.Ticks ?? 0);
+        }
+    }
 
     private TimeSpan Expiry => _options.HeartbeatInterval * _options.HeartbeatLiveness;
 
@@ -166,8 +197,9 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
         connection.BrokerExpiry = now + Expiry;
         connection.NextHeartbeat = now + _options.HeartbeatInterval;
         connection.Registered = false;
-        if (_options.Certificate is not null && _options.ServerKey is not null)
-            socket.SendMultipartMessage(AuthRequest(HelloId, AuthMessages.Hello, new Dictionary<string, object?>()));
+        connection.LastHeard = null;
+        if (_proof is { } proof)
+            socket.SendMultipartMessage(proof.Hello());
         else
             Register(connection);
     }
@@ -247,7 +279,9 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
         {
             if (!socket.TryReceiveMultipartMessage(ref message))
                 return;
-            connection.BrokerExpiry = DateTime.UtcNow + Expiry; // any message is a heartbeat
+            var now = DateTime.UtcNow;
+            connection.BrokerExpiry = now + Expiry; // any message is a heartbeat
+            connection.LastHeard = now;
             connection.Delay = TimeSpan.Zero;
             try
             {
@@ -314,48 +348,16 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
     /// <summary>The broker's answers to <c>auth.hello</c> and <c>auth.prove</c>: prove, then register.</summary>
     private void OnProofReply(Connection connection, NetMQMessage message)
     {
-        if (connection.Registered || !ReplyHeader.TryRead(message[3].ToByteArray(), out long id, out bool ok))
+        if (connection.Registered || _proof is not { } proof)
             return;
-        if (!ok)
-        {
-            var error = ErrorMap.Decode(message[4].ToByteArray(), Serialization.WireSerializer.BaseOptions);
-            if (id == HelloId && error.Code == ErrorCodes.BadRequest)
-            {
-                Register(connection); // a broker without an allow-list: nothing to prove
-                return;
-            }
-            _logger.LogError("Worker for '{Service}': the broker refused this worker's key {Key}: {Message}", Service,
-                _options.Certificate!.PublicKey, error.Message);
-            return; // no READY; the connection is renewed when the broker's silence expires
-        }
-        if (id == HelloId)
-        {
-            byte[] challenge = AuthMessages.ReadHelloReply(message[4].ToByteArray());
-            var (nonce, box) = ClientProof.Create(_options.ServerKey!, _options.Certificate!, challenge);
-            connection.Socket!.SendMultipartMessage(AuthRequest(ProveId, AuthMessages.Prove, new Dictionary<string, object?>
-            {
-                ["key"] = _options.Certificate!.PublicKey,
-                ["challenge"] = challenge,
-                ["nonce"] = nonce,
-                ["proof"] = box,
-            }));
-        }
-        else if (id == ProveId)
-        {
+        var step = proof.Next(message);
+        if (step.Request is { } next)
+            connection.Socket!.SendMultipartMessage(next);
+        else if (step.Outcome is ProofOutcome.Proved or ProofOutcome.NothingToProve) // nothing to prove: a broker without an allow-list
             Register(connection);
-        }
-    }
-
-    /// <summary>A bridge-protocol request of the proof, as a client sends it (docs/protocol.md §15).</summary>
-    private NetMQMessage AuthRequest(long id, string command, Dictionary<string, object?> keyword)
-    {
-        var message = new NetMQMessage();
-        message.AppendEmptyFrame();
-        message.Append(WireConstants.ClientSignatureBytes);
-        message.Append(_serviceBytes);
-        message.Append(RequestHeader.WriteCall(id, command, Expiry, [], null, null));
-        message.Append(Serialization.WireSerializer.Serialize(typeof(object[]), new object[] { Array.Empty<object>(), keyword }, []));
-        return message;
+        else if (step.Outcome is ProofOutcome.Refused)
+            _logger.LogError("Worker for '{Service}': the broker refused this worker's key {Key}: {Message}", Service, proof.Key, step.Refusal);
+        // refused: no READY; the connection is renewed when the broker's silence expires
     }
 
     /// <summary>

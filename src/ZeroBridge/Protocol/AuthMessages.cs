@@ -28,9 +28,13 @@ public static class AuthMessages
     public sealed record ProveArguments(string Key, byte[] Challenge, byte[] Nonce, byte[] Proof);
 
     /// <summary>Reads the <c>[positional, keyword]</c> arguments frame of an <c>auth.prove</c>.</summary>
+    /// <param name="arguments">The arguments frame.</param>
+    /// <param name="base64">Whether <c>challenge</c>, <c>nonce</c> and <c>proof</c> are base64 text (the JSON gateway's
+    /// spelling, docs/protocol.md §6.1) rather than msgpack <c>bin</c>.</param>
     /// <exception cref="ZeroBridgeProtocolException">A field is missing or of the wrong type; the message names it.</exception>
-    public static ProveArguments ReadProve(ReadOnlyMemory<byte>? arguments)
+    public static ProveArguments ReadProve(ReadOnlyMemory<byte>? arguments, bool base64 = false)
     {
+        var binary = base64 ? MessagePackType.String : MessagePackType.Binary;
         if (arguments is not { } frame || MessagePackShape.Check(frame.Span, out _) is not null)
             throw new ZeroBridgeProtocolException("auth.prove needs an arguments frame [[], {key, challenge, nonce, proof}].");
         string? key = null;
@@ -53,14 +57,14 @@ public static class AuthMessages
                     case "key" when reader.NextMessagePackType == MessagePackType.String:
                         key = reader.ReadString();
                         break;
-                    case "challenge" when reader.NextMessagePackType == MessagePackType.Binary:
-                        challenge = reader.ReadBytes()!.Value.ToArray();
+                    case "challenge" when reader.NextMessagePackType == binary:
+                        challenge = ReadBinary(ref reader, base64, "challenge");
                         break;
-                    case "nonce" when reader.NextMessagePackType == MessagePackType.Binary:
-                        nonce = reader.ReadBytes()!.Value.ToArray();
+                    case "nonce" when reader.NextMessagePackType == binary:
+                        nonce = ReadBinary(ref reader, base64, "nonce");
                         break;
-                    case "proof" when reader.NextMessagePackType == MessagePackType.Binary:
-                        proof = reader.ReadBytes()!.Value.ToArray();
+                    case "proof" when reader.NextMessagePackType == binary:
+                        proof = ReadBinary(ref reader, base64, "proof");
                         break;
                     default:
                         reader.Skip();
@@ -73,9 +77,24 @@ public static class AuthMessages
             throw new ZeroBridgeProtocolException($"auth.prove's arguments are not valid msgpack: {ex.Message}", ex);
         }
         if (key is null || challenge is null || nonce is null || proof is null)
-            throw new ZeroBridgeProtocolException(
-                "auth.prove needs the keyword arguments key (str, Z85), challenge, nonce and proof (bin).");
+            throw new ZeroBridgeProtocolException(base64
+                ? "auth.prove needs the arguments key (Z85 text), challenge, nonce and proof (base64 text)."
+                : "auth.prove needs the keyword arguments key (str, Z85), challenge, nonce and proof (bin).");
         return new ProveArguments(key, challenge, nonce, proof);
+    }
+
+    private static byte[] ReadBinary(ref MessagePackReader reader, bool base64, string name)
+    {
+        if (!base64)
+            return reader.ReadBytes()!.Value.ToArray();
+        try
+        {
+            return Convert.FromBase64String(reader.ReadString()!);
+        }
+        catch (FormatException)
+        {
+            throw new ZeroBridgeProtocolException($"auth.prove's {name} is not base64 text.");
+        }
     }
 
     /// <summary>The reply payload of <c>auth.hello</c>: <c>{"challenge": bin}</c>.</summary>

@@ -52,7 +52,7 @@ public sealed class AllowList
     /// <summary>Reads the directory again when its listing differs from the last one read.</summary>
     private sealed class DirectoryReader(string directory, ILogger logger)
     {
-        private readonly Lock _lock = new();
+        private readonly object _lock = new(); // not System.Threading.Lock: the package targets net8.0 too
         private string _stamp = "";
         private Dictionary<string, CallerIdentity> _keys = new(StringComparer.Ordinal);
 

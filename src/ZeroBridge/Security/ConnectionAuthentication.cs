@@ -78,21 +78,38 @@ internal sealed class ConnectionAuthentication(ZeroBridgeCertificate server, All
     public ReplyBody Answer(string connection, RequestBody request, Func<ReadOnlyMemory<byte>, ErrorMap, ReplyBody> reject)
     {
         var rawId = request.Header.RawId;
-        if (request.Header.Command == AuthMessages.Hello)
-            return new ReplyBody(ReplyHeader.Write(rawId, ok: true), AuthMessages.HelloReply(Hello(connection)), []);
+        var answer = Answer(connection, request.Header.Command, () => AuthMessages.ReadProve(request.Arguments));
+        return answer switch
+        {
+            { Error: { } error } => reject(rawId, error),
+            { Challenge: { } challenge } => new ReplyBody(ReplyHeader.Write(rawId, ok: true), AuthMessages.HelloReply(challenge), []),
+            _ => new ReplyBody(ReplyHeader.Write(rawId, ok: true), AuthMessages.IdentityMap(answer.Identity!.Key, answer.Identity.Name), []),
+        };
+    }
+
+    /// <summary>
+    /// Answers <c>auth.hello</c> (<paramref name="command"/>) or <c>auth.prove</c> in no wire form, for the bridge
+    /// protocol and the JSON gateway alike.
+    /// </summary>
+    /// <param name="connection">The routing id of the asking connection, hex.</param>
+    /// <param name="command"><c>auth.hello</c> or <c>auth.prove</c>.</param>
+    /// <param name="readProve">Reads <c>auth.prove</c>'s arguments in the request's own form; throws
+    /// <see cref="ZeroBridgeProtocolException"/> (answered <c>bad_request</c>) when they are not right.</param>
+    public ProofAnswer Answer(string connection, string command, Func<AuthMessages.ProveArguments> readProve)
+    {
+        if (command == AuthMessages.Hello)
+            return new ProofAnswer(Hello(connection), null, null);
         AuthMessages.ProveArguments arguments;
         try
         {
-            arguments = AuthMessages.ReadProve(request.Arguments);
+            arguments = readProve();
         }
         catch (ZeroBridgeProtocolException ex)
         {
-            return reject(rawId, ErrorMap.Of(ErrorCodes.BadRequest, ex.Message));
+            return new ProofAnswer(null, null, ErrorMap.Of(ErrorCodes.BadRequest, ex.Message));
         }
         var (identity, refusal) = Prove(connection, arguments.Key, arguments.Challenge, arguments.Nonce, arguments.Proof);
-        return identity is null
-            ? reject(rawId, ErrorMap.Of(ErrorCodes.Unauthenticated, refusal!))
-            : new ReplyBody(ReplyHeader.Write(rawId, ok: true), AuthMessages.IdentityMap(identity.Key, identity.Name), []);
+        return new ProofAnswer(null, identity, identity is null ? ErrorMap.Of(ErrorCodes.Unauthenticated, refusal!) : null);
     }
 
     /// <summary>The identity <paramref name="connection"/> proved, or null while it has not.</summary>

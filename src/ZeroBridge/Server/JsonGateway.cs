@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using MessagePack;
 using Microsoft.Extensions.Logging;
 using ZeroBridge.Protocol;
+using ZeroBridge.Security;
 using ZeroBridge.Serialization;
 
 namespace ZeroBridge.Server;
@@ -91,6 +92,36 @@ internal static class JsonGateway
         }
         return id.Clone();
     }
+
+    /// <summary>
+    /// The request when it is one of the proof's (<c>auth.hello</c>, <c>auth.prove</c>; docs/protocol.md §6.1), else
+    /// null. Read on the socket thread of a server with an allow-list, so only text that names <c>auth.</c> is parsed
+    /// here; a proof spelled with JSON escapes is not one, and goes on to the executor, which has no such command.
+    /// </summary>
+    public static Request? AsProof(byte[] frame)
+    {
+        if (frame.AsSpan().IndexOf("auth."u8) < 0)
+            return null;
+        try
+        {
+            return Parse(frame) is { Command: var command } request && AuthMessages.IsAuthCommand(command) ? request : null;
+        }
+        catch (ZeroBridgeProtocolException)
+        {
+            return null; // not valid: the usual path answers bad_request
+        }
+    }
+
+    /// <summary>
+    /// The reply frame to a proof request: <c>{"ok": true, "result": {"challenge": base64}}</c> to <c>auth.hello</c>,
+    /// <c>{"ok": true, "result": {"key": Z85, "name": str|null}}</c> to an accepted <c>auth.prove</c>, or the error.
+    /// </summary>
+    public static byte[] ProofReply(ProofAnswer answer, JsonElement? id) => answer switch
+    {
+        { Error: { } error } => Failure(error, id),
+        { Challenge: { } challenge } => Success(new Dictionary<string, object?> { ["challenge"] = challenge }, id),
+        _ => Success(new Dictionary<string, object?> { ["key"] = answer.Identity!.Key, ["name"] = answer.Identity.Name }, id),
+    };
 
     /// <summary>
     /// The reply frame for a result; a result JSON cannot express becomes an <c>internal</c> error reply.

@@ -216,13 +216,20 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
                 _replies.Enqueue(Authenticate(proof, peer, authentication));
                 return;
             }
+            if (request is GatewayRequest gateway && JsonGateway.AsProof(gateway.Text) is { } jsonProof)
+            {
+                var answer = authentication.Answer(peer, jsonProof.Command, () => AuthMessages.ReadProve(jsonProof.Arguments, base64: true));
+                _replies.Enqueue(GatewayReply(gateway.Envelope, JsonGateway.ProofReply(answer, jsonProof.Id)));
+                return;
+            }
             identity = authentication.IdentityOf(peer);
             if (identity is null)
             {
                 if (request is not BridgeRequest { Header.IsCancel: true }) // a cancel has no reply
                     _replies.Enqueue(Reject(request, ErrorMap.Of(ErrorCodes.Unauthenticated,
                         "This server serves only clients whose key is on its allow-list, and this connection has not proved one: " +
-                        "connect with your certificate (NAME.key_secret) so the client sends auth.hello and auth.prove first.")));
+                        "connect with your certificate (NAME.key_secret) so the client sends auth.hello and auth.prove first " +
+                        "(JSON gateway clients send them themselves: docs/protocol.md §6.1).")));
                 return;
             }
         }

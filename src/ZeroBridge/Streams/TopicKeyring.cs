@@ -30,11 +30,10 @@ internal sealed class TopicKeyring : IDisposable
     private readonly Dictionary<string, TopicKey> _keys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<(NetMQMessage Message, bool Snapshot)>> _held = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _denied = new(StringComparer.Ordinal); // topic → values dropped
-    private readonly (string ServerKey, ZeroBridgeCertificate Client)? _prover;
+    private readonly DealerProof? _prover;
     private readonly List<string> _awaitingProof = []; // topics asked for while the proof is under way
     private bool _proving;
     private DealerSocket? _dealer;
-    private const long HelloId = 1, ProveId = 2;
 
     /// <param name="keyEndpoint">The publisher's snapshot endpoint, where keys are asked for; null when there is none.</param>
     /// <param name="openDealer">Makes a DEALER with the subscriber's CURVE keys and limits (not connected).</param>
@@ -49,7 +48,7 @@ internal sealed class TopicKeyring : IDisposable
     public TopicKeyring(string? keyEndpoint, Func<DealerSocket> openDealer, SocketLoop loop, Action<NetMQMessage, bool> replay,
         Action<StreamEvent> report, ILogger logger, (string ServerKey, ZeroBridgeCertificate Client)? prover = null)
     {
-        _prover = prover;
+        _prover = prover is var (serverKey, client) ? new DealerProof(serverKey, client, WireConstants.DefaultService, TimeSpan.FromSeconds(30)) : null;
         _keyEndpoint = keyEndpoint;
         _openDealer = openDealer;
         _loop = loop;
@@ -132,7 +131,7 @@ internal sealed class TopicKeyring : IDisposable
             if (_prover is not null)
             {
                 _proving = true;
-                _dealer.SendMultipartMessage(ProofRequest(HelloId, AuthMessages.Hello, new Dictionary<string, object?>()));
+                _dealer.SendMultipartMessage(_prover.Hello());
             }
         }
         if (_proving)
@@ -156,7 +155,7 @@ internal sealed class TopicKeyring : IDisposable
                 return;
             if (reply.FrameCount > 0 && reply[0].MessageSize == 0)
                 reply.Pop();
-            if (reply.FrameCount == 4 && reply[0].ToByteArray().AsSpan().SequenceEqual(WireConstants.ClientSignatureBytes))
+            if (DealerProof.IsReply(reply))
             {
                 try
                 {
@@ -205,45 +204,23 @@ internal sealed class TopicKeyring : IDisposable
     /// </summary>
     private void OnProofReply(NetMQMessage reply)
     {
-        if (!_proving || !ReplyHeader.TryRead(reply[2].ToByteArray(), out long id, out bool ok))
+        if (!_proving)
             return;
-        var (serverKey, client) = _prover!.Value;
-        if (ok && id == HelloId)
+        var step = _prover!.Next(reply);
+        if (step.Request is { } next)
         {
-            byte[] challenge = AuthMessages.ReadHelloReply(reply[3].ToByteArray());
-            var (nonce, box) = ClientProof.Create(serverKey, client, challenge);
-            _dealer!.SendMultipartMessage(ProofRequest(ProveId, AuthMessages.Prove, new Dictionary<string, object?>
-            {
-                ["key"] = client.PublicKey,
-                ["challenge"] = challenge,
-                ["nonce"] = nonce,
-                ["proof"] = box,
-            }));
+            _dealer!.SendMultipartMessage(next);
             return;
         }
-        if (!ok)
-        {
-            var error = ErrorMap.Decode(reply[3].ToByteArray(), Serialization.WireSerializer.BaseOptions);
-            if (!(id == HelloId && error.Code == ErrorCodes.BadRequest)) // bad_request to hello: the publisher has no allow-list
-                _logger.LogError("The publisher refused this subscriber's key {Key}: {Message}", client.PublicKey, error.Message);
-        }
+        if (step.Outcome is null)
+            return;
+        if (step.Outcome == ProofOutcome.Refused)
+            _logger.LogError("The publisher refused this subscriber's key {Key}: {Message}", _prover.Key, step.Refusal);
         _proving = false;
         var topics = _awaitingProof.ToList();
         _awaitingProof.Clear();
         foreach (var topic in topics)
             Request(topic);
-    }
-
-    /// <summary>A bridge-protocol request of the proof, as a client sends it (docs/protocol.md §15).</summary>
-    private static NetMQMessage ProofRequest(long id, string command, Dictionary<string, object?> keyword)
-    {
-        var message = new NetMQMessage();
-        message.AppendEmptyFrame();
-        message.Append(WireConstants.ClientSignatureBytes);
-        message.Append(WireConstants.DefaultService);
-        message.Append(RequestHeader.WriteCall(id, command, TimeSpan.FromSeconds(30), []));
-        message.Append(Serialization.WireSerializer.Serialize(typeof(object[]), new object[] { Array.Empty<object>(), keyword }, []));
-        return message;
     }
 
     private void Deny(string topic, long count, string? reason)

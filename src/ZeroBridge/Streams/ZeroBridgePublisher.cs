@@ -273,7 +273,7 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
             {
                 if (PeerDisconnects.IsNotice(request))
                     _authentication?.Disconnected(Convert.ToHexString(request[0].ToByteArray())); // before a newcomer can take the routing id
-                else if (IsProofRequest(request))
+                else if (RouterProof.IsRequest(request))
                     ServeProof(request);
                 else if (IsKeyRequest(request))
                     ServeKeys(request);
@@ -329,12 +329,6 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
         return request.FrameCount == at + 2 && request[at].ToByteArray().AsSpan().SequenceEqual(TopicKeyMessages.SignatureBytes);
     }
 
-    private static bool IsProofRequest(NetMQMessage request)
-    {
-        int at = request.FrameCount > 1 && request[1].MessageSize == 0 ? 2 : 1;
-        return request.FrameCount > at && request[at].ToByteArray().AsSpan().SequenceEqual(WireConstants.ClientSignatureBytes);
-    }
-
     /// <summary>
     /// Answers <c>auth.hello</c> and <c>auth.prove</c> as the server does (docs/protocol.md §15); a publisher without an
     /// <see cref="ZeroBridgePublisherOptions.AllowList"/> answers <c>bad_request</c> (nothing to prove), so a subscriber
@@ -342,16 +336,7 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
     /// </summary>
     private void ServeProof(NetMQMessage message)
     {
-        if (InboundRequest.Parse(message) is not BridgeRequest { Header.Command: var command } request || !AuthMessages.IsAuthCommand(command))
-            throw new ZeroBridgeProtocolException("The snapshot endpoint answers only auth.hello and auth.prove in the bridge protocol.");
-        static ReplyBody Reject(ReadOnlyMemory<byte> rawId, ErrorMap error) => ReplyBody.Failure(rawId, error, WireSerializer.BaseOptions);
-        var body = _authentication is null
-            ? Reject(request.Body.Header.RawId, ErrorMap.Of(ErrorCodes.BadRequest, "This publisher has no allow-list: there is nothing to prove."))
-            : _authentication.Answer(Convert.ToHexString(request.Envelope.PeerIdentity), request.Body, Reject);
-        var reply = request.Envelope.StartReply();
-        reply.Append(WireConstants.ClientSignatureBytes);
-        reply.Append(Encoding.UTF8.GetBytes(request.Service));
-        body.AppendTo(reply);
+        var reply = RouterProof.Answer(_authentication, message, "This publisher");
         try
         {
             _snapshots!.TrySendMultipartMessage(reply);

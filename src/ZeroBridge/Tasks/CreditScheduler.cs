@@ -101,6 +101,16 @@ internal sealed class CreditScheduler(ZeroBridgeTaskProducerOptions options, ITa
         }
     }
 
+    /// <summary>
+    /// The connection of <paramref name="identity"/> has gone: its worker is lost at once and its tasks re-sent, so a
+    /// newcomer that takes the same routing id inherits nothing (producers with an allow-list; docs/security.md).
+    /// </summary>
+    public void Disconnected(byte[] identity)
+    {
+        if (_workers.TryGetValue(identity, out var worker))
+            Lose(worker, "disconnected");
+    }
+
     /// <summary>Sends queued tasks, re-sent ones first, to the workers with credit, least recently served first.</summary>
     public void Dispatch(long now)
     {

@@ -12,6 +12,12 @@ public static class TaskWire
 
     internal static readonly byte[] SignatureBytes = System.Text.Encoding.ASCII.GetBytes(Signature);
 
+    /// <summary>
+    /// The type of the producer's notice to a connection that has not proved an allowed key (docs/protocol.md §12.4):
+    /// it gets no task until it proves one.
+    /// </summary>
+    public const string Unauthenticated = "unauthenticated";
+
     /// <summary>Encodes a header map <c>{"v": 1, "type": type, ...fields}</c>; field values are strings, integers or booleans.</summary>
     public static byte[] Header(string type, params (string Key, object? Value)[] fields)
     {

@@ -43,6 +43,8 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
     // The scheduler, the waiters and the socket belong to the socket thread.
     private readonly CreditScheduler _scheduler;
     private readonly List<(int Count, TaskCompletionSource<IReadOnlyList<string>> Completion)> _workerWaiters = new();
+    private readonly ConnectionAuthentication? _authentication; // with an AllowList: which connections proved which key
+    private readonly HashSet<string> _refusalLogged = new(StringComparer.Ordinal); // unproved connections, logged once each
     private RouterSocket? _socket;
     private volatile IReadOnlyList<string> _workerNames = [];
     private long _nextId;
@@ -60,6 +62,10 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _receiveFaults = new ReceiveFaults(_logger, "Task producer");
         _scheduler = new CreditScheduler(_options, this, _logger);
+        if (_options.AllowList is { } allowList)
+            _authentication = new ConnectionAuthentication(
+                _options.Certificate ?? throw new ArgumentException("AllowList needs a Certificate: workers prove their keys to the producer's key.", nameof(options)),
+                allowList, _logger, "Task producer");
     }
 
     /// <summary>The bound endpoint (the actual port when an ephemeral one was asked for).</summary>
@@ -93,6 +99,8 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
         socket.Options.MaxMsgSize = _options.MaxResultBytes;
         socket.Options.SendHighWatermark = 0; // credits bound what is in flight
         socket.Options.ReceiveHighWatermark = 0;
+        if (_authentication is not null)
+            PeerDisconnects.Report(socket); // forget a proof, and the worker, when its connection goes
         Endpoint = socket.BindForStart(_options.Endpoint, ref _state);
         _socket = _loop.Own(socket);
         socket.ReceiveReady += OnMessages;
@@ -105,7 +113,9 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
         });
         _loop.Start($"ZeroBridge task producer {Endpoint}");
         _logger.LogInformation("ZeroBridge task producer waiting for workers on {Endpoint} ({Security})", Endpoint,
-            _options.Certificate is null ? "plain text" : $"CURVE, server key {_options.Certificate.PublicKey}");
+            _options.Certificate is null ? "plain text"
+            : _authentication is null ? $"CURVE, server key {_options.Certificate.PublicKey}"
+            : $"CURVE, server key {_options.Certificate.PublicKey}, workers proved against the allow-list {_options.AllowList}");
         return Task.CompletedTask;
     }
 
@@ -303,6 +313,19 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
 
     private void Handle(NetMQMessage message)
     {
+        if (_authentication is not null && PeerDisconnects.IsNotice(message))
+        {
+            string gone = Convert.ToHexString(message[0].ToByteArray());
+            _authentication.Disconnected(gone); // before a newcomer can take the routing id (docs/security.md)
+            _refusalLogged.Remove(gone);
+            _scheduler.Disconnected(message[0].ToByteArray());
+            return;
+        }
+        if (RouterProof.IsRequest(message))
+        {
+            Send(RouterProof.Answer(_authentication, message, "This task producer"));
+            return;
+        }
         if (message.FrameCount < 3 || !message[1].Buffer.AsSpan(0, message[1].MessageSize).SequenceEqual(TaskWire.SignatureBytes))
             return;
         TaskHeader header;
@@ -314,6 +337,8 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
         {
             return; // not a worker of this protocol
         }
+        if (_authentication is not null && !Proved(message[0].ToByteArray(), header))
+            return;
         byte[]? payload = null;
         ReadOnlyMemory<byte>[]? attachments = null;
         if (header.Type == "result")
@@ -324,6 +349,42 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
                 attachments[i] = message[i + 4].ToByteArray();
         }
         _scheduler.Heard(message[0].ToByteArray(), header, Environment.TickCount64, payload, attachments);
+    }
+
+    /// <summary>
+    /// Whether the connection proved an allowed key. One that has not is no worker: its <c>ready</c> and heartbeats
+    /// get the <c>unauthenticated</c> notice (which makes a worker with a certificate prove, also after the producer
+    /// restarted) and nothing else reaches the scheduler, so it never gets a task (docs/protocol.md §12.4).
+    /// </summary>
+    private bool Proved(byte[] identity, TaskHeader header)
+    {
+        string connection = Convert.ToHexString(identity);
+        if (_authentication!.IdentityOf(connection) is not null)
+            return true;
+        if (header.Type is not ("ready" or "hb"))
+            return false;
+        if (_refusalLogged.Add(connection))
+            _logger.LogWarning("Task producer: worker {Worker} (connection {Connection}) has not proved a key on the allow-list {AllowList}; it gets no task",
+                header.Name ?? "(unnamed)", connection, _options.AllowList);
+        var notice = new NetMQMessage(3);
+        notice.Append(identity);
+        notice.Append(TaskWire.SignatureBytes);
+        notice.Append(TaskWire.Header(TaskWire.Unauthenticated, ("message",
+            "This task producer gives tasks only to workers that proved a key on its allow-list: prove with auth.hello and auth.prove, then send ready.")));
+        Send(notice);
+        return false;
+    }
+
+    private void Send(NetMQMessage message)
+    {
+        try
+        {
+            _socket!.TrySendMultipartMessage(message);
+        }
+        catch (NetMQ.HostUnreachableException)
+        {
+            // the peer left
+        }
     }
 
     bool ITaskPoolOutput.SendTask(PoolWorker worker, PendingTask task)

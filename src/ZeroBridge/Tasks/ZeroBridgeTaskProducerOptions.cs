@@ -47,6 +47,15 @@ public sealed record ZeroBridgeTaskProducerOptions
     /// it refuses to start there without a <see cref="Certificate"/>). Only for networks where every host is trusted.
     /// </summary>
     public bool Insecure { get; init; }
+
+    /// <summary>
+    /// The worker keys that may take tasks (default: null, any worker that completes the CURVE handshake). With a list,
+    /// a worker gets tasks only after it proved, on its connection, the secret key of a listed key (<c>auth.hello</c>,
+    /// <c>auth.prove</c>: docs/protocol.md §12.4); until then its <c>ready</c> and heartbeats are answered with an
+    /// <c>unauthenticated</c> notice and it is not counted as a worker. Needs <see cref="Certificate"/>: the proof is
+    /// made for the producer's key. See docs/security.md.
+    /// </summary>
+    public AllowList? AllowList { get; init; }
 }
 
 /// <summary>Settings of one job (<see cref="ZeroBridgeTaskProducer.RunAsync(string, IEnumerable{TaskArguments}, TaskRunOptions?, CancellationToken)"/>).</summary>

@@ -5,6 +5,7 @@ using NetMQ.Sockets;
 using ZeroBridge.Commands;
 using ZeroBridge.Execution;
 using ZeroBridge.Protocol;
+using ZeroBridge.Security;
 using ZeroBridge.Transport;
 
 namespace ZeroBridge.Tasks;
@@ -15,10 +16,14 @@ namespace ZeroBridge.Tasks;
 /// producer. Any C# method registered as a command is therefore a task worker.
 /// </summary>
 /// <remarks>
-/// The DEALER socket lives on a background thread (a <see cref="NetMQPoller"/>) that also sends heartbeats; tasks
+/// <para>The DEALER socket lives on a background thread (a <see cref="NetMQPoller"/>) that also sends heartbeats; tasks
 /// run on the thread pool, at most <see cref="ZeroBridgeTaskWorkerOptions.Concurrency"/> at once (the credit the
 /// worker announces), so a long task never silences the heartbeat. A task that throws, has arguments that do not
-/// bind, or cannot be decoded gets an error result; it is never left unanswered.
+/// bind, or cannot be decoded gets an error result; it is never left unanswered.</para>
+/// <para>Given a <see cref="ZeroBridgeTaskWorkerOptions.Certificate"/>, the worker proves its key before <c>ready</c>,
+/// and again whenever the producer answers with an <c>unauthenticated</c> notice (a new connection, for example after
+/// the producer restarted; docs/protocol.md §12.4). A producer without an allow-list answers the proof
+/// <c>bad_request</c> and the worker goes on as before.
 /// </remarks>
 /// <example>
 /// <code>
@@ -37,7 +42,12 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
     private readonly NetMQQueue<NetMQMessage> _results;
     private readonly CancellationTokenSource _stopping = new();
     private readonly RunningRequests _running = new();
+    private readonly DealerProof? _proof;
     private DealerSocket? _socket;
+    // The proof's state; the socket thread's own (milliseconds of Environment.TickCount64).
+    private long? _provingSince;
+    private long _nextProofAt;
+    private bool _noCertificateLogged;
     private long _completed;
     private long _handedBack;
     private int _state;
@@ -54,7 +64,12 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
         _executor = new CommandExecutor(commands, CommandExecutorOptions.Default with { IncludeStackTraces = _options.IncludeStackTraces, Route = "task" }, _logger);
         Name = _options.Name ?? $"dotnet-{Environment.MachineName}-{Environment.ProcessId}";
         _results = _loop.Queue<NetMQMessage>(SendResult);
+        if (_options is { Certificate: { } certificate, ServerKey: { } serverKey })
+            _proof = new DealerProof(serverKey, certificate, WireConstants.DefaultService, ProofPatience);
     }
+
+    /// <summary>How long a proof may wait for the producer before the next notice may start another (five heartbeats).</summary>
+    private TimeSpan ProofPatience => _options.HeartbeatInterval * 5;
 
     /// <summary>The name the worker announces.</summary>
     public string Name { get; }
@@ -81,9 +96,16 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
         socket.Connect(_endpoint);
         _socket = _loop.Own(socket);
         socket.ReceiveReady += OnTasks;
-        _loop.Every(_options.HeartbeatInterval, () => Send(TaskWire.Header("hb", ("name", Name), ("credit", _options.Concurrency - _running.Count))));
+        _loop.Every(_options.HeartbeatInterval, () =>
+        {
+            if (_provingSince is null) // an unproved connection is no worker yet: its heartbeats would only be refused
+                Send(TaskWire.Header("hb", ("name", Name), ("credit", _options.Concurrency - _running.Count)));
+        });
         ThreadPoolHeadroom.Reserve(_options.Concurrency, _logger);
-        Send(TaskWire.Header("ready", ("name", Name), ("credit", _options.Concurrency)));
+        if (_proof is not null)
+            StartProof();
+        else
+            SendReady();
         _loop.Start($"ZeroBridge task worker {_endpoint}");
         _logger.LogInformation("ZeroBridge task worker {Name} taking tasks from {Endpoint}", Name, _endpoint);
         return Task.CompletedTask;
@@ -119,6 +141,65 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
         _socket!.TrySendMultipartMessage(message);
     }
 
+    private void SendReady() => Send(TaskWire.Header("ready", ("name", Name), ("credit", _options.Concurrency - _running.Count)));
+
+    private void StartProof()
+    {
+        _provingSince = Environment.TickCount64;
+        _socket!.TrySendMultipartMessage(_proof!.Hello());
+    }
+
+    /// <summary>The producer's answers to <c>auth.hello</c> and <c>auth.prove</c>: prove, then <c>ready</c>.</summary>
+    private void OnProofReply(NetMQMessage reply)
+    {
+        if (_provingSince is null)
+            return;
+        ProofStep step;
+        try
+        {
+            step = _proof!.Next(reply);
+        }
+        catch (ZeroBridgeProtocolException ex)
+        {
+            _logger.LogWarning("An undecodable proof reply was ignored: {Message}", ex.Message);
+            return;
+        }
+        switch (step.Outcome)
+        {
+            case null when step.Request is { } next:
+                _socket!.TrySendMultipartMessage(next);
+                break;
+            case ProofOutcome.Proved or ProofOutcome.NothingToProve:
+                _provingSince = null;
+                if (step.Outcome == ProofOutcome.Proved)
+                    _logger.LogInformation("Task worker {Name} proved its key {Key} to the producer", Name, _proof!.Key);
+                SendReady();
+                break;
+            case ProofOutcome.Refused:
+                _provingSince = null;
+                _nextProofAt = Environment.TickCount64 + (long)ProofPatience.TotalMilliseconds; // the allow-list may change: ask again later
+                _logger.LogError("Task worker {Name}: the producer refused this worker's key {Key}: {Message}", Name, _proof!.Key, step.Refusal);
+                break;
+        }
+    }
+
+    /// <summary>The producer's <c>unauthenticated</c> notice: this connection has not proved a key (docs/protocol.md §12.4).</summary>
+    private void OnUnauthenticated()
+    {
+        if (_proof is null)
+        {
+            if (!_noCertificateLogged)
+                _logger.LogError("Task worker {Name}: the producer at {Endpoint} gives tasks only to workers whose key is on its allow-list; " +
+                    "give this worker its certificate (ZeroBridgeTaskWorkerOptions.Certificate, --cert NAME.key_secret)", Name, _endpoint);
+            _noCertificateLogged = true;
+            return;
+        }
+        long now = Environment.TickCount64;
+        if (now < _nextProofAt || (_provingSince is { } since && now - since < (long)ProofPatience.TotalMilliseconds))
+            return; // refused a moment ago, or a proof is under way (notices sent before it was answered)
+        StartProof();
+    }
+
     private void OnTasks(object? sender, NetMQSocketEventArgs e)
     {
         for (int i = 0; i < 1000; i++)
@@ -126,6 +207,11 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
             var message = new NetMQMessage();
             if (!e.Socket.TryReceiveMultipartMessage(ref message))
                 return;
+            if (_proof is not null && DealerProof.IsReply(message))
+            {
+                OnProofReply(message);
+                continue;
+            }
             if (message.FrameCount < 2 || !message[0].ToByteArray().AsSpan().SequenceEqual(TaskWire.SignatureBytes))
                 continue;
             TaskHeader header;
@@ -138,6 +224,8 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
                 _logger.LogWarning("An undecodable task header was ignored: {Message}", ex.Message);
                 continue;
             }
+            if (header.Type == TaskWire.Unauthenticated)
+                OnUnauthenticated();
             if (header.Type != "task")
                 continue;
             _running.Enter();

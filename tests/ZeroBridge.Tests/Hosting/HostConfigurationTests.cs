@@ -176,6 +176,63 @@ public class HostConfigurationTests
         }
     }
 
+    [Fact]
+    public async Task Worker_health_follows_its_broker_connection()
+    {
+        var brokerBuilder = Builder(new() { ["ZeroBridge:Broker:Endpoint"] = "tcp://127.0.0.1:*" });
+        brokerBuilder.Services.AddZeroBridgeBroker(o => o with { HeartbeatInterval = TimeSpan.FromMilliseconds(100) });
+        var brokerHost = brokerBuilder.Build();
+        await brokerHost.StartAsync();
+        string endpoint = brokerHost.Services.GetRequiredService<ZeroBridgeBroker>().Endpoint;
+
+        var appBuilder = Builder(new()
+        {
+            ["ZeroBridge:Workers:erp:BrokerEndpoint"] = endpoint,
+            ["ZeroBridge:Workers:erp:HeartbeatInterval"] = "00:00:00.100",
+            ["ZeroBridge:Workers:erp:Concurrency"] = "2",
+        });
+        appBuilder.Services.AddZeroBridgeWorker("erp", (_, commands) => commands.Add("add", (int a, int b) => a + b));
+        appBuilder.Services.AddHealthChecks().AddZeroBridgeWorker("erp");
+        using var app = appBuilder.Build();
+        var health = app.Services.GetRequiredService<HealthCheckService>();
+        try
+        {
+            var before = (await health.CheckHealthAsync()).Entries["zerobridge-worker-erp"];
+            Assert.Equal(HealthStatus.Unhealthy, before.Status);
+            Assert.Contains("not running", before.Description);
+
+            await app.StartAsync();
+            var healthy = await WaitForHealth(health, HealthStatus.Healthy);
+            Assert.Equal(2, healthy.Data["connected"]);
+            Assert.Equal(endpoint, healthy.Data["broker"]);
+
+            await brokerHost.StopAsync(); // the broker goes away: its heartbeats stop
+            brokerHost.Dispose();
+            var lost = await WaitForHealth(health, HealthStatus.Unhealthy);
+            Assert.Contains($"Not connected to the broker at {endpoint}", lost.Description);
+            Assert.Equal(0, lost.Data["connected"]);
+        }
+        finally
+        {
+            await app.StopAsync();
+            brokerHost.Dispose();
+        }
+        Assert.Contains("not running", (await health.CheckHealthAsync()).Entries["zerobridge-worker-erp"].Description);
+    }
+
+    /// <summary>Checks until the worker's entry has <paramref name="wanted"/> (bounded: fails after 20 s).</summary>
+    private static async Task<HealthReportEntry> WaitForHealth(HealthCheckService health, HealthStatus wanted)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            var entry = (await health.CheckHealthAsync(deadline.Token)).Entries["zerobridge-worker-erp"];
+            if (entry.Status == wanted)
+                return entry;
+            await Task.Delay(20, deadline.Token); // the polling interval of a bounded wait for a state change
+        }
+    }
+
     private sealed class AdminCaller(ZeroBridgeClient bridge)
     {
         public Task<string?> WhoAsync() => bridge.CallAsync<string>("who");

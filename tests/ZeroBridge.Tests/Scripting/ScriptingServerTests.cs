@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using ZeroBridge.Client;
 using ZeroBridge.Commands;
@@ -102,20 +101,6 @@ public class ScriptingServerTests
     }
 
     /// <summary>Keeps what is logged, to check what a script run leaves in the log.</summary>
-    private sealed class ListLogger : ILogger
-    {
-        private readonly ConcurrentQueue<string> _lines = new();
-
-        public IReadOnlyCollection<string> Lines => _lines;
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            _lines.Enqueue(formatter(state, exception));
-    }
-
     [Fact]
     public async Task Enabled_scripts_refuse_to_join_a_broker_on_another_machine()
     {

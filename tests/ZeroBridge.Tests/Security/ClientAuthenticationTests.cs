@@ -23,12 +23,14 @@ public sealed class ClientAuthenticationTests : IAsyncLifetime, IDisposable
     private readonly ZeroBridgeCertificate _admin = Certificate("admin", commands: "*", scripts: true);
     private int _ran; // how many application commands ran
     private ZeroBridgeServer _server = null!;
+    private CommandRegistry _commands = null!;
+    private ZeroBridgeServerOptions _options = null!;
 
     public async Task InitializeAsync()
     {
         _alice.PublicOnly().Save(_allowed, "alice");
         _admin.PublicOnly().Save(_allowed, "admin");
-        var commands = new CommandRegistry()
+        _commands = new CommandRegistry()
             .Add("orders.get", (int id) => { Interlocked.Increment(ref _ran); return id; })
             .Add("ordersx.get", (int id) => { Interlocked.Increment(ref _ran); return id; })
             .Add("sql.query", (string sql) => { Interlocked.Increment(ref _ran); return sql; })
@@ -38,13 +40,14 @@ public sealed class ClientAuthenticationTests : IAsyncLifetime, IDisposable
                 ["name"] = context.Caller?.Name,
             })
             .AddMethod("run.code", typeof(ClientAuthenticationTests).GetMethod(nameof(RunCode), BindingFlags.Public | BindingFlags.Static)!, null);
-        _server = new ZeroBridgeServer(commands, ZeroBridgeServerOptions.Default with
+        _options = ZeroBridgeServerOptions.Default with
         {
             Endpoint = "tcp://127.0.0.1:*",
             Certificate = _serverKeys,
             AllowList = AllowList.FromDirectory(_allowed),
             ShutdownTimeout = TimeSpan.FromSeconds(1),
-        });
+        };
+        _server = new ZeroBridgeServer(_commands, _options);
         await _server.StartAsync();
     }
 
@@ -80,6 +83,25 @@ public sealed class ClientAuthenticationTests : IAsyncLifetime, IDisposable
         var caller = await client.CallAsync<Dictionary<string, object?>>("whoami");
         Assert.Equal(_alice.PublicKey, caller!["key"]);
         Assert.Equal("alice", caller["name"]);
+    }
+
+    [Fact]
+    public async Task A_client_proves_again_to_a_server_restarted_on_the_same_endpoint_which_trusts_no_earlier_proof()
+    {
+        using var client = Client(_alice);
+        Assert.Equal(1, await client.CallAsync<int>("orders.get", new { id = 1 }));
+        Assert.Equal(1, _server.AuthenticatedConnections);
+
+        string endpoint = _server.Endpoint;
+        await _server.DisposeAsync(); // the process's state, proofs included, is gone
+        _server = new ZeroBridgeServer(_commands, _options with { Endpoint = endpoint });
+        await _server.StartAsync();
+        Assert.Equal(0, _server.AuthenticatedConnections);
+
+        Assert.Equal(2, await client.CallAsync<int>("orders.get", new { id = 2 }));
+        Assert.Equal(1, _server.AuthenticatedConnections); // the client's new connection proved itself to the new server
+        var caller = await client.CallAsync<Dictionary<string, object?>>("whoami");
+        Assert.Equal(_alice.PublicKey, caller!["key"]);
     }
 
     [Fact]

@@ -44,6 +44,17 @@ public class CommandRegistryTests
     }
 
     [Fact]
+    public void Internal_commands_say_so_in_their_description_and_others_do_not_carry_the_key()
+    {
+        var registry = new CommandRegistry()
+            .Add("jobs.poll", [InternalCommand] (string cursor) => cursor)
+            .Add("jobs.start", (string name) => name);
+        Assert.True(registry.Get("jobs.poll").IsInternal);
+        Assert.Equal(true, registry.Get("jobs.poll").Describe()["internal"]);
+        Assert.False(registry.Get("jobs.start").Describe().ContainsKey("internal"));
+    }
+
+    [Fact]
     public void Xml_documentation_describes_commands_and_parameters()
     {
         var registry = new CommandRegistry().AddObject("orders", new OrdersService(null!));

@@ -124,4 +124,23 @@ public sealed class ClientProofTests : IDisposable
         Assert.Throws<ZeroBridgeProtocolException>(() => AuthMessages.ReadProve(new byte[] { 0xc1 }));
         Assert.Throws<ZeroBridgeProtocolException>(() => AuthMessages.ReadProve(null));
     }
+
+    [Fact]
+    public void The_JSON_spelling_of_the_proof_arguments_reads_base64_text_and_refuses_bin_or_bad_text()
+    {
+        static byte[] Arguments(object challenge) => ZeroBridge.Serialization.WireSerializer.Serialize(typeof(object[]),
+            new object[] { Array.Empty<object>(), new Dictionary<string, object?>
+            {
+                ["key"] = "k", ["challenge"] = challenge, ["nonce"] = Convert.ToBase64String([4, 5]), ["proof"] = Convert.ToBase64String([6]),
+            } }, []);
+
+        var read = AuthMessages.ReadProve(Arguments(Convert.ToBase64String([1, 2, 3])), base64: true);
+
+        Assert.Equal([1, 2, 3], read.Challenge);
+        Assert.Equal([4, 5], read.Nonce);
+        Assert.Equal([6], read.Proof);
+        Assert.Contains("base64", Assert.Throws<ZeroBridgeProtocolException>(() => AuthMessages.ReadProve(Arguments("%%%"), base64: true)).Message);
+        Assert.Throws<ZeroBridgeProtocolException>(() => AuthMessages.ReadProve(Arguments(new byte[] { 1 }), base64: true));
+        Assert.Throws<ZeroBridgeProtocolException>(() => AuthMessages.ReadProve(Arguments(Convert.ToBase64String([1]))));
+    }
 }
