@@ -241,6 +241,22 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
             return; // a cancel notification has no reply
         }
 
+        // A small gateway request is parsed here (at most InlineRequestBytes of JSON), so a non-blocking command it names
+        // can run inline like a bridge request's; a larger one is parsed on the pool.
+        JsonGateway.Request? gatewayCall = null;
+        if (request is GatewayRequest small && size <= CommandExecutor.InlineRequestBytes)
+        {
+            try
+            {
+                gatewayCall = JsonGateway.Parse(small.Text);
+            }
+            catch (ZeroBridgeProtocolException ex)
+            {
+                _replies.Enqueue(Reject(request, ErrorMap.Of(ErrorCodes.BadRequest, ex.Message)));
+                return;
+            }
+        }
+
         var key = (peer, request is BridgeRequest b ? Convert.ToHexString(b.Header.RawId.Span) : Guid.NewGuid().ToString());
         var cancellation = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         if (!_inFlight.TryAdd(key, cancellation))
@@ -251,22 +267,26 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
         _running.Enter();
         _admission.Enter();
         var caller = new CallerContext(peer, identity);
-        if (RunsInline(request, size))
+        if (RunsInline(request, gatewayCall, size))
         {
             // Declared non-blocking and small (CommandExecutor.MayRunInline): run it here and send its reply at once,
             // sparing the hop to the pool and the wake-up back to this thread. Should it go asynchronous after all,
             // it finishes on the pool.
-            _ = RunAsync(request, caller, key, cancellation);
+            _ = RunAsync(request, gatewayCall, caller, key, cancellation);
             return;
         }
         // On the pool otherwise: a command that is a plain blocking method would run on this thread and hold the
         // socket (no other request taken, no reply sent) until it returned.
-        _ = Task.Run(() => RunAsync(request, caller, key, cancellation));
+        _ = Task.Run(() => RunAsync(request, gatewayCall, caller, key, cancellation));
     }
 
-    /// <summary>Only bridge requests run inline: a gateway request's JSON is parsed on the pool.</summary>
-    private bool RunsInline(InboundRequest request, long size) =>
-        request is BridgeRequest bridge && _executor.MayRunInline(bridge.Header.Command, size);
+    /// <summary>A bridge request, or a gateway request parsed here (<paramref name="gatewayCall"/>), for a command that may run inline.</summary>
+    private bool RunsInline(InboundRequest request, JsonGateway.Request? gatewayCall, long size) => request switch
+    {
+        BridgeRequest bridge => _executor.MayRunInline(bridge.Header.Command, size),
+        GatewayRequest => gatewayCall is not null && _executor.MayRunInline(gatewayCall.Command, size),
+        _ => false,
+    };
 
     /// <summary>
     /// Answers <c>auth.hello</c> and <c>auth.prove</c> on the socket thread, in order with the connection's other
@@ -275,12 +295,13 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
     private NetMQMessage Authenticate(BridgeRequest request, string peer, ConnectionAuthentication authentication) =>
         BridgeReply(request.Envelope, request.Service, authentication.Answer(peer, request.Body, _executor.Reject));
 
-    private async Task RunAsync(InboundRequest request, CallerContext caller, (string, string) key, CancellationTokenSource cancellation)
+    private async Task RunAsync(InboundRequest request, JsonGateway.Request? gatewayCall, CallerContext caller, (string, string) key,
+        CancellationTokenSource cancellation)
     {
         string peer = caller.Peer;
         try
         {
-            var reply = await ServeAsync(request, caller, cancellation.Token).ConfigureAwait(false);
+            var reply = await ServeAsync(request, gatewayCall, caller, cancellation.Token).ConfigureAwait(false);
             if (_loop.IsCurrentThread)
                 SendReply(reply); // it ran inline and completed synchronously
             else
@@ -302,8 +323,12 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
 
     // ------------------------------------------------------------------ envelopes: the server's part of a request
 
-    /// <summary>Runs a request through the executor and puts the reply in the request's envelope and form.</summary>
-    private async Task<NetMQMessage> ServeAsync(InboundRequest request, CallerContext caller, CancellationToken cancellation)
+    /// <summary>
+    /// Runs a request through the executor and puts the reply in the request's envelope and form; a gateway request's JSON
+    /// is parsed here unless the socket thread did already (<paramref name="gatewayCall"/>).
+    /// </summary>
+    private async Task<NetMQMessage> ServeAsync(InboundRequest request, JsonGateway.Request? gatewayCall, CallerContext caller,
+        CancellationToken cancellation)
     {
         switch (request)
         {
@@ -315,7 +340,7 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
                 JsonGateway.Request parsed;
                 try
                 {
-                    parsed = JsonGateway.Parse(gateway.Text);
+                    parsed = gatewayCall ?? JsonGateway.Parse(gateway.Text);
                 }
                 catch (ZeroBridgeProtocolException ex)
                 {

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using NetMQ;
+using NetMQ.Sockets;
 using ZeroBridge.Commands;
 using ZeroBridge.Tests.Fixtures;
 
@@ -29,6 +32,28 @@ public class NonBlockingCommandTests
 
         Assert.Equal($"ZeroBridge server {running.Server.Endpoint}", inline);
         Assert.Equal("pool", pooled);
+    }
+
+    [Fact]
+    public async Task Through_the_json_gateway_too_a_non_blocking_command_runs_on_the_socket_thread()
+    {
+        await using var running = new RunningServer(Commands());
+        using var req = new RequestSocket(running.Server.Endpoint);
+
+        Assert.Equal($$"""{"ok":true,"result":"ZeroBridge server {{running.Server.Endpoint}}"}""",
+            Exchange(req, """{"command": "inline.where", "args": {"padding": "x"}}"""));
+        Assert.Equal("""{"ok":true,"result":"pool"}""", Exchange(req, """{"command": "pooled.where", "args": {"padding": "x"}}"""));
+        Assert.Equal("""{"ok":true,"result":"pool"}""",
+            Exchange(req, "{\"command\": \"inline.where\", \"args\": {\"padding\": \"" + new string('x', 64 * 1024) + "\"}}"));
+        using var bad = JsonDocument.Parse(Exchange(req, """{"command": """));
+        Assert.Equal("bad_request", bad.RootElement.GetProperty("error").GetProperty("code").GetString());
+    }
+
+    private static string Exchange(RequestSocket socket, string request)
+    {
+        socket.SendFrame(request);
+        Assert.True(socket.TryReceiveFrameString(ReceiveTimeout, out var reply), "no reply in time");
+        return reply!;
     }
 
     [Fact]
