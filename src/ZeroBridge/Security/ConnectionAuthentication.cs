@@ -112,8 +112,48 @@ internal sealed class ConnectionAuthentication(ZeroBridgeCertificate server, All
         return new ProofAnswer(null, identity, identity is null ? ErrorMap.Of(ErrorCodes.Unauthenticated, refusal!) : null);
     }
 
-    /// <summary>The identity <paramref name="connection"/> proved, or null while it has not.</summary>
-    public CallerIdentity? IdentityOf(string connection) => _authenticated.GetValueOrDefault(connection);
+    /// <summary>How often proved connections are checked against the allow-list again (a removed key loses its access).</summary>
+    public static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(1);
+
+    private long _nextRecheck; // Environment.TickCount64
+
+    /// <summary>
+    /// The identity <paramref name="connection"/> proved, or null while it has not, or since its key left the
+    /// allow-list: proved connections are checked against the allow-list again at most every
+    /// <see cref="RecheckInterval"/>, so removing a key file (or a callback that stops finding a key) ends the
+    /// access of connections that proved it, and changed permissions take effect, without a restart.
+    /// </summary>
+    public CallerIdentity? IdentityOf(string connection)
+    {
+        long now = Environment.TickCount64;
+        if (_authenticated.Count > 0 && now >= _nextRecheck)
+        {
+            _nextRecheck = now + (long)RecheckInterval.TotalMilliseconds;
+            Recheck();
+        }
+        return _authenticated.GetValueOrDefault(connection);
+    }
+
+    private void Recheck()
+    {
+        var current = new Dictionary<string, CallerIdentity?>(StringComparer.Ordinal); // one look-up per key
+        foreach (var (connection, identity) in _authenticated.ToList())
+        {
+            if (!current.TryGetValue(identity.Key, out var now))
+                current[identity.Key] = now = allowList.Find(identity.Key);
+            if (now is null)
+            {
+                _authenticated.Remove(connection);
+                logger.LogWarning("{Component}: key {Caller} is no longer on the allow-list {AllowList}: connection {Connection} must prove again",
+                    component, identity.Display, allowList, connection);
+            }
+            else if (now != identity)
+            {
+                _authenticated[connection] = now;
+            }
+        }
+        Volatile.Write(ref _authenticatedCount, _authenticated.Count);
+    }
 
     /// <summary>Forgets <paramref name="connection"/>: its disconnect message arrived, its routing id may be reused.</summary>
     public void Disconnected(string connection)

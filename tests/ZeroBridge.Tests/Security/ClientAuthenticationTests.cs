@@ -164,6 +164,35 @@ public sealed class ClientAuthenticationTests : IAsyncLifetime, IDisposable
         await Assert.ThrowsAsync<RemoteUnauthenticatedException>(() => alice.CallAsync<int>("orders.get", new { id = 3 }));
     }
 
+    [Fact]
+    public async Task A_key_removed_from_the_allow_list_loses_its_proved_connection_without_a_restart()
+    {
+        using var alice = Client(_alice);
+        Assert.Equal(1, await alice.CallAsync<int>("orders.get", new { id = 1 })); // proved on this connection
+
+        File.Delete(Path.Combine(_allowed, "alice.key"));
+
+        // The server checks proved connections again within ConnectionAuthentication.RecheckInterval (1 s): calls keep
+        // working until then, and are refused after (the client proves again and is refused).
+        var deadline = DateTime.UtcNow + Wait;
+        Exception? refused = null;
+        while (refused is null && DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                await alice.CallAsync<int>("orders.get", new { id = 2 });
+            }
+            catch (RemoteUnauthenticatedException ex)
+            {
+                refused = ex;
+            }
+        }
+        Assert.NotNull(refused);
+        int ran = Volatile.Read(ref _ran);
+        await Assert.ThrowsAsync<RemoteUnauthenticatedException>(() => alice.CallAsync<int>("orders.get", new { id = 3 }));
+        Assert.Equal(ran, Volatile.Read(ref _ran)); // nothing runs for it any more
+    }
+
     // ------------------------------------------------------------------ attacks, with raw sockets
 
     [Fact]
