@@ -80,6 +80,9 @@ class TopicKeyring:
                 self.dropped += 1
                 return None
             return [frame_bytes(frames[0]), frame_bytes(frames[1]), *opened]
+        if key is not None and key[0] > generation:
+            self.dropped += 1  # sealed with a key the publisher has since renewed (§11.6): this value only
+            return None
         if topic in self._denied or replaying:
             self._deny(topic, 1, f"the publisher sent no key of generation {generation}" if replaying else None)
             return None

@@ -127,15 +127,21 @@ internal sealed class ConnectionAuthentication(ZeroBridgeCertificate server, All
     {
         long now = Environment.TickCount64;
         if (_authenticated.Count > 0 && now >= _nextRecheck)
-        {
-            _nextRecheck = now + (long)RecheckInterval.TotalMilliseconds;
             Recheck();
-        }
         return _authenticated.GetValueOrDefault(connection);
     }
 
-    private void Recheck()
+    /// <summary>
+    /// Counts the rechecks that found a proved connection's key gone from the allow-list or its permissions changed:
+    /// what was handed out under the old rules (a publisher's topic keys) should then be renewed.
+    /// </summary>
+    public long Revision { get; private set; }
+
+    /// <summary>Checks the proved connections against the allow-list now (see <see cref="IdentityOf"/>).</summary>
+    public void Recheck()
     {
+        _nextRecheck = Environment.TickCount64 + (long)RecheckInterval.TotalMilliseconds;
+        bool changed = false;
         var current = new Dictionary<string, CallerIdentity?>(StringComparer.Ordinal); // one look-up per key
         foreach (var (connection, identity) in _authenticated.ToList())
         {
@@ -143,16 +149,20 @@ internal sealed class ConnectionAuthentication(ZeroBridgeCertificate server, All
                 current[identity.Key] = now = allowList.Find(identity.Key);
             if (now is null)
             {
+                changed = true;
                 _authenticated.Remove(connection);
                 logger.LogWarning("{Component}: key {Caller} is no longer on the allow-list {AllowList}: connection {Connection} must prove again",
                     component, identity.Display, allowList, connection);
             }
             else if (now != identity)
             {
+                changed |= now.Permissions.ToString() != identity.Permissions.ToString();
                 _authenticated[connection] = now;
             }
         }
         Volatile.Write(ref _authenticatedCount, _authenticated.Count);
+        if (changed)
+            Revision++;
     }
 
     /// <summary>Forgets <paramref name="connection"/>: its disconnect message arrived, its routing id may be reused.</summary>

@@ -90,6 +90,8 @@ internal sealed class TopicKeyring : IDisposable
                 return Drop(topic, ex.Message);
             }
         }
+        if (key is not null && key.Generation > generation)
+            return Drop(topic, $"sealed with a retired key (generation {generation}; the topic's is {key.Generation} now)");
         if (_denied.ContainsKey(topic) || replaying)
         {
             Deny(topic, 1, replaying ? $"the publisher sent no key of generation {generation}" : null);

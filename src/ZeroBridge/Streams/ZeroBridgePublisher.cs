@@ -145,6 +145,8 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
         _publisher = _loop.Own(publisher);
         publisher.ReceiveReady += OnSubscription;
         _loop.Every(_options.HeartbeatInterval, SendHeartbeat);
+        if (_authentication is not null && _options.EncryptsPayloads)
+            _loop.Every(ConnectionAuthentication.RecheckInterval, RotateKeysWhenTheAllowListShrinks);
         if (snapshots is not null)
         {
             _snapshots = _loop.Own(snapshots);
@@ -179,12 +181,14 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
         var attachments = new List<ReadOnlyMemory<byte>>();
         byte[] payload = WireSerializer.Serialize(value, attachments);
         byte[] topicBytes = Encoding.UTF8.GetBytes(topic);
+        byte[] wirePayload = payload;
+        List<ReadOnlyMemory<byte>> wireAttachments = attachments;
         long? keyGeneration = null;
         if (_options.EncryptsPayloads)
         {
             var key = KeyOf(topic);
-            payload = PayloadSeal.Seal(payload, attachments, key.Key); // outside the lock: one secretbox per message
-            attachments.Clear();
+            wirePayload = PayloadSeal.Seal(payload, attachments, key.Key); // outside the lock: one secretbox per message
+            wireAttachments = [];
             keyGeneration = key.Generation;
         }
         lock (_gate)
@@ -192,9 +196,9 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
             long sequence = _sequences.TryGetValue(topic, out long last) ? last + 1 : 1;
             _sequences[topic] = sequence;
             long now = StreamWire.UnixMicroseconds(DateTimeOffset.UtcNow);
-            var message = Build(topicBytes, Header(StreamWire.Kinds.Data, now, sequence, keyGeneration: keyGeneration), payload, attachments);
-            if (KeepsLastValues)
-                _lastValues[topic] = new LastValue(topicBytes, sequence, now, payload, attachments, keyGeneration);
+            var message = Build(topicBytes, Header(StreamWire.Kinds.Data, now, sequence, keyGeneration: keyGeneration), wirePayload, wireAttachments);
+            if (KeepsLastValues) // kept unsealed: a snapshot seals it with the topic's key of its own time (keys rotate)
+                _lastValues[topic] = new LastValue(topicBytes, sequence, now, payload, attachments);
             _outgoing.Enqueue(message); // in sequence order: enqueued under the lock that numbered it
             Interlocked.Increment(ref _published);
             return sequence;
@@ -220,6 +224,30 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
         long? keyGeneration = null) =>
         StreamWire.EncodeHeader(new StreamHeader(kind, Name, Epoch, timestamp, (int)_options.HeartbeatInterval.TotalMilliseconds,
             sequence, count, requestId, keyGeneration));
+
+    /// <summary>
+    /// When a proved key left the allow-list (or its permissions changed), gives every topic a new key of the next
+    /// generation: values from now on are sealed with it, and subscribers ask for it when they meet it, so the key
+    /// policy decides again under the allow-list as it is now. Runs on the loop's thread.
+    /// </summary>
+    private void RotateKeysWhenTheAllowListShrinks()
+    {
+        _authentication!.Recheck();
+        if (_authentication.Revision == _rotatedAtRevision)
+            return;
+        _rotatedAtRevision = _authentication.Revision;
+        int rotated;
+        lock (_gate)
+        {
+            foreach (var (topic, key) in _topicKeys.ToList())
+                _topicKeys[topic] = new TopicKey(key.Generation + 1, PayloadSeal.NewKey());
+            rotated = _topicKeys.Count;
+        }
+        _logger.LogWarning("ZeroBridge publisher {Name}: a key left the allow-list {AllowList} or its permissions changed; " +
+            "{Count} topic key(s) renewed", Name, _options.AllowList, rotated);
+    }
+
+    private long _rotatedAtRevision;
 
     /// <summary>The key of <paramref name="topic"/>, made on first use.</summary>
     private TopicKey KeyOf(string topic)
@@ -314,8 +342,11 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
         var identity = request[0].ToByteArray();
         foreach (var entry in entries)
         {
-            var message = Build(entry.Topic, Header(StreamWire.Kinds.Snapshot, entry.Timestamp, entry.Sequence, requestId: id,
-                keyGeneration: entry.KeyGeneration), entry.Payload, entry.Attachments);
+            var message = _options.EncryptsPayloads && KeyOf(entry.TopicText) is var key
+                ? Build(entry.Topic, Header(StreamWire.Kinds.Snapshot, entry.Timestamp, entry.Sequence, requestId: id,
+                    keyGeneration: key.Generation), PayloadSeal.Seal(entry.Payload, entry.Attachments, key.Key), [])
+                : Build(entry.Topic, Header(StreamWire.Kinds.Snapshot, entry.Timestamp, entry.Sequence, requestId: id),
+                    entry.Payload, entry.Attachments);
             if (!Send(identity, delimiter, message))
             {
                 // The peer's queue is full (it is not reading) or it left: the rest would only be dropped. Without an
@@ -397,8 +428,7 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
         }
     }
 
-    private sealed record LastValue(byte[] Topic, long Sequence, long Timestamp, byte[] Payload, List<ReadOnlyMemory<byte>> Attachments,
-        long? KeyGeneration)
+    private sealed record LastValue(byte[] Topic, long Sequence, long Timestamp, byte[] Payload, List<ReadOnlyMemory<byte>> Attachments)
     {
         public string TopicText { get; } = Encoding.UTF8.GetString(Topic);
     }

@@ -121,6 +121,52 @@ public class StreamTopicPermissionTests
         Assert.Contains(log.Lines, line => line.Contains("payload encryption is off"));
     }
 
+    [Fact]
+    public async Task A_key_leaving_the_allow_list_gets_no_value_sealed_after_the_keys_are_renewed()
+    {
+        var keeper = Reader("prices.*");
+        var leaver = Reader("prices.*");
+        var allowed = new System.Collections.Concurrent.ConcurrentDictionary<string, ZeroBridgeCertificate>
+        {
+            [keeper.PublicKey] = keeper,
+            [leaver.PublicKey] = leaver,
+        };
+        var allowList = AllowList.FromCallback(key => allowed.TryGetValue(key, out var known) ? CallerIdentity.FromCertificate(known) : null);
+        var log = new ListLogger<ZeroBridgePublisher>();
+        await using var publisher = await StartPublisher(allowList, log: log);
+        publisher.Publish("prices.EURUSD", "before");
+        var denied = new TaskCompletionSource<StreamEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var stays = await Subscribe(publisher, keeper);
+        await using var leaves = await Subscribe(publisher, leaver, e =>
+        {
+            if (e.Kind == StreamEventKind.KeyDenied)
+                denied.TrySetResult(e);
+        });
+        Assert.Equal("before", (await leaves.ReadAsync(TimeSpan.FromSeconds(10)))?.Value); // it held the key
+        Assert.Equal("before", (await stays.ReadAsync(TimeSpan.FromSeconds(10)))?.Value);
+
+        allowed.TryRemove(leaver.PublicKey, out _);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        for (int i = 0; !denied.Task.IsCompleted && DateTime.UtcNow < deadline; i++)
+        {
+            publisher.Publish("prices.EURUSD", $"while renewing {i}");
+            await Task.WhenAny(denied.Task, Task.Delay(100)); // publishing until the subscriber meets a renewed key
+        }
+        Assert.True(denied.Task.IsCompleted, "the removed key was never refused a renewed topic key");
+        Assert.Contains(log.Lines, line => line.Contains("topic key(s) renewed"));
+
+        publisher.Publish("prices.EURUSD", Marker);
+        StreamMessage? seen;
+        do
+            seen = await stays.ReadAsync(TimeSpan.FromSeconds(10));
+        while (seen is not null && !Equals(seen.Value, Marker));
+        Assert.Equal(Marker, seen?.Value); // the key still allowed reads on with the renewed key
+        var leaverSaw = new List<object?>();
+        while (await leaves.ReadAsync(TimeSpan.FromMilliseconds(500)) is { } message)
+            leaverSaw.Add(message.Value);
+        Assert.DoesNotContain(Marker, leaverSaw);
+    }
+
     private static async Task AssertRefused(ZeroBridgeCertificate client, bool? encrypt = true)
     {
         await using var publisher = await StartPublisher(Allowed, encrypt);
