@@ -9,7 +9,7 @@ import base64
 import json
 import shutil
 from pathlib import Path
-from typing import Any, Dict, Iterator
+from typing import Any, Dict
 
 import nacl.public
 import nacl.utils
@@ -18,25 +18,11 @@ import zmq
 import zmq.auth
 import zmq.utils.z85
 
-from support import ServerProcess
-from test_client_auth import REPO, START_DEADLINE, ZBRIDGE, keys  # noqa: F401 - the shared key fixture
+from test_client_auth import keys, server  # noqa: F401 - the shared fixtures: keys, and the demo serving them
 
 pytestmark = pytest.mark.skipif(shutil.which("dotnet") is None, reason="needs dotnet for the zbridge CLI")
 
 LABEL = b"zerobridge-client-proof-v1"
-
-
-@pytest.fixture(scope="module")
-def server(keys: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:  # noqa: F811
-    """``zbridge demo`` over CURVE, serving only the keys in ``keys/allowed`` (``analyst``)."""
-    data = tmp_path_factory.mktemp("json-proof-demo") / "demo.db"
-    process = ServerProcess([str(ZBRIDGE), "demo", "--bind", "tcp://127.0.0.1:*", "--data", str(data),
-                             "--cert", str(keys / "server.key_secret"),
-                             "--allow-list", str(keys / "allowed")], cwd=REPO)
-    try:
-        yield process.wait_ready(START_DEADLINE)
-    finally:
-        process.stop()
 
 
 class JsonClient:
