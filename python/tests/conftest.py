@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import threading
 from pathlib import Path
@@ -18,6 +19,13 @@ import zmq
 
 import zerobridge
 from support import RECV_TIMEOUT, ServerProcess
+
+# Ctrl+C is part of what the tests check (an interrupted call is cancelled on the server; `zbridge submit` and
+# `task-worker` stop in order on SIGINT). A shell that starts a job in the background without job control makes it
+# ignore SIGINT (POSIX), and every process it starts inherits that: Python then installs no KeyboardInterrupt
+# handler, and a .NET process keeps SIGINT ignored. Take SIGINT back, for this process and the ones it starts.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO = Path(__file__).resolve().parents[2]
 HOST_PROJECT = REPO / "tests" / "ZeroBridge.TestHost"

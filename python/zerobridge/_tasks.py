@@ -644,6 +644,12 @@ class _PoolWorker:
         outcome = self._dispatcher.run(kind if isinstance(kind, str) else "", body, self._loop)
         return outcome.ok, outcome.body
 
+    def stop(self) -> None:
+        """Make :meth:`run` return (from another thread, or another task): at the worker's next
+        heartbeat at the latest, after saying goodbye to the producer, which re-sends the tasks it
+        was running (as at Ctrl+C)."""
+        self._stop.set()
+
 
 class TaskWorker(_PoolWorker):
     """Runs tasks for a :class:`TaskProducer` (or a C# producer): register functions by kind, then :meth:`run`.
@@ -669,11 +675,6 @@ class TaskWorker(_PoolWorker):
         when the producer has an allow-list and the worker no ``cert=`` to prove a key with. A key
         the producer refuses is logged and proved again later (the allow-list may change)."""
         self._serve(max_tasks, duration)
-
-    def stop(self) -> None:
-        """Make :meth:`run` (in another thread) return: at its next heartbeat at the latest, after
-        saying goodbye to the producer, which re-sends the tasks it was running (as at Ctrl+C)."""
-        self._stop.set()
 
 
 class AsyncTaskWorker(_PoolWorker):
