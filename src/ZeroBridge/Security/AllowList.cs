@@ -11,11 +11,11 @@ namespace ZeroBridge.Security;
 /// </summary>
 public sealed class AllowList
 {
-    private readonly Func<string, CallerIdentity?> _find;
+    private readonly Func<Func<string, CallerIdentity?>> _current;
 
-    private AllowList(Func<string, CallerIdentity?> find, string description)
+    private AllowList(Func<Func<string, CallerIdentity?>> current, string description)
     {
-        _find = find;
+        _current = current;
         Description = description;
     }
 
@@ -34,17 +34,23 @@ public sealed class AllowList
         if (!Directory.Exists(directory))
             throw new DirectoryNotFoundException($"The allow-list directory {directory} does not exist.");
         var reader = new DirectoryReader(Path.GetFullPath(directory), logger ?? NullLogger.Instance);
-        return new AllowList(reader.Find, reader.Directory);
+        return new AllowList(reader.Current, reader.Directory);
     }
 
     /// <summary>
     /// Keys decided by <paramref name="find"/>: given a client's public key (Z85) it returns the caller's identity and
     /// permissions, or null to refuse the key. Called on a socket thread: keep it fast.
     /// </summary>
-    public static AllowList FromCallback(Func<string, CallerIdentity?> find) => new(find, "callback");
+    public static AllowList FromCallback(Func<string, CallerIdentity?> find) => new(() => find, "callback");
 
     /// <summary>The identity of <paramref name="publicKey"/> (Z85), or null when the key is not allowed.</summary>
-    public CallerIdentity? Find(string publicKey) => _find(publicKey);
+    public CallerIdentity? Find(string publicKey) => _current()(publicKey);
+
+    /// <summary>
+    /// The list as it is now, read once (the directory listed once), for checking many keys in one go: the proved
+    /// connections' periodic re-check.
+    /// </summary>
+    internal Func<string, CallerIdentity?> Current() => _current();
 
     /// <inheritdoc/>
     public override string ToString() => Description;
@@ -58,7 +64,7 @@ public sealed class AllowList
 
         public string Directory { get; } = directory;
 
-        public CallerIdentity? Find(string publicKey)
+        public Func<string, CallerIdentity?> Current()
         {
             lock (_lock)
             {
@@ -72,7 +78,8 @@ public sealed class AllowList
                     _keys = Read(files);
                     _stamp = stamp;
                 }
-                return _keys.GetValueOrDefault(publicKey);
+                var keys = _keys; // replaced, never changed, when the directory is read again
+                return key => keys.GetValueOrDefault(key);
             }
         }
 

@@ -142,11 +142,10 @@ internal sealed class ConnectionAuthentication(ZeroBridgeCertificate server, All
     {
         _nextRecheck = Environment.TickCount64 + (long)RecheckInterval.TotalMilliseconds;
         bool changed = false;
-        var current = new Dictionary<string, CallerIdentity?>(StringComparer.Ordinal); // one look-up per key
+        var find = allowList.Current(); // the directory listed once for all connections
         foreach (var (connection, identity) in _authenticated.ToList())
         {
-            if (!current.TryGetValue(identity.Key, out var now))
-                current[identity.Key] = now = allowList.Find(identity.Key);
+            var now = find(identity.Key);
             if (now is null)
             {
                 changed = true;
