@@ -23,7 +23,7 @@ namespace ZeroBridge.Tasks;
 /// <para>Given a <see cref="ZeroBridgeTaskWorkerOptions.Certificate"/>, the worker proves its key before <c>ready</c>,
 /// and again whenever the producer answers with an <c>unauthenticated</c> notice (a new connection, for example after
 /// the producer restarted; docs/protocol.md §12.4). A producer without an allow-list answers the proof
-/// <c>bad_request</c> and the worker goes on as before.
+/// <c>bad_request</c> and the worker goes on as before.</para>
 /// </remarks>
 /// <example>
 /// <code>
