@@ -140,6 +140,21 @@ def iopub_until_idle(kc: Any, msg_id: str) -> List[Dict[str, Any]]:
         messages.append(msg)
 
 
+def test_what_cells_declare_and_change_lives_on_across_cells_that_declare_nothing(kernel: Tuple[Any, Any]) -> None:
+    """Cells that declare nothing are left out of the submission chain; what they change must stay changed."""
+    _, kc = kernel
+    for code in ("var counter = 1; var seen = new List<int>();", "counter = 5;", "seen.Add(counter)",
+                 'int.TryParse("7", out var parsed);', "int Twice(int x) => 2 * x;"):
+        reply, _ = run_cell(kc, code)
+        assert reply["content"]["status"] == "ok", (code, reply["content"])
+    reply, outputs = run_cell(kc, '$"{counter} {seen.Count} {parsed} {Twice(counter)}"')
+    assert reply["content"]["status"] == "ok", reply["content"]
+    result = next(m for m in outputs if m["msg_type"] == "execute_result")["content"]["data"]["text/plain"]
+    assert result == "5 1 7 10"
+    completions = shell_reply(kc, kc.complete("Twi"))["content"]["matches"]
+    assert "Twice" in completions
+
+
 def test_a_table_of_records_is_html_and_text(kernel: Tuple[Any, Any]) -> None:
     _, kc = kernel
     reply, outputs = run_cell(kc, 'Enumerable.Range(1, 3).Select(i => new { Id = i, Name = "n" + i }).ToList()')

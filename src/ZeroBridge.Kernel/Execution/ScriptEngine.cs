@@ -103,9 +103,12 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
             return CellOutcome.Failed(thrown is OperationCanceledException && interrupt.IsCancellationRequested ? Interrupted() : Describe(thrown));
         if (Volatile.Read(ref _generation) == generation)
         {
-            _state = state;
-            lock (_earlier)
-                ScriptWorkspace.Append(_earlier, code);
+            _state = ScriptSubmission.NextState(previous, state);
+            if (_state == state)
+            {
+                lock (_earlier)
+                    ScriptWorkspace.Append(_earlier, code); // the editor needs what cells declared, nothing else
+            }
         }
         return new CellOutcome(SubmissionParser.EndsInExpression(code), state.ReturnValue, null);
     }
