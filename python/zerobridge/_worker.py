@@ -166,9 +166,15 @@ class _ServiceWorker:
         return [build_reply_header(request_id, outcome.ok), *outcome.body]
 
     def _check_permission(self, command: str, caller: Optional[Caller], request_id: Any) -> None:
-        """Refuse a command the stamped caller's key may not call (docs/security.md, "Broker")."""
-        if caller is None or self._allow_list is None or command in ("ping", "commands"):
+        """Refuse a command the stamped caller's key may not call (docs/security.md, "Broker"). With
+        an allow-list, a request with no caller stamped on it (a broker without an allow-list) runs
+        only the built-ins: a broker started without its allow-list opens nothing."""
+        if self._allow_list is None or command in ("ping", "commands"):
             return
+        if caller is None:
+            raise HeaderFailure(f"'{command}' is refused: this worker has an allow-list, and the broker stamped no "
+                                "authenticated caller on the request (the broker has no allow-list).", request_id,
+                                ErrorCode.PERMISSION_DENIED)
         found = self._allow_list.find(caller.key)
         permissions = found[1] if found is not None else Permissions()
         if not permissions.allows_command(command):
@@ -205,7 +211,8 @@ class Worker(_ServiceWorker):
             permit ``service``).
         allow_list: a directory of client ``NAME.key`` files: the callers a broker stamps on
             requests may then run only what their key's ``commands`` permit (the built-ins
-            always; nothing for a key not on the list). Commands read the caller with
+            always; nothing for a key not on the list, nor for a request the broker stamped no
+            caller on: a broker without an allow-list). Commands read the caller with
             :func:`zerobridge.current_caller` either way (``docs/security.md``, "Broker").
 
     Each command runs on a helper thread while the socket thread keeps heartbeating, so a long
