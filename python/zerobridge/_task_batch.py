@@ -64,8 +64,9 @@ def item_outcomes(count: int, ok: bool, payload: Sequence[Any], batched: Any) ->
         if ok or not isinstance(value, dict):
             value = error_map(ErrorCode.BAD_REQUEST, "the worker answered a batch of tasks with one value")
         value = dict(value)
-        value["message"] = (f"{value.get('message', '')} (the worker answered the batch as one task: it may not "
-                            "support batched tasks, protocol.md §12.5; use chunksize=1 with it)")
+        if value.get("code") == ErrorCode.BAD_REQUEST:
+            value["message"] = (f"{value.get('message', '')} (the worker answered the batch as one task: it may "
+                                "not support batched tasks, protocol.md §12.5; use chunksize=1 with it)")
         return [(False, value)] * count
     if not (isinstance(value, list) and len(value) == count
             and all(isinstance(entry, list) and len(entry) == 2 for entry in value)):

@@ -2,6 +2,8 @@ namespace ZeroBridge.Tasks;
 
 /// <summary>
 /// A task's result as it arrived (or as the scheduler made it, for <c>worker_lost</c>), still encoded: the caller's
-/// thread decodes it into a <see cref="TaskResult"/>.
+/// thread decodes it into a <see cref="TaskResult"/> (one per item of a batch).
 /// </summary>
-internal sealed record RawTaskResult(PendingTask Task, bool Ok, byte[]? Payload, ReadOnlyMemory<byte>[] Attachments, int Attempts, string Worker);
+/// <param name="Batched">The result header's <c>batch</c>: null when the worker answered as for one task.</param>
+internal sealed record RawTaskResult(PendingTask Task, bool Ok, byte[]? Payload, ReadOnlyMemory<byte>[] Attachments, int Attempts, string Worker,
+    long? Batched = null);
