@@ -23,7 +23,10 @@ namespace ZeroBridge.Tasks;
 /// <para>Given a <see cref="ZeroBridgeTaskWorkerOptions.Certificate"/>, the worker proves its key before <c>ready</c>,
 /// and again whenever the producer answers with an <c>unauthenticated</c> notice (a new connection, for example after
 /// the producer restarted; docs/protocol.md §12.4). A producer without an allow-list answers the proof
-/// <c>bad_request</c> and the worker goes on as before.
+/// <c>bad_request</c> and the worker goes on as before.</para>
+/// <para>A command declared <see cref="NonBlockingAttribute">[NonBlocking]</see> runs on the socket thread as soon as its
+/// task arrives, sparing the hop to the pool and back. A batch (docs/protocol.md §12.5) runs its items one after the
+/// other on the pool. <see cref="ZeroBridgeTaskWorkerOptions.Prefetch"/> takes tasks ahead of the running ones.</para>
 /// </remarks>
 /// <example>
 /// <code>
