@@ -134,8 +134,15 @@ class Dispatcher:
 
     def _call(self, name: str, arguments: Tuple[List[Any], Dict[str, Any]],
               loop: Optional[asyncio.AbstractEventLoop]) -> Any:
-        function, args, kwargs = self._bind(name, *arguments)
-        value = function(*args, **kwargs)
+        function = self._function(name)
+        args, kwargs = arguments
+        try:
+            value = function(*args, **kwargs)
+        except TypeError as exc:
+            # Arguments that do not fit fail before the function's body runs; binding them only now spares
+            # every call that fits the cost of a bind (more than a tiny task's own work).
+            self._check_binding(name, function, args, kwargs, exc)
+            raise
         if inspect.isawaitable(value):
             value = asyncio.run_coroutine_threadsafe(_awaited(value), loop).result() \
                 if loop is not None else asyncio.run(_awaited(value))
@@ -168,21 +175,24 @@ class Dispatcher:
             if self.include_stack else None
         return error_map(code, str(exc), type_name=type_name(exc), stack=stack, details=details)
 
-    def _bind(self, name: str, args: List[Any], kwargs: Dict[str, Any]
-              ) -> Tuple[Callable[..., Any], Tuple[Any, ...], Dict[str, Any]]:
+    def _function(self, name: str) -> Callable[..., Any]:
         function = self.functions.get(name)
         if function is None:
             close = difflib.get_close_matches(name, list(self.functions), n=3)
             raise Failure(ErrorCode.UNKNOWN_COMMAND, f"Unknown command '{name}'.",
                           {"command": name, "suggestions": close})
+        return function
+
+    def _check_binding(self, name: str, function: Callable[..., Any], args: List[Any], kwargs: Dict[str, Any],
+                       error: TypeError) -> None:
+        """Raise ``invalid_argument`` when the arguments do not fit the function's signature."""
         signature = self._signature(name, function)
-        if signature is None:  # some builtins have none: let the call decide
-            return function, tuple(args), kwargs
+        if signature is None:  # some builtins have none: the call's own TypeError stands
+            return
         try:
-            bound = signature.bind(*args, **kwargs)
+            signature.bind(*args, **kwargs)
         except TypeError as exc:
-            raise Failure(ErrorCode.INVALID_ARGUMENT, f"{name}: {exc}") from exc
-        return function, bound.args, bound.kwargs
+            raise Failure(ErrorCode.INVALID_ARGUMENT, f"{name}: {exc}") from error
 
     def _signature(self, name: str, function: Callable[..., Any]) -> Optional[inspect.Signature]:
         if name not in self._signatures:

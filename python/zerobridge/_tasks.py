@@ -61,7 +61,11 @@ SIGNATURE = b"ZBTASK01"
 UNAUTHENTICATED = "unauthenticated"
 """The producer's notice to a connection that has not proved an allowed key (protocol.md §12.4)."""
 _SLICE = 0.1
-_SNDMORE = int(zmq.SNDMORE)  # a plain int: pyzmq's enum arithmetic costs more than a small send
+# Plain ints: pyzmq's enum arithmetic and attribute sugar cost more than a small send or receive.
+_SNDMORE = int(zmq.SNDMORE)
+_NOBLOCK = int(zmq.NOBLOCK)
+_EVENTS = int(zmq.EVENTS)
+_POLLIN = int(zmq.POLLIN)
 _log = logging.getLogger("zerobridge.tasks")
 
 
@@ -161,6 +165,8 @@ class _Producer:
         with translate_zmq_errors(bind):
             self._socket.bind(bind)
         self.endpoint = self._socket.getsockopt_string(zmq.LAST_ENDPOINT)
+        self._poller = zmq.Poller()  # kept: Socket.poll builds a Poller on every call
+        self._poller.register(self._socket, zmq.POLLIN)
         self._workers: Dict[bytes, _Worker] = {}
         self._ready: Deque[bytes] = collections.deque()  # workers with credit, least recently served first
         self._queue: Deque[int] = collections.deque()
@@ -230,12 +236,8 @@ class _Producer:
         self._dispatch(results)
         wait = _SLICE if deadline is None else max(0.0, min(_SLICE, deadline - time.monotonic()))
         with translate_zmq_errors(self.endpoint):
-            if self._socket.poll(int(wait * 1000), zmq.POLLIN):
-                for _ in range(10_000):
-                    try:
-                        frames = self._socket.recv_multipart(zmq.NOBLOCK)
-                    except zmq.Again:
-                        break
+            if self._poller.poll(int(wait * 1000)):
+                for frames in _queued(self._socket):
                     self._handle(frames, results)
         self._check_liveness(results)
         return results
@@ -660,24 +662,8 @@ class _PoolWorker:
                 if wake_read in events:
                     os.read(wake_read, 4096)
                 if sock in events:
-                    while True:
-                        try:
-                            frames = sock.recv_multipart(zmq.NOBLOCK)
-                        except zmq.Again:
-                            break
-                        if _is_notice(frames):
-                            if proof.notified():
-                                self._ready(sock, len(running))
-                            continue
-                        header = _task_header(frames)
-                        if header is None:
-                            continue
-                        if header.get("kind") in self._non_blocking:
-                            self._answer(sock, header, self._execute(header, frames[2:]))
-                            continue
-                        future = pool.submit(self._execute, header, frames[2:])
-                        running[future] = header
-                        future.add_done_callback(lambda _f: _wake(wake_write))
+                    for frames in _queued(sock):
+                        self._take(sock, frames, proof, pool, running, wake_write)
                 for future in [f for f in running if f.done()]:
                     self._answer(sock, running.pop(future), future.result())
         except KeyboardInterrupt:
@@ -692,6 +678,24 @@ class _PoolWorker:
             sock.close(linger=200)
             os.close(wake_read)
             os.close(wake_write)
+
+    def _take(self, sock: zmq.Socket, frames: List[bytes], proof: "_Proof",
+              pool: concurrent.futures.ThreadPoolExecutor, running: Dict[concurrent.futures.Future, Dict[str, Any]],
+              wake_write: int) -> None:
+        """One message from the producer: a notice, or a task run here (non-blocking kinds) or on the pool."""
+        if _is_notice(frames):
+            if proof.notified():
+                self._ready(sock, len(running))
+            return
+        header = _task_header(frames)
+        if header is None:
+            return
+        if header.get("kind") in self._non_blocking:
+            self._answer(sock, header, self._execute(header, frames[2:]))
+            return
+        future = pool.submit(self._execute, header, frames[2:])
+        running[future] = header
+        future.add_done_callback(lambda _f: _wake(wake_write))
 
     def _ready(self, sock: zmq.Socket, running: int) -> None:
         """``ready`` with the credit free now (all of it at the start; less after a re-proof)."""
@@ -835,6 +839,14 @@ def _nothing_to_prove(body: List[bytes]) -> List[bytes]:
     error = error_map(ErrorCode.BAD_REQUEST, "This task producer has no allow-list: there is nothing to prove.")
     return [*body[:at], BRIDGE_SIGNATURE, body[at + 1], build_reply_header(request_id, False),
             msgpack.packb(error, use_bin_type=True)]
+
+
+def _queued(sock: zmq.Socket) -> Iterator[List[bytes]]:
+    """The messages queued on ``sock`` now (at least one is), without an exception at their end."""
+    while True:
+        yield sock.recv_multipart(_NOBLOCK)
+        if not sock.getsockopt(_EVENTS) & _POLLIN:
+            return
 
 
 def _task_header(frames: List[bytes]) -> Optional[Dict[str, Any]]:
