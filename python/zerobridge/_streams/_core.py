@@ -10,7 +10,7 @@ from typing import Any, Callable, Deque, Dict, List, Optional, Sequence
 
 import zmq
 
-from .._codec import decode
+from .._codec import Decoder
 from .._exceptions import ProtocolError, SerializationError
 from ._events import StreamEvent, StreamMessage, StreamStats, StreamWarning
 from ._keys import TopicKeyring
@@ -49,6 +49,7 @@ class StreamCore:
         self._last_heard = time.monotonic()
         self._heard = False
         self._heartbeat_ms = 0
+        self._plain = Decoder()
 
     # -- events
 
@@ -109,13 +110,14 @@ class StreamCore:
         if len(frames) < 2:
             return None
         try:
-            header = parse_header(frame_bytes(frames[1]))
+            header = parse_header(frames[1] if type(frames[1]) is bytes else frame_bytes(frames[1]))
         except ProtocolError as exc:
             self.stats.undecodable += 1
             warnings.warn(f"ignored a stream message: {exc}", StreamWarning, stacklevel=3)
             return None
-        if isinstance(header.get("hbi"), int) and header["hbi"] > 0:
-            self._heartbeat_ms = header["hbi"]
+        interval = header.get("hbi")
+        if type(interval) is int and interval > 0:
+            self._heartbeat_ms = interval
         kind, publisher, epoch = header["kind"], str(header["pub"]), int(header["epoch"])
         restart, stale = self._tracker.epoch(publisher, epoch)
         self._restart(restart)
@@ -147,8 +149,7 @@ class StreamCore:
                 self.stats.missed += gap.missed
                 self.report(gap)
         try:
-            value = decode(frame_bytes(frames[2]), [frame_bytes(f) for f in frames[3:]]) if len(frames) > 2 \
-                else None
+            value = self._decode(frames)
         except SerializationError as exc:
             self.stats.undecodable += 1
             warnings.warn(f"a value on {topic!r} (#{seq}) could not be decoded: {exc}",
@@ -165,6 +166,15 @@ class StreamCore:
         else:
             self.ready.append(message)
         return header
+
+    def _decode(self, frames: Frames) -> Any:
+        """The value frame (and its attachments) decoded; ``None`` when there is none."""
+        if len(frames) < 3:
+            return None
+        body = frames[2] if type(frames[2]) is bytes else frame_bytes(frames[2])
+        if len(frames) == 3:
+            return self._plain.unpack(body)  # one decoder for every message without attachments
+        return Decoder([frame_bytes(f) for f in frames[3:]]).unpack(body)
 
     def take(self) -> Optional[StreamMessage]:
         """The next value to hand out, or ``None``."""
