@@ -138,18 +138,22 @@ def receive_pyzmq(endpoint: str, count: int, out: Dict[str, Any], ready: threadi
     sock.close(linger=0)
 
 
-def stream_zerobridge(client: zerobridge.Client, count: int, batch: int, paced: bool) -> Dict[str, Any]:
+def stream_zerobridge(client: zerobridge.Client, count: int, batch: int, paced: bool,
+                      publish_batch: bool = False) -> Dict[str, Any]:
+    """``count`` messages of ``batch`` values each: one list value per message, or with ``publish_batch`` a
+    ``PublishBatch`` whose values the subscriber yields one by one (then ``n`` counts values)."""
     info = client.call("stream.start", snapshot="", hwm=0, name="bench")
     out: Dict[str, Any] = {}
     ready = threading.Event()
-    thread = threading.Thread(target=receive_zerobridge, args=(info["endpoint"], count, out, ready))
+    expected = count * batch if publish_batch else count
+    thread = threading.Thread(target=receive_zerobridge, args=(info["endpoint"], expected, out, ready))
     thread.start()
     ready.wait()
     time.sleep(1.0)  # let the subscription reach the publisher (same grace as the baseline)
     # Paced or not, the C# publisher's own process sends (and paces) the values, as the baseline's publisher
     # process does: this process only receives.
     client.call("stream.publish", id=info["id"], topic="bench", count=count, batch=batch,
-                interval_ms=PACE_MS if paced else 0, timeout=600)
+                interval_ms=PACE_MS if paced else 0, publish_batch=publish_batch, timeout=600)
     thread.join(120)
     client.call("stream.stop", id=info["id"])
     return out
@@ -266,20 +270,25 @@ def main() -> None:
                 endpoint = host.wait_ready(60)
                 client = zerobridge.connect(endpoint, timeout=60)
                 print("## Streams: messages per second (receiver side)\n")
-                print("| case | C# pub -> zerobridge.subscribe | pyzmq PUB -> pyzmq SUB | ratio |")
-                print("|---|---|---|---|")
-                for label, batch in (("small messages", 1), ("batches of 100 values", 100)):
+                print("| case | C# pub -> zerobridge.subscribe | pyzmq PUB -> pyzmq SUB | ratio | x ours, small messages |")
+                print("|---|---|---|---|---|")
+                cases = (("small messages", 1, False), ("batches of 100 values, one list per message", 100, False),
+                         ("PublishBatch of 100 values, yielded one by one", 100, True))
+                single = 0.0
+                for label, batch, publish_batch in cases:
                     count = args.messages if batch == 1 else max(100, args.messages // 100)
-                    ours = stream_zerobridge(client, count, batch, paced=False)
+                    ours = stream_zerobridge(client, count, batch, paced=False, publish_batch=publish_batch)
                     base = stream_pyzmq(count, batch, paced=False)
-                    ours_rate = ours["n"] * batch / ours["seconds"]
+                    ours_rate = ours["n"] * (1 if publish_batch else batch) / ours["seconds"]
                     base_rate = base["n"] * batch / base["seconds"]
+                    single = single or ours_rate
                     unit = "msgs/s" if batch == 1 else "values/s"
                     document["streams"][label] = {"count": count, "unit": unit, "ours": ours_rate, "baseline": base_rate,
                                                   "ours_received": ours["n"], "ours_gaps": ours["gaps"],
-                                                  "baseline_received": base["n"]}
+                                                  "baseline_received": base["n"], "x_ours_single": ours_rate / single}
                     print(f"| {label} ({count} msgs) | {ours_rate:,.0f} {unit} ({ours['n']} received, {ours['gaps']} gaps) "
-                          f"| {base_rate:,.0f} {unit} ({base['n']} received) | {ours_rate / base_rate:.2f} |")
+                          f"| {base_rate:,.0f} {unit} ({base['n']} received) | {ours_rate / base_rate:.2f} "
+                          f"| {ours_rate / single:.2f} |")
                 print("\n## Streams: end-to-end latency (publish timestamp -> decoded value), one message every ~2 ms\n")
                 ours = stream_zerobridge(client, args.latency_messages, 1, paced=True)
                 base = stream_pyzmq(args.latency_messages, 1, paced=True)

@@ -124,7 +124,7 @@ class StreamCore:
         if kind == "hb":
             self.stats.heartbeats += 1
             return header
-        if kind not in ("data", "snap"):
+        if kind not in ("data", "snap", "batch"):
             return header
         topic = frame_bytes(frames[0]).decode("utf-8", errors="replace")
         if isinstance(header.get("kid"), int):
@@ -134,38 +134,50 @@ class StreamCore:
                 return header
             frames = opened
         seq = int(header["seq"])
+        count = header["count"] if kind == "batch" else 1  # a batch: values seq .. seq + count - 1 (§11.7)
+        skip = 0
         if snapshot:
             self._tracker.seed(publisher, topic, seq)
         else:
             if stale:
-                self.stats.duplicates += 1
+                self.stats.duplicates += count
                 return header
-            deliver, gap = self._tracker.sequence(publisher, topic, seq)
-            if not deliver:
-                self.stats.duplicates += 1
-                return header
+            skip, gap = self._tracker.sequence_run(publisher, topic, seq, count)
+            if skip:
+                self.stats.duplicates += skip
+                if skip == count:
+                    return header
             if gap is not None:
                 self.stats.gaps += 1
                 self.stats.missed += gap.missed
                 self.report(gap)
         try:
             value = self._decode(frames)
+            if kind == "batch" and not (isinstance(value, list) and len(value) == count):
+                raise SerializationError(f"a batch of {count} must be an array of {count} values")
         except SerializationError as exc:
             self.stats.undecodable += 1
             warnings.warn(f"a value on {topic!r} (#{seq}) could not be decoded: {exc}",
                           StreamWarning, stacklevel=3)
             return header
-        message = StreamMessage(topic, seq, publication_time(int(header["ts"])), value, publisher, epoch,
-                                snapshot)
+        published = publication_time(int(header["ts"]))
+        if kind != "batch":
+            self._deliver(StreamMessage(topic, seq, published, value, publisher, epoch, snapshot))
+            return header
+        for offset in range(skip, count):
+            self._deliver(StreamMessage(topic, seq + offset, published, value[offset], publisher, epoch, False))
+        return header
+
+    def _deliver(self, message: StreamMessage) -> None:
+        """Queue a value to hand out; conflating, it replaces the topic's unread one."""
         self.stats.received += 1
-        if self.conflate and not snapshot:
-            if topic in self.pending:
+        if self.conflate and not message.snapshot:
+            if message.topic in self.pending:
                 self.stats.conflated += 1
-                del self.pending[topic]
-            self.pending[topic] = message
+                del self.pending[message.topic]
+            self.pending[message.topic] = message
         else:
             self.ready.append(message)
-        return header
 
     def _decode(self, frames: Frames) -> Any:
         """The value frame (and its attachments) decoded; ``None`` when there is none."""
