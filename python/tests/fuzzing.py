@@ -226,7 +226,8 @@ def reply_kind(frames: Frames) -> str:
         if frames[:2] == [b"", SIGNATURE] and len(frames) >= 4:
             if frames[3:4] and frames[3][:1] in (b"4", b"5"):
                 return "mdp " + frames[3].decode()
-            header = msgpack.unpackb(frames[3], raw=False, strict_map_key=False)
+            # The id is echoed byte for byte as received, so a generated id may be invalid UTF-8: read past it.
+            header = msgpack.unpackb(frames[3], raw=False, strict_map_key=False, unicode_errors="replace")
             if header.get("ok"):
                 return "ok"
             return msgpack.unpackb(frames[4], raw=False, strict_map_key=False).get("code", "?")

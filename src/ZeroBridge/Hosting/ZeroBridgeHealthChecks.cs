@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using ZeroBridge.Majordomo;
 using ZeroBridge.Server;
+using ZeroBridge.Tasks;
 
 namespace ZeroBridge.Hosting;
 
@@ -62,6 +63,23 @@ public static class ZeroBridgeHealthChecks
             HealthStatus.Unhealthy, tags));
     }
 
+    /// <summary>
+    /// Adds a check of the task worker registered under <paramref name="name"/> (<c>AddZeroBridgeTaskWorker</c>):
+    /// healthy while its producer is heard within <see cref="TaskWorkerStatus.MissedHeartbeats"/> of the heartbeat
+    /// interval the producer announces; degraded before the producer was ever heard (it may still be starting);
+    /// unhealthy while the worker is not running, once the producer went silent, and while the producer refuses the
+    /// worker (its key is not on the producer's allow-list, or it has no certificate). Its data has the producer
+    /// endpoint, tasks running and how long ago the producer was last heard.
+    /// </summary>
+    /// <param name="builder">The host's health checks.</param>
+    /// <param name="name">The task worker's name given to <c>AddZeroBridgeTaskWorker</c>; empty for the default one.</param>
+    /// <param name="tags">Tags to filter checks by.</param>
+    public static IHealthChecksBuilder AddZeroBridgeTaskWorker(this IHealthChecksBuilder builder, string name = "",
+        IEnumerable<string>? tags = null) =>
+        builder.Add(new HealthCheckRegistration(name.Length == 0 ? "zerobridge-task-worker" : $"zerobridge-task-worker-{name}",
+            provider => new TaskWorkerHealthCheck(ComponentRegistrations.Resolve<ZeroBridgeTaskWorker>(provider, name)),
+            HealthStatus.Unhealthy, tags));
+
     private sealed class ServerHealthCheck(ZeroBridgeServer server) : IHealthCheck
     {
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -88,6 +106,33 @@ public static class ZeroBridgeHealthChecks
             return Task.FromResult(missing.Count == 0
                 ? HealthCheckResult.Healthy($"Routing on {broker.Endpoint}; {status.Services.Sum(s => s.Workers)} worker(s)", data)
                 : HealthCheckResult.Degraded($"No worker for {string.Join(", ", missing)}", data: data));
+        }
+    }
+
+    private sealed class TaskWorkerHealthCheck(ZeroBridgeTaskWorker worker) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            var status = worker.Status;
+            var data = new Dictionary<string, object>
+            {
+                ["producer"] = worker.Endpoint,
+                ["name"] = worker.Name,
+                ["running"] = status.Running,
+                ["concurrency"] = status.Concurrency,
+                ["completed"] = worker.Completed,
+            };
+            if (status.SinceHeard is { } since)
+                data["last_heard_ms"] = (long)since.TotalMilliseconds;
+            HealthCheckResult result =
+                !status.IsRunning ? new(context.Registration.FailureStatus, "The ZeroBridge task worker is not running (not started yet, or stopped).", data: data)
+                : status.Refusal is { } refusal ? new(context.Registration.FailureStatus, $"No tasks from the producer at {worker.Endpoint}: {refusal}", data: data)
+                : status.SinceHeard is null ? HealthCheckResult.Degraded($"Not heard from the producer at {worker.Endpoint} yet", data: data)
+                : status.ProducerAlive ? HealthCheckResult.Healthy($"Taking tasks from the producer at {worker.Endpoint}", data)
+                : new(context.Registration.FailureStatus,
+                    $"The producer at {worker.Endpoint} went silent: last heard {status.SinceHeard.Value.TotalSeconds:0.#} s ago " +
+                    $"(heartbeats expected within {status.Liveness!.Value.TotalSeconds:0.###} s)", data: data);
+            return Task.FromResult(result);
         }
     }
 

@@ -46,7 +46,7 @@ public static class ClientProof
         var pair = client.ToNetMQ();
         byte[] serverPublic = NetMQCertificate.FromPublicKey(serverKey).PublicKey;
         byte[] nonce = RandomNumberGenerator.GetBytes(NonceLength);
-        byte[] box = PublicKeyBox.Create(Message(serverPublic, pair.PublicKey, challenge), nonce, pair.SecretKey, serverPublic);
+        byte[] box = PublicKeyBox.Create(Message(serverPublic, pair.PublicKey, challenge), nonce, pair.SecretKey!, serverPublic); // HasSecretKey above
         return (nonce, box);
     }
 

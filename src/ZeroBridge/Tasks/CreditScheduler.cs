@@ -25,6 +25,9 @@ internal sealed class CreditScheduler(ZeroBridgeTaskProducerOptions options, ITa
     /// <summary>The workers connected now.</summary>
     public int WorkerCount => _workers.Count;
 
+    /// <summary>The routing ids of the workers connected now (for the producer's heartbeats).</summary>
+    public IEnumerable<byte[]> WorkerIdentities => _workers.Keys;
+
     /// <summary>Tasks sent again after their worker was lost or they timed out.</summary>
     public long Resent => Interlocked.Read(ref _resent);
 

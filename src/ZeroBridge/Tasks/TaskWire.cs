@@ -53,7 +53,7 @@ public static class TaskWire
     public static TaskHeader Parse(ReadOnlyMemory<byte> frame)
     {
         string? type = null, kind = null, name = null;
-        long? version = null, attempt = null, credit = null, batch = null;
+        long? version = null, attempt = null, credit = null, interval = null, batch = null;
         bool ok = false;
         ReadOnlyMemory<byte> rawId = RequestHeader.NilId;
         try
@@ -73,6 +73,7 @@ public static class TaskWire
                     case "attempt" when next == MessagePackType.Integer: attempt = reader.ReadInt64(); break;
                     case "credit" when next == MessagePackType.Integer: credit = reader.ReadInt64(); break;
                     case TaskBatch.Key when next == MessagePackType.Integer: batch = reader.ReadInt64(); break;
+                    case "ivl" when next == MessagePackType.Integer: interval = reader.ReadInt64(); break;
                     case "name" when next == MessagePackType.String: name = reader.ReadString(); break;
                     case "ok" when next == MessagePackType.Boolean: ok = reader.ReadBoolean(); break;
                     case "id": rawId = HeaderMaps.ReadRaw(ref reader, frame); break;
@@ -86,7 +87,7 @@ public static class TaskWire
         }
         if (version != 1 || type is null)
             throw new ZeroBridgeProtocolException("Not a version 1 task header.");
-        return new TaskHeader(type, rawId, kind, attempt ?? 1) { Credit = credit, Name = name, Ok = ok, Batch = batch };
+        return new TaskHeader(type, rawId, kind, attempt ?? 1) { Credit = credit, Interval = interval, Name = name, Ok = ok, Batch = batch };
     }
 }
 
@@ -99,6 +100,12 @@ public sealed record TaskHeader(string Type, ReadOnlyMemory<byte> RawId, string?
 {
     /// <summary>The credit a worker announces (<c>ready</c>, <c>hb</c>), or null when absent or not an integer.</summary>
     public long? Credit { get; init; }
+
+    /// <summary>
+    /// The producer's heartbeat interval in milliseconds (the producer's <c>hb</c>), or null when absent or not an
+    /// integer: a worker that heard it expects the producer's next message within a few of them.
+    /// </summary>
+    public long? Interval { get; init; }
 
     /// <summary>The worker's name (<c>ready</c>, <c>hb</c>, <c>bye</c>), or null.</summary>
     public string? Name { get; init; }

@@ -59,6 +59,8 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
             throw new ArgumentOutOfRangeException(nameof(options), "MaxAttempts must be at least 1.");
         if (_options.WorkerTimeout <= TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(options), "WorkerTimeout must be positive.");
+        if (_options.HeartbeatInterval <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(options), "HeartbeatInterval must be positive.");
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _receiveFaults = new ReceiveFaults(_logger, "Task producer");
         _scheduler = new CreditScheduler(_options, this, _logger);
@@ -111,6 +113,7 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
             _scheduler.Tick(now);
             _scheduler.Dispatch(now);
         });
+        _loop.Every(_options.HeartbeatInterval, SendHeartbeats);
         _loop.Start($"ZeroBridge task producer {Endpoint}");
         _logger.LogInformation("ZeroBridge task producer waiting for workers on {Endpoint} ({Security})", Endpoint,
             _options.Certificate is null ? "plain text"
@@ -429,6 +432,23 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
             "This task producer gives tasks only to workers that proved a key on its allow-list: prove with auth.hello and auth.prove, then send ready.")));
         Send(notice);
         return false;
+    }
+
+    /// <summary>
+    /// A heartbeat to every worker (docs/protocol.md §12.2): without it a worker with no task cannot tell a live
+    /// producer from a vanished one. Unproved connections are no workers and get none.
+    /// </summary>
+    private void SendHeartbeats()
+    {
+        byte[] header = TaskWire.Header("hb", ("ivl", (long)_options.HeartbeatInterval.TotalMilliseconds));
+        foreach (var identity in _scheduler.WorkerIdentities)
+        {
+            var message = new NetMQMessage(3);
+            message.Append(identity);
+            message.Append(TaskWire.SignatureBytes);
+            message.Append(header);
+            Send(message);
+        }
     }
 
     private void Send(NetMQMessage message)

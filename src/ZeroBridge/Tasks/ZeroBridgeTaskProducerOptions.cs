@@ -18,6 +18,12 @@ public sealed record ZeroBridgeTaskProducerOptions
     public TimeSpan WorkerTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// How often the producer sends each of its workers a heartbeat (default: 1 s), so a worker can tell a live
+    /// producer from a vanished one while it has no task (its health check reports it; docs/protocol.md §12.2).
+    /// </summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// How long a task may stay unanswered before it is re-sent although its worker is alive (default: null, only
     /// lost workers' tasks are re-sent). The first result wins; a late one is dropped.
     /// </summary>

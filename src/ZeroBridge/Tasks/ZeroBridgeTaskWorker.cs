@@ -54,6 +54,11 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
     private long _completed;
     private long _handedBack;
     private int _state;
+    // What the health check reads (any thread): when the producer was last heard (Environment.TickCount64, 0 =
+    // never), the heartbeat interval it announced (0 = it sends none), and whether it refused this worker.
+    private long _lastHeard;
+    private long _producerInterval;
+    private volatile string? _refusal;
 
     /// <summary>Creates a worker running the commands of <paramref name="commands"/> for the producer at <paramref name="endpoint"/>.</summary>
     public ZeroBridgeTaskWorker(CommandRegistry commands, string endpoint, ZeroBridgeTaskWorkerOptions? options = null,
@@ -83,6 +88,9 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
     /// <summary>How long a proof may wait for the producer before the next notice may start another (five heartbeats).</summary>
     private TimeSpan ProofPatience => _options.HeartbeatInterval * 5;
 
+    /// <summary>The producer's endpoint this worker connects to.</summary>
+    public string Endpoint => _endpoint;
+
     /// <summary>The name the worker announces.</summary>
     public string Name { get; }
 
@@ -94,6 +102,25 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
     /// them at once on the goodbye).
     /// </summary>
     public long HandedBack => Interlocked.Read(ref _handedBack);
+
+    /// <summary>Whether the worker was started and not stopped.</summary>
+    public bool IsRunning => Volatile.Read(ref _state) == ComponentState.Started;
+
+    /// <summary>
+    /// Its connection to the producer now: when the producer was last heard, whether it refused this worker, tasks
+    /// running. Safe from any thread; the worker's health check reports it.
+    /// </summary>
+    public TaskWorkerStatus Status
+    {
+        get
+        {
+            long heard = Volatile.Read(ref _lastHeard), interval = Volatile.Read(ref _producerInterval);
+            return new TaskWorkerStatus(IsRunning,
+                heard == 0 ? null : TimeSpan.FromMilliseconds(Environment.TickCount64 - heard),
+                interval == 0 ? null : TimeSpan.FromMilliseconds(interval * TaskWorkerStatus.MissedHeartbeats),
+                _refusal, _running.Count, _options.Concurrency);
+        }
+    }
 
     /// <summary>Connects to the producer (now or whenever it appears) and starts taking tasks.</summary>
     /// <exception cref="InvalidOperationException">The worker was already started or stopped.</exception>
@@ -183,6 +210,7 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
                 break;
             case ProofOutcome.Proved or ProofOutcome.NothingToProve:
                 _provingSince = null;
+                _refusal = null;
                 if (step.Outcome == ProofOutcome.Proved)
                     _logger.LogInformation("Task worker {Name} proved its key {Key} to the producer", Name, _proof!.Key);
                 SendReady();
@@ -190,6 +218,7 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
             case ProofOutcome.Refused:
                 _provingSince = null;
                 _nextProofAt = Environment.TickCount64 + (long)ProofPatience.TotalMilliseconds; // the allow-list may change: ask again later
+                _refusal = $"The producer refused this worker's key {_proof!.Key}: {step.Refusal}";
                 _logger.LogError("Task worker {Name}: the producer refused this worker's key {Key}: {Message}", Name, _proof!.Key, step.Refusal);
                 break;
         }
@@ -200,6 +229,7 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
     {
         if (_proof is null)
         {
+            _refusal = "The producer gives tasks only to workers whose key is on its allow-list, and this worker has no certificate.";
             if (!_noCertificateLogged)
                 _logger.LogError("Task worker {Name}: the producer at {Endpoint} gives tasks only to workers whose key is on its allow-list; " +
                     "give this worker its certificate (ZeroBridgeTaskWorkerOptions.Certificate, --cert NAME.key_secret)", Name, _endpoint);
@@ -219,6 +249,7 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
             var message = new NetMQMessage();
             if (!e.Socket.TryReceiveMultipartMessage(ref message))
                 return;
+            Volatile.Write(ref _lastHeard, Environment.TickCount64);
             if (_proof is not null && DealerProof.IsReply(message))
             {
                 OnProofReply(message);
@@ -238,6 +269,8 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
             }
             if (header.Type == TaskWire.Unauthenticated)
                 OnUnauthenticated();
+            if (header is { Type: "hb", Interval: > 0 and var interval })
+                Volatile.Write(ref _producerInterval, interval);
             if (header.Type != "task")
                 continue;
             _running.Enter();

@@ -9,6 +9,7 @@ using ZeroBridge.Commands;
 using ZeroBridge.Demo;
 using ZeroBridge.Hosting;
 using ZeroBridge.Majordomo;
+using ZeroBridge.Security;
 using ZeroBridge.Server;
 using ZeroBridge.Streams;
 using ZeroBridge.Tasks;
@@ -220,13 +221,74 @@ public class HostConfigurationTests
         Assert.Contains("not running", (await health.CheckHealthAsync()).Entries["zerobridge-worker-erp"].Description);
     }
 
-    /// <summary>Checks until the worker's entry has <paramref name="wanted"/> (bounded: fails after 20 s).</summary>
-    private static async Task<HealthReportEntry> WaitForHealth(HealthCheckService health, HealthStatus wanted)
+    [Fact]
+    public async Task Task_worker_health_follows_its_producer_and_its_refusal()
+    {
+        var heartbeat = TimeSpan.FromMilliseconds(100);
+        var producerKeys = ZeroBridgeCertificate.Generate();
+        string allowed = Directory.CreateTempSubdirectory("zerobridge-health-allow-").FullName;
+        var producer = new ZeroBridgeTaskProducer(ZeroBridgeTaskProducerOptions.Default with
+        {
+            Endpoint = "tcp://127.0.0.1:*",
+            HeartbeatInterval = heartbeat,
+        });
+        await producer.StartAsync();
+        // A second producer on CURVE with an empty allow-list: it refuses a worker without a certificate.
+        await using var strict = new ZeroBridgeTaskProducer(ZeroBridgeTaskProducerOptions.Default with
+        {
+            Endpoint = "tcp://127.0.0.1:*",
+            HeartbeatInterval = heartbeat,
+            Certificate = producerKeys,
+            AllowList = AllowList.FromDirectory(allowed),
+        });
+        await strict.StartAsync();
+
+        var appBuilder = Builder(new()
+        {
+            ["ZeroBridge:TaskWorker:Endpoint"] = producer.Endpoint,
+            ["ZeroBridge:TaskWorker:HeartbeatInterval"] = "00:00:00.100",
+            ["ZeroBridge:TaskWorkers:locked:Endpoint"] = strict.Endpoint,
+            ["ZeroBridge:TaskWorkers:locked:HeartbeatInterval"] = "00:00:00.100",
+        });
+        appBuilder.Services.AddZeroBridgeTaskWorker((_, commands) => commands.AddDemoTasks());
+        appBuilder.Services.AddZeroBridgeTaskWorker((_, commands) => commands.AddDemoTasks(),
+            o => o with { ServerKey = producerKeys.PublicKey }, name: "locked");
+        appBuilder.Services.AddHealthChecks().AddZeroBridgeTaskWorker().AddZeroBridgeTaskWorker("locked");
+        using var app = appBuilder.Build();
+        var health = app.Services.GetRequiredService<HealthCheckService>();
+        try
+        {
+            var before = (await health.CheckHealthAsync()).Entries["zerobridge-task-worker"];
+            Assert.Equal(HealthStatus.Unhealthy, before.Status);
+            Assert.Contains("not running", before.Description);
+
+            await app.StartAsync();
+            // Idle, no task: the producer's heartbeats alone keep it healthy.
+            var healthy = await WaitForHealth(health, HealthStatus.Healthy, "zerobridge-task-worker");
+            Assert.Equal(producer.Endpoint, healthy.Data["producer"]);
+            var refused = await WaitForHealth(health, HealthStatus.Unhealthy, "zerobridge-task-worker-locked");
+            Assert.Contains("no certificate", refused.Description);
+
+            await producer.StopAsync(); // the producer goes away: its heartbeats stop
+            var lost = await WaitForHealth(health, HealthStatus.Unhealthy, "zerobridge-task-worker");
+            Assert.Contains($"The producer at {producer.Endpoint} went silent", lost.Description);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await producer.DisposeAsync();
+            Directory.Delete(allowed, recursive: true);
+        }
+    }
+
+    /// <summary>Checks until the entry <paramref name="name"/> has <paramref name="wanted"/> (bounded: fails after 20 s).</summary>
+    private static async Task<HealthReportEntry> WaitForHealth(HealthCheckService health, HealthStatus wanted,
+        string name = "zerobridge-worker-erp")
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         while (true)
         {
-            var entry = (await health.CheckHealthAsync(deadline.Token)).Entries["zerobridge-worker-erp"];
+            var entry = (await health.CheckHealthAsync(deadline.Token)).Entries[name];
             if (entry.Status == wanted)
                 return entry;
             await Task.Delay(20, deadline.Token); // the polling interval of a bounded wait for a state change
