@@ -37,20 +37,23 @@ import socket as _socket
 import threading
 import time
 from typing import (Any, AsyncIterator, Callable, Deque, Dict, Iterable, Iterator, List, Mapping,
-                    Optional, Set)
+                    Optional, Set, Tuple, Union)
 
 import msgpack
 import zmq
 
+from ._allow_list import AllowList
 from ._codec import Decoder, Encoder
-from ._dispatch import Dispatcher
+from ._connection_authentication import ConnectionAuthentication
+from ._dispatch import Dispatcher, Outcome
 from ._exceptions import (ProtocolError, RemoteError, SerializationError, TimeoutError,
                           Unauthenticated, remote_error_from_map, translate_zmq_errors)
 from ._listener_security import CurveServer, plaintext_refusal
-from ._protocol import SIGNATURE as BRIDGE_SIGNATURE
-from ._protocol import ErrorCode, build_reply_header, error_map
+from ._protocol import ErrorCode, error_map
 from ._proving import prove_on
+from ._router_proof import answer_proof, is_proof_request
 from ._security import CertificatePath, CurveClient, HandshakeWatch, KeySource
+from ._task_batch import BATCH, encode_batch, item_outcomes, run_batch
 from ._threads import serve_in_daemon_thread
 
 __all__ = ["AsyncTaskProducer", "AsyncTaskWorker", "TaskProducer", "TaskResult", "TaskStats",
@@ -60,6 +63,13 @@ SIGNATURE = b"ZBTASK01"
 UNAUTHENTICATED = "unauthenticated"
 """The producer's notice to a connection that has not proved an allowed key (protocol.md §12.4)."""
 _SLICE = 0.1
+_REFUSALS_REMEMBERED = 4096  # unproved connections whose first notice was logged (no disconnect events here)
+_LISTENER = "This task producer"
+# Plain ints: pyzmq's enum arithmetic and attribute sugar cost more than a small send or receive.
+_SNDMORE = int(zmq.SNDMORE)
+_NOBLOCK = int(zmq.NOBLOCK)
+_EVENTS = int(zmq.EVENTS)
+_POLLIN = int(zmq.POLLIN)
 _log = logging.getLogger("zerobridge.tasks")
 
 
@@ -124,9 +134,10 @@ class _Worker:
 @dataclasses.dataclass
 class _Task:
     id: int
-    index: int
+    index: int  # the position of its (first) item in the job
     kind: str
     frames: List[Any]
+    batch: int = 0  # 0: one item; N: a batch of the N items from ``index`` on (protocol.md §12.5)
     attempts: int = 0
     worker: Optional[bytes] = None
     sent_at: float = 0.0
@@ -139,11 +150,18 @@ class _Producer:
     def __init__(self, bind: str = "tcp://127.0.0.1:5560", *, worker_timeout: float = 5.0,
                  task_timeout: Optional[float] = None, max_attempts: int = 3,
                  context: Optional[zmq.Context] = None, cert: Optional[CertificatePath] = None,
-                 insecure: bool = False) -> None:
+                 insecure: bool = False,
+                 allow_list: Union[str, "os.PathLike[str]", None] = None) -> None:
         curve = CurveServer.configure(cert)
         refusal = plaintext_refusal("task producer", bind, curve is not None, insecure)
         if refusal is not None:
             raise ValueError(refusal)
+        self._authentication: Optional[ConnectionAuthentication] = None
+        if allow_list is not None:
+            if curve is None:
+                raise ValueError("allow_list= needs cert= too: workers prove their keys to the producer's key pair")
+            self._authentication = ConnectionAuthentication(curve, AllowList(allow_list), "task producer", _log)
+        self._refusals_logged: "collections.OrderedDict[bytes, None]" = collections.OrderedDict()
         self.worker_timeout = worker_timeout
         self.task_timeout = task_timeout
         self.max_attempts = max_attempts
@@ -158,6 +176,13 @@ class _Producer:
         with translate_zmq_errors(bind):
             self._socket.bind(bind)
         self.endpoint = self._socket.getsockopt_string(zmq.LAST_ENDPOINT)
+        _log.info("task producer waiting for workers on %s (%s)", self.endpoint,
+                  "plain text" if curve is None else
+                  f"CURVE, server key {curve.public_key.decode('ascii')}" if self._authentication is None else
+                  f"CURVE, server key {curve.public_key.decode('ascii')}, workers proved against the "
+                  f"allow-list {self._authentication.allow_list}")
+        self._poller = zmq.Poller()  # kept: Socket.poll builds a Poller on every call
+        self._poller.register(self._socket, zmq.POLLIN)
         self._workers: Dict[bytes, _Worker] = {}
         self._ready: Deque[bytes] = collections.deque()  # workers with credit, least recently served first
         self._queue: Deque[int] = collections.deque()
@@ -194,18 +219,26 @@ class _Producer:
 
     # -- internals
 
-    def _submit(self, kind: str, items: Iterable[Any]) -> Set[int]:
+    def _submit(self, kind: str, items: Iterable[Any], chunksize: int = 1) -> Tuple[Set[int], int]:
+        """Queue one task per item, or per ``chunksize`` items as batches; the task ids, and how many items."""
+        if chunksize < 1:
+            raise ValueError("chunksize must be at least 1")
         ids: Set[int] = set()
-        for index, item in enumerate(items):
-            encoder = Encoder()
-            body = encoder.pack([[item], {}])
+        submitted = 0
+        for index, chunk in _chunks(items, chunksize):
+            if chunksize == 1:
+                encoder = Encoder()
+                frames = [encoder.pack([[chunk], {}]), *encoder.attachments]
+            else:
+                frames = encode_batch(chunk)
             task_id = self._next_id
             self._next_id += 1
-            self._tasks[task_id] = _Task(task_id, index, kind, [body, *encoder.attachments])
+            self._tasks[task_id] = _Task(task_id, index, kind, frames, len(chunk) if chunksize > 1 else 0)
             self._queue.append(task_id)
             ids.add(task_id)
-        self.stats.submitted += len(ids)
-        return ids
+            submitted += len(chunk) if chunksize > 1 else 1
+        self.stats.submitted += submitted
+        return ids, submitted
 
     def _forget(self, task_id: int) -> None:
         task = self._tasks.pop(task_id, None)
@@ -216,28 +249,29 @@ class _Producer:
     def _step(self, deadline: Optional[float]) -> List[TaskResult]:
         """Dispatch, wait a slice for messages, check liveness; the results that completed."""
         results: List[TaskResult] = []
+        self._revoke(results)
         self._dispatch(results)
         wait = _SLICE if deadline is None else max(0.0, min(_SLICE, deadline - time.monotonic()))
         with translate_zmq_errors(self.endpoint):
-            if self._socket.poll(int(wait * 1000), zmq.POLLIN):
-                for _ in range(10_000):
-                    try:
-                        frames = self._socket.recv_multipart(zmq.NOBLOCK)
-                    except zmq.Again:
-                        break
+            if self._poller.poll(int(wait * 1000)):
+                for frames in _queued(self._socket):
                     self._handle(frames, results)
         self._check_liveness(results)
         return results
 
     def _handle(self, frames: List[bytes], results: List[TaskResult]) -> None:
         identity, body = frames[0], frames[1:]
-        if _is_proof_request(body):
-            self._socket.send_multipart([identity, *_nothing_to_prove(body)])
+        if is_proof_request(body):
+            reply = answer_proof(self._authentication, identity, body, _LISTENER)
+            if reply is not None:
+                self._send(identity, reply)
             return
         try:
             header = _parse(body)
         except ProtocolError:
             return  # not a worker of this protocol: ignored
+        if self._authentication is not None and not self._proved(identity, header):
+            return
         now = time.monotonic()
         worker = self._workers.get(identity)
         kind = header["type"]
@@ -261,7 +295,46 @@ class _Producer:
             self._grant(worker, 1)
             if isinstance(task_id, int):
                 worker.running.discard(task_id)
-                self._complete(task_id, bool(header.get("ok")), body[2:], worker, results)
+                self._complete(task_id, header, body[2:], worker, results)
+
+    def _proved(self, identity: bytes, header: Dict[str, Any]) -> bool:
+        """Whether the connection proved an allowed key. One that has not is no worker: its
+        ``ready`` and heartbeats get the ``unauthenticated`` notice (which makes a worker with a
+        certificate prove, also after the producer restarted), nothing else of it is heard, and
+        it never gets a task (protocol.md §12.4)."""
+        assert self._authentication is not None
+        if self._authentication.identity_of(identity) is not None:
+            return True
+        if header["type"] not in ("ready", "hb"):
+            return False
+        if identity not in self._refusals_logged:
+            self._refusals_logged[identity] = None
+            while len(self._refusals_logged) > _REFUSALS_REMEMBERED:
+                self._refusals_logged.popitem(last=False)
+            _log.warning("task producer: worker %s (connection %s) has not proved a key on the allow-list %s; "
+                         "it gets no task", header.get("name") or "(unnamed)", identity.hex(),
+                         self._authentication.allow_list)
+        self._send(identity, [SIGNATURE, _header(
+            type=UNAUTHENTICATED, message="This task producer gives tasks only to workers that proved a key on "
+                                          "its allow-list: prove with auth.hello and auth.prove, then send ready.")])
+        return False
+
+    def _revoke(self, results: List[TaskResult]) -> None:
+        """Drop at once the workers whose key left the allow-list (checked once a second); their
+        tasks go to other workers."""
+        if self._authentication is None:
+            return
+        for identity in self._authentication.revoked():
+            worker = self._workers.get(identity)
+            if worker is not None:
+                self._lose(worker, results, reason="left the allow-list")
+
+    def _send(self, identity: bytes, frames: List[bytes]) -> None:
+        """Send to one connection; a peer that has gone (or cannot take more now) is not an error."""
+        try:
+            self._socket.send_multipart([identity, *frames], zmq.NOBLOCK)
+        except zmq.ZMQError:
+            pass
 
     def _grant(self, worker: _Worker, credit: int) -> None:
         if credit <= 0:
@@ -270,26 +343,36 @@ class _Producer:
             self._ready.append(worker.identity)
         worker.credit += credit
 
-    def _complete(self, task_id: int, ok: bool, payload: List[bytes], worker: _Worker,
+    def _complete(self, task_id: int, header: Dict[str, Any], payload: List[bytes], worker: _Worker,
                   results: List[TaskResult]) -> None:
         if task_id in self._done or task_id not in self._tasks:
             self.stats.duplicates += 1
             return
         task = self._tasks.pop(task_id)
         self._done.add(task_id)
+        ok = bool(header.get("ok"))
         try:
-            value = Decoder(payload[1:]).unpack(payload[0]) if payload else None
+            if task.batch:
+                outcomes = item_outcomes(task.batch, ok, payload, header.get(BATCH))
+            else:
+                outcomes = [(ok, Decoder(payload[1:]).unpack(payload[0]) if payload else None)]
         except SerializationError as exc:
-            ok, value = False, error_map(ErrorCode.BAD_REQUEST, f"the task's result could not be decoded: {exc}")
+            outcomes = [(False, error_map(ErrorCode.BAD_REQUEST,
+                                          f"the task's result could not be decoded: {exc}"))] * max(1, task.batch)
+        for offset, (item_ok, value) in enumerate(outcomes):
+            self._deliver(task, offset, item_ok, value, worker.name, results)
+
+    def _deliver(self, task: _Task, offset: int, ok: bool, value: Any, worker: str,
+                 results: List[TaskResult]) -> None:
+        """One item's result: ``value``, or the error map ``value`` when not ``ok``."""
         if ok:
             self.stats.completed += 1
-            results.append(TaskResult(task_id, task.index, task.kind, True, value,
-                                      attempts=task.attempts, worker=worker.name))
+            results.append(TaskResult(task.id, task.index + offset, task.kind, True, value,
+                                      attempts=task.attempts, worker=worker))
         else:
             self.stats.failed += 1
-            results.append(TaskResult(task_id, task.index, task.kind, False,
-                                      error=remote_error_from_map(value), attempts=task.attempts,
-                                      worker=worker.name))
+            results.append(TaskResult(task.id, task.index + offset, task.kind, False,
+                                      error=remote_error_from_map(value), attempts=task.attempts, worker=worker))
 
     def _dispatch(self, results: List[TaskResult]) -> None:
         while self._queue and self._ready:
@@ -305,9 +388,11 @@ class _Producer:
             task.attempts += 1
             task.worker = identity
             task.sent_at = time.monotonic()
-            header = _header(type="task", id=task.id, kind=task.kind, attempt=task.attempts)
+            fields = {"type": "task", "id": task.id, "kind": task.kind, "attempt": task.attempts}
+            if task.batch:
+                fields[BATCH] = task.batch
             try:
-                self._socket.send_multipart([identity, SIGNATURE, header, *task.frames])
+                _send(self._socket, [identity, SIGNATURE, _header(**fields), *task.frames])
             except zmq.ZMQError:  # the worker is gone (ROUTER_MANDATORY): requeue, forget the worker
                 task.attempts -= 1
                 self._queue.appendleft(task_id)
@@ -331,6 +416,9 @@ class _Producer:
 
     def _lose(self, worker: _Worker, results: List[TaskResult], reason: str) -> None:
         self._workers.pop(worker.identity, None)
+        if self._authentication is not None:
+            self._authentication.forget(worker.identity)  # if the connection is still there, it proves again
+        _log.info("task producer: worker %s lost (%s)", worker.name, reason)
         self.stats.workers_lost += 1
         for task_id in sorted(worker.running):
             task = self._tasks.get(task_id)
@@ -343,10 +431,10 @@ class _Producer:
         if task.attempts >= self.max_attempts:
             self._tasks.pop(task.id, None)
             self._done.add(task.id)
-            self.stats.failed += 1
-            results.append(TaskResult(task.id, task.index, task.kind, False, error=remote_error_from_map(
-                error_map(ErrorCode.WORKER_LOST, f"task {task.id} ({task.kind}) was sent {task.attempts} time(s) "
-                                          f"and never answered (last: {reason})")), attempts=task.attempts))
+            lost = error_map(ErrorCode.WORKER_LOST, f"task {task.id} ({task.kind}) was sent {task.attempts} "
+                                                    f"time(s) and never answered (last: {reason})")
+            for offset in range(max(1, task.batch)):
+                self._deliver(task, offset, False, lost, "", results)
             return
         self.stats.resent += 1
         self._queue.appendleft(task.id)
@@ -357,12 +445,12 @@ class _Job:
     deadline. Each result is handed out once; abandoned tasks are forgotten on :meth:`close`."""
 
     def __init__(self, producer: _Producer, kind: str, items: Iterable[Any], progress: bool,
-                 timeout: Optional[float]) -> None:
+                 timeout: Optional[float], chunksize: int = 1) -> None:
         self.producer = producer
         self.kind = kind
         self.timeout = timeout
-        self.pending = producer._submit(kind, items)
-        self.bar = _progress_bar(len(self.pending), kind) if progress else None
+        self.pending, count = producer._submit(kind, items, chunksize)
+        self.bar = _progress_bar(count, kind) if progress else None
         self.deadline = None if timeout is None else time.monotonic() + timeout
 
     @property
@@ -372,7 +460,7 @@ class _Job:
 
     def take(self, results: List[TaskResult]) -> List[TaskResult]:
         """The results among ``results`` that belong to this job."""
-        mine = [r for r in results if r.id in self.pending]
+        mine = [r for r in results if r.id in self.pending]  # a batch's items share its id
         for result in mine:
             self.pending.discard(result.id)
             if self.bar is not None:
@@ -430,6 +518,12 @@ class TaskProducer(_Producer):
             public key (``server_key=``). Default: plain text.
         insecure: allow plain text on an endpoint other machines can reach (default: such a ``bind``
             without ``cert`` raises ``ValueError``). Only for networks where every host is trusted.
+        allow_list: a directory of public certificates (``NAME.key`` files, as for :class:`Worker`):
+            tasks go only to workers that proved one of these keys on their connection
+            (``auth.hello``/``auth.prove``, protocol.md §12.4; ``TaskWorker(cert=...)`` does).
+            Others get the ``unauthenticated`` notice and no task, logged with their key. The
+            directory is read again when it changes: a key added is let in at its next proof, a
+            key removed loses its workers within a second (their tasks go to others). Needs ``cert``.
     """
 
     def wait_for_workers(self, count: int = 1, timeout: Optional[float] = 10.0) -> List[str]:
@@ -440,13 +534,20 @@ class TaskProducer(_Producer):
         return self.workers
 
     def results(self, kind: str, items: Iterable[Any], *, progress: bool = False,
-                timeout: Optional[float] = None) -> Iterator[TaskResult]:
+                timeout: Optional[float] = None, chunksize: int = 1) -> Iterator[TaskResult]:
         """Submit one task of ``kind`` per item (the item is its one argument) and yield results as they complete.
 
         Each task's result is yielded exactly once, whatever happens to workers. ``timeout`` bounds the
         whole job (:class:`zerobridge.TimeoutError`). ``progress`` shows a tqdm bar.
+
+        ``chunksize`` (as ``multiprocessing.Pool``'s): send the items in batches of this many, one
+        message each, that a worker runs item by item (protocol.md §12.5). Each item still gets its
+        own result (error included), but a batch goes to one worker and comes back whole, and is
+        re-sent whole if its worker is lost. Worth it for tasks of well under a millisecond; workers
+        of this library from this version on understand batches, older ones fail them with
+        ``bad_request``.
         """
-        job = _Job(self, kind, items, progress, timeout)
+        job = _Job(self, kind, items, progress, timeout, chunksize)
         try:
             while not job.finished:
                 yield from job.take(self._step(job.deadline))
@@ -455,15 +556,16 @@ class TaskProducer(_Producer):
             job.close()
 
     def map(self, kind: str, items: Iterable[Any], *, progress: bool = True,
-            timeout: Optional[float] = None, return_exceptions: bool = False) -> List[Any]:
+            timeout: Optional[float] = None, return_exceptions: bool = False,
+            chunksize: int = 1) -> List[Any]:
         """Run one task per item and return their values in the items' order.
 
         The first failed task raises its error (after all have finished), unless ``return_exceptions``,
-        which puts the errors in the list instead.
+        which puts the errors in the list instead. ``chunksize``: see :meth:`results`.
         """
         items = list(items)
         values = _Values(len(items))
-        for result in self.results(kind, items, progress=progress, timeout=timeout):
+        for result in self.results(kind, items, progress=progress, timeout=timeout, chunksize=chunksize):
             values.add(result)
         return values.get(return_exceptions)
 
@@ -487,10 +589,10 @@ class AsyncTaskProducer(_Producer):
         return self.workers
 
     async def results(self, kind: str, items: Iterable[Any], *, progress: bool = False,
-                      timeout: Optional[float] = None) -> AsyncIterator[TaskResult]:
+                      timeout: Optional[float] = None, chunksize: int = 1) -> AsyncIterator[TaskResult]:
         """Submit one task of ``kind`` per item and yield results as they complete (see
         :meth:`TaskProducer.results`)."""
-        job = _Job(self, kind, items, progress, timeout)
+        job = _Job(self, kind, items, progress, timeout, chunksize)
         try:
             while not job.finished:
                 for result in job.take(await asyncio.to_thread(self._locked_step, job.deadline)):
@@ -500,11 +602,12 @@ class AsyncTaskProducer(_Producer):
             job.close()
 
     async def map(self, kind: str, items: Iterable[Any], *, progress: bool = True,
-                  timeout: Optional[float] = None, return_exceptions: bool = False) -> List[Any]:
+                  timeout: Optional[float] = None, return_exceptions: bool = False,
+                  chunksize: int = 1) -> List[Any]:
         """Run one task per item; their values in the items' order (see :meth:`TaskProducer.map`)."""
         items = list(items)
         values = _Values(len(items))
-        async for result in self.results(kind, items, progress=progress, timeout=timeout):
+        async for result in self.results(kind, items, progress=progress, timeout=timeout, chunksize=chunksize):
             values.add(result)
         return values.get(return_exceptions)
 
@@ -513,6 +616,24 @@ class AsyncTaskProducer(_Producer):
 
     async def __aexit__(self, *exc_info: Any) -> None:
         self.close()
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[Tuple[int, Any]]:
+    """``(index of the first item, item)`` for ``size`` 1, else ``(index, list of up to size items)``."""
+    if size == 1:
+        yield from enumerate(items)
+        return
+    chunk: List[Any] = []
+    start = 0
+    for index, item in enumerate(items):
+        if not chunk:
+            start = index
+        chunk.append(item)
+        if len(chunk) == size:
+            yield start, chunk
+            chunk = []
+    if chunk:
+        yield start, chunk
 
 
 def _progress_bar(total: int, kind: str) -> Any:
@@ -528,16 +649,20 @@ class _PoolWorker:
     the socket loop."""
 
     def __init__(self, endpoint: str, tasks: Optional[Mapping[str, Callable[..., Any]]] = None, *,
-                 name: Optional[str] = None, concurrency: int = 1, heartbeat: float = 1.0,
+                 name: Optional[str] = None, concurrency: int = 1, prefetch: int = 0,
+                 non_blocking: Iterable[str] = (), heartbeat: float = 1.0,
                  context: Optional[zmq.Context] = None, server_key: Optional[KeySource] = None,
                  cert: Optional[CertificatePath] = None) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
+        if prefetch < 0:
+            raise ValueError("prefetch must be at least 0")
         self._curve = CurveClient.configure(server_key, cert)
         self._proves = cert is not None  # a worker with a certificate proves its key (protocol.md §12.4)
         self.endpoint = endpoint
         self.name = name or f"python-{_socket.gethostname()}-{os.getpid()}"
         self.concurrency = concurrency
+        self.prefetch = prefetch
         self.heartbeat = heartbeat
         self.completed = 0
         self._stop = threading.Event()
@@ -545,12 +670,29 @@ class _PoolWorker:
         self._dispatcher = Dispatcher()
         for kind, function in (tasks or {}).items():
             self._dispatcher.add(kind, function)
+        self._non_blocking: Set[str] = set(non_blocking)
         self._context = context or zmq.Context.instance()
 
-    def task(self, kind: Optional[str] = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Decorator: register a function as the handler of ``kind`` (default: its name)."""
+    @property
+    def _credit(self) -> int:
+        """The credit announced: tasks running on the threads plus tasks waiting their turn here."""
+        return self.concurrency + self.prefetch
+
+    def task(self, kind: Optional[str] = None, *, non_blocking: bool = False,
+             ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Decorator: register a function as the handler of ``kind`` (default: its name).
+
+        ``non_blocking=True`` declares that it returns at once (no I/O, no waiting, microseconds of
+        work): it then runs on the worker's socket thread as soon as it arrives, without the hand-off to
+        a pool thread and back. A function that may take long must not be declared so: while it runs
+        the worker sends no heartbeat and takes no task."""
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-            self._dispatcher.add(kind or fn.__name__, fn)
+            name = kind or fn.__name__
+            self._dispatcher.add(name, fn)
+            if non_blocking:
+                self._non_blocking.add(name)
+            else:
+                self._non_blocking.discard(name)
             return fn
         return register
 
@@ -581,7 +723,7 @@ class _PoolWorker:
                     break
                 if now >= next_beat:
                     sock.send_multipart([SIGNATURE, _header(type="hb", name=self.name,
-                                                            credit=self.concurrency - len(running))])
+                                                            credit=self._credit - len(running))])
                     next_beat = now + self.heartbeat
                 events = dict(poller.poll(int(max(0.0, min(_SLICE, next_beat - now)) * 1000)))
                 if not events:
@@ -589,24 +731,10 @@ class _PoolWorker:
                 if wake_read in events:
                     os.read(wake_read, 4096)
                 if sock in events:
-                    while True:
-                        try:
-                            frames = sock.recv_multipart(zmq.NOBLOCK)
-                        except zmq.Again:
-                            break
-                        if _is_notice(frames):
-                            if proof.notified():
-                                self._ready(sock, len(running))
-                            continue
-                        future = self._accept(frames, pool, running)
-                        if future is not None:
-                            future.add_done_callback(lambda _f: _wake(wake_write))
+                    for frames in _queued(sock):
+                        self._take(sock, frames, proof, pool, running, wake_write)
                 for future in [f for f in running if f.done()]:
-                    header = running.pop(future)
-                    ok, payload = future.result()
-                    sock.send_multipart([SIGNATURE, _header(type="result", id=header.get("id"), ok=ok),
-                                         *payload])
-                    self.completed += 1
+                    self._answer(sock, running.pop(future), future.result())
         except KeyboardInterrupt:
             pass
         finally:
@@ -620,29 +748,44 @@ class _PoolWorker:
             os.close(wake_read)
             os.close(wake_write)
 
-    def _ready(self, sock: zmq.Socket, running: int) -> None:
-        """``ready`` with the credit free now (all of it at the start; less after a re-proof)."""
-        sock.send_multipart([SIGNATURE, _header(type="ready", credit=self.concurrency - running,
-                                                name=self.name)])
-
-    def _accept(self, frames: List[bytes], pool: concurrent.futures.ThreadPoolExecutor,
-                running: Dict[concurrent.futures.Future, Dict[str, Any]],
-                ) -> Optional[concurrent.futures.Future]:
-        try:
-            header = _parse(frames)
-        except ProtocolError:
-            return None
-        if header["type"] != "task":
-            return None
+    def _take(self, sock: zmq.Socket, frames: List[bytes], proof: "_Proof",
+              pool: concurrent.futures.ThreadPoolExecutor, running: Dict[concurrent.futures.Future, Dict[str, Any]],
+              wake_write: int) -> None:
+        """One message from the producer: a notice, or a task run here (non-blocking kinds) or on the pool."""
+        if _is_notice(frames):
+            if proof.notified():
+                self._ready(sock, len(running))
+            return
+        header = _task_header(frames)
+        if header is None:
+            return
+        if header.get("kind") in self._non_blocking:
+            self._answer(sock, header, self._execute(header, frames[2:]))
+            return
         future = pool.submit(self._execute, header, frames[2:])
         running[future] = header
-        return future
+        future.add_done_callback(lambda _f: _wake(wake_write))
 
-    def _execute(self, header: Dict[str, Any], body: List[bytes]) -> Any:
-        """(ok, [payload, attachments...]) for one task; never raises."""
+    def _ready(self, sock: zmq.Socket, running: int) -> None:
+        """``ready`` with the credit free now (all of it at the start; less after a re-proof)."""
+        sock.send_multipart([SIGNATURE, _header(type="ready", credit=self._credit - running,
+                                                name=self.name)])
+
+    def _execute(self, header: Dict[str, Any], body: List[bytes]) -> Outcome:
+        """One task's (or batch's, protocol.md §12.5) outcome; never raises."""
         kind = header.get("kind")
-        outcome = self._dispatcher.run(kind if isinstance(kind, str) else "", body, self._loop)
-        return outcome.ok, outcome.body
+        kind = kind if isinstance(kind, str) else ""
+        if BATCH in header:
+            return run_batch(self._dispatcher, kind, header[BATCH], body, self._loop)
+        return self._dispatcher.run(kind, body, self._loop)
+
+    def _answer(self, sock: zmq.Socket, header: Dict[str, Any], outcome: Outcome) -> None:
+        """Send a task's ``result`` (a batch's carries ``batch`` when it ran item by item)."""
+        fields: Dict[str, Any] = {"type": "result", "id": header.get("id"), "ok": outcome.ok}
+        if BATCH in header and outcome.ok:
+            fields[BATCH] = header[BATCH]
+        _send(sock, [SIGNATURE, _header(**fields), *outcome.body])
+        self.completed += 1
 
     def stop(self) -> None:
         """Make :meth:`run` return (from another thread, or another task): at the worker's next
@@ -659,6 +802,13 @@ class TaskWorker(_PoolWorker):
     value is the result; failures become error results with the codes a :class:`Worker` uses
     (``command_failed``, ``unknown_command``, ``invalid_argument``, ``bad_request``; see
     ``zerobridge._dispatch``): a task never goes unanswered.
+
+    ``prefetch`` (default 0): how many tasks beyond ``concurrency`` the worker takes ahead, so the
+    next task is already here when one finishes instead of a round trip to the producer later (Celery's
+    prefetch multiplier). Worth 1 or 2 for tasks of well under a millisecond; a worker then holds up to
+    ``concurrency + prefetch`` tasks, so a slow one keeps that many from the others: leave it at 0 for
+    long tasks. ``non_blocking`` names kinds that return at once and run on the socket thread (see
+    :meth:`task`). Batches (``producer.map(..., chunksize=N)``) run item by item on one thread.
 
     A producer that uses CURVE needs ``server_key=`` (its ``NAME.key`` file, or the Z85 key), and
     ``cert=`` (this worker's ``NAME.key_secret``) when the worker should have a known key. With
@@ -740,24 +890,28 @@ class _Proof:
         return True
 
 
-def _is_proof_request(body: List[bytes]) -> bool:
-    """Whether a producer received a bridge-protocol request (a worker's ``auth.hello``)."""
-    at = 1 if body and body[0] == b"" else 0
-    return len(body) > at + 2 and body[at] == BRIDGE_SIGNATURE
+def _queued(sock: zmq.Socket) -> Iterator[List[bytes]]:
+    """The messages queued on ``sock`` now (at least one is), without an exception at their end."""
+    while True:
+        yield sock.recv_multipart(_NOBLOCK)
+        if not sock.getsockopt(_EVENTS) & _POLLIN:
+            return
 
 
-def _nothing_to_prove(body: List[bytes]) -> List[bytes]:
-    """The reply to a worker's proof request from a producer without an allow-list (this one has
-    none): ``bad_request``, so the worker sends ``ready`` at once (protocol.md §12.4)."""
-    at = 1 if body[0] == b"" else 0
+def _task_header(frames: List[bytes]) -> Optional[Dict[str, Any]]:
+    """The header of a ``task`` message; ``None`` for anything else (ignored)."""
     try:
-        header = msgpack.unpackb(body[at + 2], raw=False, strict_map_key=False)
-    except (ValueError, msgpack.UnpackException):
-        header = None
-    request_id = header.get("id") if isinstance(header, dict) else None
-    error = error_map(ErrorCode.BAD_REQUEST, "This task producer has no allow-list: there is nothing to prove.")
-    return [*body[:at], BRIDGE_SIGNATURE, body[at + 1], build_reply_header(request_id, False),
-            msgpack.packb(error, use_bin_type=True)]
+        header = _parse(frames)
+    except ProtocolError:
+        return None
+    return header if header["type"] == "task" else None
+
+
+def _send(sock: zmq.Socket, frames: List[Any]) -> None:
+    """``send_multipart`` without its per-frame checks and enum flags (the frames are our own)."""
+    last = len(frames) - 1
+    for index, frame in enumerate(frames):
+        sock.send(frame, _SNDMORE if index < last else 0, copy=False)
 
 
 def _is_task_message(frames: List[bytes]) -> bool:

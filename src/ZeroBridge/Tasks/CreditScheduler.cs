@@ -96,7 +96,7 @@ internal sealed class CreditScheduler(ZeroBridgeTaskProducerOptions options, ITa
             case "result" when header.IntegerId is { } id && worker.Owed.Remove(id):
                 Grant(worker, 1);
                 worker.Running.Remove(id);
-                Complete(id, header.Ok, payload, attachments ?? [], worker);
+                Complete(id, header, payload, attachments ?? [], worker);
                 break;
             case "result":
                 Interlocked.Increment(ref _duplicates);
@@ -105,13 +105,14 @@ internal sealed class CreditScheduler(ZeroBridgeTaskProducerOptions options, ITa
     }
 
     /// <summary>
-    /// The connection of <paramref name="identity"/> has gone: its worker is lost at once and its tasks re-sent, so a
-    /// newcomer that takes the same routing id inherits nothing (producers with an allow-list; docs/security.md).
+    /// The worker of <paramref name="identity"/> is lost at once and its tasks re-sent (producers with an allow-list;
+    /// docs/security.md): its connection has gone, so a newcomer that takes the same routing id inherits nothing, or
+    /// its key left the allow-list, so it gets no task more.
     /// </summary>
-    public void Disconnected(byte[] identity)
+    public void Drop(byte[] identity, string reason)
     {
         if (_workers.TryGetValue(identity, out var worker))
-            Lose(worker, "disconnected");
+            Lose(worker, reason);
     }
 
     /// <summary>Sends queued tasks, re-sent ones first, to the workers with credit, least recently served first.</summary>
@@ -182,7 +183,7 @@ internal sealed class CreditScheduler(ZeroBridgeTaskProducerOptions options, ITa
         _jobs.Clear();
     }
 
-    private void Complete(long id, bool ok, byte[]? payload, ReadOnlyMemory<byte>[] attachments, PoolWorker worker)
+    private void Complete(long id, TaskHeader header, byte[]? payload, ReadOnlyMemory<byte>[] attachments, PoolWorker worker)
     {
         if (!_tasks.Remove(id, out var task))
         {
@@ -191,7 +192,7 @@ internal sealed class CreditScheduler(ZeroBridgeTaskProducerOptions options, ITa
         }
         task.Finished = true;
         task.Worker = null;
-        Deliver(task, new RawTaskResult(task, ok, payload, attachments, task.Attempts, worker.Name));
+        Deliver(task, new RawTaskResult(task, header.Ok, payload, attachments, task.Attempts, worker.Name, header.Batch));
     }
 
     private void Deliver(PendingTask task, RawTaskResult result)
