@@ -160,6 +160,31 @@ def test_a_python_worker_with_an_allow_list_behind_a_broker_without_one_runs_onl
         stop_all([broker])
 
 
+def test_zbridge_worker_with_an_allow_list_applies_the_callers_command_permissions(keys: Path, tmp_path: Path) -> None:
+    """`zbridge worker --allow-list`: the broker checks the service, the worker the command (orders.* only)."""
+    from broker_support import CLI_DLL, HEARTBEAT, LIVENESS, Process, start_broker, stop_all
+
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    for name, services, commands in (("client", "erp", "orders.*"), ("worker", "erp", "")):
+        (allowed / f"{name}.key").write_text(_public_certificate(keys, name, services, commands))
+    broker = start_broker("tcp://127.0.0.1:*", "--cert", str(keys / "server.key_secret"),
+                          "--allow-list", str(allowed), request_timeout=3)
+    worker = Process(["dotnet", str(CLI_DLL), "worker", "--connect", broker.endpoint, "--service", "erp",
+                      "--heartbeat", str(HEARTBEAT), "--liveness", str(LIVENESS),
+                      "--server-key", str(keys / "server.key"), "--cert", str(keys / "worker.key_secret"),
+                      "--allow-list", str(allowed)])
+    try:
+        worker.wait_for(r"serving")
+        with zerobridge.connect(broker.endpoint, service="erp", server_key=keys / "server.key",
+                                cert=keys / "client.key_secret", timeout=30) as client:
+            assert len(client.orders.recent(n=2)) == 2
+            with pytest.raises(zerobridge.PermissionDenied, match="'sql.query'"):
+                client.call("sql.query", text="SELECT 1")
+    finally:
+        stop_all([worker, broker])
+
+
 def _public_key(keys: Path, name: str) -> str:
     if not (keys / f"{name}.key_secret").exists():
         zmq.auth.create_certificates(str(keys), name)
