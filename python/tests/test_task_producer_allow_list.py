@@ -145,11 +145,13 @@ def test_a_key_removed_from_the_directory_loses_its_proved_worker(
 class _RawPeer:
     """A DEALER speaking the proof's requests to the producer by hand, as an attacker would."""
 
-    def __init__(self, producer: zerobridge.TaskProducer, keys: Path, name: str) -> None:
+    def __init__(self, producer: zerobridge.TaskProducer, keys: Path, name: str, routing_id: bytes = b"") -> None:
         self.curve = CurveClient.configure(keys / "producer.key", keys / f"{name}.key_secret")
         assert self.curve is not None
         self.socket = zmq.Context.instance().socket(zmq.DEALER)
         self.socket.linger = 0
+        if routing_id:
+            self.socket.routing_id = routing_id
         self.curve.apply(self.socket)
         self.socket.connect(producer.endpoint)
         self._producer = producer
@@ -186,8 +188,7 @@ def test_recorded_or_borrowed_proofs_are_refused(producer: zerobridge.TaskProduc
 
 def test_a_peer_that_asks_and_leaves_before_the_answer_does_not_break_the_producer(keys: Path) -> None:
     """A reply to a peer that has gone (ROUTER_MANDATORY: host unreachable) is dropped, not raised to the caller."""
-    with zerobridge.TaskProducer("tcp://127.0.0.1:*", cert=keys / "producer.key_secret",
-                                 allow_list=keys) as producer:
+    with zerobridge.TaskProducer("tcp://127.0.0.1:*", cert=keys / "producer.key_secret") as producer:
         events = producer._socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)  # noqa: SLF001
         try:
             peer = _RawPeer(producer, keys, "alice")
@@ -199,3 +200,28 @@ def test_a_peer_that_asks_and_leaves_before_the_answer_does_not_break_the_produc
         finally:
             producer._socket.disable_monitor()  # noqa: SLF001
             events.close()
+
+
+def test_a_newcomer_taking_a_departed_workers_routing_id_inherits_neither_its_proof_nor_its_place(
+        keys: Path, allowed: Path) -> None:
+    with zerobridge.TaskProducer("tcp://127.0.0.1:*", cert=keys / "producer.key_secret", allow_list=allowed,
+                                 worker_timeout=STEP_DEADLINE * 10) as producer:  # never lost by silence here
+        alice = _RawPeer(producer, keys, "alice", routing_id=b"worker-x")
+        ok, hello = alice.request("auth.hello", {})
+        assert alice.request("auth.prove", alice.curve.proof(hello["challenge"]))[0]
+        alice.socket.send_multipart([b"ZBTASK01", msgpack.packb({"v": 1, "type": "ready", "credit": 1, "name": "alice"})])
+        _serve_until(producer, lambda: producer.workers == ["alice"], "alice counted as a worker")
+
+        alice.close()
+        _serve_until(producer, lambda: producer.workers == [], "alice's worker dropped when her connection went")
+
+        stranger = _RawPeer(producer, keys, "stranger", routing_id=b"worker-x")
+        try:
+            stranger.socket.send_multipart([b"ZBTASK01", msgpack.packb({"v": 1, "type": "ready", "credit": 1,
+                                                                         "name": "stranger"})])
+            _serve_until(producer, lambda: stranger.socket.poll(0) != 0, "the producer's answer to the stranger")
+            notice = recv_multipart(stranger.socket)
+            assert msgpack.unpackb(notice[1])["type"] == "unauthenticated"
+            assert producer.workers == []
+        finally:
+            stranger.close()
