@@ -6,7 +6,10 @@
 2. end-to-end latency (publish -> subscriber has the decoded value), one message every ~2 ms, same pairs; both
    publishers pace their messages in their own process (the C# one in the test host), so the subscriber's process
    only receives in both cases.
-3. task throughput with 1, 2, 4 Python workers for tiny tasks, beside multiprocessing.Pool.map (chunksize 1).
+3. task throughput with 1, 2, 4 Python workers for tiny tasks, beside multiprocessing.Pool.imap_unordered
+   (chunksize 1) with as many processes, in interleaved rounds: ZeroBridge with the defaults, with prefetch 2 and the
+   kind declared non-blocking, and batched (chunksize 100, beside the Pool with chunksize 100 too); and the floor of
+   the transport: a bare pyzmq ROUTER producer and DEALER workers echoing with the same credit (no ZeroBridge code).
 """
 
 from __future__ import annotations
@@ -66,8 +69,26 @@ def _square(x: int) -> int:
 
 WORKER = r"""
 import sys, zerobridge
-zerobridge.task_worker(sys.argv[1], {"square": lambda x: x * x})
+prefetch, non_blocking = int(sys.argv[2]), sys.argv[3] == "1"
+zerobridge.task_worker(sys.argv[1], {"square": lambda x: x * x}, prefetch=prefetch,
+                       non_blocking=["square"] if non_blocking else [])
 """
+
+FLOOR_WORKER = r"""
+import sys, msgpack, zmq
+sock = zmq.Context().socket(zmq.DEALER)
+sock.connect(sys.argv[1])
+sock.send(b"ready")
+while True:
+    frames = sock.recv_multipart()
+    if frames[0] == b"stop":
+        break
+    x = msgpack.unpackb(frames[-1])
+    sock.send_multipart([*frames[:-1], msgpack.packb(x * x)])
+"""
+
+# The task rows: (label, prefetch, non-blocking, chunksize).
+TASK_ROWS = (("defaults", 0, False, 1), ("prefetch 2, non-blocking", 2, True, 1), ("chunksize 100", 0, False, 100))
 
 
 def receive_zerobridge(endpoint: str, count: int, out: Dict[str, Any], ready: threading.Event) -> None:
@@ -117,18 +138,22 @@ def receive_pyzmq(endpoint: str, count: int, out: Dict[str, Any], ready: threadi
     sock.close(linger=0)
 
 
-def stream_zerobridge(client: zerobridge.Client, count: int, batch: int, paced: bool) -> Dict[str, Any]:
+def stream_zerobridge(client: zerobridge.Client, count: int, batch: int, paced: bool,
+                      publish_batch: bool = False) -> Dict[str, Any]:
+    """``count`` messages of ``batch`` values each: one list value per message, or with ``publish_batch`` a
+    ``PublishBatch`` whose values the subscriber yields one by one (then ``n`` counts values)."""
     info = client.call("stream.start", snapshot="", hwm=0, name="bench")
     out: Dict[str, Any] = {}
     ready = threading.Event()
-    thread = threading.Thread(target=receive_zerobridge, args=(info["endpoint"], count, out, ready))
+    expected = count * batch if publish_batch else count
+    thread = threading.Thread(target=receive_zerobridge, args=(info["endpoint"], expected, out, ready))
     thread.start()
     ready.wait()
     time.sleep(1.0)  # let the subscription reach the publisher (same grace as the baseline)
     # Paced or not, the C# publisher's own process sends (and paces) the values, as the baseline's publisher
     # process does: this process only receives.
     client.call("stream.publish", id=info["id"], topic="bench", count=count, batch=batch,
-                interval_ms=PACE_MS if paced else 0, timeout=600)
+                interval_ms=PACE_MS if paced else 0, publish_batch=publish_batch, timeout=600)
     thread.join(120)
     client.call("stream.stop", id=info["id"])
     return out
@@ -147,16 +172,17 @@ def stream_pyzmq(count: int, batch: int, paced: bool) -> Dict[str, Any]:
     return out
 
 
-def tasks_zerobridge(workers: int, count: int) -> float:
+def tasks_zerobridge(workers: int, count: int, prefetch: int, non_blocking: bool, chunksize: int) -> float:
     with zerobridge.TaskProducer("tcp://127.0.0.1:*") as producer:
         env = dict(os.environ, PYTHONPATH=str(REPO / "python"))
-        processes = [subprocess.Popen([sys.executable, "-c", WORKER, producer.endpoint], env=env)
+        processes = [subprocess.Popen([sys.executable, "-c", WORKER, producer.endpoint, str(prefetch),
+                                       "1" if non_blocking else "0"], env=env)
                      for _ in range(workers)]
         try:
             producer.wait_for_workers(workers, timeout=30)
             producer.map("square", range(50), progress=False)  # warm-up
             start = time.perf_counter()
-            values = producer.map("square", range(count), progress=False, timeout=600)
+            values = producer.map("square", range(count), progress=False, timeout=600, chunksize=chunksize)
             seconds = time.perf_counter() - start
             assert values == [x * x for x in range(count)]
         finally:
@@ -166,12 +192,57 @@ def tasks_zerobridge(workers: int, count: int) -> float:
     return count / seconds
 
 
-def tasks_pool(workers: int, count: int) -> float:
+def tasks_pool(workers: int, count: int, chunksize: int = 1) -> float:
+    """``multiprocessing.Pool.imap_unordered(f, items, chunksize)``: the issue's baseline (chunksize 1)."""
     with multiprocessing.Pool(workers) as pool:
-        pool.map(_square, range(50), chunksize=1)
+        list(pool.imap_unordered(_square, range(50), chunksize=1))
         start = time.perf_counter()
-        pool.map(_square, range(count), chunksize=1)
-        return count / (time.perf_counter() - start)
+        done = sum(1 for _ in pool.imap_unordered(_square, range(count), chunksize=chunksize))
+        seconds = time.perf_counter() - start
+        assert done == count
+        return count / seconds
+
+
+def tasks_floor(workers: int, count: int, credit: int) -> float:
+    """The transport's floor: a pyzmq ROUTER hands each of ``workers`` bare pyzmq DEALER echo workers up to
+    ``credit`` tasks at once (three frames each way, as the task protocol), no ZeroBridge code on either side."""
+    context = zmq.Context()
+    router = context.socket(zmq.ROUTER)
+    router.setsockopt(zmq.LINGER, 0)
+    port = router.bind_to_random_port("tcp://127.0.0.1")
+    processes = [subprocess.Popen([sys.executable, "-c", FLOOR_WORKER, f"tcp://127.0.0.1:{port}"])
+                 for _ in range(workers)]
+    header = msgpack.packb({"v": 1, "type": "task", "id": 1, "kind": "square", "attempt": 1})
+    try:
+        identities = []
+        while len(identities) < workers:
+            if not router.poll(30000):
+                raise RuntimeError("floor workers did not start")
+            identities.append(router.recv_multipart()[0])
+        sent = received = 0
+        start = time.perf_counter()
+        for identity in identities:
+            for _ in range(credit):
+                if sent < count:
+                    router.send_multipart([identity, b"ZBTASK01", header, msgpack.packb(sent)])
+                    sent += 1
+        while received < count:
+            if not router.poll(30000):
+                raise RuntimeError("floor workers stopped answering")
+            identity = router.recv_multipart()[0]
+            received += 1
+            if sent < count:
+                router.send_multipart([identity, b"ZBTASK01", header, msgpack.packb(sent)])
+                sent += 1
+        seconds = time.perf_counter() - start
+        for identity in identities:
+            router.send_multipart([identity, b"stop"])
+    finally:
+        for process in processes:
+            process.wait(10)
+        router.close(linger=0)
+        context.term()
+    return count / seconds
 
 
 def percentile(values: List[float], q: float) -> float:
@@ -184,54 +255,77 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=50000)
     parser.add_argument("--latency-messages", type=int, default=500)
     parser.add_argument("--tasks", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the task table")
+    parser.add_argument("--only", choices=("streams", "tasks"), help="run one part only")
     args = parser.parse_args()
 
     environment = record.environment()
     document: Dict[str, Any] = {"options": vars(args), "environment": environment, "streams": {}, "tasks": {}}
-    if not HOST_DLL.exists():
-        subprocess.run(["dotnet", "build", str(REPO / "tests" / "ZeroBridge.TestHost")], check=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        host = ServerProcess(["dotnet", str(HOST_DLL), "--bind", "tcp://127.0.0.1:*", "--data", f"{tmp}/demo.db"])
-        try:
-            endpoint = host.wait_ready(60)
-            client = zerobridge.connect(endpoint, timeout=60)
-            print("## Streams: messages per second (receiver side)\n")
-            print("| case | C# pub -> zerobridge.subscribe | pyzmq PUB -> pyzmq SUB | ratio |")
-            print("|---|---|---|---|")
-            for label, batch in (("small messages", 1), ("batches of 100 values", 100)):
-                count = args.messages if batch == 1 else max(100, args.messages // 100)
-                ours = stream_zerobridge(client, count, batch, paced=False)
-                base = stream_pyzmq(count, batch, paced=False)
-                ours_rate = ours["n"] * batch / ours["seconds"]
-                base_rate = base["n"] * batch / base["seconds"]
-                unit = "msgs/s" if batch == 1 else "values/s"
-                document["streams"][label] = {"count": count, "unit": unit, "ours": ours_rate, "baseline": base_rate,
-                                              "ours_received": ours["n"], "ours_gaps": ours["gaps"],
-                                              "baseline_received": base["n"]}
-                print(f"| {label} ({count} msgs) | {ours_rate:,.0f} {unit} ({ours['n']} received, {ours['gaps']} gaps) "
-                      f"| {base_rate:,.0f} {unit} ({base['n']} received) | {ours_rate / base_rate:.2f} |")
-            print("\n## Streams: end-to-end latency (publish timestamp -> decoded value), one message every ~2 ms\n")
-            ours = stream_zerobridge(client, args.latency_messages, 1, paced=True)
-            base = stream_pyzmq(args.latency_messages, 1, paced=True)
-            print("| | p50 µs | p99 µs |")
-            print("|---|---|---|")
-            for name, result in (("C# pub -> zerobridge.subscribe", ours), ("pyzmq PUB -> pyzmq SUB", base)):
-                lat = [x * 1e6 for x in result["latencies"]]
-                print(f"| {name} | {percentile(lat, 0.5):,.0f} | {percentile(lat, 0.99):,.0f} |")
-                document["streams"][f"latency, {name}"] = {"p50_us": percentile(lat, 0.5),
-                                                            "p99_us": percentile(lat, 0.99), "n": len(lat)}
-            client.close()
-        finally:
-            host.stop()
+    if args.only != "tasks":
+        if not HOST_DLL.exists():
+            subprocess.run(["dotnet", "build", str(REPO / "tests" / "ZeroBridge.TestHost")], check=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            host = ServerProcess(["dotnet", str(HOST_DLL), "--bind", "tcp://127.0.0.1:*", "--data", f"{tmp}/demo.db"])
+            try:
+                endpoint = host.wait_ready(60)
+                client = zerobridge.connect(endpoint, timeout=60)
+                print("## Streams: messages per second (receiver side)\n")
+                print("| case | C# pub -> zerobridge.subscribe | pyzmq PUB -> pyzmq SUB | ratio | x ours, small messages |")
+                print("|---|---|---|---|---|")
+                cases = (("small messages", 1, False), ("batches of 100 values, one list per message", 100, False),
+                         ("PublishBatch of 100 values, yielded one by one", 100, True))
+                single = 0.0
+                for label, batch, publish_batch in cases:
+                    count = args.messages if batch == 1 else max(100, args.messages // 100)
+                    ours = stream_zerobridge(client, count, batch, paced=False, publish_batch=publish_batch)
+                    base = stream_pyzmq(count, batch, paced=False)
+                    ours_rate = ours["n"] * (1 if publish_batch else batch) / ours["seconds"]
+                    base_rate = base["n"] * batch / base["seconds"]
+                    single = single or ours_rate
+                    unit = "msgs/s" if batch == 1 else "values/s"
+                    document["streams"][label] = {"count": count, "unit": unit, "ours": ours_rate, "baseline": base_rate,
+                                                  "ours_received": ours["n"], "ours_gaps": ours["gaps"],
+                                                  "baseline_received": base["n"], "x_ours_single": ours_rate / single}
+                    print(f"| {label} ({count} msgs) | {ours_rate:,.0f} {unit} ({ours['n']} received, {ours['gaps']} gaps) "
+                          f"| {base_rate:,.0f} {unit} ({base['n']} received) | {ours_rate / base_rate:.2f} "
+                          f"| {ours_rate / single:.2f} |")
+                print("\n## Streams: end-to-end latency (publish timestamp -> decoded value), one message every ~2 ms\n")
+                ours = stream_zerobridge(client, args.latency_messages, 1, paced=True)
+                base = stream_pyzmq(args.latency_messages, 1, paced=True)
+                print("| | p50 µs | p99 µs |")
+                print("|---|---|---|")
+                for name, result in (("C# pub -> zerobridge.subscribe", ours), ("pyzmq PUB -> pyzmq SUB", base)):
+                    lat = [x * 1e6 for x in result["latencies"]]
+                    print(f"| {name} | {percentile(lat, 0.5):,.0f} | {percentile(lat, 0.99):,.0f} |")
+                    document["streams"][f"latency, {name}"] = {"p50_us": percentile(lat, 0.5),
+                                                                "p99_us": percentile(lat, 0.99), "n": len(lat)}
+                client.close()
+            finally:
+                host.stop()
 
-    print(f"\n## Tasks: {args.tasks} tiny tasks (x * x), Python workers\n")
-    print("| workers | zerobridge tasks/s | per-task µs | multiprocessing.Pool tasks/s (chunksize 1) | per-task µs | ratio |")
-    print("|---|---|---|---|---|---|")
-    for workers in (1, 2, 4):
-        ours = tasks_zerobridge(workers, args.tasks)
-        base = tasks_pool(workers, args.tasks)
-        print(f"| {workers} | {ours:,.0f} | {1e6 / ours:,.0f} | {base:,.0f} | {1e6 / base:,.0f} | {ours / base:.2f} |")
-        document["tasks"][str(workers)] = {"ours_tasks_per_s": ours, "pool_tasks_per_s": base}
+    if args.only != "streams":
+        print(f"\n## Tasks: {args.tasks} tiny tasks (x * x), Python workers, medians of {args.rounds} interleaved rounds\n")
+        columns = ["pool", *[row[0] for row in TASK_ROWS], "pool chunksize 100", "floor credit 1", "floor credit 3"]
+        print("| workers | multiprocessing.Pool imap_unordered, chunksize 1 | "
+              + " | ".join(f"zerobridge {label}" for label, *_ in TASK_ROWS)
+              + " | Pool chunksize 100 | bare pyzmq floor, credit 1 | floor, credit 3 |")
+        print("|---" * (len(columns) + 1) + "|")
+        for workers in (1, 2, 4):
+            rounds: Dict[str, List[float]] = {column: [] for column in columns}
+            for _ in range(args.rounds):
+                rounds["pool"].append(tasks_pool(workers, args.tasks))
+                for label, prefetch, non_blocking, chunksize in TASK_ROWS:
+                    rounds[label].append(tasks_zerobridge(workers, args.tasks, prefetch, non_blocking, chunksize))
+                rounds["pool chunksize 100"].append(tasks_pool(workers, args.tasks, 100))
+                rounds["floor credit 1"].append(tasks_floor(workers, args.tasks, 1))
+                rounds["floor credit 3"].append(tasks_floor(workers, args.tasks, 3))
+            medians = {column: statistics.median(values) for column, values in rounds.items()}
+            base = medians["pool"]
+            cells = [f"{medians['pool']:,.0f} ({1e6 / base:,.0f} µs)"]
+            cells += [f"{medians[column]:,.0f} ({medians[column] / base:.2f}x)" for column in columns[1:]]
+            print(f"| {workers} | " + " | ".join(cells) + " |")
+            document["tasks"][str(workers)] = {"tasks_per_s": medians, "rounds": rounds,
+                                               "ratio_to_pool": {c: medians[c] / base for c in columns}}
     record.write("streams", document)
 
 

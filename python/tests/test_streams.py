@@ -342,3 +342,24 @@ def test_a_subscriber_that_is_not_waiting_sees_the_silence_when_it_looks(client,
             assert time.monotonic() < deadline, "the silence was never seen"
             time.sleep(0.05)
         assert [e.kind for e in events] == ["silent"] and sub.stats.silences == 1
+
+
+def test_a_published_batch_arrives_value_by_value_with_its_own_sequences(client, publishers) -> None:
+    """PublishBatch (protocol.md §11.7): one message, yielded as separate values numbered on; a snapshot holds the last."""
+    info = publishers()
+    events: List[zerobridge.StreamEvent] = []
+    with zerobridge.Subscription(info["endpoint"], ["b."], timeout=RECV_TIMEOUT, on_event=events.append) as sub:
+        _wait_subscribed(sub, client, info)
+        last = client.call("stream.publish", id=info["id"], topic="b.x", count=3, batch=4, publish_batch=True)
+        after = client.call("stream.publish", id=info["id"], topic="b.x")   # a single value after the batches
+        got = []
+        while len(got) < 13:
+            message = sub.receive(RECV_TIMEOUT)
+            if message.topic == "b.x":
+                got.append(message)
+    assert [m.seq for m in got] == list(range(1, 14)) and (last, after) == (12, 13)
+    assert [m.value["i"] for m in got[:12]] == list(range(12))
+    assert events == [] and sub.stats.gaps == 0 and sub.stats.received >= 13
+    with zerobridge.Subscription(info["endpoint"], ["b.x"], snapshot=info["snapshot"], timeout=RECV_TIMEOUT) as late:
+        first = late.receive(RECV_TIMEOUT)
+    assert (first.seq, first.snapshot) == (13, True)

@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Iterator, List
@@ -186,3 +187,73 @@ def test_slow_workers_are_not_handed_a_queue(producer, workers, tmp_path) -> Non
     # out); with credits the slow one holds one task (its credit) and the fast one does all the rest.
     assert [r.worker for r in results[:79]] == ["fast"] * 79 and results[79].worker == "slow"
     assert sorted(r.index for r in results) == list(range(80))
+
+
+@pytest.mark.parametrize("language", ["python", "dotnet"])
+def test_a_batch_runs_item_by_item_in_order_with_an_error_per_item(producer, workers, language) -> None:
+    if language == "python":
+        workers.python(producer.endpoint, "py")
+    else:
+        workers.dotnet(producer.endpoint)
+    producer.wait_for_workers(1, timeout=180)
+    items: List[object] = [*range(10), "seven", *range(11, 23)]   # batches of 5, 5, 5, 5 and 3; one bad item
+    results = list(producer.results("square", items, chunksize=5, timeout=JOB_TIMEOUT))
+    assert [r.index for r in results] == list(range(23))          # one worker: batches and their items in order
+    assert len({r.id for r in results}) == 5                       # five messages, not 23
+    assert not results[10].ok and results[10].error.code in ("command_failed", "invalid_argument")
+    assert all(r.ok and r.value == r.index * r.index for r in results if r.index != 10)
+    values = producer.map("square", items, chunksize=5, progress=False, timeout=JOB_TIMEOUT, return_exceptions=True)
+    assert isinstance(values[10], zerobridge.RemoteError)
+    assert values[:10] + values[11:] == [x * x for x in range(23) if x != 10]
+
+
+def test_a_worker_that_knows_no_batches_fails_every_item_clearly(producer) -> None:
+    """A worker of the protocol before batches runs a task's body as its arguments and answers without ``batch``."""
+    from zerobridge._dispatch import Dispatcher  # noqa: PLC0415 - the argument check every worker makes
+    old = Dispatcher()
+    old.add("square", lambda x: x * x)
+    dealer = zmq.Context.instance().socket(zmq.DEALER)
+    dealer.setsockopt(zmq.LINGER, 0)
+    dealer.connect(producer.endpoint)
+    dealer.send_multipart([b"ZBTASK01", msgpack.packb({"v": 1, "type": "ready", "credit": 1, "name": "old"})])
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            if not dealer.poll(100):
+                continue
+            frames = dealer.recv_multipart()
+            header = msgpack.unpackb(frames[1])
+            outcome = old.run(header["kind"], frames[2:])
+            dealer.send_multipart([b"ZBTASK01", msgpack.packb({"v": 1, "type": "result", "id": header["id"],
+                                                               "ok": outcome.ok}), *outcome.body])
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        producer.wait_for_workers(1)
+        values = producer.map("square", [1, 2, 3], chunksize=3, progress=False, timeout=JOB_TIMEOUT,
+                              return_exceptions=True)
+        assert all(isinstance(v, zerobridge.RemoteError) and v.code == "bad_request" for v in values)
+        assert "batch" in values[0].message
+    finally:
+        stop.set()
+        thread.join(5)
+        dealer.close(linger=0)
+
+
+def test_a_non_blocking_kind_runs_on_the_socket_thread(producer) -> None:
+    def where(_: object) -> str:
+        return threading.current_thread().name
+
+    worker = zerobridge.TaskWorker(producer.endpoint, {"inline": where}, non_blocking=["inline"])
+    worker.task("pooled")(where)
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    try:
+        producer.wait_for_workers(1)
+        assert producer.map("pooled", [0], progress=False, timeout=JOB_TIMEOUT)[0].startswith("zerobridge-task")
+        assert producer.map("inline", [0], progress=False, timeout=JOB_TIMEOUT) == [thread.name]
+    finally:
+        worker.stop()
+        thread.join(10)

@@ -25,8 +25,8 @@ from ._codec import Decoder, Encoder
 from ._exceptions import RemoteError, SerializationError
 from ._protocol import PROTOCOL_VERSION, ErrorCode, error_map
 
-__all__ = ["Dispatcher", "Failure", "HeaderFailure", "Outcome", "decode_arguments", "parse_request_header",
-           "type_name"]
+__all__ = ["Dispatcher", "Failure", "HeaderFailure", "Outcome", "arguments_of", "decode_arguments",
+           "parse_request_header", "type_name"]
 
 _log = logging.getLogger("zerobridge.worker")
 
@@ -111,6 +111,15 @@ def decode_arguments(frames: Sequence[Any]) -> Tuple[List[Any], Dict[str, Any]]:
         value = Decoder(list(frames[1:])).unpack(frames[0])
     except SerializationError as exc:
         raise Failure(ErrorCode.BAD_REQUEST, f"the arguments frame cannot be decoded: {exc}") from exc
+    return arguments_of(value)
+
+
+def arguments_of(value: Any) -> Tuple[List[Any], Dict[str, Any]]:
+    """A decoded ``[positional, keyword]`` value as ``(positional, keyword)``.
+
+    Raises:
+        Failure: ``bad_request`` when it is not such an array.
+    """
     if not (isinstance(value, (list, tuple)) and len(value) == 2
             and isinstance(value[0] or [], (list, tuple)) and isinstance(value[1] or {}, dict)):
         raise Failure(ErrorCode.BAD_REQUEST,
@@ -132,10 +141,12 @@ class Dispatcher:
     def __init__(self, *, include_stack: bool = True) -> None:
         self.include_stack = include_stack
         self.functions: Dict[str, Callable[..., Any]] = {}
+        self._signatures: Dict[str, Optional[inspect.Signature]] = {}  # computed once: it costs more than a tiny call
 
     def add(self, name: str, function: Callable[..., Any]) -> None:
         """Register ``function`` under ``name`` (replacing an earlier one)."""
         self.functions[name] = function
+        self._signatures.pop(name, None)
 
     def run(self, name: str, arguments: Sequence[Any],
             loop: Optional[asyncio.AbstractEventLoop] = None) -> Outcome:
@@ -146,14 +157,35 @@ class Dispatcher:
         raises an ``Exception``: every failure becomes an error outcome.
         """
         try:
-            function, args, kwargs = self._bind(name, arguments)
-            value = function(*args, **kwargs)
-            if inspect.isawaitable(value):
-                value = asyncio.run_coroutine_threadsafe(_awaited(value), loop).result() \
-                    if loop is not None else asyncio.run(_awaited(value))
-            return self.success(name, value)
+            value = self._call(name, decode_arguments(arguments), loop)
         except Exception as exc:  # noqa: BLE001 - every failure goes back to the caller
             return self.failure(name, exc)
+        return self.success(name, value)
+
+    def run_decoded(self, name: str, arguments: Any,
+                    loop: Optional[asyncio.AbstractEventLoop] = None) -> Tuple[bool, Any]:
+        """Run ``name`` with an already decoded ``[positional, keyword]`` value: ``(True, value)``,
+        or ``(False, error map)`` (see :meth:`run`; the value is not encoded yet)."""
+        try:
+            return True, self._call(name, arguments_of(arguments), loop)
+        except Exception as exc:  # noqa: BLE001 - every failure goes back to the caller
+            return False, self.error(name, exc)
+
+    def _call(self, name: str, arguments: Tuple[List[Any], Dict[str, Any]],
+              loop: Optional[asyncio.AbstractEventLoop]) -> Any:
+        function = self._function(name)
+        args, kwargs = arguments
+        try:
+            value = function(*args, **kwargs)
+        except TypeError as exc:
+            # Arguments that do not fit fail before the function's body runs; binding them only now spares
+            # every call that fits the cost of a bind (more than a tiny task's own work).
+            self._check_binding(name, function, args, kwargs, exc)
+            raise
+        if inspect.isawaitable(value):
+            value = asyncio.run_coroutine_threadsafe(_awaited(value), loop).result() \
+                if loop is not None else asyncio.run(_awaited(value))
+        return value
 
     def success(self, name: str, value: Any) -> Outcome:
         """The ``ok`` body of ``value``, or an ``internal`` error when it cannot be encoded."""
@@ -167,33 +199,44 @@ class Dispatcher:
 
     def failure(self, name: str, exc: BaseException) -> Outcome:
         """The error body for ``exc`` (see the module docstring for the codes)."""
-        if isinstance(exc, Failure):
-            error = error_map(exc.code, str(exc), type_name=exc.type_name, details=exc.details)
-        else:
-            if isinstance(exc, RemoteError):  # a function may raise NotFound, PermissionDenied, ...
-                code, details = exc.code or ErrorCode.COMMAND_FAILED, exc.details
-            else:
-                _log.warning("%s failed", name, exc_info=exc)
-                code, details = ErrorCode.COMMAND_FAILED, None
-            stack = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)) \
-                if self.include_stack else None
-            error = error_map(code, str(exc), type_name=type_name(exc), stack=stack, details=details)
-        return Outcome(False, [msgpack.packb(error, use_bin_type=True)])
+        return Outcome(False, [msgpack.packb(self.error(name, exc), use_bin_type=True)])
 
-    def _bind(self, name: str, arguments: Sequence[Any]
-              ) -> Tuple[Callable[..., Any], Tuple[Any, ...], Dict[str, Any]]:
-        args, kwargs = decode_arguments(arguments)
+    def error(self, name: str, exc: BaseException) -> Dict[str, Any]:
+        """The error map for ``exc`` (see the module docstring for the codes)."""
+        if isinstance(exc, Failure):
+            return error_map(exc.code, str(exc), type_name=exc.type_name, details=exc.details)
+        if isinstance(exc, RemoteError):  # a function may raise NotFound, PermissionDenied, ...
+            code, details = exc.code or ErrorCode.COMMAND_FAILED, exc.details
+        else:
+            _log.warning("%s failed", name, exc_info=exc)
+            code, details = ErrorCode.COMMAND_FAILED, None
+        stack = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)) \
+            if self.include_stack else None
+        return error_map(code, str(exc), type_name=type_name(exc), stack=stack, details=details)
+
+    def _function(self, name: str) -> Callable[..., Any]:
         function = self.functions.get(name)
         if function is None:
             close = difflib.get_close_matches(name, list(self.functions), n=3)
             raise Failure(ErrorCode.UNKNOWN_COMMAND, f"Unknown command '{name}'.",
                           {"command": name, "suggestions": close})
+        return function
+
+    def _check_binding(self, name: str, function: Callable[..., Any], args: List[Any], kwargs: Dict[str, Any],
+                       error: TypeError) -> None:
+        """Raise ``invalid_argument`` when the arguments do not fit the function's signature."""
+        signature = self._signature(name, function)
+        if signature is None:  # some builtins have none: the call's own TypeError stands
+            return
         try:
-            signature = inspect.signature(function)
-        except (TypeError, ValueError):  # some builtins have none: let the call decide
-            return function, tuple(args), kwargs
-        try:
-            bound = signature.bind(*args, **kwargs)
+            signature.bind(*args, **kwargs)
         except TypeError as exc:
-            raise Failure(ErrorCode.INVALID_ARGUMENT, f"{name}: {exc}") from exc
-        return function, bound.args, bound.kwargs
+            raise Failure(ErrorCode.INVALID_ARGUMENT, f"{name}: {exc}") from error
+
+    def _signature(self, name: str, function: Callable[..., Any]) -> Optional[inspect.Signature]:
+        if name not in self._signatures:
+            try:
+                self._signatures[name] = inspect.signature(function)
+            except (TypeError, ValueError):
+                self._signatures[name] = None
+        return self._signatures[name]

@@ -34,8 +34,11 @@ internal static class StreamTestCommands
                 ["id"] = id, ["endpoint"] = publisher.Endpoint, ["snapshot"] = publisher.SnapshotEndpoint, ["epoch"] = publisher.Epoch,
             };
         })
-        .Add("stream.publish", async (int id, string topic, int count = 1, int payload_bytes = 0, int batch = 1, double interval_ms = 0) =>
+        .Add("stream.publish", async (int id, string topic, int count = 1, int payload_bytes = 0, int batch = 1, double interval_ms = 0,
+            bool publish_batch = false) =>
         {
+            // batch > 1: each message is a list of batch values; with publish_batch, PublishBatch sends them as a
+            // batch of separate values instead (docs/protocol.md §11.7).
             // interval_ms paces the values here, in the publisher's process, as a benchmark's baseline publisher
             // paces its own: the subscriber's process does nothing but receive.
             var publisher = Publishers[id];
@@ -46,7 +49,7 @@ internal static class StreamTestCommands
                 object value = batch <= 1
                     ? new Dictionary<string, object?> { ["i"] = i, ["pad"] = pad, ["sent"] = DateTimeOffset.UtcNow }
                     : Enumerable.Range(0, batch).Select(j => new Dictionary<string, object?> { ["i"] = i * batch + j, ["pad"] = pad }).ToArray();
-                last = publisher.Publish(topic, value);
+                last = publish_batch ? publisher.PublishBatch(topic, (object?[])value) : publisher.Publish(topic, value);
                 if (interval_ms > 0)
                     await Task.Delay(TimeSpan.FromMilliseconds(interval_ms));
             }

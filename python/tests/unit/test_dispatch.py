@@ -123,9 +123,9 @@ def test_worker_and_task_worker_answer_the_same_failure_the_same_way() -> None:
     tasks = zerobridge.TaskWorker("tcp://127.0.0.1:9", {"fail": _refuse})
     header = msgpack.packb({"v": 1, "id": 3, "cmd": "fail"})
     by_worker = msgpack.unpackb(worker.handle([header, *_arguments("same")])[1])
-    ok, body = tasks._execute({"kind": "fail"}, _arguments("same"))
-    by_task_worker = msgpack.unpackb(body[0])
-    assert ok is False
+    outcome = tasks._execute({"kind": "fail"}, _arguments("same"))
+    by_task_worker = msgpack.unpackb(outcome.body[0])
+    assert outcome.ok is False
     for error in (by_worker, by_task_worker):
         error.pop("stack")
     assert by_worker == by_task_worker == {"code": "command_failed", "type": f"{__name__}.Refused",

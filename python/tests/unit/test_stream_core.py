@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any, List
 
 import msgpack
+import pytest
 
-from zerobridge import StreamEvent
+from zerobridge import StreamEvent, StreamWarning
 from zerobridge._streams._core import StreamCore
 from zerobridge._streams._snapshot import SnapshotHandshake
 from zerobridge._streams._wire import END_TOPIC, HEARTBEAT_TOPIC
@@ -85,3 +86,24 @@ def test_the_timeout_errors_name_the_endpoints() -> None:
     handshake = SnapshotHandshake(_core([]), timeout=2)
     assert "tcp://pub" in str(handshake.no_publisher())
     assert "tcp://snap" in str(handshake.no_snapshot())
+
+
+def batch(topic: str, seq: int, values: List[Any]) -> List[bytes]:
+    return [topic.encode(), _header("batch", seq=seq, count=len(values)), msgpack.packb(values)]
+
+
+def test_a_batch_is_sequenced_value_by_value_gaps_and_overlaps_exactly() -> None:
+    events: List[StreamEvent] = []
+    core = _core(events)
+    core.accept(batch("a.x", 1, ["v1", "v2", "v3"]))
+    core.accept(batch("a.x", 6, ["v6", "v7"]))              # 4 and 5 never came: one gap of 2
+    core.accept(batch("a.x", 7, ["v7 again", "v8", "v9"]))  # 7 was delivered: only 8 and 9
+    core.accept(batch("a.x", 2, ["old", "old"]))            # all delivered already
+    core.accept(data("a.x", 10, "v10"))
+    assert [(seq, value) for _, seq, value, _ in _drain(core)] == [
+        (1, "v1"), (2, "v2"), (3, "v3"), (6, "v6"), (7, "v7"), (8, "v8"), (9, "v9"), (10, "v10")]
+    assert [(e.kind, e.missed) for e in events] == [("gap", 2)]
+    assert (core.stats.gaps, core.stats.missed, core.stats.duplicates) == (1, 2, 3)
+    with pytest.warns(StreamWarning, match="batch of 1"):
+        core.accept(batch("a.x", 11, ["one value short"])[:2] + [msgpack.packb([])])  # count 1, no value
+    assert core.stats.undecodable == 1 and _drain(core) == []

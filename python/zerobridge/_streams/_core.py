@@ -10,7 +10,7 @@ from typing import Any, Callable, Deque, Dict, List, Optional, Sequence
 
 import zmq
 
-from .._codec import decode
+from .._codec import Decoder
 from .._exceptions import ProtocolError, SerializationError
 from ._events import StreamEvent, StreamMessage, StreamStats, StreamWarning
 from ._keys import TopicKeyring
@@ -49,6 +49,7 @@ class StreamCore:
         self._last_heard = time.monotonic()
         self._heard = False
         self._heartbeat_ms = 0
+        self._plain = Decoder()
 
     # -- events
 
@@ -109,20 +110,21 @@ class StreamCore:
         if len(frames) < 2:
             return None
         try:
-            header = parse_header(frame_bytes(frames[1]))
+            header = parse_header(frames[1] if type(frames[1]) is bytes else frame_bytes(frames[1]))
         except ProtocolError as exc:
             self.stats.undecodable += 1
             warnings.warn(f"ignored a stream message: {exc}", StreamWarning, stacklevel=3)
             return None
-        if isinstance(header.get("hbi"), int) and header["hbi"] > 0:
-            self._heartbeat_ms = header["hbi"]
+        interval = header.get("hbi")
+        if type(interval) is int and interval > 0:
+            self._heartbeat_ms = interval
         kind, publisher, epoch = header["kind"], str(header["pub"]), int(header["epoch"])
         restart, stale = self._tracker.epoch(publisher, epoch)
         self._restart(restart)
         if kind == "hb":
             self.stats.heartbeats += 1
             return header
-        if kind not in ("data", "snap"):
+        if kind not in ("data", "snap", "batch"):
             return header
         topic = frame_bytes(frames[0]).decode("utf-8", errors="replace")
         if isinstance(header.get("kid"), int):
@@ -132,39 +134,59 @@ class StreamCore:
                 return header
             frames = opened
         seq = int(header["seq"])
+        count = header["count"] if kind == "batch" else 1  # a batch: values seq .. seq + count - 1 (§11.7)
+        skip = 0
         if snapshot:
             self._tracker.seed(publisher, topic, seq)
         else:
             if stale:
-                self.stats.duplicates += 1
+                self.stats.duplicates += count
                 return header
-            deliver, gap = self._tracker.sequence(publisher, topic, seq)
-            if not deliver:
-                self.stats.duplicates += 1
-                return header
+            skip, gap = self._tracker.sequence_run(publisher, topic, seq, count)
+            if skip:
+                self.stats.duplicates += skip
+                if skip == count:
+                    return header
             if gap is not None:
                 self.stats.gaps += 1
                 self.stats.missed += gap.missed
                 self.report(gap)
         try:
-            value = decode(frame_bytes(frames[2]), [frame_bytes(f) for f in frames[3:]]) if len(frames) > 2 \
-                else None
+            value = self._decode(frames)
+            if kind == "batch" and not (isinstance(value, list) and len(value) == count):
+                raise SerializationError(f"a batch of {count} must be an array of {count} values")
         except SerializationError as exc:
             self.stats.undecodable += 1
             warnings.warn(f"a value on {topic!r} (#{seq}) could not be decoded: {exc}",
                           StreamWarning, stacklevel=3)
             return header
-        message = StreamMessage(topic, seq, publication_time(int(header["ts"])), value, publisher, epoch,
-                                snapshot)
+        published = publication_time(int(header["ts"]))
+        if kind != "batch":
+            self._deliver(StreamMessage(topic, seq, published, value, publisher, epoch, snapshot))
+            return header
+        for offset in range(skip, count):
+            self._deliver(StreamMessage(topic, seq + offset, published, value[offset], publisher, epoch, False))
+        return header
+
+    def _deliver(self, message: StreamMessage) -> None:
+        """Queue a value to hand out; conflating, it replaces the topic's unread one."""
         self.stats.received += 1
-        if self.conflate and not snapshot:
-            if topic in self.pending:
+        if self.conflate and not message.snapshot:
+            if message.topic in self.pending:
                 self.stats.conflated += 1
-                del self.pending[topic]
-            self.pending[topic] = message
+                del self.pending[message.topic]
+            self.pending[message.topic] = message
         else:
             self.ready.append(message)
-        return header
+
+    def _decode(self, frames: Frames) -> Any:
+        """The value frame (and its attachments) decoded; ``None`` when there is none."""
+        if len(frames) < 3:
+            return None
+        body = frames[2] if type(frames[2]) is bytes else frame_bytes(frames[2])
+        if len(frames) == 3:
+            return self._plain.unpack(body)  # one decoder for every message without attachments
+        return Decoder([frame_bytes(f) for f in frames[3:]]).unpack(body)
 
     def take(self) -> Optional[StreamMessage]:
         """The next value to hand out, or ``None``."""

@@ -35,20 +35,27 @@ class SequenceTracker:
 
     def sequence(self, publisher: str, topic: str, seq: int) -> Tuple[bool, Optional[StreamEvent]]:
         """(deliver?, gap event or None). Call :meth:`epoch` first."""
+        skip, gap = self.sequence_run(publisher, topic, seq, 1)
+        return skip == 0, gap
+
+    def sequence_run(self, publisher: str, topic: str, first: int, count: int) -> Tuple[int, Optional[StreamEvent]]:
+        """For the values ``first`` .. ``first + count - 1`` of a batch (§11.7): how many of them, from the
+        start, were delivered already (``count``: all, a duplicate), and the gap before them or None."""
         key = (publisher, topic)
         previous = self._last.get(key)
+        last = first + count - 1
         if previous is None:
-            self._last[key] = seq
-            return True, None
-        if seq <= previous:
-            return False, None
-        self._last[key] = seq
-        if seq == previous + 1:
-            return True, None
-        missed = seq - previous - 1
-        return True, StreamEvent("gap", f"gap on {topic!r}: {missed} message(s) missing between "
-                                        f"sequence {previous} and {seq}", topic=topic,
-                                 publisher=publisher, missed=missed)
+            self._last[key] = last
+            return 0, None
+        if last <= previous:
+            return count, None
+        self._last[key] = last
+        if first <= previous + 1:
+            return previous + 1 - first, None
+        missed = first - previous - 1
+        return 0, StreamEvent("gap", f"gap on {topic!r}: {missed} message(s) missing between "
+                                     f"sequence {previous} and {first}", topic=topic,
+                              publisher=publisher, missed=missed)
 
     def seed(self, publisher: str, topic: str, seq: int) -> None:
         """Start ``topic`` at ``seq`` (a snapshot entry): the live stream continues after it."""

@@ -19,6 +19,11 @@ from ._wire import DEFAULT_STREAM_ENDPOINT
 
 __all__ = ["Subscription", "subscribe"]
 
+# Plain ints: pyzmq's enum arithmetic costs more than a small receive.
+_EVENTS = int(zmq.EVENTS)
+_POLLIN = int(zmq.POLLIN)
+_NOBLOCK = int(zmq.NOBLOCK)
+
 class Subscription(SubscriptionBase):
     """A subscription to a ZeroBridge stream; iterate it for :class:`StreamMessage` values.
 
@@ -41,6 +46,8 @@ class Subscription(SubscriptionBase):
                                     conflate=conflate, on_event=on_event), self._context, hwm,
                          CurveClient.configure(server_key, cert), proves=cert is not None)
         self.timeout = timeout
+        self._poller = zmq.Poller()  # kept: Socket.poll builds a Poller on every call
+        self._poller.register(self._socket, zmq.POLLIN)
         self._duration = Deadline(duration)
         self._start_timeout = start_timeout
         if snapshot is not None:
@@ -135,7 +142,7 @@ class Subscription(SubscriptionBase):
                 if limit is not None and limit.end is not None:
                     wait = min(wait, limit.remaining())
             with translate_zmq_errors(self.endpoint):
-                if self._socket.poll(int(wait * 1000), zmq.POLLIN):
+                if self._poller.poll(int(wait * 1000)):
                     self._drain()
                     continue
             self._check_handshake()
@@ -148,17 +155,16 @@ class Subscription(SubscriptionBase):
 
         Whether anything was received."""
         core = self._core
+        socket = self._socket
         received = False
-        while True:
-            try:
-                frames = self._socket.recv_multipart(zmq.NOBLOCK, copy=True)
-            except zmq.Again:
-                return received
+        # Whether a message is queued, asked without the exception an empty receive raises.
+        while socket.getsockopt(_EVENTS) & _POLLIN:
             received = True
             core.heard()
-            core.accept(frames)
+            core.accept(socket.recv_multipart(_NOBLOCK))
             if not core.conflate:
                 return True
+        return received
 
     def _fetch_keys(self) -> None:
         """Ask for the topic keys the keyring wants and take the reply (§11.6), within ``start_timeout``."""

@@ -36,8 +36,10 @@ def parse_header(frame: bytes) -> Dict[str, Any]:
     for key in ("kind", "pub", "epoch", "ts"):
         if key not in header:
             raise ProtocolError(f"stream header lacks {key!r}: {header!r}")
-    if header["kind"] in ("data", "snap") and not isinstance(header.get("seq"), int):
+    if header["kind"] in ("data", "snap", "batch") and not isinstance(header.get("seq"), int):
         raise ProtocolError(f"stream header lacks 'seq': {header!r}")
+    if header["kind"] == "batch" and not (isinstance(header.get("count"), int) and header["count"] > 0):
+        raise ProtocolError(f"a batch's stream header lacks a positive 'count': {header!r}")
     return header
 
 

@@ -241,11 +241,17 @@ internal sealed class CommandExecutor : IDisposable
     /// <c>internal</c> error. With <paramref name="chunkTables"/>, tables larger than the chunk size go in chunks
     /// kept here for <c>table.next</c>; without, they go whole.
     /// </summary>
-    public EncodedOutcome Encode(ExecutionOutcome outcome, bool chunkTables, bool dictionaryStrings = false)
+    /// <param name="outcome">The outcome to encode.</param>
+    /// <param name="chunkTables">Whether large tables go in chunks.</param>
+    /// <param name="dictionaryStrings">Whether string columns may be dictionary-encoded.</param>
+    /// <param name="attachments">Where attachment frames go (the items of a task batch share one list); null: a new list.</param>
+    public EncodedOutcome Encode(ExecutionOutcome outcome, bool chunkTables, bool dictionaryStrings = false,
+        List<ReadOnlyMemory<byte>>? attachments = null)
     {
         if (outcome.Error is { } error)
             return new EncodedOutcome(false, error.Encode(ErrorValues), []);
-        var attachments = new List<ReadOnlyMemory<byte>>();
+        attachments ??= new List<ReadOnlyMemory<byte>>();
+        int attachedBefore = attachments.Count;
         var chunking = chunkTables ? new TableChunking(_tables.ChunkBytes) : null;
         var type = outcome.Result?.GetType() ?? typeof(object);
         try
@@ -265,6 +271,7 @@ internal sealed class CommandExecutor : IDisposable
         {
             foreach (var cursor in chunking?.Cut ?? [])
                 cursor.Dispose(); // the reply is not sent: nobody will ask for the rest
+            attachments.RemoveRange(attachedBefore, attachments.Count - attachedBefore); // nor what the value attached
             _logger.LogWarning(ex, "A result could not be serialized");
             return new EncodedOutcome(false, ExceptionErrors.ToErrorMap(ex, _options.IncludeStackTraces).Encode(ErrorValues), []);
         }

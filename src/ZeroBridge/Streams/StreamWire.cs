@@ -32,6 +32,8 @@ public static class StreamWire
     {
         /// <summary>A published value.</summary>
         public const string Data = "data";
+        /// <summary>Many published values in one message, numbered from its <c>seq</c> on (docs/protocol.md §11.7).</summary>
+        public const string Batch = "batch";
         /// <summary>A heartbeat: the publisher is alive.</summary>
         public const string Heartbeat = "hb";
         /// <summary>A last value, in a snapshot reply.</summary>
@@ -129,8 +131,10 @@ public static class StreamWire
             throw new ZeroBridgeProtocolException($"A stream header has version {version?.ToString() ?? "none"}; expected 1.");
         if (kind is null || publisher is null || epoch is null || ts is null)
             throw new ZeroBridgeProtocolException("A stream header needs kind, pub, epoch and ts.");
-        if (kind is Kinds.Data or Kinds.Snapshot && seq is null)
+        if (kind is Kinds.Data or Kinds.Snapshot or Kinds.Batch && seq is null)
             throw new ZeroBridgeProtocolException($"A '{kind}' stream header needs seq.");
+        if (kind is Kinds.Batch && count is not > 0)
+            throw new ZeroBridgeProtocolException("A 'batch' stream header needs a positive count.");
         return new StreamHeader(kind, publisher, epoch.Value, ts.Value, hbi, seq, count, requestId, kid);
     }
 }
@@ -142,7 +146,7 @@ public static class StreamWire
 /// <param name="Timestamp">When the message was published (µs since 1970 UTC).</param>
 /// <param name="HeartbeatMilliseconds">The publisher's heartbeat interval.</param>
 /// <param name="Sequence">The per-topic sequence number (data and snapshot messages), from 1.</param>
-/// <param name="Count">The number of entries (end of a snapshot).</param>
+/// <param name="Count">The number of entries (end of a snapshot) or of values (a batch).</param>
 /// <param name="RequestId">The snapshot request's id, echoed in its replies.</param>
 /// <param name="KeyGeneration">With an encrypted payload (§11.6), the generation of the topic key that sealed it; else null.</param>
 public sealed record StreamHeader(string Kind, string Publisher, long Epoch, long Timestamp, int HeartbeatMilliseconds,

@@ -205,6 +205,66 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
         }
     }
 
+    /// <summary>
+    /// Publishes many values on a topic in one message (docs/protocol.md §11.7): subscribers get them one by one, each
+    /// with its own sequence number, so gaps are counted per value; sending them costs one message instead of one per
+    /// value. Thread-safe; never blocks on subscribers.
+    /// </summary>
+    /// <param name="topic">The topic, as for <see cref="Publish"/>.</param>
+    /// <param name="values">The values, at least one, in order.</param>
+    /// <returns>The last value's sequence number on its topic (the first is that minus the count plus one).</returns>
+    /// <exception cref="ArgumentException">The topic is empty or reserved, or there is no value.</exception>
+    /// <exception cref="ZeroBridgeSerializationException">A value cannot be serialized.</exception>
+    /// <exception cref="InvalidOperationException">The publisher is not running.</exception>
+    /// <remarks>The Python subscriber of this library from this version on reads batches. Other subscribers, older ones
+    /// and the C# <see cref="ZeroBridgeSubscriber"/> (not yet), ignore the message (an unknown kind) and report its
+    /// values as a gap; publish to them with <see cref="Publish"/>.</remarks>
+    public long PublishBatch(string topic, IEnumerable<object?> values)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        ArgumentNullException.ThrowIfNull(values);
+        if (topic.Length == 0 || topic[0] == '\0')
+            throw new ArgumentException("A topic is non-empty text that does not start with NUL (reserved for the protocol).", nameof(topic));
+        var items = values as IReadOnlyList<object?> ?? values.ToArray();
+        if (items.Count == 0)
+            throw new ArgumentException("A batch holds at least one value.", nameof(values));
+        if (Volatile.Read(ref _state) != 1)
+            throw new InvalidOperationException("The publisher is not running: call StartAsync first.");
+        var attachments = new List<ReadOnlyMemory<byte>>();
+        byte[] payload = StreamBatch.Encode(items, attachments);
+        LastValue? last = null;
+        byte[] topicBytes = Encoding.UTF8.GetBytes(topic);
+        if (KeepsLastValues) // a snapshot holds the topic's last value alone
+        {
+            var lastAttachments = new List<ReadOnlyMemory<byte>>();
+            last = new LastValue(topicBytes, 0, 0, WireSerializer.Serialize(items[^1], lastAttachments), lastAttachments);
+        }
+        byte[] wirePayload = payload;
+        List<ReadOnlyMemory<byte>> wireAttachments = attachments;
+        long? keyGeneration = null;
+        if (_options.EncryptsPayloads)
+        {
+            var key = KeyOf(topic);
+            wirePayload = PayloadSeal.Seal(payload, attachments, key.Key);
+            wireAttachments = [];
+            keyGeneration = key.Generation;
+        }
+        lock (_gate)
+        {
+            long first = _sequences.TryGetValue(topic, out long previous) ? previous + 1 : 1;
+            long sequence = first + items.Count - 1;
+            _sequences[topic] = sequence;
+            long now = StreamWire.UnixMicroseconds(DateTimeOffset.UtcNow);
+            var message = Build(topicBytes, Header(StreamWire.Kinds.Batch, now, first, count: items.Count, keyGeneration: keyGeneration),
+                wirePayload, wireAttachments);
+            if (last is not null)
+                _lastValues[topic] = last with { Sequence = sequence, Timestamp = now };
+            _outgoing.Enqueue(message);
+            Interlocked.Add(ref _published, items.Count);
+            return sequence;
+        }
+    }
+
     /// <summary>Stops publishing and closes the sockets; what is queued is sent first.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {

@@ -96,7 +96,7 @@ internal sealed class CreditScheduler(ZeroBridgeTaskProducerOptions options, ITa
             case "result" when header.IntegerId is { } id && worker.Owed.Remove(id):
                 Grant(worker, 1);
                 worker.Running.Remove(id);
-                Complete(id, header.Ok, payload, attachments ?? [], worker);
+                Complete(id, header, payload, attachments ?? [], worker);
                 break;
             case "result":
                 Interlocked.Increment(ref _duplicates);
@@ -183,7 +183,7 @@ internal sealed class CreditScheduler(ZeroBridgeTaskProducerOptions options, ITa
         _jobs.Clear();
     }
 
-    private void Complete(long id, bool ok, byte[]? payload, ReadOnlyMemory<byte>[] attachments, PoolWorker worker)
+    private void Complete(long id, TaskHeader header, byte[]? payload, ReadOnlyMemory<byte>[] attachments, PoolWorker worker)
     {
         if (!_tasks.Remove(id, out var task))
         {
@@ -192,7 +192,7 @@ internal sealed class CreditScheduler(ZeroBridgeTaskProducerOptions options, ITa
         }
         task.Finished = true;
         task.Worker = null;
-        Deliver(task, new RawTaskResult(task, ok, payload, attachments, task.Attempts, worker.Name));
+        Deliver(task, new RawTaskResult(task, header.Ok, payload, attachments, task.Attempts, worker.Name, header.Batch));
     }
 
     private void Deliver(PendingTask task, RawTaskResult result)

@@ -1,13 +1,19 @@
 namespace ZeroBridge.Tasks;
 
 /// <summary>A task, encoded once by the caller, from submission until its one result is delivered.</summary>
-internal sealed class PendingTask(long id, int index, TaskJob job, byte[] body, IReadOnlyList<ReadOnlyMemory<byte>> attachments)
+internal sealed class PendingTask(long id, int index, TaskJob job, byte[] body, IReadOnlyList<ReadOnlyMemory<byte>> attachments, int batch = 0)
 {
     /// <summary>The id on the wire, unique within the producer.</summary>
     public long Id { get; } = id;
 
-    /// <summary>The task's position in its job.</summary>
+    /// <summary>The position in its job of the task's (first) item.</summary>
     public int Index { get; } = index;
+
+    /// <summary>0 for a task of one item; N for a batch of the N items from <see cref="Index"/> on (docs/protocol.md §12.5).</summary>
+    public int Batch { get; } = batch;
+
+    /// <summary>How many items (results) the task stands for.</summary>
+    public int Items => Math.Max(1, Batch);
 
     /// <summary>The job the task belongs to.</summary>
     public TaskJob Job { get; } = job;

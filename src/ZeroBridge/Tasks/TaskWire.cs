@@ -53,7 +53,7 @@ public static class TaskWire
     public static TaskHeader Parse(ReadOnlyMemory<byte> frame)
     {
         string? type = null, kind = null, name = null;
-        long? version = null, attempt = null, credit = null, interval = null;
+        long? version = null, attempt = null, credit = null, interval = null, batch = null;
         bool ok = false;
         ReadOnlyMemory<byte> rawId = RequestHeader.NilId;
         try
@@ -72,6 +72,7 @@ public static class TaskWire
                     case "kind" when next == MessagePackType.String: kind = reader.ReadString(); break;
                     case "attempt" when next == MessagePackType.Integer: attempt = reader.ReadInt64(); break;
                     case "credit" when next == MessagePackType.Integer: credit = reader.ReadInt64(); break;
+                    case TaskBatch.Key when next == MessagePackType.Integer: batch = reader.ReadInt64(); break;
                     case "ivl" when next == MessagePackType.Integer: interval = reader.ReadInt64(); break;
                     case "name" when next == MessagePackType.String: name = reader.ReadString(); break;
                     case "ok" when next == MessagePackType.Boolean: ok = reader.ReadBoolean(); break;
@@ -86,7 +87,7 @@ public static class TaskWire
         }
         if (version != 1 || type is null)
             throw new ZeroBridgeProtocolException("Not a version 1 task header.");
-        return new TaskHeader(type, rawId, kind, attempt ?? 1) { Credit = credit, Interval = interval, Name = name, Ok = ok };
+        return new TaskHeader(type, rawId, kind, attempt ?? 1) { Credit = credit, Interval = interval, Name = name, Ok = ok, Batch = batch };
     }
 }
 
@@ -111,6 +112,12 @@ public sealed record TaskHeader(string Type, ReadOnlyMemory<byte> RawId, string?
 
     /// <summary>Whether a <c>result</c> is a value (true) or an error map (false; also when absent).</summary>
     public bool Ok { get; init; }
+
+    /// <summary>
+    /// How many items a batched <c>task</c> or its <c>result</c> holds (docs/protocol.md §12.5), or null for a single
+    /// task (also when not an integer).
+    /// </summary>
+    public long? Batch { get; init; }
 
     /// <summary>The task id as an integer, or null when it is not one (producers of this library always use integers).</summary>
     public long? IntegerId

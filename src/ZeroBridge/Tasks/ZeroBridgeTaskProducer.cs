@@ -183,15 +183,22 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
         ArgumentNullException.ThrowIfNull(tasks);
         EnsureRunning();
         options ??= TaskRunOptions.Default;
+        if (options.ChunkSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), "ChunkSize must be at least 1.");
         var job = new TaskJob(kind);
-        foreach (var arguments in tasks)
+        int items = 0;
+        foreach (var chunk in options.ChunkSize == 1 ? tasks.Select(t => new[] { t }) : tasks.Chunk(options.ChunkSize))
         {
             var attachments = new List<ReadOnlyMemory<byte>>();
-            byte[] body = WireSerializer.Serialize(typeof(object[]),
-                new object[] { arguments.Positional as object?[] ?? arguments.Positional.ToArray(), arguments.Keyword }, attachments);
-            job.Tasks.Add(new PendingTask(Interlocked.Increment(ref _nextId), job.Tasks.Count, job, body, attachments));
+            byte[] body = options.ChunkSize == 1
+                ? WireSerializer.Serialize(typeof(object[]), ArgumentArray(chunk[0]), attachments)
+                : WireSerializer.Serialize(typeof(Dictionary<string, object>),
+                    new Dictionary<string, object> { [TaskBatch.ItemsKey] = chunk.Select(ArgumentArray).ToArray() }, attachments);
+            job.Tasks.Add(new PendingTask(Interlocked.Increment(ref _nextId), items, job, body, attachments,
+                options.ChunkSize == 1 ? 0 : chunk.Length));
+            items += chunk.Length;
         }
-        Interlocked.Add(ref _submitted, job.Tasks.Count);
+        Interlocked.Add(ref _submitted, items);
         if (job.Tasks.Count == 0)
             yield break;
         _loop.Post(() => { _scheduler.Submit(job); _scheduler.Dispatch(Environment.TickCount64); });
@@ -203,14 +210,17 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
         {
             while (remaining > 0)
             {
-                var result = Decode(await NextAsync(job, remaining, options.Timeout, deadline.Token, cancellationToken).ConfigureAwait(false));
+                var raw = await NextAsync(job, remaining, options.Timeout, deadline.Token, cancellationToken).ConfigureAwait(false);
                 remaining--;
-                if (result.Ok)
-                    completed++;
-                else
-                    failed++;
-                options.Progress?.Report(new TaskProgress(job.Tasks.Count, completed, failed, _workerNames.Count, _scheduler.Resent));
-                yield return result;
+                foreach (var result in Decode(raw))
+                {
+                    if (result.Ok)
+                        completed++;
+                    else
+                        failed++;
+                    options.Progress?.Report(new TaskProgress(items, completed, failed, _workerNames.Count, _scheduler.Resent));
+                    yield return result;
+                }
             }
         }
         finally
@@ -219,6 +229,10 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
                 _loop.Post(() => { _scheduler.Abandon(job); _scheduler.Dispatch(Environment.TickCount64); });
         }
     }
+
+    /// <summary>A task's arguments as the body's <c>[positional, keyword]</c> array.</summary>
+    private static object[] ArgumentArray(TaskArguments arguments) =>
+        [arguments.Positional as object?[] ?? arguments.Positional.ToArray(), arguments.Keyword];
 
     /// <summary>
     /// Runs one task per item and returns their values in the items' order; the first failed task (by position)
@@ -283,28 +297,70 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
         }
     }
 
-    private TaskResult Decode(RawTaskResult completion)
+    /// <summary>The results of one task message: one, or one per item of a batch (docs/protocol.md §12.5).</summary>
+    private IEnumerable<TaskResult> Decode(RawTaskResult completion)
     {
         var task = completion.Task;
-        bool ok = completion.Ok;
+        if (task.Batch == 0)
+            return [Decode(completion, 0, completion.Ok, completion.Payload ?? ReadOnlyMemory<byte>.Empty)];
+        var payload = completion.Payload ?? ReadOnlyMemory<byte>.Empty;
+        if (completion.Batched is null)
+        {
+            // Answered as one task: the worker refused the batch (or knows no batches); every item gets that error.
+            return Enumerable.Range(0, task.Batch).Select(offset => completion.Ok
+                ? Undecodable(completion, offset, "the worker answered a batch with one value")
+                : Decode(completion, offset, false, payload, refusedBatch: true)).ToArray();
+        }
+        (bool Ok, ReadOnlyMemory<byte> Encoded)[] outcomes;
+        try
+        {
+            outcomes = TaskBatch.Outcomes(payload, task.Batch);
+        }
+        catch (ZeroBridgeProtocolException ex)
+        {
+            return Enumerable.Range(0, task.Batch).Select(offset => Undecodable(completion, offset, ex.Message)).ToArray();
+        }
+        return outcomes.Select((outcome, offset) => Decode(completion, offset, outcome.Ok, outcome.Encoded)).ToArray();
+    }
+
+    /// <summary>One item's result from its encoded value or error map.</summary>
+    private TaskResult Decode(RawTaskResult completion, int offset, bool ok, ReadOnlyMemory<byte> payload, bool refusedBatch = false)
+    {
+        var task = completion.Task;
         object? value = null;
         ZeroBridgeRemoteException? error = null;
         try
         {
             if (!ok)
-                error = ErrorMap.Decode(completion.Payload ?? ReadOnlyMemory<byte>.Empty, WireSerializer.ForReading(completion.Attachments)).ToException();
-            else if (completion.Payload is { } payload)
+                error = ErrorMap.Decode(payload, WireSerializer.ForReading(completion.Attachments)).ToException();
+            else if (!payload.IsEmpty)
                 value = WireSerializer.Deserialize<object>(payload, completion.Attachments);
         }
         catch (Exception ex) when (ex is ZeroBridgeSerializationException or ZeroBridgeProtocolException)
         {
-            ok = false;
-            error = ZeroBridgeRemoteException.Create(ErrorCodes.BadRequest, nameof(ZeroBridgeSerializationException),
-                $"The result of task {task.Id} ({task.Job.Kind}) could not be decoded: {ex.Message}", null, null);
+            return Undecodable(completion, offset, ex.Message);
         }
-        Interlocked.Increment(ref ok ? ref _completed : ref _failed);
-        return new TaskResult(task.Id, task.Index, task.Job.Kind, ok, ok ? value : null, error, completion.Attempts, completion.Worker,
-            completion.Payload ?? ReadOnlyMemory<byte>.Empty, completion.Attachments);
+        if (refusedBatch && error is { Code: ErrorCodes.BadRequest })
+            error = ZeroBridgeRemoteException.Create(error.Code, error.RemoteType, error.Message +
+                " (the worker answered the batch as one task: it may not support batched tasks, docs/protocol.md §12.5; use ChunkSize = 1 with it)",
+                error.RemoteStackTrace, error.Details);
+        return Counted(new TaskResult(task.Id, task.Index + offset, task.Job.Kind, ok, ok ? value : null, error, completion.Attempts,
+            completion.Worker, payload, completion.Attachments));
+    }
+
+    private TaskResult Undecodable(RawTaskResult completion, int offset, string why)
+    {
+        var task = completion.Task;
+        var error = ZeroBridgeRemoteException.Create(ErrorCodes.BadRequest, nameof(ZeroBridgeSerializationException),
+            $"The result of task {task.Id} ({task.Job.Kind}) could not be decoded: {why}", null, null);
+        return Counted(new TaskResult(task.Id, task.Index + offset, task.Job.Kind, false, null, error, completion.Attempts, completion.Worker,
+            ReadOnlyMemory<byte>.Empty, completion.Attachments));
+    }
+
+    private TaskResult Counted(TaskResult result)
+    {
+        Interlocked.Increment(ref result.Ok ? ref _completed : ref _failed);
+        return result;
     }
 
     // ---- the socket thread
@@ -427,7 +483,9 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
         var message = new NetMQMessage(4 + task.Attachments.Count);
         message.Append(worker.Identity);
         message.Append(TaskWire.SignatureBytes);
-        message.Append(TaskWire.Header("task", ("id", task.Id), ("kind", task.Job.Kind), ("attempt", task.Attempts)));
+        message.Append(task.Batch == 0
+            ? TaskWire.Header("task", ("id", task.Id), ("kind", task.Job.Kind), ("attempt", task.Attempts))
+            : TaskWire.Header("task", ("id", task.Id), ("kind", task.Job.Kind), ("attempt", task.Attempts), (TaskBatch.Key, task.Batch)));
         message.Append(task.Body);
         foreach (var attachment in task.Attachments)
             message.Append(Frames.Of(attachment));

@@ -24,6 +24,9 @@ namespace ZeroBridge.Tasks;
 /// and again whenever the producer answers with an <c>unauthenticated</c> notice (a new connection, for example after
 /// the producer restarted; docs/protocol.md §12.4). A producer without an allow-list answers the proof
 /// <c>bad_request</c> and the worker goes on as before.</para>
+/// <para>A command declared <see cref="NonBlockingAttribute">[NonBlocking]</see> runs on the socket thread as soon as its
+/// task arrives, sparing the hop to the pool and back. A batch (docs/protocol.md §12.5) runs its items one after the
+/// other on the pool. <see cref="ZeroBridgeTaskWorkerOptions.Prefetch"/> takes tasks ahead of the running ones.</para>
 /// </remarks>
 /// <example>
 /// <code>
@@ -39,7 +42,7 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
     private readonly ILogger _logger;
     private readonly CommandExecutor _executor;
     private readonly SocketLoop _loop = new();
-    private readonly NetMQQueue<NetMQMessage> _results;
+    private readonly NetMQQueue<NetMQMessage?> _results;
     private readonly CancellationTokenSource _stopping = new();
     private readonly RunningRequests _running = new();
     private readonly DealerProof? _proof;
@@ -66,12 +69,21 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
         if (_options.Concurrency < 1)
             throw new ArgumentOutOfRangeException(nameof(options), "Concurrency must be at least 1.");
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _executor = new CommandExecutor(commands, CommandExecutorOptions.Default with { IncludeStackTraces = _options.IncludeStackTraces, Route = "task" }, _logger);
+        if (_options.Prefetch < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), "Prefetch must be at least 0.");
+        // Prefetched tasks wait for one of the Concurrency slots here, already received.
+        _executor = new CommandExecutor(commands, CommandExecutorOptions.Default with
+        {
+            IncludeStackTraces = _options.IncludeStackTraces, Route = "task", MaxConcurrency = _options.Concurrency,
+        }, _logger);
         Name = _options.Name ?? $"dotnet-{Environment.MachineName}-{Environment.ProcessId}";
-        _results = _loop.Queue<NetMQMessage>(SendResult);
+        _results = _loop.Queue<NetMQMessage?>(SendResult);
         if (_options is { Certificate: { } certificate, ServerKey: { } serverKey })
             _proof = new DealerProof(serverKey, certificate, WireConstants.DefaultService, ProofPatience);
     }
+
+    /// <summary>The credit announced: tasks running at once plus tasks taken ahead (<see cref="ZeroBridgeTaskWorkerOptions.Prefetch"/>).</summary>
+    private int Credit => _options.Concurrency + _options.Prefetch;
 
     /// <summary>How long a proof may wait for the producer before the next notice may start another (five heartbeats).</summary>
     private TimeSpan ProofPatience => _options.HeartbeatInterval * 5;
@@ -126,7 +138,7 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
         _loop.Every(_options.HeartbeatInterval, () =>
         {
             if (_provingSince is null) // an unproved connection is no worker yet: its heartbeats would only be refused
-                Send(TaskWire.Header("hb", ("name", Name), ("credit", _options.Concurrency - _running.Count)));
+                Send(TaskWire.Header("hb", ("name", Name), ("credit", Credit - _running.Count)));
         });
         ThreadPoolHeadroom.Reserve(_options.Concurrency, _logger);
         if (_proof is not null)
@@ -168,7 +180,7 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
         _socket!.TrySendMultipartMessage(message);
     }
 
-    private void SendReady() => Send(TaskWire.Header("ready", ("name", Name), ("credit", _options.Concurrency - _running.Count)));
+    private void SendReady() => Send(TaskWire.Header("ready", ("name", Name), ("credit", Credit - _running.Count)));
 
     private void StartProof()
     {
@@ -262,43 +274,104 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
             if (header.Type != "task")
                 continue;
             _running.Enter();
+            long bytes = message.FrameCount > 2 ? message[2].MessageSize : 0;
+            if (header.Batch is null && _executor.MayRunInline(header.Kind, bytes))
+            {
+                // Declared non-blocking ([NonBlocking]) and small: run it here, sparing the hop to the pool and back.
+                var quick = RunAsync(header, message);
+                if (quick.IsCompletedSuccessfully)
+                    SendResult(quick.Result);
+                else
+                    _ = quick.ContinueWith(done => _results.Enqueue(done.Result), CancellationToken.None,
+                        TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                continue;
+            }
             // On the pool: a command that blocks must not stop this thread's heartbeats (the producer would
             // take the worker for dead and re-send its tasks).
-            _ = Task.Run(() => RunAsync(header, message));
+            _ = Task.Run(async () => _results.Enqueue(await RunAsync(header, message).ConfigureAwait(false)));
         }
     }
 
-    private async Task RunAsync(TaskHeader header, NetMQMessage message)
+    /// <summary>The task's result message; null when it was handed back unanswered because the worker stopped.</summary>
+    private async Task<NetMQMessage?> RunAsync(TaskHeader header, NetMQMessage message)
     {
-        NetMQMessage result;
         try
         {
             ReadOnlyMemory<byte>? arguments = message.FrameCount > 2 ? message[2].ToByteArray() : null;
             var attachments = new ReadOnlyMemory<byte>[Math.Max(0, message.FrameCount - 3)];
             for (int i = 0; i < attachments.Length; i++)
                 attachments[i] = message[i + 3].ToByteArray();
-            var outcome = header.Kind is null
-                ? ExecutionOutcome.Failed(ErrorMap.Of(ErrorCodes.BadRequest, "The task has no kind."))
-                : await _executor.ExecuteAsync(new CommandCall(header.Kind, null, arguments, attachments), new CallerContext(Name),
-                    _stopping.Token).ConfigureAwait(false);
-            if (_stopping.IsCancellationRequested && outcome.Error?.Code == ErrorCodes.Cancelled)
+            if (header.Kind is null)
+                return Result(header, ExecutionOutcome.Failed(ErrorMap.Of(ErrorCodes.BadRequest, "The task has no kind.")));
+            if (header.Batch is { } count)
+                return await RunBatchAsync(header, count, arguments ?? ReadOnlyMemory<byte>.Empty, attachments).ConfigureAwait(false);
+            var outcome = await _executor.ExecuteAsync(new CommandCall(header.Kind, null, arguments, attachments), new CallerContext(Name),
+                _stopping.Token).ConfigureAwait(false);
+            if (IsHandedBack(outcome))
             {
-                // Stopped under it: no result, so the goodbye hands the task back and the producer re-sends it
-                // at once to another worker (a "cancelled" result would fail the task instead).
                 await outcome.ReleaseAsync().ConfigureAwait(false);
-                Interlocked.Increment(ref _handedBack);
-                _running.Exit();
-                return;
+                return null;
             }
-            result = Result(header, outcome);
+            var result = Result(header, outcome);
             await outcome.ReleaseAsync().ConfigureAwait(false);
+            return result;
         }
         catch (Exception ex)
         {
             _logger.LogError(ex, "Unexpected fault running a task");
-            result = Result(header, ExecutionOutcome.Failed(ErrorMap.Of(ErrorCodes.Internal, $"Worker fault: {ex.Message}")));
+            return Result(header, ExecutionOutcome.Failed(ErrorMap.Of(ErrorCodes.Internal, $"Worker fault: {ex.Message}")));
         }
-        _results.Enqueue(result);
+    }
+
+    /// <summary>
+    /// Runs a batch's items one after the other (docs/protocol.md §12.5); each has its own outcome. A body that is not a
+    /// batch of <paramref name="count"/> items gets one <c>bad_request</c> for the whole message.
+    /// </summary>
+    private async Task<NetMQMessage?> RunBatchAsync(TaskHeader header, long count, ReadOnlyMemory<byte> body, ReadOnlyMemory<byte>[] attachments)
+    {
+        ReadOnlyMemory<byte>[] items;
+        try
+        {
+            items = TaskBatch.Items(body, count);
+        }
+        catch (ZeroBridgeProtocolException ex)
+        {
+            return Result(header, ExecutionOutcome.Failed(ErrorMap.Of(ErrorCodes.BadRequest, ex.Message)));
+        }
+        var outcomes = new List<(bool, byte[])>(items.Length);
+        var resultAttachments = new List<ReadOnlyMemory<byte>>();
+        foreach (var item in items)
+        {
+            var outcome = await _executor.ExecuteAsync(new CommandCall(header.Kind!, null, item, attachments), new CallerContext(Name),
+                _stopping.Token).ConfigureAwait(false);
+            if (IsHandedBack(outcome))
+            {
+                await outcome.ReleaseAsync().ConfigureAwait(false);
+                return null; // the whole batch goes back: the producer re-sends it whole
+            }
+            var encoded = _executor.Encode(outcome, chunkTables: false, attachments: resultAttachments);
+            await outcome.ReleaseAsync().ConfigureAwait(false);
+            outcomes.Add((encoded.Ok, encoded.Payload));
+        }
+        var message = new NetMQMessage(3 + resultAttachments.Count);
+        message.Append(TaskWire.SignatureBytes);
+        message.Append(TaskWire.Header("result", ("id", header.RawId.ToArray()), ("ok", true), (TaskBatch.Key, count)));
+        message.Append(TaskBatch.ResultBody(outcomes));
+        foreach (var attachment in resultAttachments)
+            message.Append(attachment.ToArray());
+        return message;
+    }
+
+    /// <summary>
+    /// Stopped under it: no result, so the goodbye hands the task back and the producer re-sends it at once to another
+    /// worker (a "cancelled" result would fail the task instead).
+    /// </summary>
+    private bool IsHandedBack(ExecutionOutcome outcome)
+    {
+        if (!_stopping.IsCancellationRequested || outcome.Error?.Code != ErrorCodes.Cancelled)
+            return false;
+        Interlocked.Increment(ref _handedBack);
+        return true;
     }
 
     /// <summary>signature | result header | payload | attachments... (docs/protocol.md §12.2); tables go whole.</summary>
@@ -314,10 +387,14 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
         return message;
     }
 
-    private void SendResult(NetMQMessage result)
+    /// <summary>Sends a result (none for a task handed back) and frees its credit.</summary>
+    private void SendResult(NetMQMessage? result)
     {
-        _socket!.TrySendMultipartMessage(result);
-        Interlocked.Increment(ref _completed);
+        if (result is not null)
+        {
+            _socket!.TrySendMultipartMessage(result);
+            Interlocked.Increment(ref _completed);
+        }
         _running.Exit(); // its credit is back once the producer has the result
     }
 }

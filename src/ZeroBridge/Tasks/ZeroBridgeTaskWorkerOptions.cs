@@ -11,6 +11,14 @@ public sealed record ZeroBridgeTaskWorkerOptions
     /// <summary>How many tasks run at once: the credit announced to the producer (default: 1).</summary>
     public int Concurrency { get; init; } = 1;
 
+    /// <summary>
+    /// How many tasks beyond <see cref="Concurrency"/> the worker takes ahead (default: 0): the next task is then
+    /// already here when one finishes, instead of a round trip to the producer later. Worth 1 or 2 for tasks of well
+    /// under a millisecond; the worker then holds up to <c>Concurrency + Prefetch</c> tasks, so a slow worker keeps that
+    /// many from the others: leave it at 0 for long tasks. The credit announced is the sum.
+    /// </summary>
+    public int Prefetch { get; init; }
+
     /// <summary>How often a heartbeat goes to the producer (default: 1 s).</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
 
