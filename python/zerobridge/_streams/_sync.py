@@ -9,6 +9,7 @@ import zmq
 from .._exceptions import RemoteError, TimeoutError, translate_zmq_errors
 from .._proving import prove_on
 from .._security import CertificatePath, CurveClient, KeySource
+from .._transport import receive_frames
 from ._base import SubscriptionBase
 from ._core import StreamCore
 from ._deadline import SLICE, Deadline
@@ -161,7 +162,7 @@ class Subscription(SubscriptionBase):
         while socket.getsockopt(_EVENTS) & _POLLIN:
             received = True
             core.heard()
-            core.accept(socket.recv_multipart(_NOBLOCK))
+            core.accept(receive_frames(socket, _NOBLOCK))
             if not core.conflate:
                 return True
         return received
