@@ -136,6 +136,30 @@ def test_through_a_broker_with_an_allow_list_the_python_worker_proves_itself_and
         stop_all([broker])
 
 
+def test_a_python_worker_with_an_allow_list_behind_a_broker_without_one_runs_only_the_built_ins(
+        keys: Path, tmp_path: Path) -> None:
+    """No caller stamped on a request (the broker authenticates nobody) means no permission, not every one."""
+    from broker_support import HEARTBEAT, LIVENESS, start_broker, stop_all
+
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    (allowed / "client.key").write_text(_public_certificate(keys, "client", "maths", "whoami"))
+    broker = start_broker("tcp://127.0.0.1:*", "--cert", str(keys / "server.key_secret"), request_timeout=3)
+    try:
+        ran = []
+        worker = zerobridge.Worker(broker.endpoint, "maths", heartbeat=HEARTBEAT, liveness=LIVENESS,
+                                   server_key=keys / "server.key", allow_list=allowed)
+        worker.add("whoami", lambda: ran.append(1) or "ran")
+        with worker, zerobridge.connect(broker.endpoint, service="maths", server_key=keys / "server.key",
+                                        cert=keys / "client.key_secret", timeout=30) as client:
+            with pytest.raises(zerobridge.PermissionDenied, match="stamped no authenticated caller"):
+                client.call("whoami")
+            assert client.call("ping") == "pong"  # the built-ins still answer
+        assert ran == []
+    finally:
+        stop_all([broker])
+
+
 def _public_key(keys: Path, name: str) -> str:
     if not (keys / f"{name}.key_secret").exists():
         zmq.auth.create_certificates(str(keys), name)

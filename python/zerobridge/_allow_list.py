@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Optional, Tuple, Union
+from typing import Callable, Dict, Optional, Tuple, Union
 
 __all__ = ["AllowList", "Caller", "Permissions", "matches"]
 
@@ -113,19 +113,27 @@ class AllowList:
 
     def find(self, key: str) -> Optional[Tuple[Optional[str], Permissions]]:
         """``(name, permissions)`` of ``key`` (Z85), or ``None`` when it is not on the list."""
+        return self.current()(key)
+
+    def current(self) -> Callable[[str], Optional[Tuple[Optional[str], Permissions]]]:
+        """:meth:`find` over the directory as it is now, listed once: for checking many keys at
+        a time (a listener checking its proved connections again)."""
         files = sorted(self.directory.glob("*.key")) if self.directory.is_dir() else []
         stamp = tuple((f.name, *self._size_and_time(f)) for f in files)
         if stamp != self._stamp:
-            self._keys = {}
+            keys: Dict[str, Tuple[Optional[str], Permissions]] = {}
             for file in files:
                 try:
                     public, metadata = read_certificate(file)
                 except (OSError, UnicodeDecodeError):
                     continue
                 if public:
-                    self._keys[public] = (metadata.get("name"), Permissions.from_metadata(metadata))
-            self._stamp = stamp
-        return self._keys.get(key)
+                    keys[public] = (metadata.get("name"), Permissions.from_metadata(metadata))
+            self._keys, self._stamp = keys, stamp
+        return self._keys.get  # a new dict on every change, never mutated
+
+    def __str__(self) -> str:
+        return str(self.directory)
 
     @staticmethod
     def _size_and_time(file: Path) -> Tuple[int, int]:

@@ -23,9 +23,10 @@ import msgpack
 
 from ._codec import Decoder, Encoder
 from ._exceptions import RemoteError, SerializationError
-from ._protocol import ErrorCode, error_map
+from ._protocol import PROTOCOL_VERSION, ErrorCode, error_map
 
-__all__ = ["Dispatcher", "Failure", "Outcome", "arguments_of", "decode_arguments", "type_name"]
+__all__ = ["Dispatcher", "Failure", "HeaderFailure", "Outcome", "arguments_of", "decode_arguments",
+           "parse_request_header", "type_name"]
 
 _log = logging.getLogger("zerobridge.worker")
 
@@ -42,6 +43,44 @@ class Failure(Exception):
         self.code = code
         self.details = dict(details) if details else None
         self.type_name = type_name
+
+
+class HeaderFailure(Failure):
+    """A request header at fault, with the request id when it could be read."""
+
+    def __init__(self, message: str, request_id: Any = None, code: str = ErrorCode.BAD_REQUEST) -> None:
+        super().__init__(code, message)
+        self.request_id = request_id
+
+
+def parse_request_header(body: Sequence[bytes]) -> Tuple[Any, str]:
+    """``(request id, command)`` of a request body (header, arguments, ...; protocol.md §2).
+
+    Raises:
+        HeaderFailure: the header is not a version 1 request header (``bad_request``), or is a
+            cancel notification (``cancelled``).
+    """
+    if not body:
+        raise HeaderFailure("the request has no header frame")
+    try:
+        header = msgpack.unpackb(body[0], raw=False, strict_map_key=False)
+    except Exception as exc:  # noqa: BLE001 - msgpack raises many kinds
+        raise HeaderFailure(f"the header frame is not valid msgpack: {exc}") from exc
+    if not isinstance(header, dict):
+        raise HeaderFailure("the header frame must be a msgpack map")
+    request_id = header.get("id")
+    if not isinstance(request_id, (int, str)) or isinstance(request_id, bool):
+        request_id = None
+    if header.get("v") != PROTOCOL_VERSION:
+        raise HeaderFailure(f"protocol version {header.get('v')!r} is not supported", request_id)
+    if request_id is None:
+        raise HeaderFailure("the header has no request 'id' (an int or a str)")
+    if header.get("cancel") is True:
+        raise HeaderFailure("a cancel notification reached a worker", request_id, ErrorCode.CANCELLED)
+    command = header.get("cmd")
+    if not isinstance(command, str) or not command:
+        raise HeaderFailure("the header has no command name 'cmd'", request_id)
+    return request_id, command
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,16 +1,20 @@
-"""CurveZMQ for the Python components that listen (the task producer): their key pair, and the safe
-default that refuses plain text beyond loopback, as the C# server, broker and publisher do
-(``docs/security.md``, "Safe defaults")."""
+"""CurveZMQ for the Python components that listen (the task producer): their key pair, the check of
+a client's proof made to it, and the safe default that refuses plain text beyond loopback, as the C#
+server, broker and publisher do (``docs/security.md``, "Safe defaults")."""
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 from dataclasses import dataclass
 from typing import Optional
 
+import nacl.exceptions
+import nacl.public
 import zmq
+import zmq.utils.z85
 
-from ._security import CertificatePath, load_key_pair
+from ._security import CertificatePath, load_key_pair, proof_message
 
 __all__ = ["CurveServer", "is_local_only", "plaintext_refusal"]
 
@@ -29,6 +33,22 @@ class CurveServer:
             return None
         public, secret = load_key_pair(cert)
         return cls(public, secret)
+
+    def verify(self, client_key: bytes, challenge: bytes, nonce: bytes, proof: bytes) -> bool:
+        """Whether ``proof`` shows that its sender holds the secret key of ``client_key`` (raw 32
+        bytes) and made it for this server and ``challenge`` (docs/protocol.md §15.1): the box
+        opens with this server's secret key and ``client_key`` (PyNaCl, libsodium ``crypto_box``)
+        to exactly :func:`._security.proof_message`."""
+        if len(client_key) != 32 or len(nonce) != nacl.public.Box.NONCE_SIZE:
+            return False
+        box = nacl.public.Box(nacl.public.PrivateKey(zmq.utils.z85.decode(self.secret_key)),
+                              nacl.public.PublicKey(client_key))
+        try:
+            opened = box.decrypt(proof, nonce)
+        except nacl.exceptions.CryptoError:
+            return False
+        expected = proof_message(zmq.utils.z85.decode(self.public_key), client_key, challenge)
+        return hmac.compare_digest(opened, expected)
 
     def apply(self, socket: zmq.Socket) -> None:
         """Make ``socket`` a CURVE server; call before it binds."""

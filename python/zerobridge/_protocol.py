@@ -96,6 +96,7 @@ class ErrorCode:
     COMMAND_FAILED = "command_failed"
     NOT_FOUND = "not_found"
     PERMISSION_DENIED = "permission_denied"
+    UNAUTHENTICATED = "unauthenticated"
     TIMEOUT = "timeout"
     CANCELLED = "cancelled"
     INTERNAL = "internal"

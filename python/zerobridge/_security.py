@@ -23,7 +23,7 @@ from zmq.utils.monitor import recv_monitor_message
 from ._exceptions import AuthenticationError
 
 __all__ = ["CertificatePath", "CurveClient", "HandshakeWatch", "KeySource", "load_key_pair",
-           "load_server_key"]
+           "load_server_key", "proof_message"]
 
 KeySource = Union[str, bytes, "os.PathLike[str]"]
 """A certificate file (``NAME.key`` or ``NAME.key_secret``), or a Z85 public key (40 characters)."""
@@ -35,6 +35,14 @@ PROOF_LABEL = b"zerobridge-client-proof-v1"
 """The first bytes of every client proof: what it is, its direction and version."""
 
 _Z85_KEY_LENGTH = 40
+
+
+def proof_message(server_key: bytes, client_key: bytes, challenge: bytes) -> bytes:
+    """What a client proof boxes (docs/protocol.md §15.1), from raw 32-byte keys:
+    ``"zerobridge-client-proof-v1" || server key || client key || challenge``. The client makes
+    the box (:meth:`CurveClient.proof`), a listener opens it and compares
+    (:meth:`._listener_security.CurveServer.verify`)."""
+    return PROOF_LABEL + bytes(server_key) + bytes(client_key) + bytes(challenge)
 _watch_ids = itertools.count(1)
 
 
@@ -114,7 +122,7 @@ class CurveClient:
         box = nacl.public.Box(nacl.public.PrivateKey(zmq.utils.z85.decode(self.secret_key)),
                               nacl.public.PublicKey(server))
         nonce = nacl.utils.random(nacl.public.Box.NONCE_SIZE)
-        sealed = box.encrypt(PROOF_LABEL + server + public + bytes(challenge), nonce)
+        sealed = box.encrypt(proof_message(server, public, challenge), nonce)
         return {"key": self.public_key.decode("ascii"), "challenge": bytes(challenge),
                 "nonce": nonce, "proof": sealed.ciphertext}
 

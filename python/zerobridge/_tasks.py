@@ -37,19 +37,21 @@ import socket as _socket
 import threading
 import time
 from typing import (Any, AsyncIterator, Callable, Deque, Dict, Iterable, Iterator, List, Mapping,
-                    Optional, Set, Tuple)
+                    Optional, Set, Tuple, Union)
 
 import msgpack
 import zmq
 
+from ._allow_list import AllowList
 from ._codec import Decoder, Encoder
+from ._connection_authentication import ConnectionAuthentication
 from ._dispatch import Dispatcher, Outcome
 from ._exceptions import (ProtocolError, RemoteError, SerializationError, TimeoutError,
                           Unauthenticated, remote_error_from_map, translate_zmq_errors)
 from ._listener_security import CurveServer, plaintext_refusal
-from ._protocol import SIGNATURE as BRIDGE_SIGNATURE
-from ._protocol import ErrorCode, build_reply_header, error_map
+from ._protocol import ErrorCode, error_map
 from ._proving import prove_on
+from ._router_proof import answer_proof, is_proof_request
 from ._security import CertificatePath, CurveClient, HandshakeWatch, KeySource
 from ._task_batch import BATCH, encode_batch, item_outcomes, run_batch
 from ._threads import serve_in_daemon_thread
@@ -61,6 +63,8 @@ SIGNATURE = b"ZBTASK01"
 UNAUTHENTICATED = "unauthenticated"
 """The producer's notice to a connection that has not proved an allowed key (protocol.md §12.4)."""
 _SLICE = 0.1
+_REFUSALS_REMEMBERED = 4096  # unproved connections whose first notice was logged (no disconnect events here)
+_LISTENER = "This task producer"
 # Plain ints: pyzmq's enum arithmetic and attribute sugar cost more than a small send or receive.
 _SNDMORE = int(zmq.SNDMORE)
 _NOBLOCK = int(zmq.NOBLOCK)
@@ -146,11 +150,18 @@ class _Producer:
     def __init__(self, bind: str = "tcp://127.0.0.1:5560", *, worker_timeout: float = 5.0,
                  task_timeout: Optional[float] = None, max_attempts: int = 3,
                  context: Optional[zmq.Context] = None, cert: Optional[CertificatePath] = None,
-                 insecure: bool = False) -> None:
+                 insecure: bool = False,
+                 allow_list: Union[str, "os.PathLike[str]", None] = None) -> None:
         curve = CurveServer.configure(cert)
         refusal = plaintext_refusal("task producer", bind, curve is not None, insecure)
         if refusal is not None:
             raise ValueError(refusal)
+        self._authentication: Optional[ConnectionAuthentication] = None
+        if allow_list is not None:
+            if curve is None:
+                raise ValueError("allow_list= needs cert= too: workers prove their keys to the producer's key pair")
+            self._authentication = ConnectionAuthentication(curve, AllowList(allow_list), "task producer", _log)
+        self._refusals_logged: "collections.OrderedDict[bytes, None]" = collections.OrderedDict()
         self.worker_timeout = worker_timeout
         self.task_timeout = task_timeout
         self.max_attempts = max_attempts
@@ -165,6 +176,11 @@ class _Producer:
         with translate_zmq_errors(bind):
             self._socket.bind(bind)
         self.endpoint = self._socket.getsockopt_string(zmq.LAST_ENDPOINT)
+        _log.info("task producer waiting for workers on %s (%s)", self.endpoint,
+                  "plain text" if curve is None else
+                  f"CURVE, server key {curve.public_key.decode('ascii')}" if self._authentication is None else
+                  f"CURVE, server key {curve.public_key.decode('ascii')}, workers proved against the "
+                  f"allow-list {self._authentication.allow_list}")
         self._poller = zmq.Poller()  # kept: Socket.poll builds a Poller on every call
         self._poller.register(self._socket, zmq.POLLIN)
         self._workers: Dict[bytes, _Worker] = {}
@@ -233,6 +249,7 @@ class _Producer:
     def _step(self, deadline: Optional[float]) -> List[TaskResult]:
         """Dispatch, wait a slice for messages, check liveness; the results that completed."""
         results: List[TaskResult] = []
+        self._revoke(results)
         self._dispatch(results)
         wait = _SLICE if deadline is None else max(0.0, min(_SLICE, deadline - time.monotonic()))
         with translate_zmq_errors(self.endpoint):
@@ -244,13 +261,17 @@ class _Producer:
 
     def _handle(self, frames: List[bytes], results: List[TaskResult]) -> None:
         identity, body = frames[0], frames[1:]
-        if _is_proof_request(body):
-            self._socket.send_multipart([identity, *_nothing_to_prove(body)])
+        if is_proof_request(body):
+            reply = answer_proof(self._authentication, identity, body, _LISTENER)
+            if reply is not None:
+                self._send(identity, reply)
             return
         try:
             header = _parse(body)
         except ProtocolError:
             return  # not a worker of this protocol: ignored
+        if self._authentication is not None and not self._proved(identity, header):
+            return
         now = time.monotonic()
         worker = self._workers.get(identity)
         kind = header["type"]
@@ -275,6 +296,45 @@ class _Producer:
             if isinstance(task_id, int):
                 worker.running.discard(task_id)
                 self._complete(task_id, header, body[2:], worker, results)
+
+    def _proved(self, identity: bytes, header: Dict[str, Any]) -> bool:
+        """Whether the connection proved an allowed key. One that has not is no worker: its
+        ``ready`` and heartbeats get the ``unauthenticated`` notice (which makes a worker with a
+        certificate prove, also after the producer restarted), nothing else of it is heard, and
+        it never gets a task (protocol.md §12.4)."""
+        assert self._authentication is not None
+        if self._authentication.identity_of(identity) is not None:
+            return True
+        if header["type"] not in ("ready", "hb"):
+            return False
+        if identity not in self._refusals_logged:
+            self._refusals_logged[identity] = None
+            while len(self._refusals_logged) > _REFUSALS_REMEMBERED:
+                self._refusals_logged.popitem(last=False)
+            _log.warning("task producer: worker %s (connection %s) has not proved a key on the allow-list %s; "
+                         "it gets no task", header.get("name") or "(unnamed)", identity.hex(),
+                         self._authentication.allow_list)
+        self._send(identity, [SIGNATURE, _header(
+            type=UNAUTHENTICATED, message="This task producer gives tasks only to workers that proved a key on "
+                                          "its allow-list: prove with auth.hello and auth.prove, then send ready.")])
+        return False
+
+    def _revoke(self, results: List[TaskResult]) -> None:
+        """Drop at once the workers whose key left the allow-list (checked once a second); their
+        tasks go to other workers."""
+        if self._authentication is None:
+            return
+        for identity in self._authentication.revoked():
+            worker = self._workers.get(identity)
+            if worker is not None:
+                self._lose(worker, results, reason="left the allow-list")
+
+    def _send(self, identity: bytes, frames: List[bytes]) -> None:
+        """Send to one connection; a peer that has gone (or cannot take more now) is not an error."""
+        try:
+            self._socket.send_multipart([identity, *frames], zmq.NOBLOCK)
+        except zmq.ZMQError:
+            pass
 
     def _grant(self, worker: _Worker, credit: int) -> None:
         if credit <= 0:
@@ -356,6 +416,9 @@ class _Producer:
 
     def _lose(self, worker: _Worker, results: List[TaskResult], reason: str) -> None:
         self._workers.pop(worker.identity, None)
+        if self._authentication is not None:
+            self._authentication.forget(worker.identity)  # if the connection is still there, it proves again
+        _log.info("task producer: worker %s lost (%s)", worker.name, reason)
         self.stats.workers_lost += 1
         for task_id in sorted(worker.running):
             task = self._tasks.get(task_id)
@@ -455,6 +518,12 @@ class TaskProducer(_Producer):
             public key (``server_key=``). Default: plain text.
         insecure: allow plain text on an endpoint other machines can reach (default: such a ``bind``
             without ``cert`` raises ``ValueError``). Only for networks where every host is trusted.
+        allow_list: a directory of public certificates (``NAME.key`` files, as for :class:`Worker`):
+            tasks go only to workers that proved one of these keys on their connection
+            (``auth.hello``/``auth.prove``, protocol.md §12.4; ``TaskWorker(cert=...)`` does).
+            Others get the ``unauthenticated`` notice and no task, logged with their key. The
+            directory is read again when it changes: a key added is let in at its next proof, a
+            key removed loses its workers within a second (their tasks go to others). Needs ``cert``.
     """
 
     def wait_for_workers(self, count: int = 1, timeout: Optional[float] = 10.0) -> List[str]:
@@ -819,26 +888,6 @@ class _Proof:
         except TimeoutError:
             return False  # the producer's next notice starts again
         return True
-
-
-def _is_proof_request(body: List[bytes]) -> bool:
-    """Whether a producer received a bridge-protocol request (a worker's ``auth.hello``)."""
-    at = 1 if body and body[0] == b"" else 0
-    return len(body) > at + 2 and body[at] == BRIDGE_SIGNATURE
-
-
-def _nothing_to_prove(body: List[bytes]) -> List[bytes]:
-    """The reply to a worker's proof request from a producer without an allow-list (this one has
-    none): ``bad_request``, so the worker sends ``ready`` at once (protocol.md §12.4)."""
-    at = 1 if body[0] == b"" else 0
-    try:
-        header = msgpack.unpackb(body[at + 2], raw=False, strict_map_key=False)
-    except (ValueError, msgpack.UnpackException):
-        header = None
-    request_id = header.get("id") if isinstance(header, dict) else None
-    error = error_map(ErrorCode.BAD_REQUEST, "This task producer has no allow-list: there is nothing to prove.")
-    return [*body[:at], BRIDGE_SIGNATURE, body[at + 1], build_reply_header(request_id, False),
-            msgpack.packb(error, use_bin_type=True)]
 
 
 def _queued(sock: zmq.Socket) -> Iterator[List[bytes]]:

@@ -33,10 +33,10 @@ import zmq
 from ._allow_list import AllowList, Caller, Permissions
 from ._caller import serving
 from ._codec import Encoder
-from ._dispatch import Dispatcher, Failure, type_name
+from ._dispatch import Dispatcher, Failure, HeaderFailure, parse_request_header, type_name
 from ._exceptions import ProtocolError
 from ._security import CertificatePath, CurveClient, KeySource
-from ._protocol import (PROTOCOL_VERSION, SIGNATURE, ErrorCode, build_reply_header, build_request, error_map,
+from ._protocol import (SIGNATURE, ErrorCode, build_reply_header, build_request, error_map,
                         parse_reply)
 from ._threads import serve_in_daemon_thread
 
@@ -156,9 +156,9 @@ class _ServiceWorker:
         ``commands`` must permit the command (the built-ins are always allowed).
         """
         try:
-            request_id, command = _parse_request_header(body)
+            request_id, command = parse_request_header(body)
             self._check_permission(command, caller, request_id)
-        except _HeaderFailure as failure:
+        except HeaderFailure as failure:
             outcome = self._dispatcher.failure("", failure)
             return [build_reply_header(failure.request_id, False), *outcome.body]
         with serving(caller):
@@ -166,13 +166,19 @@ class _ServiceWorker:
         return [build_reply_header(request_id, outcome.ok), *outcome.body]
 
     def _check_permission(self, command: str, caller: Optional[Caller], request_id: Any) -> None:
-        """Refuse a command the stamped caller's key may not call (docs/security.md, "Broker")."""
-        if caller is None or self._allow_list is None or command in ("ping", "commands"):
+        """Refuse a command the stamped caller's key may not call (docs/security.md, "Broker"). With
+        an allow-list, a request with no caller stamped on it (a broker without an allow-list) runs
+        only the built-ins: a broker started without its allow-list opens nothing."""
+        if self._allow_list is None or command in ("ping", "commands"):
             return
+        if caller is None:
+            raise HeaderFailure(f"'{command}' is refused: this worker has an allow-list, and the broker stamped no "
+                                "authenticated caller on the request (the broker has no allow-list).", request_id,
+                                ErrorCode.PERMISSION_DENIED)
         found = self._allow_list.find(caller.key)
         permissions = found[1] if found is not None else Permissions()
         if not permissions.allows_command(command):
-            raise _HeaderFailure(f"{caller.name or caller.key} may not call '{command}': no pattern in its "
+            raise HeaderFailure(f"{caller.name or caller.key} may not call '{command}': no pattern in its "
                                  "certificate's 'commands' matches it.", request_id,
                                  ErrorCode.PERMISSION_DENIED)
 
@@ -205,7 +211,8 @@ class Worker(_ServiceWorker):
             permit ``service``).
         allow_list: a directory of client ``NAME.key`` files: the callers a broker stamps on
             requests may then run only what their key's ``commands`` permit (the built-ins
-            always; nothing for a key not on the list). Commands read the caller with
+            always; nothing for a key not on the list, nor for a request the broker stamped no
+            caller on: a broker without an allow-list). Commands read the caller with
             :func:`zerobridge.current_caller` either way (``docs/security.md``, "Broker").
 
     Each command runs on a helper thread while the socket thread keeps heartbeating, so a long
@@ -300,39 +307,6 @@ def _stamped_caller(frame: bytes) -> Caller:
         return Caller(key="", name=None)  # unreadable: a caller no allow-list knows
     name = identity.get("name")
     return Caller(identity["key"], name if isinstance(name, str) else None)
-
-
-class _HeaderFailure(Failure):
-    """A request header at fault, with the request id when it could be read."""
-
-    def __init__(self, message: str, request_id: Any = None, code: str = ErrorCode.BAD_REQUEST) -> None:
-        super().__init__(code, message)
-        self.request_id = request_id
-
-
-def _parse_request_header(body: Sequence[bytes]) -> Tuple[Any, str]:
-    """``(request id, command)`` of a request body (protocol.md §2); raises :class:`_HeaderFailure`."""
-    if not body:
-        raise _HeaderFailure("the request has no header frame")
-    try:
-        header = msgpack.unpackb(body[0], raw=False, strict_map_key=False)
-    except Exception as exc:  # noqa: BLE001 - msgpack raises many kinds
-        raise _HeaderFailure(f"the header frame is not valid msgpack: {exc}") from exc
-    if not isinstance(header, dict):
-        raise _HeaderFailure("the header frame must be a msgpack map")
-    request_id = header.get("id")
-    if not isinstance(request_id, (int, str)) or isinstance(request_id, bool):
-        request_id = None
-    if header.get("v") != PROTOCOL_VERSION:
-        raise _HeaderFailure(f"protocol version {header.get('v')!r} is not supported", request_id)
-    if request_id is None:
-        raise _HeaderFailure("the header has no request 'id' (an int or a str)")
-    if header.get("cancel") is True:
-        raise _HeaderFailure("a cancel notification reached a worker", request_id, ErrorCode.CANCELLED)
-    command = header.get("cmd")
-    if not isinstance(command, str) or not command:
-        raise _HeaderFailure("the header has no command name 'cmd'", request_id)
-    return request_id, command
 
 
 class _Session:

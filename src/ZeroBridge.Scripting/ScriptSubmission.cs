@@ -41,5 +41,26 @@ internal static class ScriptSubmission
     private static Script<object> Continue(ScriptState<object>? previous, string code, ScriptOptions options, Type globalsType) =>
         previous is null
             ? CSharpScript.Create<object>(code, options, globalsType)
-            : previous.Script.ContinueWith<object>(code, options);
+            : previous.Script.ContinueWith<object>(code, WithoutInheritedReferences(options, previous.Script));
+
+    /// <summary>
+    /// The options for a submission after <paramref name="previous"/>, without the references it inherits anyway.
+    /// </summary>
+    /// <remarks>
+    /// A submission sees every reference of the submissions before it. Passing the same references again makes Roslyn
+    /// resolve and bind them anew for each submission, and keep a copy of that binding per submission (measured, with
+    /// the notebook kernel's references, ~160 assemblies with their dependencies: a fifth of a warm <c>1 + 1</c>
+    /// compile's CPU and more than half of what each submission allocates; bench/README.md, issue 13).
+    /// </remarks>
+    private static ScriptOptions WithoutInheritedReferences(ScriptOptions options, Script previous)
+    {
+        var first = previous;
+        while (first.Previous is not null)
+            first = first.Previous;
+        var inherited = first.Options.MetadataReferences;
+        if (inherited.IsEmpty)
+            return options;
+        var own = options.MetadataReferences.RemoveAll(reference => inherited.Contains(reference));
+        return own.Length == options.MetadataReferences.Length ? options : options.WithReferences(own);
+    }
 }

@@ -22,10 +22,13 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
     private readonly TGlobals _globals;
     private readonly ScriptOptions _options;
     private readonly TimeSpan _interruptGrace;
-    private readonly ScriptWorkspace _workspace;
+    private readonly Lazy<ScriptWorkspace> _workspace; // Roslyn's editor services take seconds to compose: not before kernel_info
     private readonly StringBuilder _earlier = new(Preamble + "\n"); // the cells that ran without error, for the editor
+    private readonly TaskCompletionSource _firstCellDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task<ScriptState<object>> _preamble; // a session's first submission, compiled ahead: a first cell compiles only itself
     private ScriptState<object>? _state;
     private int _generation; // bumped by Reset and by abandoning a cell, so a late finisher cannot install its state
+    private int _cellsStarted;
 
     public ScriptEngine(TGlobals globals, JupyterKernelOptions options)
     {
@@ -37,9 +40,10 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
             .AddReferences(references)
             .AddImports(options.Imports)
             .WithOptimizationLevel(Microsoft.CodeAnalysis.OptimizationLevel.Release);
-        _workspace = new ScriptWorkspace(typeof(TGlobals), options.Imports, references);
+        _workspace = new Lazy<ScriptWorkspace>(() => new ScriptWorkspace(typeof(TGlobals), options.Imports, references));
         ConsoleInput.Install();
-        _ = Task.Run(WarmUpAsync);
+        _preamble = RunPreambleAsync();
+        _ = WarmUpAsync();
     }
 
     public string Description => $"cells run in-process against a {typeof(TGlobals).Name}";
@@ -48,13 +52,15 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
     {
         int generation = _generation;
         var previous = _state;
+        var preamble = _preamble;
+        Interlocked.Increment(ref _cellsStarted);
         var compiled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         // Its own thread, not the pool's: a runaway cell must not starve the kernel's own work.
         var run = Task.Factory.StartNew(async () =>
         {
             channel.Enter();
             using var capture = ConsoleCapture.Begin(channel);
-            previous ??= await ScriptSubmission.RunAsync<TGlobals>(null, Preamble, _options, _globals, null, CancellationToken.None).ConfigureAwait(false);
+            previous ??= await preamble.ConfigureAwait(false);
             return await ScriptSubmission.RunAsync(previous, code, _options, _globals, compiled, interrupt).ConfigureAwait(false);
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
 
@@ -89,6 +95,10 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
         {
             return CellOutcome.Failed(Interrupted());
         }
+        finally
+        {
+            _firstCellDone.TrySetResult();
+        }
         if (state.Exception is { } thrown)
             return CellOutcome.Failed(thrown is OperationCanceledException && interrupt.IsCancellationRequested ? Interrupted() : Describe(thrown));
         if (Volatile.Read(ref _generation) == generation)
@@ -101,10 +111,10 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
     }
 
     public Task<ScriptCompletions> CompleteAsync(string code, int position, CancellationToken cancellationToken) =>
-        _workspace.CompleteAsync(Earlier(), code, position, cancellationToken);
+        _workspace.Value.CompleteAsync(Earlier(), code, position, cancellationToken);
 
     public Task<string?> InspectAsync(string code, int position, CancellationToken cancellationToken) =>
-        _workspace.InspectAsync(Earlier(), code, position, cancellationToken);
+        _workspace.Value.InspectAsync(Earlier(), code, position, cancellationToken);
 
     private string Earlier()
     {
@@ -116,26 +126,41 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
     {
         Interlocked.Increment(ref _generation);
         _state = null;
+        _preamble = RunPreambleAsync();
         lock (_earlier)
             _earlier.Clear().Append(Preamble).Append('\n');
     }
 
-    public void Dispose() => _workspace.Dispose();
+    public void Dispose()
+    {
+        if (_workspace.IsValueCreated)
+            _workspace.Value.Dispose();
+    }
+
+    /// <summary>Compiles and runs a new session's first submission on the pool.</summary>
+    private Task<ScriptState<object>> RunPreambleAsync() =>
+        Task.Run(() => ScriptSubmission.RunAsync<TGlobals>(null, Preamble, _options, _globals, null, CancellationToken.None));
 
     /// <summary>
-    /// Loads and JITs Roslyn's compiler and completion providers in the background, so the first cell and the first
-    /// completion do not pay for it (seconds on a busy machine).
+    /// Loads and JITs Roslyn while Jupyter connects, so the first cell and the first completion do not pay for it
+    /// (seconds: Roslyn's assemblies are not precompiled). The preamble comes first, and a first cell continues from it;
+    /// a throwaway cell then warms the path every later cell takes, unless a real one came first; Roslyn's editor
+    /// services wait until the first cell is done, so that they do not compete with it for the machine.
     /// </summary>
     private async Task WarmUpAsync()
     {
         try
         {
-            await ScriptSubmission.RunAsync<TGlobals>(null, Preamble + " 1 + 1", _options, _globals, null, CancellationToken.None).ConfigureAwait(false);
-            await _workspace.CompleteAsync(Earlier(), "Console.Wri", "Console.Wri".Length, CancellationToken.None).ConfigureAwait(false);
+            var preamble = await _preamble.ConfigureAwait(false);
+            if (Volatile.Read(ref _cellsStarted) == 0)
+                await Task.Run(() => ScriptSubmission.RunAsync(preamble, "1 + 1", _options, _globals, null, CancellationToken.None)).ConfigureAwait(false);
+            if (Volatile.Read(ref _cellsStarted) > 0)
+                await _firstCellDone.Task.ConfigureAwait(false);
+            await Task.Run(() => _workspace.Value.CompleteAsync(Earlier(), "Console.Wri", "Console.Wri".Length, CancellationToken.None)).ConfigureAwait(false);
         }
         catch (Exception)
         {
-            // Only a warm-up: the first real cell reports whatever is wrong.
+            // Only a warm-up: the first real cell or completion reports whatever is wrong.
         }
     }
 

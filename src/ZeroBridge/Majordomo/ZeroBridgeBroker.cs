@@ -65,7 +65,23 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
                 throw new ArgumentException("An allow-list needs the broker's Certificate too: peers prove their key to the broker's key pair.",
                     nameof(options));
             _authentication = new ConnectionAuthentication(_options.Certificate, allowList, _logger, "Broker");
+            _authentication.Changed = WorkerKeyChanged;
         }
+    }
+
+    /// <summary>
+    /// A registered worker whose key left the allow-list, or whose key may no longer serve its service, is sent
+    /// DISCONNECT and removed at once, so it gets no request more (docs/security.md, "Broker"). Runs on the socket
+    /// thread, from the allow-list recheck.
+    /// </summary>
+    private void WorkerKeyChanged(string connection, CallerIdentity? identity)
+    {
+        if (!_book.Workers.TryGetValue(connection, out var worker) || identity?.Permissions.AllowsService(worker.Service.Name) == true)
+            return;
+        _logger.LogWarning("Broker: worker {Worker} of '{Service}' ({Why}): disconnected", connection, worker.Service.Name,
+            identity is null ? "its key left the allow-list" : $"{identity.Display} may no longer serve it");
+        SendToWorker(worker.Identity, Command.Disconnect);
+        _book.RemoveWorker(worker, "its key may no longer serve the service", DateTime.UtcNow);
     }
 
     /// <summary>The endpoint the broker is bound to, with the actual port when an ephemeral one was asked for.</summary>
@@ -409,6 +425,7 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
     {
         try
         {
+            _authentication?.RecheckWhenDue(); // a removed key's worker goes even while no client asks
             _book.Tick(DateTime.UtcNow);
             Volatile.Write(ref _status, _book.Status());
         }

@@ -362,17 +362,23 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
 
     /// <summary>
     /// The caller of a request: the identity the broker stamped (docs/protocol.md §9.3), with the permissions this
-    /// worker's own allow-list gives that key (none when it is not on it; all when the worker has no allow-list).
+    /// worker's own allow-list gives that key (none when it is not on it; all when the worker has no allow-list). A
+    /// request with no stamp (a broker without an allow-list) is nobody's: with an allow-list the worker then runs only
+    /// the built-ins for it, rather than everything, so a broker started without its allow-list opens nothing.
     /// </summary>
     private CallerIdentity? Caller(byte[]? stamped)
     {
         if (stamped is null)
-            return null;
+            return _options.AllowList is null ? null : Unstamped;
         var (key, name) = AuthMessages.ReadIdentityMap(stamped);
         if (_options.AllowList is not { } allowList)
             return new CallerIdentity(key, name, CallerPermissions.All);
         return allowList.Find(key) is { } known ? known with { Name = name ?? known.Name } : new CallerIdentity(key, name, CallerPermissions.None);
     }
+
+    /// <summary>The caller of a request the broker stamped no identity on, to a worker with an allow-list: no permission.</summary>
+    private static readonly CallerIdentity Unstamped =
+        new("", "a caller the broker did not authenticate (the broker has no allow-list)", CallerPermissions.None);
 
     private async Task RunAsync(Connection connection, int generation, byte[] client, byte[]? stamped, List<NetMQFrame> body)
     {

@@ -51,7 +51,8 @@ public sealed record ZeroBridgeWorkerOptions
     /// <summary>
     /// Where the permissions of the callers a broker stamps on requests come from (default: null: every caller may
     /// run every command). With it, a caller whose key is not on the list may run only the built-ins, and the others
-    /// only what their <c>commands</c> permit, exactly as on a direct server (docs/security.md, "Broker").
+    /// only what their <c>commands</c> permit, exactly as on a direct server (docs/security.md, "Broker"); a request
+    /// with no caller stamped on it (a broker without an allow-list) may run only the built-ins too.
     /// </summary>
     public AllowList? AllowList { get; init; }
 }

@@ -14,5 +14,5 @@ public sealed record CallerIdentity(string Key, string? Name, CallerPermissions 
         new(certificate.PublicKey, certificate.Name, CallerPermissions.FromMetadata(certificate.Metadata));
 
     /// <summary>The name when there is one, else the key: how logs and errors name the caller.</summary>
-    public string Display => Name is null ? Key : $"{Name} ({Key})";
+    public string Display => Name is null ? Key : Key.Length == 0 ? Name : $"{Name} ({Key})";
 }

@@ -125,10 +125,23 @@ internal sealed class ConnectionAuthentication(ZeroBridgeCertificate server, All
     /// </summary>
     public CallerIdentity? IdentityOf(string connection)
     {
-        long now = Environment.TickCount64;
-        if (_authenticated.Count > 0 && now >= _nextRecheck)
-            Recheck();
+        RecheckWhenDue();
         return _authenticated.GetValueOrDefault(connection);
+    }
+
+    /// <summary>
+    /// Called for each proved connection a recheck found changed, after the recheck: with the identity it has now
+    /// (its permissions changed), or null when its key left the allow-list and the connection is no longer
+    /// authenticated. What the listener handed out under the old rules goes with it: a broker disconnects a worker
+    /// that may no longer serve its service, a task producer drops the worker and re-sends its tasks.
+    /// </summary>
+    public Action<string, CallerIdentity?>? Changed { get; set; }
+
+    /// <summary>Runs <see cref="Recheck"/> when <see cref="RecheckInterval"/> has passed since the last one.</summary>
+    public void RecheckWhenDue()
+    {
+        if (_authenticated.Count > 0 && Environment.TickCount64 >= _nextRecheck)
+            Recheck();
     }
 
     /// <summary>
@@ -143,6 +156,7 @@ internal sealed class ConnectionAuthentication(ZeroBridgeCertificate server, All
         _nextRecheck = Environment.TickCount64 + (long)RecheckInterval.TotalMilliseconds;
         bool changed = false;
         var find = allowList.Current(); // the directory listed once for all connections
+        List<(string Connection, CallerIdentity? Identity)>? changes = null;
         foreach (var (connection, identity) in _authenticated.ToList())
         {
             var now = find(identity.Key);
@@ -150,18 +164,24 @@ internal sealed class ConnectionAuthentication(ZeroBridgeCertificate server, All
             {
                 changed = true;
                 _authenticated.Remove(connection);
+                (changes ??= []).Add((connection, null));
                 logger.LogWarning("{Component}: key {Caller} is no longer on the allow-list {AllowList}: connection {Connection} must prove again",
                     component, identity.Display, allowList, connection);
             }
             else if (now != identity)
             {
-                changed |= now.Permissions.ToString() != identity.Permissions.ToString();
+                bool permissions = now.Permissions.ToString() != identity.Permissions.ToString();
+                changed |= permissions;
                 _authenticated[connection] = now;
+                if (permissions)
+                    (changes ??= []).Add((connection, now));
             }
         }
         Volatile.Write(ref _authenticatedCount, _authenticated.Count);
         if (changed)
             Revision++;
+        foreach (var (connection, identity) in changes ?? [])
+            Changed?.Invoke(connection, identity);
     }
 
     /// <summary>Forgets <paramref name="connection"/>: its disconnect message arrived, its routing id may be reused.</summary>

@@ -105,13 +105,14 @@ internal sealed class CreditScheduler(ZeroBridgeTaskProducerOptions options, ITa
     }
 
     /// <summary>
-    /// The connection of <paramref name="identity"/> has gone: its worker is lost at once and its tasks re-sent, so a
-    /// newcomer that takes the same routing id inherits nothing (producers with an allow-list; docs/security.md).
+    /// The worker of <paramref name="identity"/> is lost at once and its tasks re-sent (producers with an allow-list;
+    /// docs/security.md): its connection has gone, so a newcomer that takes the same routing id inherits nothing, or
+    /// its key left the allow-list, so it gets no task more.
     /// </summary>
-    public void Disconnected(byte[] identity)
+    public void Drop(byte[] identity, string reason)
     {
         if (_workers.TryGetValue(identity, out var worker))
-            Lose(worker, "disconnected");
+            Lose(worker, reason);
     }
 
     /// <summary>Sends queued tasks, re-sent ones first, to the workers with credit, least recently served first.</summary>

@@ -65,9 +65,16 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
         _receiveFaults = new ReceiveFaults(_logger, "Task producer");
         _scheduler = new CreditScheduler(_options, this, _logger);
         if (_options.AllowList is { } allowList)
+        {
             _authentication = new ConnectionAuthentication(
                 _options.Certificate ?? throw new ArgumentException("AllowList needs a Certificate: workers prove their keys to the producer's key.", nameof(options)),
                 allowList, _logger, "Task producer");
+            _authentication.Changed = (connection, identity) =>
+            {
+                if (identity is null) // its key left the allow-list: no task more, and its tasks go to other workers
+                    _scheduler.Drop(Convert.FromHexString(connection), "its key left the allow-list");
+            };
+        }
     }
 
     /// <summary>The bound endpoint (the actual port when an ephemeral one was asked for).</summary>
@@ -110,6 +117,14 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
         _loop.Every(tick, () =>
         {
             long now = Environment.TickCount64;
+            try
+            {
+                _authentication?.RecheckWhenDue(); // a removed key's worker is dropped before the next dispatch
+            }
+            catch (Exception ex) // an allow-list callback or directory that fails must not stop the producer
+            {
+                _logger.LogError(ex, "Task producer: checking the proved workers against the allow-list {AllowList} failed", _options.AllowList);
+            }
             _scheduler.Tick(now);
             _scheduler.Dispatch(now);
         });
@@ -377,7 +392,7 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
             string gone = Convert.ToHexString(message[0].ToByteArray());
             _authentication.Disconnected(gone); // before a newcomer can take the routing id (docs/security.md)
             _refusalLogged.Remove(gone);
-            _scheduler.Disconnected(message[0].ToByteArray());
+            _scheduler.Drop(message[0].ToByteArray(), "disconnected");
             return;
         }
         if (RouterProof.IsRequest(message))

@@ -107,6 +107,25 @@ public sealed class BrokerAuthenticationTests : IAsyncLifetime, IDisposable
         Assert.Equal(0, Volatile.Read(ref _ran));
     }
 
+    [Fact]
+    public async Task A_registered_worker_whose_key_leaves_the_allow_list_is_disconnected_and_gets_no_request_more()
+    {
+        await using var worker = Worker(_erpWorker);
+        await worker.StartAsync();
+        using var client = Client(_alice);
+        Assert.Equal("alice", (await client.CallAsync<Dictionary<string, object?>>("whoami"))!["name"]);
+
+        File.Delete(Path.Combine(_allowed, "erp-worker" + ZeroBridgeCertificate.PublicExtension));
+
+        // Within ConnectionAuthentication.RecheckInterval the broker drops it, with no client asking (its timer rechecks).
+        var deadline = DateTime.UtcNow + Wait;
+        while (_broker.Status.Counters.WorkersLost == 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
+        Assert.Equal(1, _broker.Status.Counters.WorkersLost);
+        await Assert.ThrowsAnyAsync<ZeroBridgeException>(() => client.CallAsync<object>("whoami"));
+        Assert.Equal(1, Volatile.Read(ref _ran)); // the request never reached the worker
+    }
+
     [Theory]
     [InlineData("none")]
     [InlineData("unknown")]

@@ -33,6 +33,44 @@ public class CurveBrokerTests
     }
 
     [Fact]
+    public async Task A_worker_with_an_allow_list_behind_a_broker_without_one_runs_only_the_built_ins()
+    {
+        await using var broker = new ZeroBridgeBroker(ZeroBridgeBrokerOptions.Default with
+        {
+            Endpoint = "tcp://127.0.0.1:*",
+            Certificate = BrokerKeys,
+        });
+        await broker.StartAsync();
+        int calls = 0;
+        string allowed = Directory.CreateTempSubdirectory("zerobridge-worker-allow-").FullName;
+        try
+        {
+            var clientKeys = ZeroBridgeCertificate.Generate(new Dictionary<string, string> { ["name"] = "alice", ["commands"] = "echo" });
+            clientKeys.PublicOnly().Save(allowed, "alice");
+            await using var worker = new ZeroBridgeWorker(new CommandRegistry().Add("echo", (string text) => { Interlocked.Increment(ref calls); return text; }),
+                broker.Endpoint, "erp", ZeroBridgeWorkerOptions.Default with { ServerKey = BrokerKeys.PublicKey, AllowList = AllowList.FromDirectory(allowed) });
+            await worker.StartAsync();
+            using var client = new ZeroBridgeClient(broker.Endpoint, ZeroBridgeClientOptions.Default with
+            {
+                Service = "erp",
+                ServerKey = BrokerKeys.PublicKey,
+                Certificate = clientKeys,
+                Timeout = TimeSpan.FromSeconds(20),
+            });
+
+            // The broker authenticates nobody, so no caller is stamped: the worker's allow-list then grants nothing.
+            var denied = await Assert.ThrowsAsync<RemotePermissionDeniedException>(() => client.CallAsync<string>("echo", new { text = "x" }));
+            Assert.Contains("did not authenticate", denied.Message);
+            Assert.Equal("pong", await client.CallAsync<string>("ping"));
+            Assert.Equal(0, calls);
+        }
+        finally
+        {
+            Directory.Delete(allowed, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_worker_with_a_wrong_broker_key_never_receives_a_request()
     {
         await using var broker = new ZeroBridgeBroker(ZeroBridgeBrokerOptions.Default with

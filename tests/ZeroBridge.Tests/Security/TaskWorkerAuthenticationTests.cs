@@ -132,6 +132,29 @@ public sealed class TaskWorkerAuthenticationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_key_removed_from_the_allow_list_loses_its_worker_at_once_and_gets_no_task_more()
+    {
+        await using var producer = await StartProducer();
+        await using var leaving = await StartWorker(producer, "cs-leaving", Allowed("cs-leaving"));
+        await using var staying = await StartWorker(producer, "cs-staying", Allowed("cs-staying"));
+        await producer.WaitForWorkersAsync(2, Wait);
+        Assert.Equal(["cs-leaving", "cs-staying"], (await Run(producer, 20)).Select(r => r.Worker).Distinct().Order());
+
+        File.Delete(Path.Combine(_allowed, "cs-leaving" + ZeroBridgeCertificate.PublicExtension));
+        var deadline = DateTime.UtcNow + Wait;
+        while (!_log.Lines.Any(line => line.Contains("cs-leaving") && line.Contains("no longer on the allow-list")) && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
+        long ranBefore = leaving.Completed;
+
+        // Dropped in the recheck that logged it (before the socket thread dispatches anything more): every task goes
+        // to the other worker, and the removed key is sent none.
+        var results = await Run(producer, 20);
+        Assert.All(results, r => Assert.Equal("cs-staying", r.Worker));
+        Assert.Equal(ranBefore, leaving.Completed);
+        Assert.Equal(["cs-staying"], producer.Workers);
+    }
+
+    [Fact]
     public async Task Workers_prove_again_to_a_producer_restarted_on_the_same_endpoint()
     {
         using var python = new PythonTaskWorkers();

@@ -1,0 +1,139 @@
+"""The Python task producer with an allow-list (docs/protocol.md §12.4), against real worker processes:
+the C# ``zbridge task-worker --cert`` and Python task workers (task_worker_fixture.py) proving their
+keys. Only a worker that proved an allowed key gets tasks; an unknown key gets the ``unauthenticated``
+notice and nothing else while the tasks complete on the allowed worker; a key added to the directory
+is let in, a key removed from it loses its worker within a second, without a restart."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+import zmq.auth
+
+import zerobridge
+from support import ServerProcess
+from test_submit_cli import BUILD_DEADLINE
+from test_tasks import JOB_TIMEOUT, REPO, ZBRIDGE, Workers
+
+pytestmark = pytest.mark.skipif(shutil.which("dotnet") is None, reason="needs dotnet for the zbridge CLI")
+
+STEP_DEADLINE = 60.0
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Key pairs (pyzmq's) of the producer and the workers ``alice``, ``bob`` and ``stranger``."""
+    directory = tmp_path_factory.mktemp("producer-keys")
+    for name in ("producer", "alice", "bob", "stranger"):
+        zmq.auth.create_certificates(str(directory), name)
+    return directory
+
+
+@pytest.fixture
+def allowed(keys: Path, tmp_path: Path) -> Path:
+    """An allow-list directory with alice's and bob's public keys (the test may change it)."""
+    directory = tmp_path / "allowed"
+    directory.mkdir()
+    for name in ("alice", "bob"):
+        shutil.copy(keys / f"{name}.key", directory / f"{name}.key")
+    return directory
+
+
+@pytest.fixture
+def producer(keys: Path, allowed: Path, caplog: pytest.LogCaptureFixture) -> Iterator[zerobridge.TaskProducer]:
+    caplog.set_level(logging.INFO, logger="zerobridge.tasks")
+    with zerobridge.TaskProducer("tcp://127.0.0.1:*", cert=keys / "producer.key_secret",
+                                 allow_list=allowed) as p:
+        yield p
+
+
+@pytest.fixture
+def workers() -> Iterator[Workers]:
+    pool = Workers()
+    yield pool
+    for process in pool.processes:
+        process.stop()
+
+
+def _python_worker(workers: Workers, producer: zerobridge.TaskProducer, keys: Path, name: str) -> None:
+    """A Python task worker process proving ``name``'s key (heartbeats every 0.1 s)."""
+    workers.python(producer.endpoint, name, ZB_SERVER_KEY=str(keys / "producer.key"),
+                   ZB_CERT=str(keys / f"{name}.key_secret"), ZB_HEARTBEAT="0.1")
+
+
+def _csharp_worker(workers: Workers, producer: zerobridge.TaskProducer, keys: Path, name: str) -> None:
+    """``zbridge task-worker`` proving ``name``'s key."""
+    workers.processes.append(ServerProcess(
+        [str(ZBRIDGE), "task-worker", producer.endpoint, "--server-key", str(keys / "producer.key"),
+         "--cert", str(keys / f"{name}.key_secret")], cwd=REPO))
+
+
+def _key(keys: Path, name: str) -> str:
+    return zmq.auth.load_certificate(str(keys / f"{name}.key"))[0].decode("ascii")
+
+
+def _serve_until(producer: zerobridge.TaskProducer, condition: Callable[[], bool], what: str,
+                 deadline: float = STEP_DEADLINE) -> None:
+    """Let the producer serve its socket (answer proofs, hear workers) until ``condition`` holds."""
+    end = time.monotonic() + deadline
+    while not condition():
+        if time.monotonic() > end:
+            pytest.fail(f"not within {deadline} s: {what}")
+        producer._step(None)  # noqa: SLF001 - what wait_for_workers and results do between checks
+
+
+def _refused(caplog: pytest.LogCaptureFixture, key: str) -> Callable[[], bool]:
+    """Whether the producer logged a refused proof of ``key``."""
+    return lambda: any(key in r.getMessage() and "not on the allow-list" in r.getMessage()
+                       for r in caplog.records)
+
+
+def test_only_a_worker_that_proved_an_allowed_key_gets_tasks(
+        producer: zerobridge.TaskProducer, workers: Workers, keys: Path, caplog: pytest.LogCaptureFixture) -> None:
+    _python_worker(workers, producer, keys, "stranger")
+    _serve_until(producer, _refused(caplog, _key(keys, "stranger")), "the stranger's proof refused")
+    _serve_until(producer, lambda: any("stranger" in r.getMessage() and "gets no task" in r.getMessage()
+                                       for r in caplog.records), "the stranger's heartbeat refused")
+    assert producer.workers == []
+
+    _csharp_worker(workers, producer, keys, "alice")
+    producer.wait_for_workers(1, timeout=BUILD_DEADLINE)  # the first run of ./zbridge builds the CLI
+    results = list(producer.results("square", range(12), timeout=JOB_TIMEOUT))
+
+    assert sorted(r.value for r in results) == [i * i for i in range(12)]
+    assert {r.worker.split("-")[0] for r in results} == {"dotnet"}, [r.worker for r in results]
+    assert producer.workers == [results[0].worker]
+
+
+def test_a_key_added_to_the_directory_is_let_in_without_a_restart(
+        producer: zerobridge.TaskProducer, workers: Workers, keys: Path, allowed: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    _python_worker(workers, producer, keys, "stranger")
+    _serve_until(producer, _refused(caplog, _key(keys, "stranger")), "the stranger's proof refused")
+
+    shutil.copy(keys / "stranger.key", allowed / "stranger.key")
+    assert producer.wait_for_workers(1, timeout=STEP_DEADLINE) == ["stranger"]
+    results = list(producer.results("square", range(5), timeout=JOB_TIMEOUT))
+    assert {(r.value, r.worker) for r in results} == {(i * i, "stranger") for i in range(5)}
+
+
+def test_a_key_removed_from_the_directory_loses_its_proved_worker(
+        producer: zerobridge.TaskProducer, workers: Workers, keys: Path, allowed: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    _csharp_worker(workers, producer, keys, "alice")
+    _python_worker(workers, producer, keys, "bob")
+    names = producer.wait_for_workers(2, timeout=BUILD_DEADLINE)
+    alice = next(name for name in names if name != "bob")
+
+    (allowed / "alice.key").unlink()
+    _serve_until(producer, lambda: alice not in producer.workers, "alice's worker dropped")
+    assert any(_key(keys, "alice") in r.getMessage() and "no longer on the allow-list" in r.getMessage()
+               for r in caplog.records)
+    results = list(producer.results("square", range(12), timeout=JOB_TIMEOUT))
+    assert {r.worker for r in results} == {"bob"}
+    assert sorted(r.value for r in results) == [i * i for i in range(12)]
