@@ -97,6 +97,7 @@ def receive_zerobridge(endpoint: str, count: int, out: Dict[str, Any], ready: th
     latencies: List[float] = []
     n = 0
     first = last = 0.0
+    cpu = time.thread_time()
     ready.set()
     try:
         while n < count:
@@ -109,7 +110,7 @@ def receive_zerobridge(endpoint: str, count: int, out: Dict[str, Any], ready: th
         last = time.perf_counter()
     except zerobridge.TimeoutError:
         last = time.perf_counter()
-    out.update(n=n, seconds=last - first, latencies=latencies, gaps=sub.stats.gaps)
+    out.update(n=n, seconds=last - first, latencies=latencies, gaps=sub.stats.gaps, cpu=time.thread_time() - cpu)
     sub.close()
 
 
@@ -122,6 +123,7 @@ def receive_pyzmq(endpoint: str, count: int, out: Dict[str, Any], ready: threadi
     latencies: List[float] = []
     n = 0
     first = last = 0.0
+    cpu = time.thread_time()
     while n < count:
         if not sock.poll(20000):
             break
@@ -134,7 +136,7 @@ def receive_pyzmq(endpoint: str, count: int, out: Dict[str, Any], ready: threadi
         n += 1
         latencies.append(now - header["ts"] / 1e6)
     last = time.perf_counter()
-    out.update(n=n, seconds=last - first, latencies=latencies, gaps=0)
+    out.update(n=n, seconds=last - first, latencies=latencies, gaps=0, cpu=time.thread_time() - cpu)
     sock.close(linger=0)
 
 
@@ -152,9 +154,12 @@ def stream_zerobridge(client: zerobridge.Client, count: int, batch: int, paced: 
     time.sleep(1.0)  # let the subscription reach the publisher (same grace as the baseline)
     # Paced or not, the C# publisher's own process sends (and paces) the values, as the baseline's publisher
     # process does: this process only receives.
+    started = time.perf_counter()
     client.call("stream.publish", id=info["id"], topic="bench", count=count, batch=batch,
                 interval_ms=PACE_MS if paced else 0, publish_batch=publish_batch, timeout=600)
+    publishing = time.perf_counter() - started  # the C# publisher's own pace (its sends are queued, not waited for)
     thread.join(120)
+    out["publish_seconds"] = publishing
     client.call("stream.stop", id=info["id"])
     return out
 
@@ -255,7 +260,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=50000)
     parser.add_argument("--latency-messages", type=int, default=500)
     parser.add_argument("--tasks", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the task table")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the stream and task tables")
     parser.add_argument("--only", choices=("streams", "tasks"), help="run one part only")
     args = parser.parse_args()
 
@@ -270,24 +275,42 @@ def main() -> None:
                 endpoint = host.wait_ready(60)
                 client = zerobridge.connect(endpoint, timeout=60)
                 print("## Streams: messages per second (receiver side)\n")
+                print(f"Medians of {args.rounds} interleaved rounds; the subscriber thread's CPU µs per message in brackets "
+                      "(far below the wall time per message: the publisher, not the subscriber, sets the pace).\n")
                 print("| case | C# pub -> zerobridge.subscribe | pyzmq PUB -> pyzmq SUB | ratio | x ours, small messages |")
                 print("|---|---|---|---|---|")
                 cases = (("small messages", 1, False), ("batches of 100 values, one list per message", 100, False),
                          ("PublishBatch of 100 values, yielded one by one", 100, True))
+                runs: Dict[str, Dict[str, List[Any]]] = {label: {"ours": [], "base": []} for label, *_ in cases}
+                for _ in range(args.rounds):
+                    for label, batch, publish_batch in cases:
+                        count = args.messages if batch == 1 else max(100, args.messages // 100)
+                        runs[label]["ours"].append(stream_zerobridge(client, count, batch, paced=False,
+                                                                     publish_batch=publish_batch))
+                        runs[label]["base"].append(stream_pyzmq(count, batch, paced=False))
                 single = 0.0
                 for label, batch, publish_batch in cases:
                     count = args.messages if batch == 1 else max(100, args.messages // 100)
-                    ours = stream_zerobridge(client, count, batch, paced=False, publish_batch=publish_batch)
-                    base = stream_pyzmq(count, batch, paced=False)
-                    ours_rate = ours["n"] * (1 if publish_batch else batch) / ours["seconds"]
-                    base_rate = base["n"] * batch / base["seconds"]
+                    ours_rates = [o["n"] * (1 if publish_batch else batch) / o["seconds"] for o in runs[label]["ours"]]
+                    base_rates = [b["n"] * batch / b["seconds"] for b in runs[label]["base"]]
+                    ours_rate, base_rate = statistics.median(ours_rates), statistics.median(base_rates)
+                    ours_cpu = statistics.median(o["cpu"] / max(1, o["n"]) for o in runs[label]["ours"]) * 1e6
+                    base_cpu = statistics.median(b["cpu"] / max(1, b["n"]) for b in runs[label]["base"]) * 1e6
+                    gaps = sum(o["gaps"] for o in runs[label]["ours"])
+                    publisher_rate = statistics.median(count * batch / o["publish_seconds"] for o in runs[label]["ours"])
+                    received = [o["n"] for o in runs[label]["ours"]]
                     single = single or ours_rate
                     unit = "msgs/s" if batch == 1 else "values/s"
                     document["streams"][label] = {"count": count, "unit": unit, "ours": ours_rate, "baseline": base_rate,
-                                                  "ours_received": ours["n"], "ours_gaps": ours["gaps"],
-                                                  "baseline_received": base["n"], "x_ours_single": ours_rate / single}
-                    print(f"| {label} ({count} msgs) | {ours_rate:,.0f} {unit} ({ours['n']} received, {ours['gaps']} gaps) "
-                          f"| {base_rate:,.0f} {unit} ({base['n']} received) | {ours_rate / base_rate:.2f} "
+                                                  "ours_rounds": ours_rates, "baseline_rounds": base_rates,
+                                                  "ours_cpu_us_per_message": ours_cpu,
+                                                  "baseline_cpu_us_per_message": base_cpu,
+                                                  "ours_received": received, "ours_gaps": gaps,
+                                                  "csharp_publisher_values_per_s": publisher_rate,
+                                                  "x_ours_single": ours_rate / single}
+                    print(f"| {label} ({count} msgs) | {ours_rate:,.0f} {unit} [{ours_cpu:,.1f} µs] ({gaps} gaps; "
+                          f"the C# publisher's own pace {publisher_rate:,.0f} values/s) "
+                          f"| {base_rate:,.0f} {unit} [{base_cpu:,.1f} µs] | {ours_rate / base_rate:.2f} "
                           f"| {ours_rate / single:.2f} |")
                 print("\n## Streams: end-to-end latency (publish timestamp -> decoded value), one message every ~2 ms\n")
                 ours = stream_zerobridge(client, args.latency_messages, 1, paced=True)

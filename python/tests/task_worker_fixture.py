@@ -3,7 +3,8 @@
 Kinds: ``square(x)`` and ``fail(message)``. Environment knobs: ``ZB_DELAY`` (seconds per task), ``ZB_HANG`` (take a
 task and never answer), ``ZB_SLOW_FIRST`` (the first task this worker takes lasts 1.5 s, whichever it is), ``ZB_GATE``
 (a path: every task waits until that file exists), ``ZB_SERVER_KEY`` and ``ZB_CERT`` (paths: the producer's ``NAME.key``
-and this worker's ``NAME.key_secret``, for CURVE and the key proof), ``ZB_HEARTBEAT`` (seconds between heartbeats).
+and this worker's ``NAME.key_secret``, for CURVE and the key proof), ``ZB_HEARTBEAT`` (seconds between heartbeats),
+``ZB_PREFETCH`` (tasks taken ahead).
 Prints the ServerProcess readiness line on start.
 """
 
@@ -40,6 +41,7 @@ def fail(message):
 
 if __name__ == "__main__":
     worker = zerobridge.TaskWorker(sys.argv[1], name=sys.argv[2], heartbeat=float(os.environ.get("ZB_HEARTBEAT", "1")),
+                                   prefetch=int(os.environ.get("ZB_PREFETCH", "0")),
                                    server_key=os.environ.get("ZB_SERVER_KEY"), cert=os.environ.get("ZB_CERT"))
     worker.task("square")(square)
     worker.task()(fail)

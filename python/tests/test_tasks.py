@@ -257,3 +257,18 @@ def test_a_non_blocking_kind_runs_on_the_socket_thread(producer) -> None:
     finally:
         worker.stop()
         thread.join(10)
+
+
+def test_a_prefetching_worker_takes_its_prefetch_ahead_and_no_more(producer, workers, tmp_path) -> None:
+    gate = tmp_path / "gate"
+    workers.python(producer.endpoint, "slow", ZB_GATE=str(gate), ZB_PREFETCH="1")   # credit 1 + 1 ahead
+    workers.python(producer.endpoint, "fast")
+    producer.wait_for_workers(2)
+    results = []
+    for result in producer.results("square", range(80), timeout=JOB_TIMEOUT):
+        results.append(result)
+        if len(results) == 78:
+            gate.touch()   # everything but the slow worker's two tasks is done
+    # The slow worker holds the task it runs and the one it took ahead; the fast one does all the rest.
+    assert [r.worker for r in results[:78]] == ["fast"] * 78 and {r.worker for r in results[78:]} == {"slow"}
+    assert sorted(r.index for r in results) == list(range(80))

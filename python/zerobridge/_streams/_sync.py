@@ -9,6 +9,7 @@ import zmq
 from .._exceptions import RemoteError, TimeoutError, translate_zmq_errors
 from .._proving import prove_on
 from .._security import CertificatePath, CurveClient, KeySource
+from .._transport import receive_frames
 from ._base import SubscriptionBase
 from ._core import StreamCore
 from ._deadline import SLICE, Deadline
@@ -143,25 +144,31 @@ class Subscription(SubscriptionBase):
                     wait = min(wait, limit.remaining())
             with translate_zmq_errors(self.endpoint):
                 if self._poller.poll(int(wait * 1000)):
-                    self._drain()
+                    self._drain(readable=True)
                     continue
             self._check_handshake()
             core.check_silence()
             if deadline.passed() or (duration is not None and duration.passed()):
                 return core.take()
 
-    def _drain(self) -> bool:
+    def _drain(self, readable: bool = False) -> bool:
         """Take what is there; one message unless conflating (then everything, keeping the newest per topic).
+        ``readable``: a poll just said a message is queued, so the first receive needs no check.
 
         Whether anything was received."""
         core = self._core
         socket = self._socket
         received = False
-        # Whether a message is queued, asked without the exception an empty receive raises.
-        while socket.getsockopt(_EVENTS) & _POLLIN:
+        # Whether a message is queued, asked without the exception an empty receive raises (it costs more).
+        while readable or socket.getsockopt(_EVENTS) & _POLLIN:
+            readable = False
+            try:
+                frames = receive_frames(socket, _NOBLOCK)
+            except zmq.Again:  # a poll's readiness can be spurious
+                return received
             received = True
             core.heard()
-            core.accept(socket.recv_multipart(_NOBLOCK))
+            core.accept(frames)
             if not core.conflate:
                 return True
         return received

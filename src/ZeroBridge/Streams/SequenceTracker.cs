@@ -45,23 +45,34 @@ public sealed class SequenceTracker
     /// </summary>
     public (Verdict Verdict, StreamEvent? Gap) Observe(string publisher, long epoch, string topic, long sequence)
     {
+        var (verdict, _, gap) = ObserveRun(publisher, epoch, topic, sequence, 1);
+        return (verdict, gap);
+    }
+
+    /// <summary>
+    /// <see cref="Observe"/> for the values <paramref name="first"/> .. <paramref name="first"/> + <paramref name="count"/> - 1
+    /// of a batch (docs/protocol.md §11.7): also how many of them, from the start, were delivered already.
+    /// </summary>
+    public (Verdict Verdict, long Skip, StreamEvent? Gap) ObserveRun(string publisher, long epoch, string topic, long first, long count)
+    {
         var (_, stale) = ObserveEpoch(publisher, epoch);
         if (stale)
-            return (Verdict.Stale, null);
+            return (Verdict.Stale, count, null);
         var last = _publishers[publisher].LastSequence;
+        long end = first + count - 1;
         if (!last.TryGetValue(topic, out long previous))
         {
-            last[topic] = sequence;
-            return (Verdict.Deliver, null);
+            last[topic] = end;
+            return (Verdict.Deliver, 0, null);
         }
-        if (sequence <= previous)
-            return (Verdict.Duplicate, null);
-        last[topic] = sequence;
-        if (sequence == previous + 1)
-            return (Verdict.Deliver, null);
-        long missed = sequence - previous - 1;
-        return (Verdict.Deliver, new StreamEvent(StreamEventKind.Gap, topic, publisher, missed,
-            $"Gap on '{topic}': {missed} message(s) missing between sequence {previous} and {sequence}."));
+        if (end <= previous)
+            return (Verdict.Duplicate, count, null);
+        last[topic] = end;
+        if (first <= previous + 1)
+            return (Verdict.Deliver, previous + 1 - first, null);
+        long missed = first - previous - 1;
+        return (Verdict.Deliver, 0, new StreamEvent(StreamEventKind.Gap, topic, publisher, missed,
+            $"Gap on '{topic}': {missed} message(s) missing between sequence {previous} and {first}."));
     }
 
     /// <summary>Records a snapshot entry as delivered: later messages of its topic up to its sequence are duplicates.</summary>

@@ -83,16 +83,24 @@ internal sealed class SubscriberPhases<TMessage>(bool awaitPublisher, bool withS
     /// dropped; a value after missing ones reports the gap. A snapshot value seeds its topic's sequence instead.
     /// </summary>
     /// <returns>True when the message carries a value to deliver.</returns>
-    public bool Admit(StreamHeader header, string topic, bool snapshot)
+    public bool Admit(StreamHeader header, string topic, bool snapshot) => Admit(header, topic, snapshot, out _);
+
+    /// <summary>
+    /// <see cref="Admit(StreamHeader, string, bool)"/>, also for a batch (docs/protocol.md §11.7): <paramref name="skip"/>
+    /// is how many of its values, from the start, were delivered already (0 for a single value).
+    /// </summary>
+    public bool Admit(StreamHeader header, string topic, bool snapshot, out long skip)
     {
+        skip = 0;
         if (header.Kind == StreamWire.Kinds.Heartbeat)
         {
             Interlocked.Increment(ref _heartbeats);
             ObserveEpoch(header);
             return false;
         }
-        if (header.Kind is not (StreamWire.Kinds.Data or StreamWire.Kinds.Snapshot) || header.Sequence is not { } sequence)
+        if (header.Kind is not (StreamWire.Kinds.Data or StreamWire.Kinds.Snapshot or StreamWire.Kinds.Batch) || header.Sequence is not { } sequence)
             return false; // a kind of a later version (or a value without its sequence): ignored
+        long count = header.Kind == StreamWire.Kinds.Batch ? header.Count ?? 1 : 1;
         bool stale = ObserveEpoch(header);
         if (snapshot)
         {
@@ -104,12 +112,14 @@ internal sealed class SubscriberPhases<TMessage>(bool awaitPublisher, bool withS
             Interlocked.Increment(ref _duplicates);
             return false;
         }
-        var (verdict, gap) = _tracker.Observe(header.Publisher, header.Epoch, topic, sequence);
+        var (verdict, skipped, gap) = _tracker.ObserveRun(header.Publisher, header.Epoch, topic, sequence, count);
         if (verdict != SequenceTracker.Verdict.Deliver)
         {
-            Interlocked.Increment(ref _duplicates);
+            Interlocked.Add(ref _duplicates, count);
             return false;
         }
+        skip = skipped;
+        Interlocked.Add(ref _duplicates, skipped);
         if (gap is not null)
         {
             Interlocked.Increment(ref _gaps);

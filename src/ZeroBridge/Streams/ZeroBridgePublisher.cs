@@ -216,9 +216,8 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
     /// <exception cref="ArgumentException">The topic is empty or reserved, or there is no value.</exception>
     /// <exception cref="ZeroBridgeSerializationException">A value cannot be serialized.</exception>
     /// <exception cref="InvalidOperationException">The publisher is not running.</exception>
-    /// <remarks>The Python subscriber of this library from this version on reads batches. Other subscribers, older ones
-    /// and the C# <see cref="ZeroBridgeSubscriber"/> (not yet), ignore the message (an unknown kind) and report its
-    /// values as a gap; publish to them with <see cref="Publish"/>.</remarks>
+    /// <remarks>Subscribers of this library from this version on (C# and Python) read batches; older ones ignore the
+    /// message (an unknown kind) and report its values as a gap: publish to them with <see cref="Publish"/>.</remarks>
     public long PublishBatch(string topic, IEnumerable<object?> values)
     {
         ArgumentNullException.ThrowIfNull(topic);

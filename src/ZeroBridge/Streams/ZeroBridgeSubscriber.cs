@@ -307,14 +307,14 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
         var attachments = new ReadOnlyMemory<byte>[Math.Max(0, message.FrameCount - 3)];
         for (int i = 0; i < attachments.Length; i++)
             attachments[i] = Frame(message[i + 3]);
-        if (header.KeyGeneration is { } generation && header.Kind is StreamWire.Kinds.Data or StreamWire.Kinds.Snapshot)
+        if (header.KeyGeneration is { } generation && header.Kind is StreamWire.Kinds.Data or StreamWire.Kinds.Snapshot or StreamWire.Kinds.Batch)
         {
             // Before Admit: a value held for its key is sequenced when it comes back, in its topic's order.
             if (!_keyring.TryOpen(message, generation, topic, snapshot, replaying, out var opened, out attachments))
                 return;
             valueFrame = opened;
         }
-        if (!_phases.Admit(header, topic, snapshot))
+        if (!_phases.Admit(header, topic, snapshot, out long skip))
             return;
         long sequence = header.Sequence!.Value; // Admit lets through values with a sequence only
 
@@ -322,14 +322,23 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
         try
         {
             value = valueFrame is { } frame ? WireSerializer.Deserialize<object>(frame, attachments) : null;
+            if (header.Kind == StreamWire.Kinds.Batch && (value is not IList<object?> values || values.Count != header.Count))
+                throw new ZeroBridgeSerializationException($"A batch of {header.Count} must be an array of {header.Count} values.");
         }
         catch (ZeroBridgeSerializationException ex)
         {
             _logger.LogWarning("A value on {Topic} (#{Sequence}) could not be decoded: {Message}", topic, sequence, ex.Message);
             return;
         }
-        Deliver(new StreamMessage(topic, sequence, StreamWire.FromUnixMicroseconds(header.Timestamp), value,
-            header.Publisher, header.Epoch, snapshot));
+        var timestamp = StreamWire.FromUnixMicroseconds(header.Timestamp);
+        if (header.Kind != StreamWire.Kinds.Batch)
+        {
+            Deliver(new StreamMessage(topic, sequence, timestamp, value, header.Publisher, header.Epoch, snapshot));
+            return;
+        }
+        var batch = (IList<object?>)value!; // docs/protocol.md §11.7: values sequence, sequence + 1, ...
+        for (int offset = (int)skip; offset < batch.Count; offset++)
+            Deliver(new StreamMessage(topic, sequence + offset, timestamp, batch[offset], header.Publisher, header.Epoch, snapshot));
     }
 
     private void Deliver(StreamMessage message)

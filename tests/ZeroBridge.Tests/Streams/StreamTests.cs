@@ -42,6 +42,24 @@ public class SequenceTrackerTests
     }
 
     [Fact]
+    public void A_batch_run_skips_what_was_delivered_and_reports_what_is_missing_before_it()
+    {
+        var tracker = new SequenceTracker();
+        Assert.Equal((SequenceTracker.Verdict.Deliver, 0L), Verdict(tracker.ObserveRun("p", 1, "t", 1, 3)));  // 1..3
+        var (verdict, skip, gap) = tracker.ObserveRun("p", 1, "t", 6, 2);                                   // 6..7
+        Assert.Equal((SequenceTracker.Verdict.Deliver, 0L, 2L), (verdict, skip, gap!.Missed));
+        Assert.Equal((SequenceTracker.Verdict.Deliver, 1L), Verdict(tracker.ObserveRun("p", 1, "t", 7, 3)));  // 7 again
+        Assert.Equal((SequenceTracker.Verdict.Duplicate, 2L), Verdict(tracker.ObserveRun("p", 1, "t", 2, 2)));
+        Assert.Null(tracker.Observe("p", 1, "t", 10).Gap);
+
+        static (SequenceTracker.Verdict, long) Verdict((SequenceTracker.Verdict Verdict, long Skip, StreamEvent? Gap) run)
+        {
+            Assert.Null(run.Gap);
+            return (run.Verdict, run.Skip);
+        }
+    }
+
+    [Fact]
     public void Headers_round_trip_and_garbage_is_a_protocol_error()
     {
         var header = new StreamHeader("data", "me", 123, 456, 1000, Sequence: 9);
@@ -96,6 +114,39 @@ public class PublisherSubscriberTests
         await background;
         Assert.Empty(events);
         Assert.Equal(0, subscriber.Statistics.Gaps);
+    }
+
+    [Fact]
+    public async Task A_published_batch_arrives_value_by_value_with_its_own_sequences()
+    {
+        await using var publisher = new ZeroBridgePublisher(ZeroBridgePublisherOptions.Default with
+        {
+            Endpoint = "tcp://127.0.0.1:*", SnapshotEndpoint = "tcp://127.0.0.1:*", HeartbeatInterval = TimeSpan.FromMilliseconds(200),
+        });
+        await publisher.StartAsync();
+        publisher.Publish("b.x", -1);
+        var events = new ConcurrentQueue<StreamEvent>();
+        await using var subscriber = new ZeroBridgeSubscriber(publisher.Endpoint, ["b."], ZeroBridgeSubscriberOptions.Default with
+        {
+            SnapshotEndpoint = publisher.SnapshotEndpoint, OnEvent = events.Enqueue,
+        });
+        await subscriber.StartAsync(); // after the snapshot: every later message reaches it
+        Assert.Equal(1, (await subscriber.ReadAsync(Wait))!.Sequence);
+        long last = 0;
+        for (int batch = 0; batch < 3; batch++)
+            last = publisher.PublishBatch("b.x", Enumerable.Range(batch * 4, 4).Select(i => (object?)i));
+        long after = publisher.Publish("b.x", 12);
+        Assert.Equal((13L, 14L), (last, after));
+
+        var values = new List<StreamMessage>();
+        for (int i = 0; i < 13; i++)
+            values.Add((await subscriber.ReadAsync(Wait))!);
+
+        Assert.Equal(Enumerable.Range(2, 13).Select(i => (long)i), values.Select(m => m.Sequence));
+        Assert.Equal(Enumerable.Range(0, 13).Select(i => (long)i), values.Select(m => Convert.ToInt64(m.Value)));
+        Assert.Empty(events);
+        Assert.Equal(0, subscriber.Statistics.Gaps);
+        Assert.Equal(14, publisher.Published);
     }
 
     [Fact]
