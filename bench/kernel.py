@@ -10,6 +10,8 @@ Installs the kernelspec "C# (ZeroBridge)" into a temporary directory on JUPYTER_
   warm        `1 + 1` again and again: execute_request to idle, including execute_result; median per round,
               C# and Python interleaved round by round so both see the same machine load
   completion  complete_request for `Console.Wri` (C#) / `print` (Python), warm: median per round
+  roslyn      Roslyn alone on the same warm cell (bench/RoslynCell: compile, emit, load and run `1 + 1` with the
+              kernel's references and submission rules, no sockets or messages), in its own process after the kernels
   ready       from launching the kernel to its kernel_info reply (jupyter_client's start_new_kernel); ready + first
               is what a notebook user waits for from starting a kernel to seeing a first result
 Targets (issue 13): warm within 2x ipykernel, first cell < 1.5 s, completion < 100 ms warm.
@@ -30,6 +32,7 @@ from typing import Any, Callable, Dict, List
 
 from jupyter_client.manager import start_new_kernel
 
+import dotnet_projects
 import record
 
 REPO = Path(__file__).resolve().parents[1]
@@ -78,6 +81,14 @@ def complete(kc: Any, code: str) -> float:
     return elapsed
 
 
+def roslyn_alone(cells: int) -> Dict[str, Any]:
+    """bench/RoslynCell's numbers (built in Release first): Roslyn's own cost of the warm cell."""
+    dll = dotnet_projects.build("RoslynCell")
+    result = subprocess.run(["dotnet", str(dll), str(cells), "100"], capture_output=True, text=True, check=True,
+                            timeout=600)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def median_of(action: Callable[[], float], count: int) -> float:
     return statistics.median(action() for _ in range(count))
 
@@ -86,6 +97,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--cells", type=int, default=50, help="cells (and completions) per round")
+    parser.add_argument("--roslyn-cells", type=int, default=300, help="cells Roslyn alone compiles (after 100 to warm up)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
     environment = record.environment()
@@ -116,6 +128,7 @@ def main() -> None:
                 if km.is_alive():
                     km.kill_kernel()
 
+    roslyn = roslyn_alone(args.roslyn_cells)
     results = {name: {"ready_ms": round(ready[name], 1),
                       "first_cell_ms": round(first[name], 1),
                       "warm_cell_ms": round(statistics.median(warm[name]), 2),
@@ -127,9 +140,12 @@ def main() -> None:
     for name, row in results.items():
         print(f"{name:<22}{row['ready_ms']:>10}{row['first_cell_ms']:>15}{row['warm_cell_ms']:>15}{row['completion_ms']:>15}")
     ratio = csharp["warm_cell_ms"] / python["warm_cell_ms"]
+    print(f"\nRoslyn alone, warm 1 + 1 (compile, emit, load, run; no messages): p50 {roslyn['wall_ms_p50']} ms wall, "
+          f"{roslyn['thread_cpu_ms_p50']} ms of its thread's CPU = {roslyn['wall_ms_p50'] / csharp['warm_cell_ms']:.0%} "
+          f"of the C# kernel's warm cell, {roslyn['wall_ms_p50'] / python['warm_cell_ms']:.2f}x ipykernel's whole cell")
     print(f"\nwarm C# / ipykernel: {ratio:.2f}x (target <= 2x); first C# cell {csharp['first_cell_ms']} ms "
           f"(target < 1500); C# completion {csharp['completion_ms']} ms (target < 100)")
-    document = {"results": results, "warm_ratio": round(ratio, 2), "rounds": args.rounds, "cells": args.cells,
+    document = {"results": results, "warm_ratio": round(ratio, 2), "roslyn_alone": roslyn, "rounds": args.rounds, "cells": args.cells,
                 "environment": environment}
     record.write("kernel", document)
     if args.json:

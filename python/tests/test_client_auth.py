@@ -5,10 +5,11 @@ command outside the key's permissions are refused with the right error, and noth
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, List
 
 import pytest
 import zmq.auth
@@ -156,6 +157,56 @@ def test_a_python_worker_with_an_allow_list_behind_a_broker_without_one_runs_onl
                 client.call("whoami")
             assert client.call("ping") == "pong"  # the built-ins still answer
         assert ran == []
+    finally:
+        stop_all([broker])
+
+
+def test_zbridge_worker_with_an_allow_list_applies_the_callers_command_permissions(keys: Path, tmp_path: Path) -> None:
+    """`zbridge worker --allow-list`: the broker checks the service, the worker the command (orders.* only)."""
+    from broker_support import CLI_DLL, HEARTBEAT, LIVENESS, Process, start_broker, stop_all
+
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    for name, services, commands in (("client", "erp", "orders.*"), ("worker", "erp", "")):
+        (allowed / f"{name}.key").write_text(_public_certificate(keys, name, services, commands))
+    broker = start_broker("tcp://127.0.0.1:*", "--cert", str(keys / "server.key_secret"),
+                          "--allow-list", str(allowed), request_timeout=3)
+    worker = Process(["dotnet", str(CLI_DLL), "worker", "--connect", broker.endpoint, "--service", "erp",
+                      "--heartbeat", str(HEARTBEAT), "--liveness", str(LIVENESS),
+                      "--server-key", str(keys / "server.key"), "--cert", str(keys / "worker.key_secret"),
+                      "--allow-list", str(allowed)])
+    try:
+        worker.wait_for(r"serving")
+        with zerobridge.connect(broker.endpoint, service="erp", server_key=keys / "server.key",
+                                cert=keys / "client.key_secret", timeout=30) as client:
+            assert len(client.orders.recent(n=2)) == 2
+            with pytest.raises(zerobridge.PermissionDenied, match="'sql.query'"):
+                client.call("sql.query", text="SELECT 1")
+    finally:
+        stop_all([worker, broker])
+
+
+def test_a_python_worker_whose_ready_is_refused_waits_longer_each_time(
+        keys: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Rather than reconnect at once (and fill the broker's log), a refused worker backs off."""
+    import re
+
+    from broker_support import HEARTBEAT, LIVENESS, start_broker, stop_all, wait_until
+
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    (allowed / "rogue.key").write_text(_public_certificate(keys, "rogue", "hr", ""))
+    broker = start_broker("tcp://127.0.0.1:*", "--cert", str(keys / "server.key_secret"), "--allow-list", str(allowed))
+    caplog.set_level(logging.WARNING, logger="zerobridge.worker")
+    try:
+        worker = zerobridge.Worker(broker.endpoint, "maths", heartbeat=HEARTBEAT, liveness=LIVENESS,
+                                   server_key=keys / "server.key", cert=keys / "rogue.key_secret")
+        with worker:
+            def waits() -> List[float]:
+                return [float(m.group(1)) for r in caplog.records
+                        if (m := re.search(r"refused READY.* in ([0-9.]+) s", r.getMessage()))]
+            wait_until(lambda: len(waits()) >= 3, "three refused READYs")
+        assert waits()[:3] == [0.25, 0.5, 1.0]
     finally:
         stop_all([broker])
 

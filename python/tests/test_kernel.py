@@ -73,6 +73,7 @@ class CSharpSamples:
     complete_code_samples = ["1 + 1", "var x = 1;", "if (true) { }"]
     incomplete_code_samples = ["if (true) {", "var list = new List<int> {", "void F() {"]
     invalid_code_samples = ["var = ;", "1 + ) 2;"]
+    code_clear_output = "clear_output();"
     code_inspect_sample = "Math.Abs"
     code_history_pattern = "1*"
     supported_history_operations = ("tail", "range", "search")
@@ -140,6 +141,21 @@ def iopub_until_idle(kc: Any, msg_id: str) -> List[Dict[str, Any]]:
         messages.append(msg)
 
 
+def test_what_cells_declare_and_change_lives_on_across_cells_that_declare_nothing(kernel: Tuple[Any, Any]) -> None:
+    """Cells that declare nothing are left out of the submission chain; what they change must stay changed."""
+    _, kc = kernel
+    for code in ("var counter = 1; var seen = new List<int>();", "counter = 5;", "seen.Add(counter)",
+                 'int.TryParse("7", out var parsed);', "int Twice(int x) => 2 * x;"):
+        reply, _ = run_cell(kc, code)
+        assert reply["content"]["status"] == "ok", (code, reply["content"])
+    reply, outputs = run_cell(kc, '$"{counter} {seen.Count} {parsed} {Twice(counter)}"')
+    assert reply["content"]["status"] == "ok", reply["content"]
+    result = next(m for m in outputs if m["msg_type"] == "execute_result")["content"]["data"]["text/plain"]
+    assert result == "5 1 7 10"
+    completions = shell_reply(kc, kc.complete("Twi"))["content"]["matches"]
+    assert "Twice" in completions
+
+
 def test_a_table_of_records_is_html_and_text(kernel: Tuple[Any, Any]) -> None:
     _, kc = kernel
     reply, outputs = run_cell(kc, 'Enumerable.Range(1, 3).Select(i => new { Id = i, Name = "n" + i }).ToList()')
@@ -162,6 +178,17 @@ def test_png_bytes_are_an_image_and_a_display_can_be_updated(kernel: Tuple[Any, 
     assert update["data"]["text/plain"] == "100%"
     image = next(m for m in outputs if m["msg_type"] == "execute_result")["content"]["data"]["image/png"]
     assert image == "iVBORw0KGgoBAgM="
+
+
+def test_clear_output_clears_what_the_cell_showed_after_the_output_before_it(kernel: Tuple[Any, Any]) -> None:
+    _, kc = kernel
+    reply, outputs = run_cell(kc, 'Console.Write("old"); Display.ClearOutput(wait: true); Console.Write("new"); '
+                                  'clear_output(); display("last");')
+    assert reply["content"]["status"] == "ok", reply["content"]
+    shown = [(m["msg_type"], m["content"].get("text", m["content"].get("wait", m["content"].get("data", {}).get("text/plain"))))
+             for m in outputs if m["msg_type"] in ("stream", "clear_output", "display_data")]
+    assert shown == [("stream", "old"), ("clear_output", True), ("stream", "new"), ("clear_output", False),
+                     ("display_data", "last")]
 
 
 def test_a_cell_reading_the_console_asks_the_front_end(kernel: Tuple[Any, Any]) -> None:

@@ -128,6 +128,13 @@ def test_zbridge_call_talks_curve_with_key_files(curve_server: str, keys: Path) 
     assert result.stdout.strip() == "42"
 
 
+def test_zbridge_call_without_the_server_key_names_curve_as_a_likely_cause(curve_server: str) -> None:
+    """NetMQ reports no handshake events, so a plain-text call to a CURVE server is a timeout: it says to check the key."""
+    result = _zbridge("call", curve_server, "ping", "--timeout", "2")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "--server-key" in result.stderr and "CURVE" in result.stderr
+
+
 def test_the_demo_refuses_plain_text_beyond_loopback_and_says_how_to_set_up_keys(tmp_path: Path) -> None:
     result = _zbridge("demo", "--bind", "tcp://0.0.0.0:*", "--data", str(tmp_path / "demo.db"))
     assert result.returncode == 2, result.stdout + result.stderr

@@ -10,13 +10,16 @@ import logging
 import shutil
 import time
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Dict, Iterator, List
 
+import msgpack
 import pytest
+import zmq
 import zmq.auth
 
 import zerobridge
-from support import ServerProcess
+from support import RECV_TIMEOUT, ServerProcess, recv_multipart
+from zerobridge._security import CurveClient
 from test_submit_cli import BUILD_DEADLINE
 from test_tasks import JOB_TIMEOUT, REPO, ZBRIDGE, Workers
 
@@ -137,3 +140,88 @@ def test_a_key_removed_from_the_directory_loses_its_proved_worker(
     results = list(producer.results("square", range(12), timeout=JOB_TIMEOUT))
     assert {r.worker for r in results} == {"bob"}
     assert sorted(r.value for r in results) == [i * i for i in range(12)]
+
+
+class _RawPeer:
+    """A DEALER speaking the proof's requests to the producer by hand, as an attacker would."""
+
+    def __init__(self, producer: zerobridge.TaskProducer, keys: Path, name: str, routing_id: bytes = b"") -> None:
+        self.curve = CurveClient.configure(keys / "producer.key", keys / f"{name}.key_secret")
+        assert self.curve is not None
+        self.socket = zmq.Context.instance().socket(zmq.DEALER)
+        self.socket.linger = 0
+        if routing_id:
+            self.socket.routing_id = routing_id
+        self.curve.apply(self.socket)
+        self.socket.connect(producer.endpoint)
+        self._producer = producer
+        self._ids = iter(range(1, 1000))
+
+    def request(self, command: str, kwargs: Dict[str, Any]) -> List[Any]:
+        """Send one request, let the producer answer it; ``[ok, body]``."""
+        request_id = next(self._ids)
+        self.socket.send_multipart([b"", b"MDPC01", b"tasks", msgpack.packb({"v": 1, "id": request_id, "cmd": command}),
+                                    msgpack.packb([[], kwargs], use_bin_type=True)])
+        _serve_until(self._producer, lambda: self.socket.poll(0) != 0, f"the producer's answer to {command}")
+        frames = recv_multipart(self.socket)
+        header, body = msgpack.unpackb(frames[3]), msgpack.unpackb(frames[4], raw=False)
+        assert header["id"] == request_id
+        return [header["ok"], body if header["ok"] else body["code"]]
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+def test_recorded_or_borrowed_proofs_are_refused(producer: zerobridge.TaskProducer, keys: Path) -> None:
+    first, second = _RawPeer(producer, keys, "alice"), _RawPeer(producer, keys, "alice")
+    try:
+        ok, hello = first.request("auth.hello", {})
+        proof = first.curve.proof(hello["challenge"])
+        assert second.request("auth.prove", proof) == [False, "unauthenticated"]   # another connection's challenge
+        assert first.request("auth.prove", proof) == [True, {"key": _key(keys, "alice"), "name": None}]
+        assert first.request("auth.prove", proof) == [False, "unauthenticated"]    # a challenge is used once
+        assert second.request("auth.prove", {"key": 1}) == [False, "bad_request"]
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_peer_that_asks_and_leaves_before_the_answer_does_not_break_the_producer(keys: Path) -> None:
+    """A reply to a peer that has gone (ROUTER_MANDATORY: host unreachable) is dropped, not raised to the caller."""
+    with zerobridge.TaskProducer("tcp://127.0.0.1:*", cert=keys / "producer.key_secret") as producer:
+        events = producer._socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)  # noqa: SLF001
+        try:
+            peer = _RawPeer(producer, keys, "alice")
+            peer.socket.send_multipart([b"", b"MDPC01", b"tasks", msgpack.packb({"v": 1, "id": 1, "cmd": "auth.hello"}),
+                                        msgpack.packb([[], {}])])
+            peer.socket.close(linger=int(RECV_TIMEOUT * 1000))  # sent, then gone
+            recv_multipart(events)  # the producer's socket saw the connection go, before reading the request
+            producer._step(None)  # noqa: SLF001 - answers the request: must not raise
+        finally:
+            producer._socket.disable_monitor()  # noqa: SLF001
+            events.close()
+
+
+def test_a_newcomer_taking_a_departed_workers_routing_id_inherits_neither_its_proof_nor_its_place(
+        keys: Path, allowed: Path) -> None:
+    with zerobridge.TaskProducer("tcp://127.0.0.1:*", cert=keys / "producer.key_secret", allow_list=allowed,
+                                 worker_timeout=STEP_DEADLINE * 10) as producer:  # never lost by silence here
+        alice = _RawPeer(producer, keys, "alice", routing_id=b"worker-x")
+        ok, hello = alice.request("auth.hello", {})
+        assert alice.request("auth.prove", alice.curve.proof(hello["challenge"]))[0]
+        alice.socket.send_multipart([b"ZBTASK01", msgpack.packb({"v": 1, "type": "ready", "credit": 1, "name": "alice"})])
+        _serve_until(producer, lambda: producer.workers == ["alice"], "alice counted as a worker")
+
+        alice.close()
+        _serve_until(producer, lambda: producer.workers == [], "alice's worker dropped when her connection went")
+
+        stranger = _RawPeer(producer, keys, "stranger", routing_id=b"worker-x")
+        try:
+            stranger.socket.send_multipart([b"ZBTASK01", msgpack.packb({"v": 1, "type": "ready", "credit": 1,
+                                                                         "name": "stranger"})])
+            _serve_until(producer, lambda: stranger.socket.poll(0) != 0, "the producer's answer to the stranger")
+            notice = recv_multipart(stranger.socket)
+            assert msgpack.unpackb(notice[1])["type"] == "unauthenticated"
+            assert producer.workers == []
+        finally:
+            stranger.close()

@@ -49,6 +49,7 @@ from ._dispatch import Dispatcher, Outcome
 from ._exceptions import (ProtocolError, RemoteError, SerializationError, TimeoutError,
                           Unauthenticated, remote_error_from_map, translate_zmq_errors)
 from ._listener_security import CurveServer, plaintext_refusal
+from ._peer_disconnects import PeerDisconnects
 from ._protocol import ErrorCode, error_map
 from ._proving import prove_on
 from ._router_proof import answer_proof, is_proof_request
@@ -176,6 +177,8 @@ class _Producer:
         with translate_zmq_errors(bind):
             self._socket.bind(bind)
         self.endpoint = self._socket.getsockopt_string(zmq.LAST_ENDPOINT)
+        # With an allow-list, a proof is forgotten (and its worker dropped) as soon as its connection goes.
+        self._disconnects = PeerDisconnects(self._socket) if self._authentication is not None else None
         _log.info("task producer waiting for workers on %s (%s)", self.endpoint,
                   "plain text" if curve is None else
                   f"CURVE, server key {curve.public_key.decode('ascii')}" if self._authentication is None else
@@ -202,6 +205,8 @@ class _Producer:
         with self._step_lock:
             if not self._closed:
                 self._closed = True
+                if self._disconnects is not None:
+                    self._disconnects.close()
                 self._socket.close(linger=0)
 
     def _workers_missing(self, count: int, deadline: Optional[float], timeout: Optional[float]) -> bool:
@@ -250,11 +255,12 @@ class _Producer:
         """Dispatch, wait a slice for messages, check liveness; the results that completed."""
         results: List[TaskResult] = []
         self._revoke(results)
+        self._drop_disconnected(results)  # right before sending: nothing goes to a newcomer under an old id
         self._dispatch(results)
         wait = _SLICE if deadline is None else max(0.0, min(_SLICE, deadline - time.monotonic()))
         with translate_zmq_errors(self.endpoint):
             if self._poller.poll(int(wait * 1000)):
-                for frames in _queued(self._socket):
+                for frames in self._received():
                     self._handle(frames, results)
         self._check_liveness(results)
         return results
@@ -264,7 +270,7 @@ class _Producer:
         if is_proof_request(body):
             reply = answer_proof(self._authentication, identity, body, _LISTENER)
             if reply is not None:
-                self._send(identity, reply)
+                self._send_to(identity, reply)
             return
         try:
             header = _parse(body)
@@ -314,10 +320,33 @@ class _Producer:
             _log.warning("task producer: worker %s (connection %s) has not proved a key on the allow-list %s; "
                          "it gets no task", header.get("name") or "(unnamed)", identity.hex(),
                          self._authentication.allow_list)
-        self._send(identity, [SIGNATURE, _header(
+        self._send_to(identity, [SIGNATURE, _header(
             type=UNAUTHENTICATED, message="This task producer gives tasks only to workers that proved a key on "
                                           "its allow-list: prove with auth.hello and auth.prove, then send ready.")])
         return False
+
+    def _received(self) -> Iterator[List[bytes]]:
+        """The messages queued now, noting which connection each came from when disconnects are watched."""
+        if self._disconnects is None:
+            yield from _queued(self._socket)
+            return
+        while True:
+            frames = self._socket.recv_multipart(_NOBLOCK, copy=False)
+            self._disconnects.heard(frames[0].bytes, frames[1] if len(frames) > 1 else None)
+            yield [frame.bytes for frame in frames]
+            if not self._socket.getsockopt(_EVENTS) & _POLLIN:
+                return
+
+    def _drop_disconnected(self, results: List[TaskResult]) -> None:
+        """Forget the proofs of connections that went, and drop their workers (tasks re-sent)."""
+        if self._disconnects is None or self._authentication is None:
+            return
+        for identity in self._disconnects.gone():
+            self._authentication.forget(identity)
+            self._refusals_logged.pop(identity, None)
+            worker = self._workers.get(identity)
+            if worker is not None:
+                self._lose(worker, results, reason="disconnected")
 
     def _revoke(self, results: List[TaskResult]) -> None:
         """Drop at once the workers whose key left the allow-list (checked once a second); their
@@ -329,7 +358,7 @@ class _Producer:
             if worker is not None:
                 self._lose(worker, results, reason="left the allow-list")
 
-    def _send(self, identity: bytes, frames: List[bytes]) -> None:
+    def _send_to(self, identity: bytes, frames: List[bytes]) -> None:
         """Send to one connection; a peer that has gone (or cannot take more now) is not an error."""
         try:
             self._socket.send_multipart([identity, *frames], zmq.NOBLOCK)

@@ -295,6 +295,7 @@ class AsyncWorker(_ServiceWorker):
 
 
 _HELLO_ID, _PROVE_ID = 1, 2  # request ids of the proof on a worker connection
+_REFUSAL_DELAY, _MAX_REFUSAL_DELAY = 0.25, 4.0  # seconds before registering again after a refused READY
 
 
 def _stamped_caller(frame: bytes) -> Caller:
@@ -325,6 +326,8 @@ class _Session:
         self.wake_read, self.wake_write = _socket.socketpair()
         self.wake_read.setblocking(False)
         self.registered = False
+        self.accepted = False  # the broker sent HEARTBEAT or REQUEST since READY: it took the registration
+        self.refusal_delay = 0.0  # the wait after the next refused READY; grows while READY is refused
 
     @property
     def expiry(self) -> float:
@@ -389,6 +392,7 @@ class _Session:
         worker = self.worker
         assert self.socket is not None
         self.registered = True
+        self.accepted = False
         self.send(READY, worker.service.encode("utf-8"))
         worker.registrations += 1
         idempotent = [name.encode("utf-8") for name, c in worker._commands.items() if c.idempotent]
@@ -466,6 +470,8 @@ class _Session:
             _log.warning("worker for %r: dropped a message that is not MDP/Worker", self.worker.service)
             return
         command = frames[2]
+        if command in (REQUEST, HEARTBEAT):
+            self.accepted, self.refusal_delay = True, 0.0
         # An authenticating broker puts the client's identity frame between its address and the empty frame.
         stamped = len(frames) >= 7 and frames[4] != b"" and frames[5] == b""
         if command == REQUEST and len(frames) >= 6 and (frames[4] == b"" or stamped):
@@ -475,7 +481,13 @@ class _Session:
                 return
             self.start(self.socket, frames[3], frames[6:] if stamped else frames[5:],
                        _stamped_caller(frames[4]) if stamped else None)
-        elif command == DISCONNECT:
+        elif command == DISCONNECT and self.registered and not self.accepted:
+            # The answer to READY: the broker refused the registration (the key may not serve the service). It
+            # will refuse again, so wait longer each time rather than reconnect at once and fill its log.
+            delay = self.refusal_delay or _REFUSAL_DELAY
+            self.refusal_delay = min(delay * 2, _MAX_REFUSAL_DELAY)
+            self.reconnect(delay, "the broker refused READY (DISCONNECT)")
+        elif command == DISCONNECT:  # e.g. a restarted broker that does not know this worker: at once
             self.reconnect(0.0, "the broker said DISCONNECT")
         elif command != HEARTBEAT:
             _log.warning("worker for %r: dropped an unexpected MDP command %r", self.worker.service, command)

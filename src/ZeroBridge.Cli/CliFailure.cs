@@ -15,7 +15,8 @@ internal static class CliFailure
         UsageException or ArgumentException => (ExitCodes.Usage, exception.Message),
         OperationCanceledException => (ExitCodes.Interrupted, "interrupted"),
         ZeroBridgeAuthenticationException => (ExitCodes.Unreachable, exception.Message),
-        ZeroBridgeTimeoutException => (ExitCodes.Unreachable, exception.Message + " (is the server running, and is the endpoint right?)"),
+        ZeroBridgeTimeoutException => (ExitCodes.Unreachable, exception.Message + " (is the server running, and is the endpoint right? A server that uses CURVE answers only " +
+            "clients given its public key: --server-key NAME.key)"),
         ZeroBridgeTransportException { InnerException: SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData } socket } =>
             (ExitCodes.Unreachable, $"unknown host ({socket.Message})"),
         ZeroBridgeTransportException => (ExitCodes.Unreachable, exception.Message),

@@ -29,7 +29,8 @@ internal static class DemoCommand
         var verbose = new Option<bool>("--verbose") { Description = "Log every request." };
         var allowScripts = new Option<bool>("--allow-scripts")
         {
-            Description = "Let clients run C# inside the demo (csharp.run). Dangerous: loopback endpoints only.",
+            Description = "Let clients run C# inside the demo (csharp.run). Dangerous: loopback endpoints only, unless with --cert " +
+                          "and --allow-list (then only for keys whose certificate says scripts = \"true\").",
         };
         var publish = new Option<string?>("--publish")
         {
@@ -113,8 +114,11 @@ internal static class DemoCommand
             if (host.Services.GetService<JupyterKernelHostedService<DemoScriptGlobals>>()?.Kernel is { } running)
                 Console.WriteLine($"Jupyter kernel: {running.ConnectionFile}{Environment.NewLine}    jupyter console --existing {running.ConnectionFile}{Environment.NewLine}");
             // Z85 has no quote characters: the key is safe inside Python's double quotes.
-            string keyArgument = keyPair is null ? "" : $", server_key=\"{keyPair.PublicKey}\"";
+            string keyArgument = keyPair is null ? "" : $", server_key=\"{keyPair.PublicKey}\""
+                + (clients is null ? "" : ", cert=\"NAME.key_secret\"");  // with an allow-list, a client proves its key
             string pyzmqCurve = keyPair is null ? "" : $"s.curve_publickey, s.curve_secretkey = zmq.curve_keypair(); s.curve_serverkey = b\"{keyPair.PublicKey}\"; ";
+            string pyzmqProof = clients is null ? "" : Environment.NewLine
+                + "    (this server has an allow-list: a bare JSON client first proves its key, docs/protocol.md §6.1)";
             Console.WriteLine($$$"""
                 ZeroBridge demo: Listening on {{{endpoint}}}{{{(keyPair is null ? "" : $" (CURVE, server key {keyPair.PublicKey})")}}}
                 Database: {{{database.Path}}}
@@ -130,7 +134,7 @@ internal static class DemoCommand
                 Or with nothing but pyzmq:
 
                     import zmq; s = zmq.Context().socket(zmq.REQ); {{{pyzmqCurve}}}s.connect("{{{endpoint}}}")
-                    s.send_string('{"command": "echo", "args": {"value": [1, 2]}}'); print(s.recv_string())
+                    s.send_string('{"command": "echo", "args": {"value": [1, 2]}}'); print(s.recv_string()){{{pyzmqProof}}}
 
                 Press Ctrl+C to stop.
                 """);

@@ -38,6 +38,8 @@ internal static class DemoStream
         var publisher = services.GetRequiredService<ZeroBridgePublisher>();
         // Z85 has no quote characters: the key is safe inside Python's double quotes and the shell's single ones.
         var keys = options.Certificate is not { PublicKey: var key } ? ("", "") : ($", server_key=\"{key}\"", $" --server-key '{key}'");
+        if (options.AllowList is not null) // the topic keys go only to keys that proved themselves
+            keys = ($"{keys.Item1}, cert=\"NAME.key_secret\"", $"{keys.Item2} --cert NAME.key_secret");
         if (options.EncryptsPayloads) // the topic keys come from the snapshot endpoint
             keys = ($", snapshot=\"{publisher.SnapshotEndpoint}\"{keys.Item1}", $" --snapshot {publisher.SnapshotEndpoint}{keys.Item2}");
         Console.WriteLine($$$"""

@@ -48,6 +48,18 @@ internal static class SecurityOptions
             return null;
         if (keyPair is null)
             throw new UsageException("--allow-list needs --cert too: clients prove their key to the listener's key pair");
+        return LoadCallerPermissions(directory);
+    }
+
+    /// <summary>
+    /// The allow-list in <paramref name="directory"/> that gives a worker its callers' permissions (a worker proves
+    /// nothing to them, so no key pair is needed), or null when none was given.
+    /// </summary>
+    /// <exception cref="UsageException">The directory does not exist.</exception>
+    public static ZeroBridge.Security.AllowList? LoadCallerPermissions(string? directory)
+    {
+        if (directory is null)
+            return null;
         try
         {
             return ZeroBridge.Security.AllowList.FromDirectory(directory);

@@ -21,9 +21,15 @@ internal static class WorkerCommand
         var verbose = new Option<bool>("--verbose") { Description = "Log registrations and reconnections." };
         var serverKey = SecurityOptions.ServerKey();
         var certificate = SecurityOptions.Certificate("this worker's");
+        var allowList = new Option<string?>("--allow-list")
+        {
+            Description = "Apply per-caller command permissions: a caller the broker authenticated may run only what the 'commands' " +
+                          "of its NAME.key file in DIR permit (the built-ins always; nothing for a key not there, nor for a request " +
+                          "from a broker without an allow-list). Re-read when it changes. Use the broker's allow-list directory.",
+        };
         var command = new Command("worker", "Serve the demo application's commands as a service of a Majordomo broker.")
         {
-            connect, service, concurrency, heartbeat, liveness, data, verbose, serverKey, certificate,
+            connect, service, concurrency, heartbeat, liveness, data, verbose, serverKey, certificate, allowList,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -38,6 +44,7 @@ internal static class WorkerCommand
                 HeartbeatLiveness = parse.GetValue(liveness),
                 ServerKey = SecurityOptions.LoadServerKey(parse.GetValue(serverKey)),
                 Certificate = SecurityOptions.LoadKeyPair(parse.GetValue(certificate)),
+                AllowList = SecurityOptions.LoadCallerPermissions(parse.GetValue(allowList)),
             };
             await using var worker = commands.JoinBroker(parse.GetValue(connect)!, parse.GetValue(service)!, options,
                 logging.CreateLogger<ZeroBridgeWorker>());

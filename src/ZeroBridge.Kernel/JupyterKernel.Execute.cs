@@ -171,6 +171,9 @@ public sealed partial class JupyterKernel
                 ["transient"] = new JsonObject { ["display_id"] = displayId },
             }, request);
 
+        public void PublishClearOutput(bool wait) =>
+            kernel.Publish("clear_output", new JsonObject { ["wait"] = wait }, request);
+
         public string RequestInput(string prompt)
         {
             if (!allowStdin)

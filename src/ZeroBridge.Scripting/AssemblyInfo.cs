@@ -5,3 +5,6 @@ using System.Runtime.CompilerServices;
 
 // Submissions' rules (what a continuation passes to Roslyn) are tested without a server.
 [assembly: InternalsVisibleTo("ZeroBridge.UnitTests")]
+
+// bench/RoslynCell measures Roslyn alone with the script options the kernel uses.
+[assembly: InternalsVisibleTo("RoslynCell")]

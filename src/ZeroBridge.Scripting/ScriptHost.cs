@@ -238,7 +238,7 @@ public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
     {
         var state = await ScriptSubmission.RunAsync(session.State, code, _scriptOptions, _globals, compiled, cancellationToken).ConfigureAwait(false);
         if (state.Exception is null)
-            session.State = state; // a run that threw leaves the session as it was before the run
+            session.State = ScriptSubmission.NextState(session.State, state); // a run that threw leaves the session as it was
         return state;
     }
 

@@ -5,8 +5,9 @@ namespace ZeroBridge.Kernel.Display;
 /// <summary>
 /// Shows things in the notebook while a cell runs, beside its result: <c>Display.Show(orders)</c>,
 /// <c>Display.Image(png)</c>, <c>Display.Html("&lt;b&gt;hi&lt;/b&gt;")</c>, <c>Display.Mime(bundle)</c>. Each call
-/// returns a handle whose <see cref="DisplayHandle.Update"/> replaces what it showed (a progress line).
-/// Cells can also write <c>display(value)</c>. Outside a kernel cell the calls do nothing.
+/// returns a handle whose <see cref="DisplayHandle.Update"/> replaces what it showed (a progress line), and
+/// <see cref="ClearOutput"/> clears what the cell showed so far. Cells can also write <c>display(value)</c> and
+/// <c>clear_output()</c>. Outside a kernel cell the calls do nothing.
 /// </summary>
 public static class Display
 {
@@ -31,6 +32,15 @@ public static class Display
     public static DisplayHandle Mime(IReadOnlyDictionary<string, object> data, IReadOnlyDictionary<string, object>? metadata = null) =>
         Publish(new MimeBundle(data, metadata));
 
+    /// <summary>
+    /// Clears what the running cell has shown so far (output, displays), as IPython's <c>clear_output</c> does.
+    /// </summary>
+    /// <param name="wait">
+    /// Whether the front-end keeps the old output until new output arrives, so that an animation redrawn in a loop
+    /// does not flicker (default: false, clear at once).
+    /// </param>
+    public static void ClearOutput(bool wait = false) => CellChannel.Current?.ClearOutput(wait);
+
     private static DisplayHandle Publish(MimeBundle bundle)
     {
         var handle = new DisplayHandle(Guid.NewGuid().ToString("N"));
@@ -44,6 +54,10 @@ public static class DisplayFunctions
 {
     /// <summary>Shows a value in the notebook, as <see cref="Display.Show"/> does.</summary>
     public static void display(object? value) => Display.Show(value);
+
+    /// <summary>Clears what the cell has shown so far, as <see cref="Display.ClearOutput"/> does.</summary>
+    /// <param name="wait">Whether the front-end keeps the old output until new output arrives.</param>
+    public static void clear_output(bool wait = false) => Display.ClearOutput(wait);
 }
 
 /// <summary>Something shown with <see cref="Display"/>; update it to replace it in place.</summary>

@@ -68,6 +68,17 @@ internal sealed class CellChannel : IConsoleSink, IDisposable
         }
     }
 
+    /// <summary>Clears what the cell has shown, after the output written before it.</summary>
+    public void ClearOutput(bool wait)
+    {
+        Flush();
+        lock (_gate)
+        {
+            if (!_closed)
+                _publisher.PublishClearOutput(wait);
+        }
+    }
+
     /// <summary>Asks the front-end for a line of input (Console.ReadLine in a cell).</summary>
     /// <exception cref="InvalidOperationException">The front-end does not take input, or the cell has ended.</exception>
     public string ReadLine(string prompt)
@@ -119,5 +130,6 @@ internal interface ICellPublisher
 {
     void PublishStream(string name, string text);
     void PublishDisplay(MimeBundle bundle, string displayId, bool update);
+    void PublishClearOutput(bool wait);
     string RequestInput(string prompt);
 }

@@ -56,13 +56,13 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
         Interlocked.Increment(ref _cellsStarted);
         var compiled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         // Its own thread, not the pool's: a runaway cell must not starve the kernel's own work.
-        var run = Task.Factory.StartNew(async () =>
+        var run = OnOwnThread(async () =>
         {
             channel.Enter();
             using var capture = ConsoleCapture.Begin(channel);
             previous ??= await preamble.ConfigureAwait(false);
             return await ScriptSubmission.RunAsync(previous, code, _options, _globals, compiled, interrupt).ConfigureAwait(false);
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        });
 
         ScriptState<object> state;
         try
@@ -103,9 +103,12 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
             return CellOutcome.Failed(thrown is OperationCanceledException && interrupt.IsCancellationRequested ? Interrupted() : Describe(thrown));
         if (Volatile.Read(ref _generation) == generation)
         {
-            _state = state;
-            lock (_earlier)
-                ScriptWorkspace.Append(_earlier, code);
+            _state = ScriptSubmission.NextState(previous, state);
+            if (_state == state)
+            {
+                lock (_earlier)
+                    ScriptWorkspace.Append(_earlier, code); // the editor needs what cells declared, nothing else
+            }
         }
         return new CellOutcome(SubmissionParser.EndsInExpression(code), state.ReturnValue, null);
     }
@@ -137,15 +140,24 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
             _workspace.Value.Dispose();
     }
 
-    /// <summary>Compiles and runs a new session's first submission on the pool.</summary>
+    /// <summary>Compiles and runs a new session's first submission.</summary>
     private Task<ScriptState<object>> RunPreambleAsync() =>
-        Task.Run(() => ScriptSubmission.RunAsync<TGlobals>(null, Preamble, _options, _globals, null, CancellationToken.None));
+        OnOwnThread(() => ScriptSubmission.RunAsync<TGlobals>(null, Preamble, _options, _globals, null, CancellationToken.None));
+
+    /// <summary>
+    /// Runs compiling work on a thread of its own: the pool starts with as many threads as cores, and a compile holding
+    /// one of them for seconds at start would keep the kernel's own requests (kernel_info) waiting on a small machine.
+    /// </summary>
+    private static Task<T> OnOwnThread<T>(Func<Task<T>> work) =>
+        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
 
     /// <summary>
     /// Loads and JITs Roslyn while Jupyter connects, so the first cell and the first completion do not pay for it
     /// (seconds: Roslyn's assemblies are not precompiled). The preamble comes first, and a first cell continues from it;
     /// a throwaway cell then warms the path every later cell takes, unless a real one came first; Roslyn's editor
-    /// services wait until the first cell is done, so that they do not compete with it for the machine.
+    /// services wait until the first cell is done, so that they do not compete with it for the machine. One thing at a
+    /// time: a second compile warming up in parallel delayed kernel_info and the first cell by seconds (measured on a
+    /// loaded machine; bench/README.md, issue 13).
     /// </summary>
     private async Task WarmUpAsync()
     {
@@ -153,10 +165,10 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
         {
             var preamble = await _preamble.ConfigureAwait(false);
             if (Volatile.Read(ref _cellsStarted) == 0)
-                await Task.Run(() => ScriptSubmission.RunAsync(preamble, "1 + 1", _options, _globals, null, CancellationToken.None)).ConfigureAwait(false);
+                await OnOwnThread(() => ScriptSubmission.RunAsync(preamble, "1 + 1", _options, _globals, null, CancellationToken.None)).ConfigureAwait(false);
             if (Volatile.Read(ref _cellsStarted) > 0)
                 await _firstCellDone.Task.ConfigureAwait(false);
-            await Task.Run(() => _workspace.Value.CompleteAsync(Earlier(), "Console.Wri", "Console.Wri".Length, CancellationToken.None)).ConfigureAwait(false);
+            await OnOwnThread(() => _workspace.Value.CompleteAsync(Earlier(), "Console.Wri", "Console.Wri".Length, CancellationToken.None)).ConfigureAwait(false);
         }
         catch (Exception)
         {

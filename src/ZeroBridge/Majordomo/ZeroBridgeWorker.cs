@@ -162,6 +162,12 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
         public TimeSpan Delay { get; set; }
         public bool Busy { get; set; }
 
+        /// <summary>Whether the broker sent a HEARTBEAT or a REQUEST since this socket's READY: it took the registration.</summary>
+        public bool Accepted { get; set; }
+
+        /// <summary>How long to wait after the next refused READY (grows while READY keeps being refused).</summary>
+        public TimeSpan RefusalDelay { get; set; }
+
         // Written on the poller thread, read by Status from any thread.
         private volatile bool _registered;
         private long _lastHeardTicks; // 0: nothing heard on this socket yet
@@ -209,6 +215,7 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
     {
         var socket = connection.Socket!;
         connection.Registered = true;
+        connection.Accepted = false;
         var ready = Command_(Command.Ready);
         ready.Append(_serviceBytes);
         socket.SendMultipartMessage(ready);
@@ -236,6 +243,13 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
             socket.Dispose();
         }
         connection.Busy = false;
+    }
+
+    /// <summary>The broker took this socket's registration: a later refusal starts its wait from the beginning.</summary>
+    private static void Accepted(Connection connection)
+    {
+        connection.Accepted = true;
+        connection.RefusalDelay = TimeSpan.Zero;
     }
 
     private void Reconnect(Connection connection, TimeSpan delay, string why)
@@ -325,6 +339,7 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
                 if (connection.Busy)
                     _logger.LogWarning("Worker for '{Service}': the broker sent a second request before the reply to the first", Service);
                 connection.Busy = true;
+                Accepted(connection);
                 byte[] client = message[3].ToByteArray();
                 int start = message[4].MessageSize == 0 ? 5 : 6;
                 byte[]? stamped = start == 6 ? message[4].ToByteArray() : null;
@@ -335,8 +350,16 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
                 _ = RunAsync(connection, connection.Generation, client, stamped, body);
                 break;
             case Command.Heartbeat:
+                Accepted(connection);
                 break;
-            case Command.Disconnect:
+            case Command.Disconnect when connection.Registered && !connection.Accepted:
+                // The answer to READY: the broker refused the registration (the key may not serve the service). It will
+                // refuse again, so wait longer each time rather than reconnect at once and fill its log.
+                var delay = connection.RefusalDelay == TimeSpan.Zero ? _options.ReconnectDelay : connection.RefusalDelay;
+                connection.RefusalDelay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxReconnectDelay.Ticks));
+                Reconnect(connection, delay, "the broker refused READY (DISCONNECT)");
+                break;
+            case Command.Disconnect: // e.g. a restarted broker that does not know this worker: register again at once
                 Reconnect(connection, TimeSpan.Zero, "the broker said DISCONNECT");
                 break;
             default:

@@ -4,6 +4,7 @@ using ZeroBridge.Commands;
 using ZeroBridge.Majordomo;
 using ZeroBridge.Protocol;
 using ZeroBridge.Security;
+using ZeroBridge.Tests.Fixtures;
 
 namespace ZeroBridge.Tests.Security;
 
@@ -124,6 +125,29 @@ public sealed class BrokerAuthenticationTests : IAsyncLifetime, IDisposable
         Assert.Equal(1, _broker.Status.Counters.WorkersLost);
         await Assert.ThrowsAnyAsync<ZeroBridgeException>(() => client.CallAsync<object>("whoami"));
         Assert.Equal(1, Volatile.Read(ref _ran)); // the request never reached the worker
+    }
+
+    [Fact]
+    public async Task A_worker_whose_READY_is_refused_waits_longer_each_time_instead_of_reconnecting_at_once()
+    {
+        var log = new ListLogger<ZeroBridgeWorker>();
+        await using var worker = new ZeroBridgeWorker(Commands(), _broker.Endpoint, "erp", ZeroBridgeWorkerOptions.Default with
+        {
+            ServerKey = _brokerKeys.PublicKey,
+            Certificate = _hrWorker, // proves a key that may serve only 'hr'
+        }, log);
+        await worker.StartAsync();
+
+        var deadline = DateTime.UtcNow + Wait;
+        string[] Refusals() => log.Lines.Where(line => line.Contains("refused READY")).ToArray();
+        while (Refusals().Length < 3 && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
+
+        var refusals = Refusals();
+        Assert.True(refusals.Length >= 3, string.Join(Environment.NewLine, log.Lines));
+        Assert.Contains("in 250 ms", refusals[0]);
+        Assert.Contains("in 500 ms", refusals[1]);
+        Assert.Contains("in 1000 ms", refusals[2]);
     }
 
     [Theory]
