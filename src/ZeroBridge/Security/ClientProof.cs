@@ -64,7 +64,7 @@ public static class ClientProof
         byte[] opened;
         try
         {
-            opened = PublicKeyBox.Open(box, nonce, pair.SecretKey, clientKey);
+            opened = PublicKeyBox.Open(box, nonce, pair.SecretKey!, clientKey); // a listener's own pair always has it
         }
         catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {

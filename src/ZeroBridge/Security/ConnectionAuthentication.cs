@@ -78,7 +78,8 @@ internal sealed class ConnectionAuthentication(ZeroBridgeCertificate server, All
     public ReplyBody Answer(string connection, RequestBody request, Func<ReadOnlyMemory<byte>, ErrorMap, ReplyBody> reject)
     {
         var rawId = request.Header.RawId;
-        var answer = Answer(connection, request.Header.Command, () => AuthMessages.ReadProve(request.Arguments));
+        // Only auth.hello and auth.prove come here, so the command is there.
+        var answer = Answer(connection, request.Header.Command!, () => AuthMessages.ReadProve(request.Arguments));
         return answer switch
         {
             { Error: { } error } => reject(rawId, error),

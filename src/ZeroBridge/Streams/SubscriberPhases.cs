@@ -63,7 +63,7 @@ internal sealed class SubscriberPhases<TMessage>(bool awaitPublisher, bool withS
         return ([], false);
     }
 
-    /// <summary>A snapshot entry came: check it with <see cref="Admit"/> as a snapshot value.</summary>
+    /// <summary>A snapshot entry came: check it with <see cref="Admit(StreamHeader, string, bool)"/> as a snapshot value.</summary>
     public void OnSnapshotEntry() => _snapshotEntries++;
 
     /// <summary>
