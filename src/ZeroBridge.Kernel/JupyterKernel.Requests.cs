@@ -95,20 +95,23 @@ public sealed partial class JupyterKernel
     {
         bool restart = Flag(request.Content, "restart", false);
         var content = new JsonObject { ["status"] = "ok", ["restart"] = restart };
-        Reply(channel, request, content);
-        Publish("shutdown_reply", (JsonObject)content.DeepClone(), request);
         if (!_options.StopOnShutdownRequest)
         {
             // An embedded kernel never stops its application: a restart starts the cells over, a shutdown only detaches.
+            // The cells are reset before the reply: a client sends its next cell as soon as it has the reply.
             if (restart)
             {
                 CancelCell();
                 _engine.Reset();
                 _executionCount = 0;
             }
+            Reply(channel, request, content);
+            Publish("shutdown_reply", (JsonObject)content.DeepClone(), request);
             _logger.LogInformation("Shutdown request (restart: {Restart}) served without stopping the application", restart);
             return;
         }
+        Reply(channel, request, content);
+        Publish("shutdown_reply", (JsonObject)content.DeepClone(), request);
         _logger.LogInformation("Shutdown request (restart: {Restart}): stopping", restart);
         Publish("status", new JsonObject { ["execution_state"] = "idle" }, request);
         _ = Task.Run(async () => await DisposeAsync().ConfigureAwait(false));
