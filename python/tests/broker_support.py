@@ -32,7 +32,7 @@ def ensure_cli_built() -> None:
     if CLI_DLL.exists():
         return
     if shutil.which("dotnet") is None:
-        pytest.skip("dotnet is not installed: the broker tests need the zbridge CLI")
+        pytest.fail("dotnet is not installed: these tests need the zbridge CLI (install the .NET 10 SDK; ./test.sh needs it too)")
     result = subprocess.run(["dotnet", "build", str(CLI_PROJECT)], capture_output=True, text=True,
                             timeout=600, stdin=subprocess.DEVNULL)
     if result.returncode != 0:

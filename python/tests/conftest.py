@@ -40,7 +40,7 @@ def _ensure_host_built() -> None:
         if HOST_DLL.exists():
             return
         if shutil.which("dotnet") is None:
-            pytest.skip("dotnet is not installed: integration tests need the C# test host")
+            pytest.fail("dotnet is not installed: the integration tests need the C# test host (install the .NET 10 SDK; ./test.sh needs it too)")
         if not HOST_PROJECT.is_dir():
             pytest.skip(f"the C# test host project {HOST_PROJECT} does not exist (yet)")
         result = subprocess.run(["dotnet", "build", str(HOST_PROJECT)], capture_output=True,

@@ -4,7 +4,6 @@ status for every mistake (never a stack trace)."""
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import subprocess
 from pathlib import Path
@@ -12,7 +11,6 @@ from typing import List
 
 import pytest
 
-pytestmark = pytest.mark.skipif(shutil.which("dotnet") is None, reason="dotnet is not installed")
 
 REPO = Path(__file__).resolve().parents[2]
 ZBRIDGE = REPO / "zbridge"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -12,7 +11,6 @@ import pytest
 from support import RECV_TIMEOUT
 from test_cli_errors import DEADLINE, REPO, ZBRIDGE, zbridge
 
-pytestmark = pytest.mark.skipif(shutil.which("dotnet") is None, reason="dotnet is not installed")
 
 _SUB_LINE = re.compile(r"^\d\d:\d\d:\d\d\.\d{3} (\S+) #(\d+) (.*)$")
 

@@ -4,19 +4,16 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import threading
 
-import pytest
 
 import zerobridge
 from broker_support import wait_until
 from test_submit_cli import BUILD_DEADLINE, Submit
 from test_tasks import REPO, ZBRIDGE
 
-pytestmark = pytest.mark.skipif(shutil.which("dotnet") is None, reason="dotnet is not installed")
 
 DEADLINE = 60.0
 

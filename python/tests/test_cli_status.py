@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from typing import Dict, Iterator, Optional
 
@@ -16,7 +15,6 @@ from broker_support import HEARTBEAT, LIVENESS, start_broker, wait_for_workers
 from support import unlistened_endpoint
 from test_cli_errors import DEADLINE, REPO, UNREACHABLE, USAGE, ZBRIDGE, assert_one_error_line
 
-pytestmark = pytest.mark.skipif(shutil.which("dotnet") is None, reason="dotnet is not installed")
 
 
 def zbridge(*args: str, env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:

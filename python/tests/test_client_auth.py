@@ -22,7 +22,6 @@ ZBRIDGE = REPO / "zbridge"
 START_DEADLINE = 120.0
 CLI_DEADLINE = 300.0
 
-pytestmark = pytest.mark.skipif(shutil.which("dotnet") is None, reason="needs dotnet for the zbridge CLI")
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,6 @@ pytestmark = [
                        reason="needs root and iproute2's `ip` to create network namespaces (CI runs as root)"),
     pytest.mark.skipif(shutil.which("tcpdump") is None,
                        reason="needs tcpdump to capture the link (Debian package tcpdump, in scripts/ensure-test-packages.sh)"),
-    pytest.mark.skipif(shutil.which("dotnet") is None, reason="needs dotnet for the zbridge demo server"),
 ]
 
 

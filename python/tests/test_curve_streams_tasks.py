@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
 import subprocess
 import threading
 from pathlib import Path
@@ -29,7 +28,6 @@ START_DEADLINE = 180.0
 CLI_DEADLINE = 300.0
 _PUBLISHING = re.compile(r"Publishing on (tcp://\S+) \(snapshots on (tcp://[^\s)]+)\)")
 
-pytestmark = pytest.mark.skipif(shutil.which("dotnet") is None, reason="needs dotnet for the zbridge CLI")
 
 
 @pytest.fixture(scope="module")

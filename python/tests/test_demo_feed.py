@@ -18,7 +18,7 @@ _PUBLISHING = re.compile(r"Publishing on (tcp://\S+) \(snapshots on (tcp://[^\s)
 
 def test_a_feed_faster_than_a_timer_keeps_publishing_and_serving(tmp_path: Path) -> None:
     if shutil.which("dotnet") is None:
-        pytest.skip("dotnet is not installed: the test needs the zbridge demo server")
+        pytest.fail("dotnet is not installed (install the .NET 10 SDK): the test needs the zbridge demo server")
     # 2,000 ticks a second is a period of 0.5 ms, below what a timer can wait: the demo once stopped itself (exit 0).
     server = ServerProcess([str(REPO / "zbridge"), "demo", "--bind", "tcp://127.0.0.1:*",
                             "--publish", "tcp://127.0.0.1:*", "--ticks-per-second", "2000",

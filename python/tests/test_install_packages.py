@@ -63,7 +63,7 @@ def _dotnet_env(tmp: Path) -> Dict[str, str]:
 def feed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A local NuGet feed holding every package of the repository."""
     if shutil.which("dotnet") is None:
-        pytest.skip("dotnet is not installed")
+        pytest.fail("dotnet is not installed (install the .NET 10 SDK)")
     built = [REPO / "src" / library / "bin" / "Debug" / framework / f"{library}.dll"
              for library in LIBRARIES for framework in ("net8.0", "net10.0")]
     if not all(path.is_file() for path in built):

@@ -7,20 +7,17 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 from pathlib import Path
 from typing import Any, Dict
 
 import nacl.public
 import nacl.utils
-import pytest
 import zmq
 import zmq.auth
 import zmq.utils.z85
 
 from test_client_auth import keys, server  # noqa: F401 - the shared fixtures: keys, and the demo serving them
 
-pytestmark = pytest.mark.skipif(shutil.which("dotnet") is None, reason="needs dotnet for the zbridge CLI")
 
 LABEL = b"zerobridge-client-proof-v1"
 

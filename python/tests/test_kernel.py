@@ -38,7 +38,7 @@ _spec_dir = tempfile.mkdtemp(prefix="zbridge-kernelspec-")
 def install_kernelspec(prefix: str, *extra: str) -> None:
     """`zbridge kernel install --prefix PREFIX` (builds zbridge first if needed) and puts PREFIX on JUPYTER_PATH."""
     if shutil.which("dotnet") is None:
-        pytest.skip("dotnet is not installed: the kernel is the zbridge CLI")
+        pytest.fail("dotnet is not installed (install the .NET 10 SDK): the kernel is the zbridge CLI")
     result = subprocess.run([str(ZBRIDGE), "kernel", "install", "--prefix", prefix, *extra], capture_output=True,
                             text=True, timeout=INSTALL_DEADLINE, stdin=subprocess.DEVNULL, cwd=REPO)
     assert result.returncode == 0, result.stderr[-4000:]
@@ -315,7 +315,7 @@ START_DEADLINE = 120.0
 def start_demo(*flags: str) -> Tuple[ServerProcess, str]:
     """`zbridge demo --kernel` with its runtime directory in a temp dir; (process, connection file)."""
     if shutil.which("dotnet") is None:
-        pytest.skip("dotnet is not installed: the demo is the zbridge CLI")
+        pytest.fail("dotnet is not installed (install the .NET 10 SDK): the demo is the zbridge CLI")
     work = Path(tempfile.mkdtemp(prefix="zbridge-demo-kernel-"))
     saved = os.environ.get("JUPYTER_RUNTIME_DIR")
     os.environ["JUPYTER_RUNTIME_DIR"] = str(work / "runtime")

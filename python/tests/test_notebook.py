@@ -43,7 +43,7 @@ STARTUP_TIMEOUT = 120
 def demo_server(data: Path, *flags: str) -> Iterator[str]:
     """`zbridge demo` on an ephemeral port; yields its endpoint, stops it on exit."""
     if shutil.which("dotnet") is None:
-        pytest.skip("dotnet is not installed: the notebooks need the zbridge demo server")
+        pytest.fail("dotnet is not installed (install the .NET 10 SDK): the notebooks need the zbridge demo server")
     server = ServerProcess([str(ZBRIDGE), "demo", "--bind", "tcp://127.0.0.1:*", "--data", str(data), *flags], cwd=REPO)
     try:
         yield server.wait_ready(START_DEADLINE)

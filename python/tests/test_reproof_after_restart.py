@@ -5,7 +5,6 @@ client proves again by itself and carries on."""
 
 from __future__ import annotations
 
-import shutil
 import signal
 from pathlib import Path
 from typing import List
@@ -16,7 +15,6 @@ import zerobridge
 from support import ServerProcess
 from test_client_auth import REPO, START_DEADLINE, ZBRIDGE, keys  # noqa: F401 - the shared key fixture
 
-pytestmark = pytest.mark.skipif(shutil.which("dotnet") is None, reason="needs dotnet for the zbridge CLI")
 
 
 def _demo(keys: Path, bind: str, data: Path) -> ServerProcess:  # noqa: F811

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import stat
 import subprocess
 from pathlib import Path
@@ -23,7 +22,6 @@ ZBRIDGE = REPO / "zbridge"
 START_DEADLINE = 120.0
 CLI_DEADLINE = 300.0
 
-pytestmark = pytest.mark.skipif(shutil.which("dotnet") is None, reason="needs dotnet for the zbridge CLI")
 
 
 def _zbridge(*args: str) -> subprocess.CompletedProcess:

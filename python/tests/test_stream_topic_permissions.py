@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
 from pathlib import Path
 from typing import Iterator, List, Tuple
 
@@ -22,7 +21,6 @@ ZBRIDGE = REPO / "zbridge"
 START_DEADLINE = 180.0
 _PUBLISHING = re.compile(r"Publishing on (tcp://\S+) \(snapshots on (tcp://[^\s)]+)\)")
 
-pytestmark = pytest.mark.skipif(shutil.which("dotnet") is None, reason="needs dotnet for the zbridge CLI")
 
 
 @pytest.fixture(scope="module")

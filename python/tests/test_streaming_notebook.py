@@ -30,7 +30,7 @@ _PUBLISHING = re.compile(r"Publishing on (tcp://\S+) \(snapshots on (tcp://[^\s)
 @pytest.fixture
 def demo_stream(tmp_path: Path) -> Iterator[Tuple[str, str]]:
     if shutil.which("dotnet") is None:
-        pytest.skip("dotnet is not installed: the notebook needs the zbridge demo server")
+        pytest.fail("dotnet is not installed (install the .NET 10 SDK): the notebook needs the zbridge demo server")
     server = ServerProcess([str(ZBRIDGE), "demo", "--bind", "tcp://127.0.0.1:*", "--publish", "tcp://127.0.0.1:*",
                             "--data", str(tmp_path / "demo.db")], cwd=REPO)
     try:

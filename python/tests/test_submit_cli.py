@@ -6,7 +6,6 @@ import json
 import os
 import queue
 import re
-import shutil
 import signal
 import subprocess
 import threading
@@ -17,7 +16,6 @@ import pytest
 
 from test_tasks import REPO, ZBRIDGE, Workers
 
-pytestmark = pytest.mark.skipif(shutil.which("dotnet") is None, reason="dotnet is not installed")
 
 BUILD_DEADLINE = 180.0   # the first run of ./zbridge builds the CLI
 JOB_DEADLINE = 120.0

@@ -23,7 +23,6 @@ from zerobridge._security import CurveClient
 from test_submit_cli import BUILD_DEADLINE
 from test_tasks import JOB_TIMEOUT, REPO, ZBRIDGE, Workers
 
-pytestmark = pytest.mark.skipif(shutil.which("dotnet") is None, reason="needs dotnet for the zbridge CLI")
 
 STEP_DEADLINE = 60.0
 

@@ -17,7 +17,6 @@ import zerobridge
 from support import ServerProcess
 from test_submit_cli import BUILD_DEADLINE, REPO, ZBRIDGE, Submit
 
-pytestmark = pytest.mark.skipif(shutil.which("dotnet") is None, reason="needs dotnet for the zbridge CLI")
 
 
 def _square(x: int) -> int:

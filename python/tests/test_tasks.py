@@ -44,7 +44,7 @@ class Workers:
 
     def dotnet(self, endpoint: str) -> ServerProcess:
         if shutil.which("dotnet") is None:
-            pytest.skip("dotnet is not installed")
+            pytest.fail("dotnet is not installed (install the .NET 10 SDK)")
         process = ServerProcess([str(ZBRIDGE), "task-worker", endpoint], cwd=REPO)
         self.processes.append(process)
         return process
