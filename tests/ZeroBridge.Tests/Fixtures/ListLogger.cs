@@ -7,6 +7,8 @@ namespace ZeroBridge.Tests.Fixtures;
 internal class ListLogger : ILogger
 {
     private readonly ConcurrentQueue<string> _lines = new();
+    // Completed (and replaced) by every line logged: a waiter wakes on the line, never on a timer.
+    private TaskCompletionSource _logged = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public IReadOnlyCollection<string> Lines => _lines;
 
@@ -14,8 +16,34 @@ internal class ListLogger : ILogger
 
     public bool IsEnabled(LogLevel logLevel) => true;
 
-    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
         _lines.Enqueue(formatter(state, exception));
+        Interlocked.Exchange(ref _logged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="condition"/> holds for the lines logged so far, checking it on every new line;
+    /// returns whether it held before <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<bool> WaitUntilAsync(Func<IReadOnlyCollection<string>, bool> condition, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            var logged = Volatile.Read(ref _logged); // taken before the check, so a line logged meanwhile wakes us
+            if (condition(_lines))
+                return true;
+            try
+            {
+                await logged.Task.WaitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return condition(_lines);
+            }
+        }
+    }
 }
 
 /// <summary>A <see cref="ListLogger"/> for components that take an <see cref="ILogger{TCategoryName}"/>.</summary>

@@ -119,6 +119,7 @@ public sealed class BrokerAuthenticationTests : IAsyncLifetime, IDisposable
         File.Delete(Path.Combine(_allowed, "erp-worker" + ZeroBridgeCertificate.PublicExtension));
 
         // Within ConnectionAuthentication.RecheckInterval the broker drops it, with no client asking (its timer rechecks).
+        // Status is a snapshot the broker refreshes every 50 ms, with no change event: a bounded poll of it.
         var deadline = DateTime.UtcNow + Wait;
         while (_broker.Status.Counters.WorkersLost == 0 && DateTime.UtcNow < deadline)
             await Task.Delay(20);
@@ -138,10 +139,8 @@ public sealed class BrokerAuthenticationTests : IAsyncLifetime, IDisposable
         }, log);
         await worker.StartAsync();
 
-        var deadline = DateTime.UtcNow + Wait;
         string[] Refusals() => log.Lines.Where(line => line.Contains("refused READY")).ToArray();
-        while (Refusals().Length < 3 && DateTime.UtcNow < deadline)
-            await Task.Delay(20);
+        await log.WaitUntilAsync(_ => Refusals().Length >= 3, Wait);
 
         var refusals = Refusals();
         Assert.True(refusals.Length >= 3, string.Join(Environment.NewLine, log.Lines));

@@ -141,9 +141,7 @@ public sealed class TaskWorkerAuthenticationTests : IDisposable
         Assert.Equal(["cs-leaving", "cs-staying"], (await Run(producer, 20)).Select(r => r.Worker).Distinct().Order());
 
         File.Delete(Path.Combine(_allowed, "cs-leaving" + ZeroBridgeCertificate.PublicExtension));
-        var deadline = DateTime.UtcNow + Wait;
-        while (!_log.Lines.Any(line => line.Contains("cs-leaving") && line.Contains("no longer on the allow-list")) && DateTime.UtcNow < deadline)
-            await Task.Delay(20);
+        await _log.WaitUntilAsync(lines => lines.Any(line => line.Contains("cs-leaving") && line.Contains("no longer on the allow-list")), Wait);
         long ranBefore = leaving.Completed;
 
         // Dropped in the recheck that logged it (before the socket thread dispatches anything more): every task goes
