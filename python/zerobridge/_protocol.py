@@ -10,7 +10,12 @@ import msgpack
 
 from ._exceptions import ProtocolError
 
+UNPACK_ERRORS = (ValueError, TypeError, msgpack.UnpackException)
+"""What ``msgpack.unpackb`` raises on bytes from a peer: malformed or truncated data, and TypeError for a map
+keyed by an array or a map (unhashable in Python), which ``strict_map_key=False`` lets through."""
+
 __all__ = [
+    "UNPACK_ERRORS",
     "ATTACHMENT_THRESHOLD",
     "DEFAULT_ENDPOINT",
     "DEFAULT_SERVICE",
@@ -151,7 +156,7 @@ def parse_reply(frames: Sequence[bytes]) -> Reply:
     try:
         service = service_frame.decode("utf-8")
         header = msgpack.unpackb(header_frame, raw=False, strict_map_key=False)
-    except (ValueError, msgpack.UnpackException) as exc:
+    except UNPACK_ERRORS as exc:
         raise ProtocolError(f"undecodable reply header: {exc}") from exc
     if not isinstance(header, dict):
         raise ProtocolError(f"reply header is not a map: {header!r}")

@@ -50,7 +50,7 @@ from ._exceptions import (ProtocolError, RemoteError, SerializationError, Timeou
                           Unauthenticated, remote_error_from_map, translate_zmq_errors)
 from ._listener_security import CurveServer, plaintext_refusal
 from ._peer_disconnects import PeerDisconnects
-from ._protocol import ErrorCode, error_map
+from ._protocol import UNPACK_ERRORS, ErrorCode, error_map
 from ._proving import prove_on
 from ._router_proof import answer_proof, is_proof_request
 from ._security import CertificatePath, CurveClient, HandshakeWatch, KeySource
@@ -64,7 +64,7 @@ SIGNATURE = b"ZBTASK01"
 UNAUTHENTICATED = "unauthenticated"
 """The producer's notice to a connection that has not proved an allowed key (protocol.md §12.4)."""
 _SLICE = 0.1
-_REFUSALS_REMEMBERED = 4096  # unproved connections whose first notice was logged (no disconnect events here)
+_REFUSALS_REMEMBERED = 4096  # unproved connections whose first notice was logged; a disconnect forgets one, this bounds the rest
 _LISTENER = "This task producer"
 # Plain ints: pyzmq's enum arithmetic and attribute sugar cost more than a small send or receive.
 _SNDMORE = int(zmq.SNDMORE)
@@ -83,7 +83,7 @@ def _parse(frames: List[bytes]) -> Dict[str, Any]:
         raise ProtocolError("not a task-protocol message")
     try:
         header = msgpack.unpackb(frames[1], raw=False, strict_map_key=False)
-    except (ValueError, msgpack.UnpackException) as exc:
+    except UNPACK_ERRORS as exc:
         raise ProtocolError(f"undecodable task header: {exc}") from exc
     if not isinstance(header, dict) or header.get("v") != 1 or not isinstance(header.get("type"), str):
         raise ProtocolError(f"not a version 1 task header: {header!r}")

@@ -37,7 +37,7 @@ from ._dispatch import Dispatcher, Failure, HeaderFailure, parse_request_header,
 from ._exceptions import ProtocolError
 from ._security import CertificatePath, CurveClient, KeySource
 from ._protocol import (SIGNATURE, ErrorCode, build_reply_header, build_request, error_map,
-                        parse_reply)
+                        parse_reply, UNPACK_ERRORS)
 from ._threads import serve_in_daemon_thread
 
 __all__ = ["AsyncWorker", "Worker"]
@@ -302,7 +302,7 @@ def _stamped_caller(frame: bytes) -> Caller:
     """The client identity a broker stamped on a request: ``{"key": str, "name": str|nil}``."""
     try:
         identity = msgpack.unpackb(frame, raw=False)
-    except (ValueError, msgpack.UnpackException):
+    except UNPACK_ERRORS:
         identity = None
     if not isinstance(identity, dict) or not isinstance(identity.get("key"), str):
         return Caller(key="", name=None)  # unreadable: a caller no allow-list knows
@@ -415,7 +415,7 @@ class _Session:
         try:
             reply = parse_reply(frames)
             answer = msgpack.unpackb(reply.payload, raw=False)
-        except (ProtocolError, ValueError, msgpack.UnpackException) as exc:
+        except (ProtocolError, *UNPACK_ERRORS) as exc:
             _log.warning("worker for %r: an unreadable answer to the proof: %s", worker.service, exc)
             return
         if not reply.ok:

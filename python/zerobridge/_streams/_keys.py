@@ -16,6 +16,7 @@ from typing import Callable, Dict, List, Optional, Set, Tuple
 import msgpack
 
 from .._exceptions import ProtocolError
+from .._protocol import UNPACK_ERRORS
 from ._events import StreamEvent
 from ._wire import Frames, frame_bytes
 
@@ -40,7 +41,7 @@ def open_payload(sealed: bytes, key: bytes) -> List[bytes]:
         raise ProtocolError("an encrypted stream payload did not open with its topic key") from exc
     try:
         frames = msgpack.unpackb(plain, raw=False)
-    except (ValueError, msgpack.UnpackException) as exc:
+    except UNPACK_ERRORS as exc:
         raise ProtocolError(f"an encrypted stream payload is not an array of frames: {exc}") from exc
     if not isinstance(frames, list) or not frames or not all(isinstance(f, bytes) for f in frames):
         raise ProtocolError("an encrypted stream payload is not an array of frames")
@@ -114,7 +115,7 @@ class TopicKeyring:
             return []
         try:
             body = msgpack.unpackb(parts[1], raw=False)
-        except (ValueError, msgpack.UnpackException):
+        except UNPACK_ERRORS:
             return []
         if not isinstance(body, dict):
             return []

@@ -10,6 +10,7 @@ import msgpack
 import zmq
 
 from .._exceptions import ProtocolError
+from .._protocol import UNPACK_ERRORS
 
 __all__ = ["DEFAULT_STREAM_ENDPOINT", "END_TOPIC", "HEARTBEAT_TOPIC", "SNAPSHOT_SIGNATURE", "Frames",
            "frame_bytes", "parse_header", "publication_time", "snapshot_request"]
@@ -29,7 +30,7 @@ def parse_header(frame: bytes) -> Dict[str, Any]:
     """Decode and check a stream header (§11.2); raises :class:`ProtocolError`."""
     try:
         header = msgpack.unpackb(frame, raw=False, strict_map_key=False)
-    except (ValueError, msgpack.UnpackException) as exc:
+    except UNPACK_ERRORS as exc:
         raise ProtocolError(f"undecodable stream header: {exc}") from exc
     if not isinstance(header, dict) or header.get("v") != 1:
         raise ProtocolError(f"not a version 1 stream header: {header!r}")
