@@ -50,7 +50,6 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
     // The proof's state; the socket thread's own (milliseconds of Environment.TickCount64).
     private long? _provingSince;
     private long _nextProofAt;
-    private bool _noCertificateLogged;
     private long _completed;
     private long _handedBack;
     private int _state;
@@ -229,11 +228,10 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
     {
         if (_proof is null)
         {
-            _refusal = "The producer gives tasks only to workers whose key is on its allow-list, and this worker has no certificate.";
-            if (!_noCertificateLogged)
+            if (_refusal is null) // logged once: every heartbeat gets the notice again
                 _logger.LogError("Task worker {Name}: the producer at {Endpoint} gives tasks only to workers whose key is on its allow-list; " +
                     "give this worker its certificate (ZeroBridgeTaskWorkerOptions.Certificate, --cert NAME.key_secret)", Name, _endpoint);
-            _noCertificateLogged = true;
+            _refusal = "The producer gives tasks only to workers whose key is on its allow-list, and this worker has no certificate.";
             return;
         }
         long now = Environment.TickCount64;
