@@ -1,8 +1,10 @@
 // Roslyn alone on the kernel's warm cell: `1 + 1` compiled (parse, bind, emit, load) and run as a continuation of a
-// session, with the standalone kernel's globals, references and imports, each continuation passing no references it
-// inherits and left out of the chain (it declares nothing), as ScriptEngine does. Prints one line of JSON:
-// median and p90 milliseconds per cell (wall and the thread's CPU) over the cells after a warm-up.
-//     dotnet bin/Release/net10.0/RoslynCell.dll [cells] [warm-up cells]
+// session, with the standalone kernel's globals, references and imports, as ScriptEngine does (ScriptSubmission: a
+// cell that declares nothing is compiled from a template and left out of the chain). Mode "api" runs the same cell
+// through Roslyn's scripting API instead (Script.ContinueWith + RunFromAsync, passing no inherited references), the
+// kernel's path before stop 13. Prints one line of JSON: median and p90 milliseconds per cell (wall and the thread's
+// CPU) and the process's CPU per cell (Roslyn's concurrent build uses other threads) over the cells after a warm-up.
+//     dotnet bin/Release/net10.0/RoslynCell.dll [cells] [warm-up cells] [engine|api]
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -10,26 +12,35 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Scripting;
 using Microsoft.CodeAnalysis.Scripting;
 using ZeroBridge.Kernel;
+using ZeroBridge.Scripting;
 
 int cells = args.Length > 0 ? int.Parse(args[0]) : 300;
 int warmUp = args.Length > 1 ? int.Parse(args[1]) : 100;
+string mode = args.Length > 2 ? args[2] : "engine";
 var globals = new StandaloneGlobals();
-var options = ZeroBridge.Scripting.CachingMetadataResolver.DefaultOptions
-    .AddReferences(typeof(StandaloneGlobals).Assembly, typeof(ZeroBridge.Scripting.ScriptGuard).Assembly, typeof(ZeroBridge.Serialization.TableData).Assembly)
+var options = CachingMetadataResolver.DefaultOptions
+    .AddReferences(typeof(StandaloneGlobals).Assembly, typeof(ScriptGuard).Assembly, typeof(ZeroBridge.Serialization.TableData).Assembly)
     .AddImports(JupyterKernelOptions.Default.Imports)
     .WithOptimizationLevel(OptimizationLevel.Release);
-var session = await CSharpScript.RunAsync<object>("using static ZeroBridge.Kernel.Display.DisplayFunctions;", options, globals);
+const string Preamble = "using static ZeroBridge.Kernel.Display.DisplayFunctions;";
+var session = await CSharpScript.RunAsync<object>(Preamble, options, globals);
 var continuation = options.WithReferences(Array.Empty<MetadataReference>());
+var engineSession = await ScriptSubmission.RunAsync(null, Preamble, options, globals, null, CancellationToken.None);
 
 var wall = new List<double>();
+TimeSpan processCpuAtWarm = TimeSpan.Zero;
 var cpu = new List<double>();
 for (int i = 0; i < warmUp + cells; i++)
 {
+    if (i == warmUp)
+        processCpuAtWarm = Process.GetCurrentProcess().TotalProcessorTime;
     long started = Stopwatch.GetTimestamp(), cpuStarted = ThreadCpu.Nanoseconds();
-    var state = await session.Script.ContinueWith<object>("1 + 1", continuation).RunFromAsync(session);
+    object? value = mode == "api"
+        ? (await session.Script.ContinueWith<object>("1 + 1", continuation).RunFromAsync(session)).ReturnValue
+        : (await ScriptSubmission.RunAsync(engineSession, "1 + 1", options, globals, null, CancellationToken.None)).ReturnValue;
     double cpuMs = (ThreadCpu.Nanoseconds() - cpuStarted) / 1e6, wallMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-    if (!Equals(state.ReturnValue, 2))
-        throw new InvalidOperationException($"1 + 1 gave {state.ReturnValue}");
+    if (!Equals(value, 2))
+        throw new InvalidOperationException($"1 + 1 gave {value}");
     if (i >= warmUp)
     {
         wall.Add(wallMs);
@@ -40,9 +51,11 @@ for (int i = 0; i < warmUp + cells; i++)
 Console.WriteLine(JsonSerializer.Serialize(new
 {
     cells,
+    mode,
     wall_ms_p50 = Percentile(wall, 0.5),
     wall_ms_p90 = Percentile(wall, 0.9),
     thread_cpu_ms_p50 = Percentile(cpu, 0.5),
+    process_cpu_ms_per_cell = Math.Round((Process.GetCurrentProcess().TotalProcessorTime - processCpuAtWarm).TotalMilliseconds / cells, 3),
     gc_pause_ms_per_cell = Math.Round(GC.GetTotalPauseDuration().TotalMilliseconds / (warmUp + cells), 3),
 }));
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
-using Microsoft.CodeAnalysis.CSharp.Scripting;
 using Microsoft.CodeAnalysis.Scripting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -92,7 +91,7 @@ public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
                 var run = Task.Factory.StartNew(() => ExecuteAsync(state, code, compiled, deadline.Token), CancellationToken.None,
                     TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
                 bool TimedOut() => deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
-                ScriptState<object> finished;
+                SubmissionState finished;
                 try
                 {
                     // Compiling honours the deadline on its own (Roslyn checks the token), however slow a loaded machine
@@ -212,8 +211,8 @@ public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
         var submissions = new List<string>();
         if (_sessions.TryGetValue(session, out var state))
         {
-            for (var script = state.State?.Script; script is not null; script = script.Previous)
-                submissions.Add(script.Code);
+            for (var submission = state.State; submission is not null; submission = submission.Previous)
+                submissions.Add(submission.Code);
         }
         var earlier = new StringBuilder();
         for (int i = submissions.Count - 1; i >= 0; i--)
@@ -233,7 +232,7 @@ public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
             _workspace.Value.Dispose();
     }
 
-    private async Task<ScriptState<object>> ExecuteAsync(ScriptSession session, string code, TaskCompletionSource compiled,
+    private async Task<SubmissionState> ExecuteAsync(ScriptSession session, string code, TaskCompletionSource compiled,
         CancellationToken cancellationToken)
     {
         var state = await ScriptSubmission.RunAsync(session.State, code, _scriptOptions, _globals, compiled, cancellationToken).ConfigureAwait(false);
@@ -260,7 +259,7 @@ public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
         try
         {
             var clock = Stopwatch.StartNew();
-            await CSharpScript.Create<object>(CancellationInjector.Inject("1 + 1"), _scriptOptions, typeof(TGlobals)).RunAsync(_globals).ConfigureAwait(false);
+            await ScriptSubmission.RunAsync(null, "1 + 1", _scriptOptions, _globals, null, CancellationToken.None).ConfigureAwait(false);
             _logger.LogInformation("C# scripting warmed up in {Milliseconds} ms", clock.ElapsedMilliseconds);
         }
         catch (Exception ex)
@@ -282,7 +281,7 @@ public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
     private sealed class ScriptSession
     {
         public SemaphoreSlim Lock { get; } = new(1, 1);
-        public ScriptState<object>? State { get; set; }
+        public SubmissionState? State { get; set; }
         public DateTime LastUsed { get; set; } = DateTime.UtcNow;
 
         /// <summary>The output of the session's latest run (read by other requests while it runs).</summary>

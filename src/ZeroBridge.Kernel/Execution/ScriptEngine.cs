@@ -25,8 +25,8 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
     private readonly Lazy<ScriptWorkspace> _workspace; // Roslyn's editor services take seconds to compose: not before kernel_info
     private readonly StringBuilder _earlier = new(Preamble + "\n"); // the cells that ran without error, for the editor
     private readonly TaskCompletionSource _firstCellDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task<ScriptState<object>> _preamble; // a session's first submission, compiled ahead: a first cell compiles only itself
-    private ScriptState<object>? _state;
+    private Task<SubmissionState> _preamble; // a session's first submission, compiled ahead: a first cell compiles only itself
+    private SubmissionState? _state;
     private int _generation; // bumped by Reset and by abandoning a cell, so a late finisher cannot install its state
     private int _cellsStarted;
 
@@ -64,7 +64,7 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
             return await ScriptSubmission.RunAsync(previous, code, _options, _globals, compiled, interrupt).ConfigureAwait(false);
         });
 
-        ScriptState<object> state;
+        SubmissionState state;
         try
         {
             try
@@ -141,7 +141,7 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
     }
 
     /// <summary>Compiles and runs a new session's first submission.</summary>
-    private Task<ScriptState<object>> RunPreambleAsync() =>
+    private Task<SubmissionState> RunPreambleAsync() =>
         OnOwnThread(() => ScriptSubmission.RunAsync<TGlobals>(null, Preamble, _options, _globals, null, CancellationToken.None));
 
     /// <summary>
