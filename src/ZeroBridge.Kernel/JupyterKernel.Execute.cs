@@ -136,7 +136,7 @@ public sealed partial class JupyterKernel
     {
         if (message.MessageType != "input_reply")
         {
-            _logger.LogWarning("Ignored {Type} on stdin", message.MessageType);
+            KernelLog.StdinMessageIgnored(_logger, message.MessageType);
             return;
         }
         lock (_cellGate)
