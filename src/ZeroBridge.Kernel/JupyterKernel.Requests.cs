@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging;
 using ZeroBridge.Kernel.Editing;
 using ZeroBridge.Kernel.Execution;
 using ZeroBridge.Kernel.Messaging;
