@@ -285,7 +285,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
         }
         catch (ZeroBridgeProtocolException ex)
         {
-            _logger.LogWarning("An undecodable {What} message was ignored: {Message}", what, ex.Message);
+            StreamsLog.UndecodableStreamMessage(_logger, what, ex.Message);
             header = null;
             return false;
         }
@@ -295,7 +295,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
     {
         if (message.FrameCount < 2)
         {
-            _logger.LogWarning("A stream message with {Count} frame(s) was ignored", message.FrameCount);
+            StreamsLog.StreamMessageMisframed(_logger, message.FrameCount);
             return;
         }
         if (!TryDecodeHeader(message, "stream", out var header))
@@ -327,7 +327,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
         }
         catch (ZeroBridgeSerializationException ex)
         {
-            _logger.LogWarning("A value on {Topic} (#{Sequence}) could not be decoded: {Message}", topic, sequence, ex.Message);
+            StreamsLog.ValueUndecodable(_logger, topic, sequence, ex.Message);
             return;
         }
         var timestamp = StreamWire.FromUnixMicroseconds(header.Timestamp);
@@ -393,14 +393,14 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
 
     private void Report(StreamEvent streamEvent)
     {
-        _logger.LogWarning("{Event}", streamEvent.Message);
+        StreamsLog.StreamEvent(_logger, streamEvent.Message);
         try
         {
             _options.OnEvent?.Invoke(streamEvent);
         }
         catch (Exception ex)
         {
-            _logger.LogError(ex, "A stream event handler threw");
+            StreamsLog.StreamEventHandlerFailed(_logger, ex);
         }
     }
 
