@@ -2,9 +2,10 @@
 // session, with the standalone kernel's globals, references and imports, as ScriptEngine does (ScriptSubmission: a
 // cell that declares nothing is compiled from a template and left out of the chain). Mode "api" runs the same cell
 // through Roslyn's scripting API instead (Script.ContinueWith + RunFromAsync, passing no inherited references), the
-// kernel's path before stop 13. Prints one line of JSON: median and p90 milliseconds per cell (wall and the thread's
+// kernel's path before stop 13; mode "engine-thread" runs each cell as "engine" but on a new thread (the kernel's
+// per-cell thread before stop 13; its thread CPU is then the cell thread's). Prints one line of JSON: median and p90 milliseconds per cell (wall and the thread's
 // CPU) and the process's CPU per cell (Roslyn's concurrent build uses other threads) over the cells after a warm-up.
-//     dotnet bin/Release/net10.0/RoslynCell.dll [cells] [warm-up cells] [engine|api]
+//     dotnet bin/Release/net10.0/RoslynCell.dll [cells] [warm-up cells] [engine|api|engine-thread]
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -30,6 +31,7 @@ var engineSession = await ScriptSubmission.RunAsync(null, Preamble, options, glo
 var wall = new List<double>();
 TimeSpan processCpuAtWarm = TimeSpan.Zero;
 var cpu = new List<double>();
+var cellThreadCpu = new List<double>();
 for (int i = 0; i < warmUp + cells; i++)
 {
     if (i == warmUp)
@@ -37,6 +39,15 @@ for (int i = 0; i < warmUp + cells; i++)
     long started = Stopwatch.GetTimestamp(), cpuStarted = ThreadCpu.Nanoseconds();
     object? value = mode == "api"
         ? (await session.Script.ContinueWith<object>("1 + 1", continuation).RunFromAsync(session)).ReturnValue
+        : mode == "engine-thread"
+            ? await Task.Factory.StartNew(async () =>
+            {
+                long cellCpuStarted = ThreadCpu.Nanoseconds();
+                var cellValue = (await ScriptSubmission.RunAsync(engineSession, "1 + 1", options, globals, null, CancellationToken.None)).ReturnValue;
+                lock (cellThreadCpu)
+                    cellThreadCpu.Add((ThreadCpu.Nanoseconds() - cellCpuStarted) / 1e6);
+                return cellValue;
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap()
         : (await ScriptSubmission.RunAsync(engineSession, "1 + 1", options, globals, null, CancellationToken.None)).ReturnValue;
     double cpuMs = (ThreadCpu.Nanoseconds() - cpuStarted) / 1e6, wallMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     if (!Equals(value, 2))
@@ -54,7 +65,7 @@ Console.WriteLine(JsonSerializer.Serialize(new
     mode,
     wall_ms_p50 = Percentile(wall, 0.5),
     wall_ms_p90 = Percentile(wall, 0.9),
-    thread_cpu_ms_p50 = Percentile(cpu, 0.5),
+    thread_cpu_ms_p50 = Percentile(mode == "engine-thread" ? cellThreadCpu.Skip(warmUp).ToList() : cpu, 0.5),
     process_cpu_ms_per_cell = Math.Round((Process.GetCurrentProcess().TotalProcessorTime - processCpuAtWarm).TotalMilliseconds / cells, 3),
     gc_pause_ms_per_cell = Math.Round(GC.GetTotalPauseDuration().TotalMilliseconds / (warmUp + cells), 3),
 }));

@@ -234,6 +234,23 @@ def test_interrupt_stops_a_cell_that_never_ends(kernel: Tuple[Any, Any]) -> None
     assert after["content"]["status"] == "ok"
 
 
+def test_a_cell_blocked_past_its_interrupt_is_abandoned_and_the_next_cell_runs(kernel: Tuple[Any, Any]) -> None:
+    km, kc = kernel
+    msg_id = kc.execute('Console.WriteLine("asleep"); System.Threading.Thread.Sleep(System.Threading.Timeout.Infinite);')
+    while True:  # running, and blocked where no injected check can stop it, once its output arrives
+        msg = kc.get_iopub_msg(timeout=TIMEOUT)
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "stream":
+            break
+    km.interrupt_kernel()
+    reply = shell_reply(kc, msg_id)
+    assert reply["content"]["ename"] == "Interrupted"
+    assert "abandoned" in reply["content"]["evalue"], reply["content"]
+    # The abandoned cell keeps the thread it blocks; the next cell must not queue behind it.
+    after, outputs = run_cell(kc, "1 + 1")
+    assert after["content"]["status"] == "ok", after["content"]
+    assert any(m["msg_type"] == "execute_result" and m["content"]["data"]["text/plain"] == "2" for m in outputs)
+
+
 def test_a_cell_writing_100_mb_is_bounded_and_the_kernel_survives(kernel: Tuple[Any, Any]) -> None:
     _, kc = kernel
     reply, outputs = run_cell(kc, 'for (var i = 0; i < 100; i++) Console.Write(new string((char)(65 + i % 26), 1_000_000));')

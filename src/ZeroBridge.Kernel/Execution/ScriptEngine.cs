@@ -18,6 +18,7 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
 {
     /// <summary>The first submission of every session: what makes <c>display(...)</c> a function in cells.</summary>
     private const string Preamble = "using static ZeroBridge.Kernel.Display.DisplayFunctions;";
+    private const string CellThreadName = "Jupyter kernel cells";
 
     private readonly TGlobals _globals;
     private readonly ScriptOptions _options;
@@ -27,6 +28,7 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
     private readonly TaskCompletionSource _firstCellDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task<SubmissionState> _preamble; // a session's first submission, compiled ahead: a first cell compiles only itself
     private SubmissionState? _state;
+    private volatile CellThread _cellThread = new(CellThreadName); // replaced when a cell that does not stop is abandoned on it
     private int _generation; // bumped by Reset and by abandoning a cell, so a late finisher cannot install its state
     private int _cellsStarted;
 
@@ -55,8 +57,7 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
         var preamble = _preamble;
         Interlocked.Increment(ref _cellsStarted);
         var compiled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        // Its own thread, not the pool's: a runaway cell must not starve the kernel's own work.
-        var run = OnOwnThread(async () =>
+        var run = _cellThread.Run(async () =>
         {
             channel.Enter();
             using var capture = ConsoleCapture.Begin(channel);
@@ -83,6 +84,8 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
         catch (TimeoutException)
         {
             Interlocked.Increment(ref _generation);
+            _cellThread.Retire(); // it ends with the abandoned cell, if ever; the next cell gets a new one
+            _cellThread = new CellThread(CellThreadName);
             return CellOutcome.Failed(new CellError("Interrupted",
                 "The cell did not stop (it is blocked in a call that cannot be interrupted) and was abandoned; it may still be running.",
                 ["Interrupted: the cell was abandoned"]));
@@ -136,13 +139,14 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
 
     public void Dispose()
     {
+        _cellThread.Retire();
         if (_workspace.IsValueCreated)
             _workspace.Value.Dispose();
     }
 
     /// <summary>Compiles and runs a new session's first submission.</summary>
     private Task<SubmissionState> RunPreambleAsync() =>
-        OnOwnThread(() => ScriptSubmission.RunAsync<TGlobals>(null, Preamble, _options, _globals, null, CancellationToken.None));
+        _cellThread.Run(() => ScriptSubmission.RunAsync<TGlobals>(null, Preamble, _options, _globals, null, CancellationToken.None));
 
     /// <summary>
     /// Runs compiling work on a thread of its own: the pool starts with as many threads as cores, and a compile holding
@@ -165,7 +169,7 @@ internal sealed class ScriptEngine<TGlobals> : ICellEngine where TGlobals : clas
         {
             var preamble = await _preamble.ConfigureAwait(false);
             if (Volatile.Read(ref _cellsStarted) == 0)
-                await OnOwnThread(() => ScriptSubmission.RunAsync(preamble, "1 + 1", _options, _globals, null, CancellationToken.None)).ConfigureAwait(false);
+                await _cellThread.Run(() => ScriptSubmission.RunAsync(preamble, "1 + 1", _options, _globals, null, CancellationToken.None)).ConfigureAwait(false);
             if (Volatile.Read(ref _cellsStarted) > 0)
                 await _firstCellDone.Task.ConfigureAwait(false);
             await OnOwnThread(() => _workspace.Value.CompleteAsync(Earlier(), "Console.Wri", "Console.Wri".Length, CancellationToken.None)).ConfigureAwait(false);
