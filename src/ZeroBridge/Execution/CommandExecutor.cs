@@ -194,6 +194,10 @@ internal sealed class CommandExecutor : IDisposable
     private async Task<ExecutionOutcome> RunCommandAsync(CommandCall call, CallerContext caller, CancellationToken token,
         CancellationToken? deadline)
     {
+        // Counted only when it will wait: a free slot is taken at once and is no queue.
+        bool queued = ZeroBridgeDiagnostics.QueuedCommands.Enabled && _slots.CurrentCount == 0;
+        if (queued)
+            ZeroBridgeDiagnostics.QueuedCommands.Add(1, new KeyValuePair<string, object?>("zerobridge.route", _options.Route));
         try
         {
             await _slots.WaitAsync(token).ConfigureAwait(false);
@@ -203,6 +207,11 @@ internal sealed class CommandExecutor : IDisposable
             return ExecutionOutcome.Failed(deadline?.IsCancellationRequested == true
                 ? ErrorMap.Of(ErrorCodes.Timeout, ExceptionErrors.DeadlineMessage)
                 : ErrorMap.Of(ErrorCodes.Cancelled, "The request was cancelled before it started."));
+        }
+        finally
+        {
+            if (queued)
+                ZeroBridgeDiagnostics.QueuedCommands.Add(-1, new KeyValuePair<string, object?>("zerobridge.route", _options.Route));
         }
         // One scope per request, as ASP.NET Core gives each request its RequestServices; it ends once the result is
         // encoded (ExecutionOutcome.ReleaseAsync), or here when the command fails.

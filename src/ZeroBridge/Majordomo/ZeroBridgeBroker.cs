@@ -120,6 +120,7 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
         router.ReceiveReady += OnReceiveReady;
         _loop.Every(Tick, OnTick);
         _loop.Start($"ZeroBridge broker {Endpoint}");
+        BrokerMetrics.Started(this);
         MajordomoLog.BrokerListening(_logger, Endpoint, _options.Certificate is null ? "plain text"
             : _authentication is null ? $"CURVE, server key {_options.Certificate.PublicKey}"
             : $"CURVE, server key {_options.Certificate.PublicKey}, clients and workers from the allow-list {_options.AllowList}");
@@ -134,6 +135,7 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
     {
         if (!ComponentState.BeginStop(ref _state, _loop))
             return;
+        BrokerMetrics.Stopped(this);
         if (!await _loop.StopAsync(_book.ShutDown, cancellationToken).ConfigureAwait(false))
             MajordomoLog.BrokerDrainTimedOut(_logger);
         MajordomoLog.BrokerStopped(_logger, Endpoint);

@@ -201,6 +201,7 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
         long size = 0;
         foreach (var frame in message)
             size += frame.MessageSize;
+        ZeroBridgeDiagnostics.RequestSize.Record(size);
         if (size > _options.MaxRequestBytes)
         {
             _replies.Enqueue(Reject(request, ErrorMap.Of(ErrorCodes.TooLarge,
@@ -418,6 +419,13 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
 
     private void SendReply(NetMQMessage reply)
     {
+        if (ZeroBridgeDiagnostics.ResponseSize.Enabled)
+        {
+            long size = 0;
+            foreach (var frame in reply)
+                size += frame.MessageSize;
+            ZeroBridgeDiagnostics.ResponseSize.Record(size);
+        }
         try
         {
             if (!_router!.TrySendWithoutCopy(reply, TimeSpan.Zero))

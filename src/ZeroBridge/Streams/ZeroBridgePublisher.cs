@@ -155,6 +155,7 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
             snapshots.ReceiveReady += OnSnapshotRequest;
         }
         _loop.Start($"ZeroBridge publisher {Endpoint}");
+        StreamMetrics.Publishers.Add(this);
         StreamsLog.PublisherStarted(_logger, Name, Endpoint, SnapshotEndpoint ?? "none",
             _options.Certificate is null ? "plain text" : $"CURVE, server key {_options.Certificate.PublicKey}");
         if (_options is { AllowList: { } allowList, EncryptPayloads: false })
@@ -269,6 +270,7 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
     {
         if (!ComponentState.BeginStop(ref _state, _loop))
             return;
+        StreamMetrics.Publishers.Remove(this);
         await _loop.StopAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         StreamsLog.PublisherStopped(_logger, Endpoint);
     }

@@ -68,6 +68,9 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
             _options is { ServerKey: { } serverKey, Certificate: { HasSecretKey: true } client } ? (serverKey, client) : null);
     }
 
+    /// <summary>The publisher endpoint this subscriber reads.</summary>
+    internal string Endpoint => _endpoint;
+
     /// <summary>The counters so far.</summary>
     public StreamStatistics Statistics => new(Interlocked.Read(ref _received), _phases.Gaps, _phases.Missed, _phases.Restarts,
         _phases.Duplicates, Interlocked.Read(ref _silences), Interlocked.Read(ref _conflated), Interlocked.Read(ref _overflowed),
@@ -163,6 +166,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
     {
         if (!ComponentState.BeginStop(ref _state, _loop))
             return;
+        StreamMetrics.Subscribers.Remove(this);
         await _loop.StopAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         _snapshot?.Dispose(); // a snapshot still being fetched
         _keyring.Dispose();
@@ -193,6 +197,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
         socket.ReceiveReady += OnStream;
         _loop.Every(TimeSpan.FromMilliseconds(100), CheckSilence);
         _loop.Start($"ZeroBridge subscriber {_endpoint}");
+        StreamMetrics.Subscribers.Add(this);
         if (_phases.Current == SubscriberPhases<NetMQMessage>.Phase.Live)
             _ready.TrySetResult();
     }

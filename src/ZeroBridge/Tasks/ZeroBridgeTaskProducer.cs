@@ -131,6 +131,7 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
         });
         _loop.Every(_options.HeartbeatInterval, SendHeartbeats);
         _loop.Start($"ZeroBridge task producer {Endpoint}");
+        TaskMetrics.Producers.Add(this);
         TasksLog.ProducerStarted(_logger, Endpoint, _options.Certificate is null ? "plain text"
             : _authentication is null ? $"CURVE, server key {_options.Certificate.PublicKey}"
             : $"CURVE, server key {_options.Certificate.PublicKey}, workers proved against the allow-list {_options.AllowList}");
@@ -261,6 +262,7 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
     {
         if (!ComponentState.BeginStop(ref _state, _loop))
             return;
+        TaskMetrics.Producers.Remove(this);
         await _loop.StopAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         _scheduler.ShutDown(new ObjectDisposedException(nameof(ZeroBridgeTaskProducer)));
         foreach (var (_, completion) in _workerWaiters)

@@ -145,6 +145,7 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
         else
             SendReady();
         _loop.Start($"ZeroBridge task worker {_endpoint}");
+        TaskMetrics.Workers.Add(this);
         TasksLog.TaskWorkerStarted(_logger, Name, _endpoint);
         return Task.CompletedTask;
     }
@@ -158,6 +159,7 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
     {
         if (!ComponentState.BeginStop(ref _state, _loop))
             return;
+        TaskMetrics.Workers.Remove(this);
         await _running.WaitIdleAsync(_options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
         _stopping.Cancel();
         // The cancelled ones settle (each handed back) before the goodbye; one that ignores its token is not waited for.
