@@ -131,6 +131,14 @@ def shell_reply(kc: Any, msg_id: str) -> Dict[str, Any]:
             return reply
 
 
+def wait_for_iopub(kc: Any, msg_id: str, msg_type: str) -> None:
+    """Returns once ``msg_id`` has caused an IOPub message of ``msg_type`` (each receive with a timeout)."""
+    while True:
+        msg = kc.get_iopub_msg(timeout=TIMEOUT)
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == msg_type:
+            return
+
+
 def iopub_until_idle(kc: Any, msg_id: str) -> List[Dict[str, Any]]:
     messages = []
     while True:
@@ -221,10 +229,7 @@ def test_a_cell_reading_the_console_asks_the_front_end(kernel: Tuple[Any, Any]) 
 def test_interrupt_stops_a_cell_that_never_ends(kernel: Tuple[Any, Any]) -> None:
     km, kc = kernel
     msg_id = kc.execute("while (true) { }")
-    while True:  # the cell is running once the kernel says busy for it
-        msg = kc.get_iopub_msg(timeout=TIMEOUT)
-        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "execute_input":
-            break
+    wait_for_iopub(kc, msg_id, "execute_input")  # the cell is running once the kernel says busy for it
     km.interrupt_kernel()
     reply = shell_reply(kc, msg_id)
     assert reply["content"]["status"] == "error"
@@ -237,10 +242,7 @@ def test_interrupt_stops_a_cell_that_never_ends(kernel: Tuple[Any, Any]) -> None
 def test_a_cell_blocked_past_its_interrupt_is_abandoned_and_the_next_cell_runs(kernel: Tuple[Any, Any]) -> None:
     km, kc = kernel
     msg_id = kc.execute('Console.WriteLine("asleep"); System.Threading.Thread.Sleep(System.Threading.Timeout.Infinite);')
-    while True:  # running, and blocked where no injected check can stop it, once its output arrives
-        msg = kc.get_iopub_msg(timeout=TIMEOUT)
-        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "stream":
-            break
+    wait_for_iopub(kc, msg_id, "stream")  # running, and blocked where no injected check can stop it
     km.interrupt_kernel()
     reply = shell_reply(kc, msg_id)
     assert reply["content"]["ename"] == "Interrupted"
