@@ -209,8 +209,8 @@ def parse_reply(frames: Sequence[bytes]) -> Reply:
     if not isinstance(ok, bool):
         raise ProtocolError(f"reply header has no boolean 'ok': {header!r}")
     payload = _bytes(frames[start + 3]) if count > 3 else _NIL
-    return Reply(id=header.get("id"), ok=ok, payload=payload,
-                 attachments=[_view(f) for f in frames[start + 4:]], service=service)
+    attachments = [_view(f) for f in frames[start + 4:]] if count > 4 else []
+    return Reply(header.get("id"), ok, payload, attachments, service)
 
 
 _NIL = msgpack.packb(None)
