@@ -30,6 +30,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import msgpack
 
 from ._exceptions import SerializationError
+from ._packing import pack_plain
 from ._protocol import ATTACHMENT_THRESHOLD
 from ._tables import AttachmentRef, Table, TableAssembler, TablePart, decode_columns, encode_columns
 
@@ -290,7 +291,7 @@ def encode_arguments(args: Sequence[Any], kwargs: Mapping[str, Any]) -> Tuple[by
             and _PLAIN_SCALARS.issuperset(map(type, args)) \
             and _PLAIN_SCALARS.issuperset(map(type, kwargs.values())):
         try:
-            return msgpack.packb([args, kwargs], use_bin_type=True), []
+            return pack_plain([args, kwargs]), []
         except (TypeError, ValueError, OverflowError):
             pass
     return encode([list(args), dict(kwargs)])

@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import msgpack
 
 from ._exceptions import ProtocolError
+from ._packing import pack_plain
 
 UNPACK_ERRORS = (ValueError, TypeError, msgpack.UnpackException)
 """What ``msgpack.unpackb`` raises on bytes from a peer: malformed or truncated data, and TypeError for a map
@@ -111,7 +112,7 @@ def pack_request_header(request_id: RequestId, command: str, timeout_ms: Optiona
     if trace:
         return _pack_header(request_header(request_id, command, timeout_ms, trace))
     before_id, after_id = _request_header_template(command, timeout_ms)
-    return before_id + msgpack.packb(request_id, use_bin_type=True) + after_id
+    return before_id + pack_plain(request_id) + after_id
 
 
 @functools.lru_cache(maxsize=512)
