@@ -1,4 +1,4 @@
-"""Packing plain values with msgpack, on one reusable ``Packer`` per thread."""
+"""Packing plain values with msgpack, on reusable ``Packer`` objects (one of each kind per thread)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import msgpack
 
-__all__ = ["pack_plain"]
+__all__ = ["pack_exact", "pack_plain"]
 
 _local = threading.local()
 
@@ -19,7 +19,19 @@ def pack_plain(value: Any) -> bytes:
     14, the Python client"). A Packer is not thread-safe, hence one per thread; one that fails
     (a value out of msgpack's range) empties its buffer before it raises."""
     try:
-        packer = _local.packer
+        packer = _local.plain
     except AttributeError:
-        packer = _local.packer = msgpack.Packer(use_bin_type=True)
+        packer = _local.plain = msgpack.Packer(use_bin_type=True)
+    return packer.pack(value)
+
+
+def pack_exact(value: Any) -> bytes:
+    """:func:`pack_plain` for values made only of the exact types ``str``, ``bytes``, ``int``,
+    ``float``, ``bool``, ``None``, ``list`` and ``dict``; anything else (a tuple, a subclass, a
+    type with an ext encoding) raises ``TypeError`` (msgpack's ``strict_types``), so a caller can
+    tell a value it may pack as it is from one that needs its encoder."""
+    try:
+        packer = _local.exact
+    except AttributeError:
+        packer = _local.exact = msgpack.Packer(use_bin_type=True, strict_types=True)
     return packer.pack(value)

@@ -1,4 +1,4 @@
-"""A request's arguments frame: plain scalars skip the encoder's walk and give the bytes it gives (no sockets)."""
+"""A request's arguments frame: plain values skip the encoder's walk and give the bytes it gives (no sockets)."""
 
 from __future__ import annotations
 
@@ -35,8 +35,11 @@ def walked(args: Sequence[Any], kwargs: Mapping[str, Any]):
     ((1, "a", None, True, False, 1.5, -0.0, float("inf")), {"x": 2**64 - 1, "y": -2**63, "z": ""}),
     ([1, 2], {"text": "é" * 40, "long": "x" * 70_000}),
     (("日本", "🎉"), {"é": None}),
-], ids=["nothing", "one-positional", "one-keyword", "every-scalar-type", "list-args", "unicode"])
-def test_plain_scalars_give_the_bytes_the_encoder_gives(args, kwargs):
+    ([[1, [2, {"b": None}]]], {"nested": {"a": [1.5, "x"], "raw": b"\x00\x01"}}),
+    ((b"\x01" * (ATTACHMENT_THRESHOLD - 1),), {}),                # the largest binary that stays inline
+], ids=["nothing", "one-positional", "one-keyword", "every-scalar-type", "list-args", "unicode", "nested",
+        "inline-binary"])
+def test_plain_values_give_the_bytes_the_encoder_gives(args, kwargs):
     assert encode_arguments(args, kwargs) == walked(args, kwargs)
 
 
