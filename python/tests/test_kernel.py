@@ -415,7 +415,7 @@ def test_the_attach_kernelspec_runs_cells_inside_the_demo() -> None:
             texts = [m["content"]["text"] for m in outputs if m["msg_type"] == "stream"]
             assert "".join(texts) == "early\nlate\n"
             late = next(i for i, text in enumerate(texts) if "late" in text)
-        assert "".join(texts[:late]) == "early\n", texts  # in messages of its own (a flush may split a line)
+            assert "".join(texts[:late]) == "early\n", texts  # in messages of its own (a flush may split a line)
             reply, outputs = run_cell(kc, "throw new InvalidOperationException(\"remote boom\");")
             assert reply["content"]["status"] == "error"
             assert reply["content"]["evalue"] == "remote boom"
