@@ -1,4 +1,5 @@
 using NetMQ;
+using NetMQ.Monitoring;
 
 namespace ZeroBridge.Transport;
 
@@ -48,6 +49,31 @@ internal sealed class SocketLoop : IDisposable
         _poller.Add(timer);
         return timer;
     }
+
+    /// <summary>
+    /// Raises <paramref name="socket"/>'s monitor <paramref name="events"/> on this loop's thread, through the
+    /// returned object's events. The socket that receives them is owned by the loop like any other. Call before the
+    /// loop starts.
+    /// </summary>
+    /// <remarks>
+    /// NetMQ's own <c>AttachToPoller</c> is not used: its detach (in <c>Dispose</c>) throws once the poller has
+    /// stopped, which is exactly when a loop disposes what it owns. Here the monitor only decodes the events its pair
+    /// socket receives; the loop polls and disposes that socket.
+    /// </remarks>
+    public NetMQMonitor Monitor(NetMQSocket socket, SocketEvents events)
+    {
+        string endpoint = $"inproc://zerobridge-monitor-{Guid.NewGuid():N}";
+        socket.Monitor(endpoint, events); // binds the endpoint the socket reports its events to
+        var receiver = new NetMQ.Sockets.PairSocket();
+        receiver.Options.Linger = TimeSpan.Zero;
+        var monitor = new NetMQMonitor(receiver, endpoint, ownsSocket: false); // decodes what the pair receives
+        receiver.Connect(endpoint);
+        Own(receiver);
+        return monitor;
+    }
+
+    /// <summary>Disposes <paramref name="resource"/> when the loop is disposed.</summary>
+    public void DisposeWith(IDisposable resource) => _owned.Add(resource);
 
     /// <summary>Polls a socket the caller owns (a socket replaced while running: add and remove it on this thread).</summary>
     public void Add(NetMQSocket socket) => _poller.Add(socket);

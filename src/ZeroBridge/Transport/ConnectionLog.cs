@@ -1,0 +1,103 @@
+using System.Net;
+using AsyncIO;
+using Microsoft.Extensions.Logging;
+using NetMQ;
+using NetMQ.Monitoring;
+
+namespace ZeroBridge.Transport;
+
+/// <summary>
+/// Logs the network address of every peer that connects to a bound socket, and when it leaves, from NetMQ's socket
+/// monitor: the one place NetMQ reveals a peer's address (its messages and routing ids never carry it).
+/// </summary>
+/// <remarks>
+/// <para>The monitor's events arrive on the component's socket thread, so the table of open connections needs no
+/// lock. A closed connection's socket can no longer say whom it was connected to, which is why the address is kept
+/// from its acceptance.</para>
+/// <para>ZeroMQ gives no link between a connection and the routing id its messages arrive under, so these lines
+/// stand beside the component's per-message lines (which name the routing id), not inside them.</para>
+/// </remarks>
+internal sealed class ConnectionLog : IDisposable
+{
+    private readonly ILogger _logger;
+    private readonly Dictionary<AsyncSocket, Opened> _open = new(ReferenceEqualityComparer.Instance);
+    private int _openCount;
+
+    private ConnectionLog(ILogger logger, string component, string endpoint)
+    {
+        _logger = logger;
+        Component = component;
+        Endpoint = endpoint;
+    }
+
+    /// <summary>The connection logs of the components running now (for the <c>zerobridge.connections</c> metric).</summary>
+    public static RunningComponents<ConnectionLog> Running { get; } = new();
+
+    /// <summary>The component's name in its log lines (Server, Broker, ...).</summary>
+    public string Component { get; }
+
+    /// <summary>The endpoint the watched socket is bound to.</summary>
+    public string Endpoint { get; }
+
+    /// <summary>How many connections are open now (any thread).</summary>
+    public int OpenCount => Volatile.Read(ref _openCount);
+
+    /// <summary>
+    /// Watches <paramref name="socket"/>, which <paramref name="loop"/> polls, and logs its peers' connections as
+    /// <paramref name="component"/> (the name the component's other log lines use). Call before the loop starts.
+    /// </summary>
+    public static ConnectionLog Watch(SocketLoop loop, NetMQSocket socket, ILogger logger, string component)
+    {
+        var log = new ConnectionLog(logger, component, socket.Options.LastEndpoint ?? "");
+        Running.Add(log);
+        loop.DisposeWith(log);
+        // Only these three events: NetMQ's monitor throws on the poller thread for an event it has no handler for.
+        var monitor = loop.Monitor(socket, SocketEvents.Accepted | SocketEvents.AcceptFailed | SocketEvents.Disconnected);
+        monitor.Accepted += (_, e) =>
+        {
+            if (e.Socket is { } socket)
+                log.OnAccepted(socket);
+        };
+        monitor.Disconnected += (_, e) =>
+        {
+            if (e.Socket is { } socket)
+                log.OnDisconnected(socket);
+        };
+        monitor.AcceptFailed += (_, e) => TransportLog.AcceptFailed(logger, component, e.Address, e.ErrorCode);
+        return log;
+    }
+
+    private void OnAccepted(AsyncSocket socket)
+    {
+        var peer = AddressOf(socket);
+        _open[socket] = new Opened(peer, Environment.TickCount64);
+        Volatile.Write(ref _openCount, _open.Count);
+        TransportLog.ConnectionAccepted(_logger, Component, peer, _open.Count);
+    }
+
+    private void OnDisconnected(AsyncSocket socket)
+    {
+        if (!_open.Remove(socket, out var opened))
+            return; // a connection accepted before the watch began
+        Volatile.Write(ref _openCount, _open.Count);
+        var lifetime = TimeSpan.FromMilliseconds(Environment.TickCount64 - opened.AtTicks);
+        TransportLog.ConnectionClosed(_logger, Component, opened.Peer, lifetime.TotalSeconds, _open.Count);
+    }
+
+    /// <summary>Stops counting this component's connections (its loop is gone).</summary>
+    public void Dispose() => Running.Remove(this);
+
+    private static string AddressOf(AsyncSocket socket)
+    {
+        try
+        {
+            return socket.RemoteEndPoint is IPEndPoint endpoint ? endpoint.ToString() : "an unknown address";
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or System.Net.Sockets.SocketException)
+        {
+            return "an address already gone"; // the peer left before the event was read
+        }
+    }
+
+    private readonly record struct Opened(string Peer, long AtTicks);
+}
