@@ -246,11 +246,11 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
         ReadOnlyMemory<byte>? id = null;
         string? command = null;
         TimeSpan? timeout = null;
-        if (body.Count > 0)
+        if (body.Count > 0 && RequestHeader.OpensWithMap(body[0].Buffer.AsSpan(0, body[0].MessageSize)))
         {
             try
             {
-                var header = RequestHeader.Parse(body[0].ToByteArray(), out _);
+                var header = RequestHeader.Parse(body[0].Buffer.AsMemory(0, body[0].MessageSize), out _);
                 if (header.IsCancel)
                 {
                     _book.CancelQueued(key, service, header.RawId);
