@@ -116,6 +116,7 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
         router.Options.SendHighWatermark = 100_000;
         Endpoint = router.BindForStart(_options.Endpoint, ref _state);
         _router = _loop.Own(router);
+        ConnectionLog.Watch(_loop, router, _logger, "Broker");
         router.ReceiveReady += OnReceiveReady;
         _loop.Every(Tick, OnTick);
         _loop.Start($"ZeroBridge broker {Endpoint}");

@@ -37,7 +37,6 @@ internal sealed class ReceiveFaults(ILogger logger, string component)
             return;
         }
         long before = Interlocked.Exchange(ref _unlogged, 0);
-        logger.LogError(fault, "{Component}: a received message could not be handled and was dropped ({Unlogged} more since the last such entry)",
-            component, before);
+        TransportLog.ReceiveFault(logger, fault, component, before);
     }
 }

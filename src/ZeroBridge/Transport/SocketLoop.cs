@@ -1,4 +1,5 @@
 using NetMQ;
+using NetMQ.Monitoring;
 
 namespace ZeroBridge.Transport;
 
@@ -47,6 +48,28 @@ internal sealed class SocketLoop : IDisposable
         timer.Elapsed += (_, _) => tick();
         _poller.Add(timer);
         return timer;
+    }
+
+    /// <summary>
+    /// Raises <paramref name="socket"/>'s monitor <paramref name="events"/> on this loop's thread, through the
+    /// returned object's events. The socket that receives them is owned by the loop like any other. Call before the
+    /// loop starts.
+    /// </summary>
+    /// <remarks>
+    /// NetMQ's own <c>AttachToPoller</c> is not used: its detach (in <c>Dispose</c>) throws once the poller has
+    /// stopped, which is exactly when a loop disposes what it owns. Here the monitor only decodes the events its pair
+    /// socket receives; the loop polls and disposes that socket.
+    /// </remarks>
+    public NetMQMonitor Monitor(NetMQSocket socket, SocketEvents events)
+    {
+        string endpoint = $"inproc://zerobridge-monitor-{Guid.NewGuid():N}";
+        socket.Monitor(endpoint, events); // binds the endpoint the socket reports its events to
+        var receiver = new NetMQ.Sockets.PairSocket();
+        receiver.Options.Linger = TimeSpan.Zero;
+        var monitor = new NetMQMonitor(receiver, endpoint, ownsSocket: false); // decodes what the pair receives
+        receiver.Connect(endpoint);
+        Own(receiver);
+        return monitor;
     }
 
     /// <summary>Polls a socket the caller owns (a socket replaced while running: add and remove it on this thread).</summary>

@@ -30,8 +30,6 @@ internal static class ThreadPoolHeadroom
             return;
         ThreadPool.GetMinThreads(out int workers, out int completions);
         if (workers < needed && ThreadPool.SetMinThreads(needed, completions))
-            logger.LogInformation(
-                "Raised the thread pool's minimum worker threads from {Before} to {After} so commands that block cannot starve socket I/O (AppContext switch {Switch} turns this off)",
-                workers, needed, DisableSwitch);
+            TransportLog.ThreadPoolMinimumRaised(logger, workers, needed, DisableSwitch);
     }
 }

@@ -7,10 +7,14 @@ namespace ZeroBridge.Tests.Fixtures;
 internal class ListLogger : ILogger
 {
     private readonly ConcurrentQueue<string> _lines = new();
+    private readonly ConcurrentQueue<(LogLevel Level, EventId Id, string Line)> _entries = new();
     // Completed (and replaced) by every line logged: a waiter wakes on the line, never on a timer.
     private TaskCompletionSource _logged = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public IReadOnlyCollection<string> Lines => _lines;
+
+    /// <summary>Every entry with its level and event id, in the order logged.</summary>
+    public IReadOnlyCollection<(LogLevel Level, EventId Id, string Line)> Entries => _entries;
 
     public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
@@ -18,7 +22,9 @@ internal class ListLogger : ILogger
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
-        _lines.Enqueue(formatter(state, exception));
+        string line = formatter(state, exception);
+        _entries.Enqueue((logLevel, eventId, line));
+        _lines.Enqueue(line);
         Interlocked.Exchange(ref _logged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 

@@ -1,0 +1,78 @@
+using System.Net;
+using AsyncIO;
+using Microsoft.Extensions.Logging;
+using NetMQ;
+using NetMQ.Monitoring;
+
+namespace ZeroBridge.Transport;
+
+/// <summary>
+/// Logs the network address of every peer that connects to a bound socket, and when it leaves, from NetMQ's socket
+/// monitor: the one place NetMQ reveals a peer's address (its messages and routing ids never carry it).
+/// </summary>
+/// <remarks>
+/// <para>The monitor's events arrive on the component's socket thread, so the table of open connections needs no
+/// lock. A closed connection's socket can no longer say whom it was connected to, which is why the address is kept
+/// from its acceptance.</para>
+/// <para>ZeroMQ gives no link between a connection and the routing id its messages arrive under, so these lines
+/// stand beside the component's per-message lines (which name the routing id), not inside them.</para>
+/// </remarks>
+internal sealed class ConnectionLog
+{
+    private readonly ILogger _logger;
+    private readonly string _component;
+    private readonly Dictionary<AsyncSocket, Opened> _open = new(ReferenceEqualityComparer.Instance);
+
+    private ConnectionLog(ILogger logger, string component)
+    {
+        _logger = logger;
+        _component = component;
+    }
+
+    /// <summary>How many connections are open now (read on the socket thread, or as a snapshot).</summary>
+    public int OpenCount => _open.Count;
+
+    /// <summary>
+    /// Watches <paramref name="socket"/>, which <paramref name="loop"/> polls, and logs its peers' connections as
+    /// <paramref name="component"/> (the name the component's other log lines use). Call before the loop starts.
+    /// </summary>
+    public static ConnectionLog Watch(SocketLoop loop, NetMQSocket socket, ILogger logger, string component)
+    {
+        var log = new ConnectionLog(logger, component);
+        // Only these three events: NetMQ's monitor throws on the poller thread for an event it has no handler for.
+        var monitor = loop.Monitor(socket, SocketEvents.Accepted | SocketEvents.AcceptFailed | SocketEvents.Disconnected);
+        monitor.Accepted += (_, e) => log.OnAccepted(e.Socket);
+        monitor.Disconnected += (_, e) => log.OnDisconnected(e.Socket);
+        monitor.AcceptFailed += (_, e) => TransportLog.AcceptFailed(logger, component, e.Address, e.ErrorCode);
+        return log;
+    }
+
+    private void OnAccepted(AsyncSocket socket)
+    {
+        var peer = AddressOf(socket);
+        _open[socket] = new Opened(peer, Environment.TickCount64);
+        TransportLog.ConnectionAccepted(_logger, _component, peer, _open.Count);
+    }
+
+    private void OnDisconnected(AsyncSocket socket)
+    {
+        if (!_open.Remove(socket, out var opened))
+            return; // a connection accepted before the watch began
+        var lifetime = TimeSpan.FromMilliseconds(Environment.TickCount64 - opened.AtTicks);
+        TransportLog.ConnectionClosed(_logger, _component, opened.Peer, lifetime.TotalSeconds, _open.Count);
+    }
+
+    private static string AddressOf(AsyncSocket socket)
+    {
+        try
+        {
+            return socket.RemoteEndPoint is IPEndPoint endpoint ? endpoint.ToString() : "an unknown address";
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or System.Net.Sockets.SocketException)
+        {
+            return "an address already gone"; // the peer left before the event was read
+        }
+    }
+
+    private readonly record struct Opened(string Peer, long AtTicks);
+}
