@@ -47,16 +47,19 @@ internal sealed class ConnectionLog
         return log;
     }
 
-    private void OnAccepted(AsyncSocket socket)
+    // NetMQ's monitor hands over no socket (null) when the connection is gone by the time the event is read: a peer
+    // that connected and left while the component's thread was busy. It is logged without an address, never thrown.
+    private void OnAccepted(AsyncSocket? socket)
     {
-        var peer = AddressOf(socket);
-        _open[socket] = new Opened(peer, Environment.TickCount64);
+        var peer = socket is null ? "an address already gone" : AddressOf(socket);
+        if (socket is not null)
+            _open[socket] = new Opened(peer, Environment.TickCount64);
         TransportLog.ConnectionAccepted(_logger, _component, peer, _open.Count);
     }
 
-    private void OnDisconnected(AsyncSocket socket)
+    private void OnDisconnected(AsyncSocket? socket)
     {
-        if (!_open.Remove(socket, out var opened))
+        if (socket is null || !_open.Remove(socket, out var opened))
             return; // a connection accepted before the watch began
         var lifetime = TimeSpan.FromMilliseconds(Environment.TickCount64 - opened.AtTicks);
         TransportLog.ConnectionClosed(_logger, _component, opened.Peer, lifetime.TotalSeconds, _open.Count);
