@@ -9,7 +9,8 @@ beside a hand-written pyzmq DEALER doing the same round trip, against one ``zbri
 Every measurement runs in a fresh Python process pinned to the first CPU (the server too), the packages and the
 pyzmq reference take turns in every round, and each reports its median round. The CPU is the client process's
 (``time.process_time``: its Python thread and libzmq's I/O thread), which machine load disturbs far less than
-wall time; wall time per call is reported beside it. The server is the same for all, so differences between the
+wall time, and that of its Python thread alone (``time.thread_time``: what the package's code decides; the I/O
+thread's share is the same for every row); wall time per call is reported beside them. The server is the same for all, so differences between the
 rows are the client's. Raw results go to ``bench/results/client_cost-<UTC time>.json`` (bench/record.py).
 """
 
@@ -35,7 +36,8 @@ from support import ServerProcess  # noqa: E402
 
 import record  # noqa: E402
 
-# One measurement, run as `python -c MEASURE <package parent> <endpoint> <kind> <calls>`; prints [cpu µs, wall µs].
+# One measurement, run as `python -c MEASURE <package parent> <endpoint> <kind> <calls>`; prints
+# [process CPU µs, wall µs, Python thread CPU µs] per call.
 MEASURE = r'''
 import asyncio, itertools, json, sys, time
 sys.path.insert(0, sys.argv[1])
@@ -63,15 +65,16 @@ if kind == "acall":
     async def run(count):
         await asyncio.gather(*(worker(count // 8) for _ in range(8)))
     asyncio.run(run(max(800, n // 10)))
-    cpu, wall = time.process_time(), time.perf_counter()
+    cpu, wall, thread = time.process_time(), time.perf_counter(), time.thread_time()
     asyncio.run(run(n))
 else:
     for _ in range(max(300, n // 10)):
         call()
-    cpu, wall = time.process_time(), time.perf_counter()
+    cpu, wall, thread = time.process_time(), time.perf_counter(), time.thread_time()
     for _ in range(n):
         call()
-print(json.dumps([(time.process_time() - cpu) / n * 1e6, (time.perf_counter() - wall) / n * 1e6]))
+print(json.dumps([(time.process_time() - cpu) / n * 1e6, (time.perf_counter() - wall) / n * 1e6,
+                  (time.thread_time() - thread) / n * 1e6]))
 '''
 
 
@@ -103,22 +106,26 @@ def main() -> int:
                                          endpoint, kind, str(args.calls)],
                                         check=True, capture_output=True, text=True, timeout=600).stdout
                 rounds[label].append(json.loads(output))
-                print(f"round {number}: {label}: {rounds[label][-1][0]:,.1f} µs CPU, {rounds[label][-1][1]:,.1f} µs "
-                      f"wall per call", file=sys.stderr)
+                process, wall, thread = rounds[label][-1]
+                print(f"round {number}: {label}: {process:,.1f} µs CPU ({thread:,.1f} in its Python thread), "
+                      f"{wall:,.1f} µs wall per call", file=sys.stderr)
     finally:
         if server is not None:
             server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
     results = {label: {"cpu_us": statistics.median(r[0] for r in runs), "wall_us": statistics.median(r[1] for r in runs),
-                       "rounds": runs} for label, runs in rounds.items()}
+                       "thread_cpu_us": statistics.median(r[2] for r in runs), "rounds": runs}
+               for label, runs in rounds.items()}
     print(f"\n{args.calls} calls of echo(42) per row and round, median of {args.rounds} interleaved rounds, "
           f"client and server on CPU {cpu}\n")
-    print("| client | CPU µs per call (min-max) | wall µs per call |")
-    print("|---|---:|---:|")
+    print("| client | CPU µs per call (min-max) | Python thread CPU µs (min-max) | wall µs per call |")
+    print("|---|---:|---:|---:|")
     for label, result in results.items():
         cpus = [r[0] for r in result["rounds"]]
-        print(f"| {label} | {result['cpu_us']:,.1f} ({min(cpus):,.0f}-{max(cpus):,.0f}) | {result['wall_us']:,.1f} |")
+        threads = [r[2] for r in result["rounds"]]
+        print(f"| {label} | {result['cpu_us']:,.1f} ({min(cpus):,.0f}-{max(cpus):,.0f}) "
+              f"| {result['thread_cpu_us']:,.1f} ({min(threads):,.0f}-{max(threads):,.0f}) | {result['wall_us']:,.1f} |")
     record.write("client_cost", {"options": vars(args), "environment": environment, "results": results})
     return 0
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ import msgpack
 import zmq
 
 import zerobridge
-from broker_support import CLI_DLL, Process, ensure_cli_built, start_broker, start_worker, stop_all, wait_for_workers
+from broker_support import CLI_DLL, REPO, Process, ensure_cli_built, start_broker, start_worker, stop_all, wait_for_workers
 
 from hostile import BAD_TIMEOUTS, LYING_VALUES, NOT_INTEGERS, pack, raw_map
 from support import SIGNATURE, ServerProcess
@@ -33,6 +34,16 @@ WORKER_SIGNATURE = b"MDPW01"
 SNAPSHOT = b"ZBSNAP01"
 TASK = b"ZBTASK01"
 REPLY_TIMEOUT = 10.0
+#: The Python task producer under attack: it serves its socket (heartbeats, results, goodbyes, proofs) while it
+#: waits for workers that never all come, which is the receive path map() and results() use too.
+PYTHON_PRODUCER_SCRIPT = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import zerobridge
+producer = zerobridge.TaskProducer("tcp://127.0.0.1:*", worker_timeout=2.0)
+print("Waiting for workers on", producer.endpoint, flush=True)
+producer.wait_for_workers(1_000_000, timeout=None)
+"""
 #: Growth of a process's resident memory from start to end of a run that counts as memory not coming back.
 MAX_RSS_GROWTH = 256 * 1024 * 1024
 
@@ -336,7 +347,8 @@ def alive_probe(_: zmq.Context) -> Optional[str]:
 
 
 def targets(host: ServerProcess, snapshot_endpoint: str, broker: ServerProcess, worker: ServerProcess,
-            producer: ServerProcess, producer_endpoint: str) -> List[Target]:
+            producer: ServerProcess, producer_endpoint: str, python_producer: ServerProcess,
+            python_producer_endpoint: str) -> List[Target]:
     """Every endpoint type, given the running processes."""
     return [
         Target("server-bridge", host.endpoint, [host],
@@ -350,6 +362,8 @@ def targets(host: ServerProcess, snapshot_endpoint: str, broker: ServerProcess, 
         Target("broker-worker", broker.endpoint, [broker, worker], lambda m, n: worker_message(m),
                ping_probe(broker.endpoint, b"erp")),
         Target("task-producer", producer_endpoint, [producer], lambda m, n: task_message(m), alive_probe),
+        Target("python-task-producer", python_producer_endpoint, [python_producer], lambda m, n: task_message(m),
+               alive_probe),
     ]
 
 
@@ -365,7 +379,7 @@ def frames_of(saved: Path) -> List[Tuple[bytes, ...]]:
 @contextmanager
 def attack_surface(tmp: Path) -> Iterator[List[Target]]:
     """Starts every process under attack (test host with a publisher, broker with one C# worker for "erp",
-    `zbridge submit` waiting for workers that never all come) and yields their targets; stops them all after."""
+    `zbridge submit` and a Python TaskProducer waiting for workers that never all come) and yields their targets; stops them all after."""
     from conftest import _start  # the test host's start-up, shared with the tests
 
     ensure_cli_built()
@@ -381,9 +395,13 @@ def attack_surface(tmp: Path) -> Iterator[List[Target]]:
                             "--workers", "1000", "--wait", "86400"])
         processes.append(producer)
         producer_endpoint = producer.wait_for(r"Waiting for \d+ worker\(s\) on (tcp://\S+)").group(1)
+        python_producer = Process([sys.executable, "-c", PYTHON_PRODUCER_SCRIPT, str(REPO / "python")])
+        processes.append(python_producer)
+        python_producer_endpoint = python_producer.wait_for(r"Waiting for workers on (tcp://\S+)").group(1)
         wait_for_workers(broker.endpoint, "erp", 1)
         with zerobridge.connect(host.endpoint, timeout=REPLY_TIMEOUT) as client:
             snapshot = client.call("stream.start")["snapshot"]
-        yield targets(host, snapshot, broker, worker, producer, producer_endpoint)
+        yield targets(host, snapshot, broker, worker, producer, producer_endpoint, python_producer,
+                      python_producer_endpoint)
     finally:
         stop_all(processes)

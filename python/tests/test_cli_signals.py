@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import threading
+from typing import List
 
 
 import zerobridge
@@ -53,14 +54,17 @@ def test_sigterm_on_a_task_worker_hands_its_running_task_back_to_the_producer() 
                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                    start_new_session=True)
         running = threading.Event()
+        log: List[str] = []
 
         def watch_the_log() -> None:
-            assert process.stdout is not None
-            for line in process.stdout:
+            assert process.stderr is not None  # zbridge logs on stderr; its banner and summary go to stdout
+            for line in process.stderr:
+                log.append(line)
                 if "Running sleep" in line:
                     running.set()
 
-        threading.Thread(target=watch_the_log, daemon=True).start()
+        watcher = threading.Thread(target=watch_the_log, daemon=True)
+        watcher.start()
         try:
             producer.wait_for_workers(1, timeout=BUILD_DEADLINE)
             taker = zerobridge.TaskWorker(producer.endpoint, {"sleep": lambda ms, value=None: "re-sent"}, name="py-taker")
@@ -76,9 +80,10 @@ def test_sigterm_on_a_task_worker_hands_its_running_task_back_to_the_producer() 
             helper.join(DEADLINE)
             assert [(r.ok, r.value) for r in results] == [(True, "re-sent")], [r.error for r in results]
             assert process.wait(DEADLINE) == 0
-            assert process.stderr is not None
-            err = process.stderr.read()
-            assert "0 task(s) done, 1 handed back to the producer" in err and "Exception" not in err, err
+            watcher.join(DEADLINE)  # stderr ends with the process
+            assert process.stdout is not None
+            summary, err = process.stdout.read(), "".join(log)
+            assert "0 task(s) done, 1 handed back to the producer" in summary and "Exception" not in err, (summary, err)
         finally:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)

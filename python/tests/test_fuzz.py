@@ -22,7 +22,7 @@ def endpoints(tmp_path_factory: pytest.TempPathFactory) -> Iterator[List[Target]
 
 
 @pytest.mark.parametrize("name", ["server-bridge", "server-gateway", "publisher-snapshot", "broker-client",
-                                  "broker-worker", "task-producer"])
+                                  "broker-worker", "task-producer", "python-task-producer"])
 def test_generated_malformed_messages_crash_wedge_and_exhaust_nothing(endpoints, zmq_context, name) -> None:
     target = next(t for t in endpoints if t.name == name)
     report = run(target, MESSAGES, SEED, zmq_context, CRASHES)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections import abc
 from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence
 
-from ._codec import Decoder, Encoder
+from ._codec import Decoder, encode_arguments
 from ._tables import TableAssembler, TablePart
 from ._exceptions import SerializationError, TimeoutError, remote_error_from_map
 from ._protocol import Reply, build_cancel, build_request
@@ -78,16 +79,14 @@ class PreparedCall:
         """Validate and encode once; raises :class:`SerializationError` or ``TypeError``."""
         if not isinstance(command, str) or not command:
             raise TypeError(f"command must be a non-empty str, not {command!r}")
-        if kwargs is not None and not isinstance(kwargs, Mapping):
+        if kwargs is not None and type(kwargs) is not dict and not isinstance(kwargs, abc.Mapping):
             raise TypeError(f"kwargs must be a mapping, not {type(kwargs).__name__}")
         if kwargs and not all(isinstance(k, str) for k in kwargs):
             raise TypeError("keyword argument names must be str")
         arguments: Optional[bytes] = None
         attachments: List[Any] = []
         if args or kwargs:
-            encoder = Encoder()
-            arguments = encoder.pack([list(args), dict(kwargs or {})])
-            attachments = encoder.attachments
+            arguments, attachments = encode_arguments(args, kwargs or {})
         return cls(endpoint, service, command, timeout, retries, arguments, attachments,
                    as_frame, progress, raw_tables, decimals)
 

@@ -82,8 +82,9 @@ class Client(SocketClient):
                          context=context, as_frame=as_frame, progress=progress,
                          server_key=server_key, cert=cert, decimals=decimals)
         self._socket: Optional[zmq.Socket] = None
+        self._socket_timeout_ms = -1  # the RCVTIMEO last set on _socket
         try:
-            self._socket = self._sockets.open()
+            self._open_socket()
         except BaseException:
             self.close()
             raise
@@ -268,22 +269,23 @@ class Client(SocketClient):
     # ------------------------------------------------------------------ the blocking driver
 
     def _perform(self, attempt: Attempt) -> Optional[Reply]:
-        """Send one attempt and wait with poll; ``None`` at its timeout (Lazy Pirate: the server is
-        told, and the socket replaced so a late reply can never be mistaken for another's)."""
+        """Send one attempt and wait for its reply; ``None`` at its timeout (Lazy Pirate: the server
+        is told, and the socket replaced so a late reply can never be mistaken for another's)."""
         with self._lock:
             self._check_open()
-            if self._socket is None:
-                self._socket = self._sockets.open()
             socket = self._socket
+            if socket is None:
+                socket = self._open_socket()
             call = attempt.call
+            frames = call.frames(attempt.request_id)
             if not attempt.await_reply:
-                self._send_without_waiting(socket, call.frames(attempt.request_id))
+                self._send_without_waiting(socket, frames)
                 return None
             deadline = None if call.timeout is None else time.monotonic() + call.timeout
             try:
-                reply = None
-                if self._send(socket, call.frames(attempt.request_id), deadline):
-                    reply = self._receive(socket, attempt.request_id, deadline)
+                with translate_zmq_errors(self._endpoint):
+                    reply = self._receive(socket, attempt.request_id, deadline) \
+                        if self._send(socket, frames, deadline) else None
             except BaseException:  # KeyboardInterrupt included: leave a clean socket
                 self._abandon(attempt)
                 raise
@@ -294,18 +296,23 @@ class Client(SocketClient):
                     raise refused
             return reply
 
+    def _open_socket(self) -> zmq.Socket:
+        """A new socket for the sync calls (its ``RCVTIMEO`` is ZeroMQ's default, -1)."""
+        self._socket = self._sockets.open()
+        self._socket_timeout_ms = -1
+        return self._socket
+
     def _send(self, socket: zmq.Socket, frames: List[Any], deadline: Optional[float]) -> bool:
         """Send without blocking past ``deadline``; ``False`` when the deadline passed."""
-        with translate_zmq_errors(self._endpoint):
-            while True:
-                try:
-                    send_frames(socket, frames)
-                    return True
-                except zmq.Again:
-                    remaining = _remaining_ms(deadline)
-                    if remaining == 0:
-                        return False
-                    socket.poll(remaining, zmq.POLLOUT)
+        while True:
+            try:
+                send_frames(socket, frames)
+                return True
+            except zmq.Again:
+                remaining = _remaining_ms(deadline)
+                if remaining == 0:
+                    return False
+                socket.poll(remaining, zmq.POLLOUT)
 
     def _send_without_waiting(self, socket: zmq.Socket, frames: List[Any]) -> None:
         """A one-way send: dropped when the socket cannot take it now (no peer, queue full)."""
@@ -320,27 +327,26 @@ class Client(SocketClient):
 
         A blocking receive with a timeout, not ``poll`` then receive: pyzmq builds a ``Poller`` on
         every ``Socket.poll``, which cost more than the rest of a small call's receive
-        (bench/README.md, "where the time goes")."""
-        socket_timeout = socket.getsockopt(RCVTIMEO)
-        with translate_zmq_errors(self._endpoint):
-            while True:
-                remaining = _remaining_ms(deadline)
-                if remaining == 0:
-                    return None
-                if remaining != socket_timeout:  # one option call instead of one per receive
-                    socket.setsockopt(RCVTIMEO, remaining)
-                    socket_timeout = remaining
-                try:
-                    frames = receive_frames(socket)
-                except zmq.Again:
-                    refused = self._sockets.handshake_error(socket)
-                    if refused is not None:
-                        raise refused  # no reply can come; the caller abandons the socket
-                    continue
-                reply = parse_reply(frames)
-                if reply.id == request_id or (reply.id is None and not reply.ok):
-                    # id nil: the server could not read our request's id; ours is the only one.
-                    return reply
+        (bench/README.md, "where the time goes"). The socket's ``RCVTIMEO`` is remembered here, so
+        it costs an option call only when it changes (reading it back costs one too)."""
+        while True:
+            remaining = _remaining_ms(deadline)
+            if remaining == 0:
+                return None
+            if remaining != self._socket_timeout_ms:
+                socket.setsockopt(RCVTIMEO, remaining)
+                self._socket_timeout_ms = remaining
+            try:
+                frames = receive_frames(socket)
+            except zmq.Again:
+                refused = self._sockets.handshake_error(socket)
+                if refused is not None:
+                    raise refused  # no reply can come; the caller abandons the socket
+                continue
+            reply = parse_reply(frames)
+            if reply.id == request_id or (reply.id is None and not reply.ok):
+                # id nil: the server could not read our request's id; ours is the only one.
+                return reply
 
     def _abandon(self, attempt: Attempt) -> None:
         """Lazy Pirate: tell the server we gave up, then replace the socket."""

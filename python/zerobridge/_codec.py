@@ -30,6 +30,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import msgpack
 
 from ._exceptions import SerializationError
+from ._packing import pack_exact
 from ._protocol import ATTACHMENT_THRESHOLD
 from ._tables import AttachmentRef, Table, TableAssembler, TablePart, decode_columns, encode_columns
 
@@ -44,6 +45,7 @@ __all__ = [
     "Encoder",
     "decode",
     "encode",
+    "encode_arguments",
 ]
 
 EXT_DATETIME = 1
@@ -274,6 +276,27 @@ def encode(value: Any, attachment_threshold: Optional[int] = ATTACHMENT_THRESHOL
     """Pack ``value``; returns the body and the attachment frames it references."""
     encoder = Encoder(attachment_threshold)
     return encoder.pack(value), encoder.attachments
+
+
+def encode_arguments(args: Sequence[Any], kwargs: Mapping[str, Any]) -> Tuple[bytes, List[Any]]:
+    """A request's arguments frame, the ``[positional, keyword]`` array (protocol.md §2), and the
+    attachment frames it references.
+
+    Arguments made only of plain values (exactly ``str``, ``bytes``, ``int``, ``float``, ``bool``,
+    ``None``, lists and dicts: most calls) are packed as they are, without the :class:`Encoder`'s
+    walk, which would hand them back unchanged: the same bytes, for a fraction of the cost. Packed
+    smaller than :data:`ATTACHMENT_THRESHOLD`, they cannot hold a binary that belongs in an
+    attachment frame. Anything else (a tuple or set inside, a subclass, a datetime, a large
+    binary, an int beyond 64 bits) takes the walk, which converts it or names what it cannot encode.
+    """
+    positional = list(args)
+    try:
+        packed = pack_exact([positional, kwargs])
+    except (TypeError, ValueError, OverflowError):
+        packed = None
+    if packed is not None and len(packed) < ATTACHMENT_THRESHOLD:
+        return packed, []
+    return encode([positional, dict(kwargs)])
 
 
 # --------------------------------------------------------------------------- decoder

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import msgpack
 
 from ._exceptions import ProtocolError
+from ._packing import pack_plain
 
 UNPACK_ERRORS = (ValueError, TypeError, msgpack.UnpackException)
 """What ``msgpack.unpackb`` raises on bytes from a peer: malformed or truncated data, and TypeError for a map
@@ -29,6 +31,8 @@ __all__ = [
     "build_reply_header",
     "build_request",
     "error_map",
+    "pack_request_header",
+    "request_header",
     "parse_reply",
 ]
 
@@ -76,19 +80,58 @@ def build_request(service: str, request_id: RequestId, command: str, arguments: 
     ``arguments`` is the already packed ``[positional, keyword]`` array, or ``None`` for none;
     ``trace`` the W3C ``traceparent``/``tracestate`` header entries, if any.
     """
-    header: Dict[str, Any] = {"v": PROTOCOL_VERSION, "id": request_id, "cmd": command}
-    if timeout_ms is not None:
-        header["timeout"] = int(timeout_ms)
-    header["accept"] = ACCEPT
-    if trace:
-        header.update(trace)
-    frames: List[Frame] = [b"", SIGNATURE, service.encode("utf-8"), _pack_header(header)]
+    frames: List[Frame] = [b"", SIGNATURE, service.encode("utf-8"),
+                           pack_request_header(request_id, command, timeout_ms, trace)]
     if arguments is not None:
         frames.append(arguments)
         frames.extend(attachments)
     elif attachments:
         raise ValueError("attachments need an arguments frame")
     return frames
+
+
+def request_header(request_id: RequestId, command: str, timeout_ms: Optional[int] = None,
+                   trace: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:
+    """The header map of a request (§2), its keys in the order they are sent."""
+    header: Dict[str, Any] = {"v": PROTOCOL_VERSION, "id": request_id, "cmd": command}
+    if timeout_ms is not None:
+        header["timeout"] = int(timeout_ms)
+    header["accept"] = ACCEPT
+    if trace:
+        header.update(trace)
+    return header
+
+
+def pack_request_header(request_id: RequestId, command: str, timeout_ms: Optional[int] = None,
+                        trace: Optional[Mapping[str, str]] = None) -> bytes:
+    """:func:`request_header` packed: the same bytes as ``msgpack.packb`` of that map.
+
+    Without a trace context (the common case) only the id is packed per request: the rest comes
+    from a template kept per command and timeout, which spares a map's worth of msgpack work on
+    every call (bench/README.md, "Issue 14, the Python client")."""
+    if trace:
+        return _pack_header(request_header(request_id, command, timeout_ms, trace))
+    before_id, after_id = _request_header_template(command, timeout_ms)
+    return before_id + pack_plain(request_id) + after_id
+
+
+@functools.lru_cache(maxsize=512)
+def _request_header_template(command: str, timeout_ms: Optional[int]) -> Tuple[bytes, bytes]:
+    """The packed header of a request for ``command`` in two parts: up to the ``id`` key, and
+    after its value. msgpack packs a map as its entry count and then each key and value in turn,
+    so packing the entries one by one around the id gives what packing the whole map does."""
+    header = request_header(0, command, timeout_ms)
+    pack = msgpack.Packer(use_bin_type=True).pack
+    before_id = [msgpack.Packer().pack_map_header(len(header))]
+    after_id: List[bytes] = []
+    part = before_id
+    for key, value in header.items():
+        part.append(pack(key))
+        if key == "id":
+            part = after_id
+        else:
+            part.append(pack(value))
+    return b"".join(before_id), b"".join(after_id)
 
 
 class ErrorCode:
@@ -167,8 +210,8 @@ def parse_reply(frames: Sequence[bytes]) -> Reply:
     if not isinstance(ok, bool):
         raise ProtocolError(f"reply header has no boolean 'ok': {header!r}")
     payload = _bytes(frames[start + 3]) if count > 3 else _NIL
-    return Reply(id=header.get("id"), ok=ok, payload=payload,
-                 attachments=[_view(f) for f in frames[start + 4:]], service=service)
+    attachments = [_view(f) for f in frames[start + 4:]] if count > 4 else []
+    return Reply(header.get("id"), ok, payload, attachments, service)
 
 
 _NIL = msgpack.packb(None)

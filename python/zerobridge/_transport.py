@@ -97,20 +97,35 @@ POLLIN = int(zmq.POLLIN)
 POLLOUT = int(zmq.POLLOUT)
 
 
+_COPY_BELOW = zmq.COPY_THRESHOLD
+"""Frames of ``bytes`` shorter than this are sent with ``copy=True``: pyzmq would copy them anyway
+(its copy threshold), and its ``copy=False`` path first wraps each in a ``memoryview`` to find that
+out, which doubles the cost of a small call's five sends (bench/README.md, "Issue 14, the Python
+client"). Larger frames and other buffers (attachments: table columns) travel without a copy."""
+
+
+_send = zmq.backend.Socket.send
+"""The send of pyzmq's backend socket, which ``zmq.Socket`` extends: its own ``send`` only adds, in
+Python, the ``routing_id`` and ``group`` of draft SERVER and RADIO sockets before calling this one
+(``recv`` has no such layer), and that costs more than a small frame's send itself."""
+
+
 def send_frames(socket: zmq.Socket, frames: List[Any]) -> None:
-    """``send_multipart(frames, NOBLOCK, copy=False)`` without its per-frame type checks and enum
-    flags (the frames are the client's own: bytes, or attachment buffers). Only the first frame can
-    raise :class:`zmq.Again`: ZeroMQ queues a multipart message whole or not at all."""
+    """``send_multipart(frames, NOBLOCK)`` without its per-frame type checks and enum flags (the
+    frames are the client's own: bytes, or attachment buffers), copying only small ``bytes``. Only
+    the first frame can raise :class:`zmq.Again`: ZeroMQ queues a multipart message whole or not at
+    all."""
     last = len(frames) - 1
     for index, frame in enumerate(frames):
-        socket.send(frame, NOBLOCK_MORE if index < last else NOBLOCK, copy=False)
+        _send(socket, frame, NOBLOCK_MORE if index < last else NOBLOCK,
+              type(frame) is bytes and len(frame) < _COPY_BELOW)
 
 
 def receive_frames(socket: zmq.Socket, flags: int = 0) -> List[Any]:
     """One multipart message, its first frames copied and the rest as ``zmq.Frame`` (no copy);
     ``flags`` (``NOBLOCK``) apply to the first frame, the rest are there once it is."""
-    frames: List[Any] = [socket.recv(flags)]
-    more = socket.getsockopt
+    receive, more = socket.recv, socket.getsockopt
+    frames: List[Any] = [receive(flags)]
     while more(RCVMORE):
-        frames.append(socket.recv(copy=len(frames) < _COPIED_FRAMES))
+        frames.append(receive(0, len(frames) < _COPIED_FRAMES))  # (flags, copy): no keywords to parse
     return frames

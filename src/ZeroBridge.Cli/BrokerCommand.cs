@@ -25,8 +25,7 @@ internal static class BrokerCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true)
-                .SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning));
+            using var logging = CliLogging.Create(parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
             var keyPair = SecurityOptions.LoadKeyPair(parse.GetValue(certificate));
             var options = defaults with
             {
@@ -41,10 +40,12 @@ internal static class BrokerCommand
             };
             await using var broker = new ZeroBridgeBroker(options, logging.CreateLogger<ZeroBridgeBroker>());
             await broker.StartAsync();
-            Console.WriteLine($"ZeroBridge broker: Listening on {broker.Endpoint}");
-            Console.Out.Flush();
-            using (var signals = StopSignals.Listen(cancellationToken))
+            using (var signals = StopSignals.Listen(cancellationToken)) // before the banner: a signal after it stops gracefully
+            {
+                Console.WriteLine($"ZeroBridge broker: Listening on {broker.Endpoint}");
+                Console.Out.Flush();
                 await signals.WaitAsync();
+            }
             await broker.StopAsync();
             return 0;
         });

@@ -64,10 +64,11 @@ internal static class DemoCommand
         {
             var keyPair = SecurityOptions.LoadKeyPair(parse.GetValue(certificate));
             var clients = SecurityOptions.LoadAllowList(parse.GetValue(allowList), keyPair);
-            Console.Error.WriteLine("Preparing the demo database…");
+            Console.WriteLine("Preparing the demo database…");
             var database = SampleDatabase.OpenOrCreate(parse.GetValue(data));
             var builder = Host.CreateApplicationBuilder();
             builder.Logging.SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Warning);
+            CliLogging.ToStandardError(builder.Services); // stdout is the banner's
             builder.Logging.AddFilter("ZeroBridge.Scripting", LogLevel.Information); // every script run is logged with its client
             // A start that fails (a busy port) is reported once, as zbridge's own error line, not as the host's stack trace.
             builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);

@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 using ZeroBridge.Client;
 using ZeroBridge.Kernel;
 using ZeroBridge.Kernel.Hosting;
@@ -45,12 +44,8 @@ internal static class KernelCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            // Logs go to stderr: the kernel's stdout belongs to nobody (Jupyter shows neither), but stderr reaches its log.
-            using var logging = LoggerFactory.Create(b =>
-            {
-                b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
-                b.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-            });
+            // Logs go to stderr (as every zbridge command's do): Jupyter shows neither stream, but stderr reaches its log.
+            using var logging = CliLogging.Create(parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
             var logger = logging.CreateLogger("ZeroBridge.Kernel");
             var options = JupyterKernelOptions.Default with { ConnectionFile = parse.GetValue(connectionFile) };
             JupyterKernel kernel;

@@ -33,8 +33,7 @@ internal static class TaskWorkerCommand
         });
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true)
-                .SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Warning));
+            using var logging = CliLogging.Create(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Warning);
             var commands = new CommandRegistry().AddDemoTasks();
             await using var worker = new ZeroBridgeTaskWorker(commands, parse.GetValue(endpoint)!,
                 ZeroBridgeTaskWorkerOptions.Default with
@@ -45,12 +44,14 @@ internal static class TaskWorkerCommand
                     Certificate = SecurityOptions.LoadKeyPair(parse.GetValue(certificate)),
                 }, logging.CreateLogger<ZeroBridgeTaskWorker>());
             await worker.StartAsync();
-            Console.WriteLine($"Worker {worker.Name} taking tasks from {parse.GetValue(endpoint)}");
-            Console.Out.Flush();
-            using (var signals = StopSignals.Listen(cancellationToken))
+            using (var signals = StopSignals.Listen(cancellationToken)) // before the banner: a signal after it stops gracefully
+            {
+                Console.WriteLine($"Worker {worker.Name} taking tasks from {parse.GetValue(endpoint)}");
+                Console.Out.Flush();
                 await signals.WaitAsync();
+            }
             await worker.StopAsync();
-            Console.Error.WriteLine($"{worker.Completed} task(s) done, {worker.HandedBack} handed back to the producer");
+            Console.WriteLine($"{worker.Completed} task(s) done, {worker.HandedBack} handed back to the producer");
             return ExitCodes.Success; // stopping is what Ctrl+C asks of a worker: not a failure
         });
         return command;

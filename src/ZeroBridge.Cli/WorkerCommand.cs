@@ -33,8 +33,7 @@ internal static class WorkerCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true)
-                .SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning));
+            using var logging = CliLogging.Create(parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
             var database = SampleDatabase.OpenOrCreate(parse.GetValue(data));
             var commands = new CommandRegistry().AddDemoCommands(database);
             var options = defaults with
@@ -48,10 +47,12 @@ internal static class WorkerCommand
             };
             await using var worker = commands.JoinBroker(parse.GetValue(connect)!, parse.GetValue(service)!, options,
                 logging.CreateLogger<ZeroBridgeWorker>());
-            Console.WriteLine($"ZeroBridge worker: serving '{worker.Service}' through {worker.BrokerEndpoint} (pid {Environment.ProcessId})");
-            Console.Out.Flush();
-            using (var signals = StopSignals.Listen(cancellationToken))
+            using (var signals = StopSignals.Listen(cancellationToken)) // before the banner: a signal after it stops gracefully
+            {
+                Console.WriteLine($"ZeroBridge worker: serving '{worker.Service}' through {worker.BrokerEndpoint} (pid {Environment.ProcessId})");
+                Console.Out.Flush();
                 await signals.WaitAsync();
+            }
             await worker.StopAsync();
             return 0;
         });

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging;
 using ZeroBridge.Kernel.Display;
+using ZeroBridge.Kernel.Editing;
 using ZeroBridge.Kernel.Execution;
 using ZeroBridge.Kernel.Messaging;
 
@@ -35,17 +35,21 @@ public sealed partial class JupyterKernel
         lock (_cellGate)
             _cellInterrupt = interrupt;
         CellOutcome outcome;
+        List<MimeBundle> pages;
         var publisher = new CellPublisher(this, request, allowStdin, interrupt.Token);
         using (var cell = new CellChannel(publisher, _options.MaxOutputBytesPerCell, _options.OutputFlushInterval))
         {
             try
             {
-                outcome = await _engine.ExecuteAsync(code, cell, interrupt.Token).ConfigureAwait(false);
+                outcome = SubmissionParser.HelpTarget(code) is { } target
+                    ? await PageHelpAsync(target, cell, interrupt.Token).ConfigureAwait(false)
+                    : await _engine.ExecuteAsync(code, cell, interrupt.Token).ConfigureAwait(false);
             }
             finally
             {
                 lock (_cellGate)
                     _cellInterrupt = null;
+                pages = cell.TakePages();
             }
         }
 
@@ -87,11 +91,34 @@ public sealed partial class JupyterKernel
                 ["status"] = "ok",
                 ["execution_count"] = count,
                 ["user_expressions"] = new JsonObject(),
-                ["payload"] = new JsonArray(),
+                ["payload"] = PagePayloads(silent ? [] : pages),
             });
         }
         if (storeHistory)
             _history.Add(count, code, shown);
+    }
+
+    /// <summary>
+    /// A help request (<c>Math.Max?</c>): what the editor's inspection says about the name goes to the pager, as
+    /// IPython pages <c>obj?</c>; a name nothing is known about is said so on stdout.
+    /// </summary>
+    private async Task<CellOutcome> PageHelpAsync(string target, CellChannel cell, CancellationToken interrupt)
+    {
+        string? found = await _engine.InspectAsync(target, target.Length, interrupt).ConfigureAwait(false);
+        if (found is null)
+            cell.Write(Scripting.ConsoleStream.Out, $"Object `{target}` not found.\n");
+        else
+            cell.Page(new MimeBundle(new Dictionary<string, object> { ["text/plain"] = found }));
+        return CellOutcome.Nothing;
+    }
+
+    /// <summary>The execute reply's payload: one <c>page</c> entry per page, as front-ends read them.</summary>
+    private static JsonArray PagePayloads(List<MimeBundle> pages)
+    {
+        var payload = new JsonArray();
+        foreach (var page in pages)
+            payload.Add(new JsonObject { ["source"] = "page", ["data"] = ToJson(page.Data), ["start"] = 0 });
+        return payload;
     }
 
     /// <summary>
@@ -136,7 +163,7 @@ public sealed partial class JupyterKernel
     {
         if (message.MessageType != "input_reply")
         {
-            _logger.LogWarning("Ignored {Type} on stdin", message.MessageType);
+            KernelLog.StdinMessageIgnored(_logger, message.MessageType);
             return;
         }
         lock (_cellGate)

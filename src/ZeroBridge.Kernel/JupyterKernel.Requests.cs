@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging;
 using ZeroBridge.Kernel.Editing;
 using ZeroBridge.Kernel.Execution;
 using ZeroBridge.Kernel.Messaging;
@@ -107,12 +106,12 @@ public sealed partial class JupyterKernel
             }
             Reply(channel, request, content);
             Publish("shutdown_reply", (JsonObject)content.DeepClone(), request);
-            _logger.LogInformation("Shutdown request (restart: {Restart}) served without stopping the application", restart);
+            KernelLog.ShutdownServedInApplication(_logger, restart);
             return;
         }
         Reply(channel, request, content);
         Publish("shutdown_reply", (JsonObject)content.DeepClone(), request);
-        _logger.LogInformation("Shutdown request (restart: {Restart}): stopping", restart);
+        KernelLog.ShutdownStopping(_logger, restart);
         Publish("status", new JsonObject { ["execution_state"] = "idle" }, request);
         _ = Task.Run(async () => await DisposeAsync().ConfigureAwait(false));
         await Task.CompletedTask.ConfigureAwait(false);
@@ -121,7 +120,7 @@ public sealed partial class JupyterKernel
     /// <summary>A request type this kernel does not know gets an error reply saying so; other messages are logged.</summary>
     private bool Unknown(JupyterMessage request, KernelChannel channel)
     {
-        _logger.LogWarning("Unknown message type {Type} on {Channel}", request.MessageType, channel);
+        KernelLog.UnknownMessageType(_logger, request.MessageType, channel);
         if (!request.MessageType.EndsWith("_request", StringComparison.Ordinal))
             return false;
         return Reply(channel, request, ErrorContent("UnknownMessageType",

@@ -55,7 +55,7 @@ public sealed partial class JupyterKernel : IAsyncDisposable
         _shellLoop = Task.Run(() => ServeAsync(_shellQueue.Reader, KernelChannel.Shell));
         _controlLoop = Task.Run(() => ServeAsync(_controlQueue.Reader, KernelChannel.Control));
         Publish("status", new JsonObject { ["execution_state"] = "starting" }, null);
-        _logger.LogInformation("Jupyter kernel serving {ConnectionFile} ({Engine})", ConnectionFile, engine.Description);
+        KernelLog.KernelServing(_logger, ConnectionFile, engine.Description);
     }
 
     /// <summary>
@@ -118,7 +118,7 @@ public sealed partial class JupyterKernel : IAsyncDisposable
             }
             catch (IOException ex)
             {
-                _logger.LogWarning(ex, "Could not delete the connection file {ConnectionFile}", ConnectionFile);
+                KernelLog.ConnectionFileNotDeleted(_logger, ex, ConnectionFile);
             }
         }
         _stopped.TrySetResult();
@@ -134,7 +134,7 @@ public sealed partial class JupyterKernel : IAsyncDisposable
         {
             case KernelChannel.Shell when !_shellQueue.Writer.TryWrite(message):
             case KernelChannel.Control when !_controlQueue.Writer.TryWrite(message):
-                _logger.LogWarning("Dropped {Type} on {Channel}: too many requests queued", message.MessageType, channel);
+                KernelLog.KernelRequestDropped(_logger, message.MessageType, channel);
                 break;
             case KernelChannel.Stdin:
                 ReceiveInput(message);
@@ -155,7 +155,7 @@ public sealed partial class JupyterKernel : IAsyncDisposable
             }
             catch (Exception ex)
             {
-                _logger.LogError(ex, "Serving {Type} failed", request.MessageType);
+                KernelLog.KernelRequestFailed(_logger, ex, request.MessageType);
                 if (request.MessageType.EndsWith("_request", StringComparison.Ordinal))
                     Reply(channel, request, ErrorContent(ex.GetType().Name, ex.Message, []));
             }

@@ -71,7 +71,7 @@ public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
         var limit = timeout is { } asked && asked > TimeSpan.Zero && asked < _options.Timeout ? asked : _options.Timeout;
         var state = _sessions.GetOrAdd(session, _ => new ScriptSession());
         var clock = Stopwatch.StartNew();
-        _logger.LogInformation("Script run for {Peer} in session {Session}: {Length} chars", peer, session, code.Length);
+        ScriptingLog.ScriptRun(_logger, peer, session, code.Length);
 
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         bool slotHandedOver = false;
@@ -118,7 +118,7 @@ public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
                     _sessions.TryRemove(new KeyValuePair<string, ScriptSession>(session, state));
                     slotHandedOver = true;
                     _ = run.ContinueWith(_ => _slots.Release(), TaskScheduler.Default);
-                    _logger.LogWarning("Script in session {Session} for {Peer} ignored its {Timeout} timeout and was abandoned", session, peer, limit);
+                    ScriptingLog.ScriptAbandoned(_logger, session, peer, limit);
                     throw new CommandException(ErrorCodes.Timeout,
                         $"The script did not stop within {limit.TotalSeconds:0.###} s and was abandoned; session '{session}' was reset.");
                 }
@@ -261,11 +261,11 @@ public sealed class ScriptHost<TGlobals> : IDisposable where TGlobals : class
         {
             var clock = Stopwatch.StartNew();
             await CSharpScript.Create<object>(CancellationInjector.Inject("1 + 1"), _scriptOptions, typeof(TGlobals)).RunAsync(_globals).ConfigureAwait(false);
-            _logger.LogInformation("C# scripting warmed up in {Milliseconds} ms", clock.ElapsedMilliseconds);
+            ScriptingLog.ScriptingWarmedUp(_logger, clock.ElapsedMilliseconds);
         }
         catch (Exception ex)
         {
-            _logger.LogWarning(ex, "C# scripting warm-up failed");
+            ScriptingLog.ScriptingWarmUpFailed(_logger, ex);
         }
     }
 

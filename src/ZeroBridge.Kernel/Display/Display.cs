@@ -33,6 +33,13 @@ public static class Display
         Publish(new MimeBundle(data, metadata));
 
     /// <summary>
+    /// Shows a value in the front-end's pager instead of the cell's output (formatted as <see cref="Show"/> formats it),
+    /// as IPython's <c>page</c> does: a pane beside the notebook, the terminal pager in <c>jupyter console</c>. Long
+    /// help texts belong there. A cell can page several values; they are shown in order once it has run.
+    /// </summary>
+    public static void Page(object? value) => CellChannel.Current?.Page(MimeFormatter.Format(value));
+
+    /// <summary>
     /// Clears what the running cell has shown so far (output, displays), as IPython's <c>clear_output</c> does.
     /// </summary>
     /// <param name="wait">

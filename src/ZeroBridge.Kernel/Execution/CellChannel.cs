@@ -17,6 +17,7 @@ internal sealed class CellChannel : IConsoleSink, IDisposable
     private readonly ICellPublisher _publisher;
     private readonly long _limit;
     private readonly StringBuilder _stdout = new(), _stderr = new();
+    private readonly List<MimeBundle> _pages = [];
     private readonly Timer _flusher;
     private readonly object _gate = new();
     private long _written, _dropped;
@@ -76,6 +77,30 @@ internal sealed class CellChannel : IConsoleSink, IDisposable
         {
             if (!_closed)
                 _publisher.PublishClearOutput(wait);
+        }
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="bundle"/> for the pager: it goes out in the execute reply's <c>payload</c>, where front-ends
+    /// look for pages (a pane beside the notebook, the terminal's pager in <c>jupyter console</c>).
+    /// </summary>
+    public void Page(MimeBundle bundle)
+    {
+        lock (_gate)
+        {
+            if (!_closed)
+                _pages.Add(bundle);
+        }
+    }
+
+    /// <summary>The pages the cell asked for, in order (taken: a second call returns none).</summary>
+    public List<MimeBundle> TakePages()
+    {
+        lock (_gate)
+        {
+            var pages = _pages.ToList();
+            _pages.Clear();
+            return pages;
         }
     }
 

@@ -116,7 +116,7 @@ internal sealed class KernelSockets : IDisposable
             }
             catch (InvalidMessageException ex)
             {
-                _logger.LogWarning("Dropped a message on {Channel}: {Reason}", channel, ex.Message);
+                MessagingLog.MessageDropped(_logger, channel, ex.Message);
                 continue;
             }
             try
@@ -125,7 +125,7 @@ internal sealed class KernelSockets : IDisposable
             }
             catch (Exception ex)
             {
-                _logger.LogError(ex, "Handling {Type} on {Channel} failed", message.MessageType, channel);
+                MessagingLog.MessageHandlingFailed(_logger, ex, message.MessageType, channel);
             }
         }
     }

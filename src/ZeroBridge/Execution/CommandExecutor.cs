@@ -72,7 +72,7 @@ internal sealed class CommandExecutor : IDisposable
     /// <summary>An error reply to a request that will not run (malformed, too large, cancelled before it started).</summary>
     public ReplyBody Reject(ReadOnlyMemory<byte> rawId, ErrorMap error)
     {
-        _logger.LogDebug("Rejected a request: {Code} {Message}", error.Code, error.Message);
+        ExecutionLog.RequestRejected(_logger, error.Code, error.Message);
         return ReplyBody.Failure(rawId, error, ErrorValues);
     }
 
@@ -188,12 +188,16 @@ internal sealed class CommandExecutor : IDisposable
     private void DropLateResult(ExecutionOutcome late, CommandCall call, CallerContext caller)
     {
         _ = late.ReleaseAsync().AsTask();
-        _logger.LogDebug("Command {Command} for {Peer} finished after its deadline; the late result is dropped", call.Command, caller.Peer);
+        ExecutionLog.LateResultDropped(_logger, call.Command, caller.Peer);
     }
 
     private async Task<ExecutionOutcome> RunCommandAsync(CommandCall call, CallerContext caller, CancellationToken token,
         CancellationToken? deadline)
     {
+        // Counted only when it will wait: a free slot is taken at once and is no queue.
+        bool queued = ZeroBridgeDiagnostics.QueuedCommands.Enabled && _slots.CurrentCount == 0;
+        if (queued)
+            ZeroBridgeDiagnostics.QueuedCommands.Add(1, new KeyValuePair<string, object?>("zerobridge.route", _options.Route));
         try
         {
             await _slots.WaitAsync(token).ConfigureAwait(false);
@@ -204,9 +208,15 @@ internal sealed class CommandExecutor : IDisposable
                 ? ErrorMap.Of(ErrorCodes.Timeout, ExceptionErrors.DeadlineMessage)
                 : ErrorMap.Of(ErrorCodes.Cancelled, "The request was cancelled before it started."));
         }
+        finally
+        {
+            if (queued)
+                ZeroBridgeDiagnostics.QueuedCommands.Add(-1, new KeyValuePair<string, object?>("zerobridge.route", _options.Route));
+        }
         // One scope per request, as ASP.NET Core gives each request its RequestServices; it ends once the result is
         // encoded (ExecutionOutcome.ReleaseAsync), or here when the command fails.
         AsyncServiceScope? scope = _services?.CreateAsyncScope();
+        long started = Stopwatch.GetTimestamp();
         try
         {
             var command = _commands.Find(call.Command);
@@ -214,8 +224,9 @@ internal sealed class CommandExecutor : IDisposable
             var services = scope?.ServiceProvider;
             var context = new CommandContext(call.Command, caller.Peer, token, services, caller.Identity);
             var values = ArgumentBinder.Bind(command, call.Arguments, call.Attachments, context);
-            _logger.LogDebug("Running {Command} for {Peer}", call.Command, caller.Peer);
+            ExecutionLog.CommandRunning(_logger, call.Command, caller.Peer);
             var result = await CommandFilters.InvokeAsync(_registry, command, values, context).ConfigureAwait(false);
+            ExecutionLog.CommandCompleted(_logger, call.Command, caller.Peer, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return new ExecutionOutcome(result, null) { Scope = scope };
         }
         catch (Exception ex)
@@ -225,9 +236,10 @@ internal sealed class CommandExecutor : IDisposable
             bool deadlinePassed = ex is OperationCanceledException && deadline?.IsCancellationRequested == true;
             var error = ExceptionErrors.ToErrorMap(ex, _options.IncludeStackTraces, deadlinePassed, _registry);
             if (error.Code is ErrorCodes.CommandFailed)
-                _logger.LogWarning(ex, "Command {Command} failed for {Peer}", call.Command, caller.Peer);
+                ExecutionLog.CommandFailed(_logger, ex, call.Command, caller.Peer, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             else
-                _logger.LogDebug("Command {Command} for {Peer}: {Code} {Message}", call.Command, caller.Peer, error.Code, error.Message);
+                ExecutionLog.CommandRefused(_logger, call.Command, caller.Peer, error.Code, error.Message,
+                    Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return ExecutionOutcome.Failed(error);
         }
         finally
@@ -272,7 +284,7 @@ internal sealed class CommandExecutor : IDisposable
             foreach (var cursor in chunking?.Cut ?? [])
                 cursor.Dispose(); // the reply is not sent: nobody will ask for the rest
             attachments.RemoveRange(attachedBefore, attachments.Count - attachedBefore); // nor what the value attached
-            _logger.LogWarning(ex, "A result could not be serialized");
+            ExecutionLog.ResultUnserializable(_logger, ex);
             return new EncodedOutcome(false, ExceptionErrors.ToErrorMap(ex, _options.IncludeStackTraces).Encode(ErrorValues), []);
         }
     }

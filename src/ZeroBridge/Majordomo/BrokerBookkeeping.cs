@@ -84,7 +84,7 @@ internal sealed class BrokerBookkeeping(ZeroBridgeBrokerOptions options, IBroker
     {
         if (_workers.TryGetValue(key, out var worker))
         {
-            logger.LogInformation("Worker {Worker} of '{Service}' disconnected", key, worker.Service.Name);
+            MajordomoLog.BrokerWorkerDisconnected(logger, key, worker.Service.Name);
             RemoveWorker(worker, "closed its connection", now);
             return;
         }
@@ -110,7 +110,7 @@ internal sealed class BrokerBookkeeping(ZeroBridgeBrokerOptions options, IBroker
         var worker = new BrokerWorker(identity, key, service) { Expiry = now + options.WorkerExpiry };
         _workers[key] = worker;
         service.Workers.Add(worker);
-        logger.LogInformation("Worker {Worker} registered for '{Service}' ({Count} now)", key, serviceName, service.Workers.Count);
+        MajordomoLog.BrokerWorkerRegistered(logger, key, serviceName, service.Workers.Count);
         MakeIdle(worker);
         return worker;
     }
@@ -166,8 +166,7 @@ internal sealed class BrokerBookkeeping(ZeroBridgeBrokerOptions options, IBroker
                 _retries++;
                 request.Deadline = now + options.RequestTimeout;
                 request.QueueNode = service.Queue.AddFirst(request); // it waited its turn already
-                logger.LogWarning("Worker {Worker} of '{Service}' {Why} while running '{Command}'; the command is idempotent, retry {Retry}",
-                    worker.Key, service.Name, why, request.Command, request.Retries);
+                MajordomoLog.BrokerRequestRetried(logger, worker.Key, service.Name, why, request.Command, request.Retries);
                 Dispatch(service);
             }
             else
@@ -177,7 +176,7 @@ internal sealed class BrokerBookkeeping(ZeroBridgeBrokerOptions options, IBroker
                 string reason = idempotent
                     ? $"it was re-sent {request.Retries} time(s) already"
                     : "it is not marked idempotent, so it was not re-sent; it may or may not have run";
-                logger.LogWarning("Worker {Worker} of '{Service}' {Why} while running {What}", worker.Key, service.Name, why, what);
+                MajordomoLog.BrokerWorkerLost(logger, worker.Key, service.Name, why, what);
                 output.Fail(request, BrokerErrorCodes.WorkerLost, Protocol.Majordomo.Status.WorkerLost,
                     $"The worker of service '{service.Name}' running {what} was lost ({why}); {reason}.",
                     new Dictionary<string, object?> { ["service"] = service.Name, ["command"] = request.Command, ["retries"] = request.Retries });
@@ -196,7 +195,7 @@ internal sealed class BrokerBookkeeping(ZeroBridgeBrokerOptions options, IBroker
     {
         foreach (var worker in _workers.Values.Where(w => w.Expiry < now).ToList())
         {
-            logger.LogWarning("Worker {Worker} of '{Service}' sent nothing for {Expiry}; removed", worker.Key, worker.Service.Name, options.WorkerExpiry);
+            MajordomoLog.BrokerWorkerExpired(logger, worker.Key, worker.Service.Name, options.WorkerExpiry);
             RemoveWorker(worker, $"sent no heartbeat for {options.WorkerExpiry.TotalSeconds:0.###} s", now);
         }
         foreach (var service in _services.Values.ToList())

@@ -78,7 +78,7 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
     {
         if (!_book.Workers.TryGetValue(connection, out var worker) || identity?.Permissions.AllowsService(worker.Service.Name) == true)
             return;
-        _logger.LogWarning("Broker: worker {Worker} of '{Service}' ({Why}): disconnected", connection, worker.Service.Name,
+        MajordomoLog.BrokerWorkerKeyChanged(_logger, connection, worker.Service.Name,
             identity is null ? "its key left the allow-list" : $"{identity.Display} may no longer serve it");
         SendToWorker(worker.Identity, Command.Disconnect);
         _book.RemoveWorker(worker, "its key may no longer serve the service", DateTime.UtcNow);
@@ -119,8 +119,8 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
         ConnectionLog.Watch(_loop, router, _logger, "Broker");
         _loop.Every(Tick, OnTick);
         _loop.Start($"ZeroBridge broker {Endpoint}");
-        _logger.LogInformation("ZeroBridge broker listening on {Endpoint} ({Security})", Endpoint,
-            _options.Certificate is null ? "plain text"
+        BrokerMetrics.Started(this);
+        MajordomoLog.BrokerListening(_logger, Endpoint, _options.Certificate is null ? "plain text"
             : _authentication is null ? $"CURVE, server key {_options.Certificate.PublicKey}"
             : $"CURVE, server key {_options.Certificate.PublicKey}, clients and workers from the allow-list {_options.AllowList}");
         return Task.CompletedTask;
@@ -134,9 +134,10 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
     {
         if (!ComponentState.BeginStop(ref _state, _loop))
             return;
+        BrokerMetrics.Stopped(this);
         if (!await _loop.StopAsync(_book.ShutDown, cancellationToken).ConfigureAwait(false))
-            _logger.LogWarning("The broker's last messages were not sent in time");
-        _logger.LogInformation("ZeroBridge broker on {Endpoint} stopped", Endpoint);
+            MajordomoLog.BrokerDrainTimedOut(_logger);
+        MajordomoLog.BrokerStopped(_logger, Endpoint);
     }
 
     /// <inheritdoc/>
@@ -192,11 +193,11 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
     {
         if (_book.Workers.TryGetValue(key, out var worker))
         {
-            _logger.LogWarning("Worker {Worker} of '{Service}' sent an invalid message and is dropped: {Reason}", key, worker.Service.Name, reason);
+            MajordomoLog.BrokerWorkerInvalidMessage(_logger, key, worker.Service.Name, reason);
             _book.RemoveWorker(worker, "sent an invalid message", DateTime.UtcNow);
             return;
         }
-        _logger.LogDebug("Invalid message from {Peer}: {Reason}", key, reason);
+        MajordomoLog.BrokerInvalidMessage(_logger, key, reason);
         var reply = new NetMQMessage();
         reply.Append(sender);
         if (delimited)
@@ -293,7 +294,7 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
             }
             if (!caller.Permissions.AllowsService(service))
             {
-                _logger.LogInformation("Broker: {Caller} may not use service '{Service}'; refused", caller.Display, service);
+                MajordomoLog.BrokerServiceRefused(_logger, caller.Display, service);
                 Refuse(client, delimited, service, id, ErrorCodes.PermissionDenied,
                     $"{caller.Display} may not use the service '{service}': no pattern in its certificate's 'services' matches it.");
                 return;
@@ -356,8 +357,7 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
                 else if (_authentication?.IdentityOf(key) is var proved && _authentication is not null
                          && (proved is null || !proved.Permissions.AllowsService(service)))
                 {
-                    _logger.LogWarning("Broker: worker {Worker} ({Caller}) may not serve '{Service}': refused and disconnected", key,
-                        proved?.Display ?? "no proved key", service);
+                    MajordomoLog.BrokerWorkerRefused(_logger, key, proved?.Display ?? "no proved key", service);
                     SendToWorker(identity, Command.Disconnect);
                 }
                 else
@@ -393,7 +393,7 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
             case Command.Disconnect:
                 if (worker is not null)
                 {
-                    _logger.LogInformation("Worker {Worker} of '{Service}' said DISCONNECT", key, worker.Service.Name);
+                    MajordomoLog.BrokerWorkerSaidDisconnect(_logger, key, worker.Service.Name);
                     _book.RemoveWorker(worker, "said DISCONNECT", now);
                 }
                 return;
@@ -407,7 +407,7 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
     /// <summary>RFC 7: "respond to any valid but unexpected command by sending DISCONNECT and then no further commands".</summary>
     private void Unexpected(byte[] identity, BrokerWorker? worker, string what)
     {
-        _logger.LogInformation("Worker {Worker} {What}; sending DISCONNECT", Convert.ToHexString(identity), what);
+        MajordomoLog.BrokerSendingDisconnect(_logger, Convert.ToHexString(identity), what);
         SendToWorker(identity, Command.Disconnect);
         if (worker is not null)
             _book.RemoveWorker(worker, what, DateTime.UtcNow);
@@ -425,7 +425,7 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
         }
         catch (Exception ex)
         {
-            _logger.LogError(ex, "Unexpected fault in the broker's timer");
+            MajordomoLog.BrokerTimerFault(_logger, ex);
         }
     }
 
@@ -495,11 +495,11 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
         {
             if (_router!.TrySendWithoutCopy(message, TimeSpan.Zero))
                 return true;
-            _logger.LogWarning("A message was dropped: its peer is not reading (its queue is full)");
+            MajordomoLog.BrokerMessageDroppedQueueFull(_logger);
         }
         catch (HostUnreachableException)
         {
-            _logger.LogDebug("A peer left before its message was sent; the message is dropped");
+            MajordomoLog.BrokerMessageDroppedPeerLeft(_logger);
         }
         return false;
     }

@@ -112,7 +112,7 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
         foreach (var connection in _connections)
             Connect(connection);
         _loop.Start($"ZeroBridge worker {Service}@{BrokerEndpoint}");
-        _logger.LogInformation("ZeroBridge worker for '{Service}' joining {Endpoint} ({Count} connection(s))", Service, BrokerEndpoint, _connections.Length);
+        MajordomoLog.WorkerJoining(_logger, Service, BrokerEndpoint, _connections.Length);
         return Task.CompletedTask;
     }
 
@@ -136,7 +136,7 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
                 Close(connection);
             }
         }, CancellationToken.None).ConfigureAwait(false);
-        _logger.LogInformation("ZeroBridge worker for '{Service}' left {Endpoint}", Service, BrokerEndpoint);
+        MajordomoLog.WorkerLeft(_logger, Service, BrokerEndpoint);
     }
 
     /// <inheritdoc/>
@@ -254,7 +254,7 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
 
     private void Reconnect(Connection connection, TimeSpan delay, string why)
     {
-        _logger.LogWarning("Worker for '{Service}': {Why}; reconnecting to {Endpoint} in {Delay} ms", Service, why, BrokerEndpoint, (int)delay.TotalMilliseconds);
+        MajordomoLog.WorkerReconnecting(_logger, Service, why, BrokerEndpoint, (int)delay.TotalMilliseconds);
         Close(connection);
         connection.ReconnectAt = DateTime.UtcNow + delay;
     }
@@ -321,12 +321,12 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
         {
             // The broker's answer to our mmi.idempotent declaration.
             if (message.FrameCount < 4 || message[3].ConvertToString() != Protocol.Majordomo.Status.Ok)
-                _logger.LogWarning("Worker for '{Service}': the broker did not accept the idempotent commands; they will not be retried", Service);
+                MajordomoLog.IdempotentCommandsNotAccepted(_logger, Service);
             return;
         }
         if (message.FrameCount < 3 || message[0].MessageSize != 0 || !IsFrame(message[1], WorkerSignatureBytes) || message[2].MessageSize != 1)
         {
-            _logger.LogWarning("Worker for '{Service}': dropped a message that is not MDP/Worker ({Frames} frames)", Service, message.FrameCount);
+            MajordomoLog.WorkerDroppedNonMdp(_logger, Service, message.FrameCount);
             return;
         }
         switch ((Command)message[2].Buffer[0])
@@ -337,7 +337,7 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
             case Command.Request when message.FrameCount >= 5 && (message[4].MessageSize == 0
                                                                   || (message.FrameCount >= 6 && message[5].MessageSize == 0)):
                 if (connection.Busy)
-                    _logger.LogWarning("Worker for '{Service}': the broker sent a second request before the reply to the first", Service);
+                    MajordomoLog.WorkerSecondRequest(_logger, Service);
                 connection.Busy = true;
                 Accepted(connection);
                 byte[] client = message[3].ToByteArray();
@@ -363,7 +363,7 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
                 Reconnect(connection, TimeSpan.Zero, "the broker said DISCONNECT");
                 break;
             default:
-                _logger.LogWarning("Worker for '{Service}': dropped an unexpected or malformed MDP command 0x{Command:x2}", Service, message[2].Buffer[0]);
+                MajordomoLog.WorkerDroppedMalformedCommand(_logger, Service, message[2].Buffer[0]);
                 break;
         }
     }
@@ -379,7 +379,7 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
         else if (step.Outcome is ProofOutcome.Proved or ProofOutcome.NothingToProve) // nothing to prove: a broker without an allow-list
             Register(connection);
         else if (step.Outcome is ProofOutcome.Refused)
-            _logger.LogError("Worker for '{Service}': the broker refused this worker's key {Key}: {Message}", Service, proof.Key, step.Refusal);
+            MajordomoLog.WorkerKeyRefused(_logger, Service, proof.Key, step.Refusal);
         // refused: no READY; the connection is renewed when the broker's silence expires
     }
 
@@ -425,7 +425,7 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
         }
         catch (Exception ex)
         {
-            _logger.LogError(ex, "Worker for '{Service}': unexpected fault serving a request", Service);
+            MajordomoLog.WorkerFault(_logger, ex, Service);
             reply = _executor.Reject(rawId, ErrorMap.Of(ErrorCodes.Internal, $"Worker fault: {ex.Message}"));
         }
         finally
@@ -461,7 +461,7 @@ public sealed class ZeroBridgeWorker : IZeroBridgeComponent
         var (connection, generation, client, body) = item;
         if (connection.Generation != generation || connection.Socket is null)
         {
-            _logger.LogWarning("Worker for '{Service}': a reply was dropped: its broker connection was replaced while the command ran", Service);
+            MajordomoLog.WorkerReplyDropped(_logger, Service);
             return;
         }
         var reply = Command_(Command.Reply);

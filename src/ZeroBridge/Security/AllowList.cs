@@ -95,10 +95,10 @@ public sealed class AllowList
                 }
                 catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
                 {
-                    logger.LogWarning("Allow-list {Directory}: {File} is skipped: {Reason}", Directory, file.Name, ex.Message);
+                    SecurityLog.AllowListFileSkipped(logger, Directory, file.Name, ex.Message);
                 }
             }
-            logger.LogInformation("Allow-list {Directory}: {Count} client keys", Directory, keys.Count);
+            SecurityLog.AllowListLoaded(logger, Directory, keys.Count);
             return keys;
         }
     }

@@ -55,19 +55,17 @@ internal sealed class ConnectionAuthentication(ZeroBridgeCertificate server, All
             return (null, "The key is not a 40-character Z85 public key.");
         if (!ClientProof.Verify(server, rawKey, challenge, nonce, proof))
         {
-            logger.LogWarning("{Component}: connection {Connection} sent a proof that does not open for key {Key}; refused",
-                component, connection, clientKey);
+            SecurityLog.ProofInvalid(logger, component, connection, clientKey);
             return (null, "The proof does not verify: it was not made with this key's secret key for this server and challenge.");
         }
         if (allowList.Find(clientKey) is not { } identity)
         {
-            logger.LogWarning("{Component}: connection {Connection} proved key {Key}, which is not on the allow-list {AllowList}; refused",
-                component, connection, clientKey, allowList);
+            SecurityLog.KeyNotAllowed(logger, component, connection, clientKey, allowList);
             return (null, $"The key {clientKey} is not on this server's allow-list.");
         }
         _authenticated[connection] = identity;
         Volatile.Write(ref _authenticatedCount, _authenticated.Count);
-        logger.LogInformation("{Component}: connection {Connection} authenticated as {Caller}", component, connection, identity.Display);
+        SecurityLog.ConnectionAuthenticated(logger, component, connection, identity.Display);
         return (identity, null);
     }
 
@@ -166,8 +164,7 @@ internal sealed class ConnectionAuthentication(ZeroBridgeCertificate server, All
                 changed = true;
                 _authenticated.Remove(connection);
                 (changes ??= []).Add((connection, null));
-                logger.LogWarning("{Component}: key {Caller} is no longer on the allow-list {AllowList}: connection {Connection} must prove again",
-                    component, identity.Display, allowList, connection);
+                SecurityLog.KeyRevoked(logger, component, identity.Display, allowList, connection);
             }
             else if (now != identity)
             {

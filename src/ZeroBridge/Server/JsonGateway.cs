@@ -134,7 +134,7 @@ internal static class JsonGateway
         }
         catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or JsonException)
         {
-            logger.LogWarning(ex, "The result of {Command} cannot be written as JSON", request.Command);
+            ServerLog.JsonResultUnwritable(logger, ex, request.Command);
             return Failure(ErrorMap.Of(ErrorCodes.Internal,
                 $"The result of {request.Command} cannot be written as JSON: {ex.Message}"), request.Id);
         }

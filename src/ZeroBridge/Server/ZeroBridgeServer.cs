@@ -132,7 +132,7 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
         router.ReceiveReady += OnRequestsReady;
         ThreadPoolHeadroom.Reserve(_options.MaxConcurrency, _logger);
         _loop.Start($"ZeroBridge server {Endpoint}");
-        _logger.LogInformation("ZeroBridge server listening on {Endpoint} ({Security})", Endpoint,
+        ServerLog.Listening(_logger, Endpoint,
             _options.Certificate is null ? "plain text"
             : _authentication is null ? $"CURVE, server key {_options.Certificate.PublicKey}"
             : $"CURVE, server key {_options.Certificate.PublicKey}, clients from the allow-list {_options.AllowList}");
@@ -153,7 +153,7 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
         await _running.WaitIdleAsync(TimeSpan.FromSeconds(1), CancellationToken.None).ConfigureAwait(false);
         await _loop.StopAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false); // sends the queued replies first
         _executor.Dispose();
-        _logger.LogInformation("ZeroBridge server on {Endpoint} stopped", Endpoint);
+        ServerLog.Stopped(_logger, Endpoint);
     }
 
     /// <inheritdoc/>
@@ -201,6 +201,7 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
         long size = 0;
         foreach (var frame in message)
             size += frame.MessageSize;
+        ZeroBridgeDiagnostics.RequestSize.Record(size);
         if (size > _options.MaxRequestBytes)
         {
             _replies.Enqueue(Reject(request, ErrorMap.Of(ErrorCodes.TooLarge,
@@ -310,7 +311,7 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
         }
         catch (Exception ex)
         {
-            _logger.LogError(ex, "Unexpected fault serving a request from {Peer}", peer);
+            ServerLog.Fault(_logger, ex, peer);
             _replies.Enqueue(Reject(request, ErrorMap.Of(ErrorCodes.Internal, $"Server fault: {ex.Message}")));
         }
         finally
@@ -395,7 +396,7 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
         {
             if (key.Peer == peer)
             {
-                _logger.LogDebug("Peer {Peer} disconnected; cancelling its request", peer);
+                ServerLog.PeerLeftDuringRequest(_logger, peer);
                 CancelQuietly(cancellation);
             }
         }
@@ -418,14 +419,21 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
 
     private void SendReply(NetMQMessage reply)
     {
+        if (ZeroBridgeDiagnostics.ResponseSize.Enabled)
+        {
+            long size = 0;
+            foreach (var frame in reply)
+                size += frame.MessageSize;
+            ZeroBridgeDiagnostics.ResponseSize.Record(size);
+        }
         try
         {
             if (!_router!.TrySendWithoutCopy(reply, TimeSpan.Zero))
-                _logger.LogWarning("A reply was dropped: the client is not reading (its queue is full)");
+                ServerLog.ReplyDroppedQueueFull(_logger);
         }
         catch (NetMQ.HostUnreachableException)
         {
-            _logger.LogDebug("A client left before its reply was ready; the reply is dropped");
+            ServerLog.ReplyDroppedPeerLeft(_logger);
         }
     }
 }

@@ -165,7 +165,7 @@ internal sealed class TopicKeyring : IDisposable
                 }
                 catch (ZeroBridgeProtocolException ex)
                 {
-                    _logger.LogWarning("An undecodable proof reply was ignored: {Message}", ex.Message);
+                    StreamsLog.UndecodableProofReply(_logger, ex.Message);
                 }
                 continue;
             }
@@ -179,7 +179,7 @@ internal sealed class TopicKeyring : IDisposable
             }
             catch (ZeroBridgeProtocolException ex)
             {
-                _logger.LogWarning("An undecodable topic-key reply was ignored: {Message}", ex.Message);
+                StreamsLog.UndecodableTopicKeyReply(_logger, ex.Message);
                 continue;
             }
             foreach (var (topic, key) in keys)
@@ -217,7 +217,7 @@ internal sealed class TopicKeyring : IDisposable
         if (step.Outcome is null)
             return;
         if (step.Outcome == ProofOutcome.Refused)
-            _logger.LogError("The publisher refused this subscriber's key {Key}: {Message}", _prover.Key, step.Refusal);
+            StreamsLog.SubscriberKeyRefused(_logger, _prover.Key, step.Refusal);
         _proving = false;
         var topics = _awaitingProof.ToList();
         _awaitingProof.Clear();
@@ -238,7 +238,7 @@ internal sealed class TopicKeyring : IDisposable
     private bool Drop(string topic, string reason)
     {
         Dropped++;
-        _logger.LogWarning("An encrypted value on {Topic} was dropped: {Reason}", topic, reason);
+        StreamsLog.EncryptedValueDropped(_logger, topic, reason);
         return false;
     }
 }

@@ -155,14 +155,13 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
             snapshots.ReceiveReady += OnSnapshotRequest;
         }
         _loop.Start($"ZeroBridge publisher {Endpoint}");
-        _logger.LogInformation("ZeroBridge publisher {Name} on {Endpoint} (snapshots: {Snapshots}; {Security})", Name, Endpoint,
-            SnapshotEndpoint ?? "none", _options.Certificate is null ? "plain text" : $"CURVE, server key {_options.Certificate.PublicKey}");
+        StreamMetrics.Publishers.Add(this);
+        StreamsLog.PublisherStarted(_logger, Name, Endpoint, SnapshotEndpoint ?? "none",
+            _options.Certificate is null ? "plain text" : $"CURVE, server key {_options.Certificate.PublicKey}");
         if (_options is { AllowList: { } allowList, EncryptPayloads: false })
-            _logger.LogWarning("ZeroBridge publisher {Name}: payload encryption is off although there is an allow-list ({AllowList}): " +
-                "every peer that completes the CURVE handshake reads every value; the allow-list only governs the snapshot socket's proofs",
-                Name, allowList);
+            StreamsLog.PayloadEncryptionOff(_logger, Name, allowList);
         else if (_options is { AllowList: { } list, EncryptPayloads: null })
-            _logger.LogInformation("ZeroBridge publisher {Name}: values encrypted per topic, keys only for keys on the allow-list {AllowList}", Name, list);
+            StreamsLog.PayloadsEncrypted(_logger, Name, list);
         return Task.CompletedTask;
     }
 
@@ -271,8 +270,9 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
     {
         if (!ComponentState.BeginStop(ref _state, _loop))
             return;
+        StreamMetrics.Publishers.Remove(this);
         await _loop.StopAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        _logger.LogInformation("ZeroBridge publisher on {Endpoint} stopped", Endpoint);
+        StreamsLog.PublisherStopped(_logger, Endpoint);
     }
 
     /// <inheritdoc/>
@@ -304,8 +304,7 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
                 _topicKeys[topic] = new TopicKey(key.Generation + 1, PayloadSeal.NewKey());
             rotated = _topicKeys.Count;
         }
-        _logger.LogWarning("ZeroBridge publisher {Name}: a key left the allow-list {AllowList} or its permissions changed; " +
-            "{Count} topic key(s) renewed", Name, _options.AllowList, rotated);
+        StreamsLog.TopicKeysRenewed(_logger, Name, _options.AllowList, rotated);
     }
 
     private long _rotatedAtRevision;
@@ -377,7 +376,7 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
             }
             catch (Exception ex) when (ex is ZeroBridgeException)
             {
-                _logger.LogDebug(ex, "A snapshot request was refused");
+                StreamsLog.SnapshotRequestRefused(_logger, ex);
             }
             catch (Exception ex)
             {
@@ -412,7 +411,7 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
             {
                 // The peer's queue is full (it is not reading) or it left: the rest would only be dropped. Without an
                 // end message a real subscriber's wait for the snapshot times out and says so (§11.5).
-                _logger.LogDebug("A snapshot was cut short: the subscriber is not reading");
+                StreamsLog.SnapshotCutShort(_logger);
                 return;
             }
         }
@@ -466,8 +465,8 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
                 denied.Add(topic);
         }
         if (denied.Count > 0)
-            _logger.LogWarning("Topic keys refused to snapshot peer {Connection} (key {Key}): {Topics}", connection,
-                _authentication?.IdentityOf(connection)?.Key ?? "not proved", string.Join(", ", denied));
+            StreamsLog.TopicKeysRefused(_logger, connection, _authentication?.IdentityOf(connection)?.Key ?? "not proved",
+                string.Join(", ", denied));
         var reply = new NetMQMessage();
         reply.Append(TopicKeyMessages.SignatureBytes);
         reply.Append(TopicKeyMessages.EncodeReply(id, keys, denied));

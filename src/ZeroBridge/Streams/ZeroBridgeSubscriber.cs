@@ -68,6 +68,9 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
             _options is { ServerKey: { } serverKey, Certificate: { HasSecretKey: true } client } ? (serverKey, client) : null);
     }
 
+    /// <summary>The publisher endpoint this subscriber reads.</summary>
+    internal string Endpoint => _endpoint;
+
     /// <summary>The counters so far.</summary>
     public StreamStatistics Statistics => new(Interlocked.Read(ref _received), _phases.Gaps, _phases.Missed, _phases.Restarts,
         _phases.Duplicates, Interlocked.Read(ref _silences), Interlocked.Read(ref _conflated), Interlocked.Read(ref _overflowed),
@@ -163,6 +166,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
     {
         if (!ComponentState.BeginStop(ref _state, _loop))
             return;
+        StreamMetrics.Subscribers.Remove(this);
         await _loop.StopAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         _snapshot?.Dispose(); // a snapshot still being fetched
         _keyring.Dispose();
@@ -193,6 +197,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
         socket.ReceiveReady += OnStream;
         _loop.Every(TimeSpan.FromMilliseconds(100), CheckSilence);
         _loop.Start($"ZeroBridge subscriber {_endpoint}");
+        StreamMetrics.Subscribers.Add(this);
         if (_phases.Current == SubscriberPhases<NetMQMessage>.Phase.Live)
             _ready.TrySetResult();
     }
@@ -285,7 +290,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
         }
         catch (ZeroBridgeProtocolException ex)
         {
-            _logger.LogWarning("An undecodable {What} message was ignored: {Message}", what, ex.Message);
+            StreamsLog.UndecodableStreamMessage(_logger, what, ex.Message);
             header = null;
             return false;
         }
@@ -295,7 +300,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
     {
         if (message.FrameCount < 2)
         {
-            _logger.LogWarning("A stream message with {Count} frame(s) was ignored", message.FrameCount);
+            StreamsLog.StreamMessageMisframed(_logger, message.FrameCount);
             return;
         }
         if (!TryDecodeHeader(message, "stream", out var header))
@@ -327,7 +332,7 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
         }
         catch (ZeroBridgeSerializationException ex)
         {
-            _logger.LogWarning("A value on {Topic} (#{Sequence}) could not be decoded: {Message}", topic, sequence, ex.Message);
+            StreamsLog.ValueUndecodable(_logger, topic, sequence, ex.Message);
             return;
         }
         var timestamp = StreamWire.FromUnixMicroseconds(header.Timestamp);
@@ -393,14 +398,14 @@ public sealed class ZeroBridgeSubscriber : IZeroBridgeComponent
 
     private void Report(StreamEvent streamEvent)
     {
-        _logger.LogWarning("{Event}", streamEvent.Message);
+        StreamsLog.StreamEvent(_logger, streamEvent.Message);
         try
         {
             _options.OnEvent?.Invoke(streamEvent);
         }
         catch (Exception ex)
         {
-            _logger.LogError(ex, "A stream event handler threw");
+            StreamsLog.StreamEventHandlerFailed(_logger, ex);
         }
     }
 

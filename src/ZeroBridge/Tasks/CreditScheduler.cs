@@ -223,7 +223,7 @@ internal sealed class CreditScheduler(ZeroBridgeTaskProducerOptions options, ITa
         Interlocked.Increment(ref _workersLost);
         WorkersChanged();
         if (worker.Running.Count > 0)
-            logger.LogWarning("Task worker {Worker} {Reason}: re-sending its {Count} task(s)", worker.Name, reason, worker.Running.Count);
+            TasksLog.TasksResent(logger, worker.Name, reason, worker.Running.Count);
         foreach (long id in worker.Running.Order())
             if (_tasks.TryGetValue(id, out var task))
                 Retry(task, $"worker {worker.Name} {reason}");

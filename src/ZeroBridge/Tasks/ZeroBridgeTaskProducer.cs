@@ -124,15 +124,15 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
             }
             catch (Exception ex) // an allow-list callback or directory that fails must not stop the producer
             {
-                _logger.LogError(ex, "Task producer: checking the proved workers against the allow-list {AllowList} failed", _options.AllowList);
+                TasksLog.AllowListRecheckFailed(_logger, ex, _options.AllowList);
             }
             _scheduler.Tick(now);
             _scheduler.Dispatch(now);
         });
         _loop.Every(_options.HeartbeatInterval, SendHeartbeats);
         _loop.Start($"ZeroBridge task producer {Endpoint}");
-        _logger.LogInformation("ZeroBridge task producer waiting for workers on {Endpoint} ({Security})", Endpoint,
-            _options.Certificate is null ? "plain text"
+        TaskMetrics.Producers.Add(this);
+        TasksLog.ProducerStarted(_logger, Endpoint, _options.Certificate is null ? "plain text"
             : _authentication is null ? $"CURVE, server key {_options.Certificate.PublicKey}"
             : $"CURVE, server key {_options.Certificate.PublicKey}, workers proved against the allow-list {_options.AllowList}");
         return Task.CompletedTask;
@@ -262,6 +262,7 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
     {
         if (!ComponentState.BeginStop(ref _state, _loop))
             return;
+        TaskMetrics.Producers.Remove(this);
         await _loop.StopAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         _scheduler.ShutDown(new ObjectDisposedException(nameof(ZeroBridgeTaskProducer)));
         foreach (var (_, completion) in _workerWaiters)
@@ -439,8 +440,7 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
         if (header.Type is not ("ready" or "hb"))
             return false;
         if (_refusalLogged.Add(connection))
-            _logger.LogWarning("Task producer: worker {Worker} (connection {Connection}) has not proved a key on the allow-list {AllowList}; it gets no task",
-                header.Name ?? "(unnamed)", connection, _options.AllowList);
+            TasksLog.WorkerNotProved(_logger, header.Name ?? "(unnamed)", connection, _options.AllowList);
         var notice = new NetMQMessage(3);
         notice.Append(identity);
         notice.Append(TaskWire.SignatureBytes);

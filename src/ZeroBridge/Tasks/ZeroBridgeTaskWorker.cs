@@ -145,7 +145,8 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
         else
             SendReady();
         _loop.Start($"ZeroBridge task worker {_endpoint}");
-        _logger.LogInformation("ZeroBridge task worker {Name} taking tasks from {Endpoint}", Name, _endpoint);
+        TaskMetrics.Workers.Add(this);
+        TasksLog.TaskWorkerStarted(_logger, Name, _endpoint);
         return Task.CompletedTask;
     }
 
@@ -158,6 +159,7 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
     {
         if (!ComponentState.BeginStop(ref _state, _loop))
             return;
+        TaskMetrics.Workers.Remove(this);
         await _running.WaitIdleAsync(_options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
         _stopping.Cancel();
         // The cancelled ones settle (each handed back) before the goodbye; one that ignores its token is not waited for.
@@ -199,7 +201,7 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
         }
         catch (ZeroBridgeProtocolException ex)
         {
-            _logger.LogWarning("An undecodable proof reply was ignored: {Message}", ex.Message);
+            TasksLog.TaskWorkerUndecodableProofReply(_logger, ex.Message);
             return;
         }
         switch (step.Outcome)
@@ -211,14 +213,14 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
                 _provingSince = null;
                 _refusal = null;
                 if (step.Outcome == ProofOutcome.Proved)
-                    _logger.LogInformation("Task worker {Name} proved its key {Key} to the producer", Name, _proof!.Key);
+                    TasksLog.TaskWorkerProved(_logger, Name, _proof!.Key);
                 SendReady();
                 break;
             case ProofOutcome.Refused:
                 _provingSince = null;
                 _nextProofAt = Environment.TickCount64 + (long)ProofPatience.TotalMilliseconds; // the allow-list may change: ask again later
                 _refusal = $"The producer refused this worker's key {_proof!.Key}: {step.Refusal}";
-                _logger.LogError("Task worker {Name}: the producer refused this worker's key {Key}: {Message}", Name, _proof!.Key, step.Refusal);
+                TasksLog.TaskWorkerKeyRefused(_logger, Name, _proof!.Key, step.Refusal);
                 break;
         }
     }
@@ -229,8 +231,7 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
         if (_proof is null)
         {
             if (_refusal is null) // logged once: every heartbeat gets the notice again
-                _logger.LogError("Task worker {Name}: the producer at {Endpoint} gives tasks only to workers whose key is on its allow-list; " +
-                    "give this worker its certificate (ZeroBridgeTaskWorkerOptions.Certificate, --cert NAME.key_secret)", Name, _endpoint);
+                TasksLog.TaskWorkerNeedsCertificate(_logger, Name, _endpoint);
             _refusal = "The producer gives tasks only to workers whose key is on its allow-list, and this worker has no certificate.";
             return;
         }
@@ -262,7 +263,7 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
             }
             catch (ZeroBridgeProtocolException ex)
             {
-                _logger.LogWarning("An undecodable task header was ignored: {Message}", ex.Message);
+                TasksLog.UndecodableTaskHeader(_logger, ex.Message);
                 continue;
             }
             if (header.Type == TaskWire.Unauthenticated)
@@ -316,7 +317,7 @@ public sealed class ZeroBridgeTaskWorker : IZeroBridgeComponent
         }
         catch (Exception ex)
         {
-            _logger.LogError(ex, "Unexpected fault running a task");
+            TasksLog.TaskFault(_logger, ex);
             return Result(header, ExecutionOutcome.Failed(ErrorMap.Of(ErrorCodes.Internal, $"Worker fault: {ex.Message}")));
         }
     }

@@ -17,20 +17,30 @@ namespace ZeroBridge.Transport;
 /// <para>ZeroMQ gives no link between a connection and the routing id its messages arrive under, so these lines
 /// stand beside the component's per-message lines (which name the routing id), not inside them.</para>
 /// </remarks>
-internal sealed class ConnectionLog
+internal sealed class ConnectionLog : IDisposable
 {
     private readonly ILogger _logger;
-    private readonly string _component;
     private readonly Dictionary<AsyncSocket, Opened> _open = new(ReferenceEqualityComparer.Instance);
+    private int _openCount;
 
-    private ConnectionLog(ILogger logger, string component)
+    private ConnectionLog(ILogger logger, string component, string endpoint)
     {
         _logger = logger;
-        _component = component;
+        Component = component;
+        Endpoint = endpoint;
     }
 
-    /// <summary>How many connections are open now (read on the socket thread, or as a snapshot).</summary>
-    public int OpenCount => _open.Count;
+    /// <summary>The connection logs of the components running now (for the <c>zerobridge.connections</c> metric).</summary>
+    public static RunningComponents<ConnectionLog> Running { get; } = new();
+
+    /// <summary>The component's name in its log lines (Server, Broker, ...).</summary>
+    public string Component { get; }
+
+    /// <summary>The endpoint the watched socket is bound to.</summary>
+    public string Endpoint { get; }
+
+    /// <summary>How many connections are open now (any thread).</summary>
+    public int OpenCount => Volatile.Read(ref _openCount);
 
     /// <summary>
     /// Watches <paramref name="socket"/>, which <paramref name="loop"/> polls, and logs its peers' connections as
@@ -38,11 +48,21 @@ internal sealed class ConnectionLog
     /// </summary>
     public static ConnectionLog Watch(SocketLoop loop, NetMQSocket socket, ILogger logger, string component)
     {
-        var log = new ConnectionLog(logger, component);
+        var log = new ConnectionLog(logger, component, socket.Options.LastEndpoint ?? "");
+        Running.Add(log);
+        loop.DisposeWith(log);
         // Only these three events: NetMQ's monitor throws on the poller thread for an event it has no handler for.
         var monitor = loop.Monitor(socket, SocketEvents.Accepted | SocketEvents.AcceptFailed | SocketEvents.Disconnected);
-        monitor.Accepted += (_, e) => log.OnAccepted(e.Socket);
-        monitor.Disconnected += (_, e) => log.OnDisconnected(e.Socket);
+        monitor.Accepted += (_, e) =>
+        {
+            if (e.Socket is { } socket)
+                log.OnAccepted(socket);
+        };
+        monitor.Disconnected += (_, e) =>
+        {
+            if (e.Socket is { } socket)
+                log.OnDisconnected(socket);
+        };
         monitor.AcceptFailed += (_, e) => TransportLog.AcceptFailed(logger, component, e.Address, e.ErrorCode);
         return log;
     }
@@ -54,16 +74,21 @@ internal sealed class ConnectionLog
         var peer = socket is null ? "an address already gone" : AddressOf(socket);
         if (socket is not null)
             _open[socket] = new Opened(peer, Environment.TickCount64);
-        TransportLog.ConnectionAccepted(_logger, _component, peer, _open.Count);
+        Volatile.Write(ref _openCount, _open.Count);
+        TransportLog.ConnectionAccepted(_logger, Component, peer, _open.Count);
     }
 
     private void OnDisconnected(AsyncSocket? socket)
     {
         if (socket is null || !_open.Remove(socket, out var opened))
             return; // a connection accepted before the watch began
+        Volatile.Write(ref _openCount, _open.Count);
         var lifetime = TimeSpan.FromMilliseconds(Environment.TickCount64 - opened.AtTicks);
-        TransportLog.ConnectionClosed(_logger, _component, opened.Peer, lifetime.TotalSeconds, _open.Count);
+        TransportLog.ConnectionClosed(_logger, Component, opened.Peer, lifetime.TotalSeconds, _open.Count);
     }
+
+    /// <summary>Stops counting this component's connections (its loop is gone).</summary>
+    public void Dispose() => Running.Remove(this);
 
     private static string AddressOf(AsyncSocket socket)
     {

@@ -101,6 +101,9 @@ internal sealed class SocketLoop : IDisposable
         return monitor;
     }
 
+    /// <summary>Disposes <paramref name="resource"/> when the loop is disposed.</summary>
+    public void DisposeWith(IDisposable resource) => _owned.Add(resource);
+
     /// <summary>Polls a socket the caller owns (a socket replaced while running: add and remove it on this thread).</summary>
     public void Add(NetMQSocket socket) => _poller.Add(socket);
 

@@ -5,7 +5,10 @@ using OpenTelemetry.Trace;
 using ZeroBridge.Majordomo;
 using ZeroBridge.Client;
 using ZeroBridge.Commands;
+using ZeroBridge.Demo;
 using ZeroBridge.Execution;
+using ZeroBridge.Streams;
+using ZeroBridge.Tasks;
 using ZeroBridge.Tests.Fixtures;
 
 namespace ZeroBridge.Tests.Diagnostics;
@@ -82,5 +85,103 @@ public class TelemetryTests
         var failed = Assert.Single(spans, s => s.DisplayName == "metered.fail" && s.Kind == ActivityKind.Server);
         Assert.Equal(ActivityStatusCode.Error, failed.Status);
         Assert.Equal("not_found", failed.GetTagItem("zerobridge.error_code"));
+    }
+
+    [Fact]
+    public async Task The_broker_streams_tasks_connections_and_message_sizes_are_measured()
+    {
+        var metrics = new List<Metric>();
+        using var meters = Sdk.CreateMeterProviderBuilder().AddMeter(ZeroBridgeDiagnostics.MeterName)
+            .AddInMemoryExporter(metrics).Build();
+
+        // A broker with one worker and one call through it.
+        await using var broker = new ZeroBridgeBroker(ZeroBridgeBrokerOptions.Default with { Endpoint = "tcp://127.0.0.1:*" });
+        await broker.StartAsync();
+        await using var worker = new CommandRegistry().Add("measured.echo", (int x) => x).JoinBroker(broker.Endpoint, "erp");
+        using (var client = new ZeroBridgeClient(broker.Endpoint, ZeroBridgeClientOptions.Default with { Service = "erp", Timeout = Wait }))
+            Assert.Equal(7, await client.CallAsync<int>("measured.echo", new { x = 7 }));
+        // The broker's status is a snapshot its timer refreshes (no change event): a bounded wait for it to show the call.
+        using (var refresh = new CancellationTokenSource(Wait))
+            while (broker.Status.Counters.Requests < 1)
+                await Task.Delay(20, refresh.Token);
+
+        // A stream: publish until the subscriber has read five values (it may join after the first ones).
+        await using var publisher = new ZeroBridgePublisher(ZeroBridgePublisherOptions.Default with { Endpoint = "tcp://127.0.0.1:*", Name = "measured" });
+        await publisher.StartAsync();
+        await using var subscriber = new ZeroBridgeSubscriber(publisher.Endpoint, ["m."]);
+        await subscriber.StartAsync();
+        using var publishing = new CancellationTokenSource();
+        var background = Task.Run(async () =>
+        {
+            while (!publishing.IsCancellationRequested)
+            {
+                publisher.Publish("m.x", 1);
+                await Task.Delay(2);
+            }
+        });
+        for (int i = 0; i < 5; i++)
+            Assert.NotNull(await subscriber.ReadAsync(Wait));
+        publishing.Cancel();
+        await background;
+
+        // Three tasks, one of which fails.
+        await using var producer = new ZeroBridgeTaskProducer(ZeroBridgeTaskProducerOptions.Default with { Endpoint = "tcp://127.0.0.1:*" });
+        await producer.StartAsync();
+        await using var taskWorker = new ZeroBridgeTaskWorker(new CommandRegistry().AddDemoTasks(), producer.Endpoint,
+            ZeroBridgeTaskWorkerOptions.Default with { Name = "measured-worker" });
+        await taskWorker.StartAsync();
+        await producer.WaitForWorkersAsync(1, Wait);
+        var results = new List<TaskResult>();
+        await foreach (var result in producer.RunAsync("square", new object[] { 2, 3, "four" }, TaskRunOptions.Default with { Timeout = Wait }))
+            results.Add(result);
+
+        // And a direct server with a client: request and reply sizes.
+        await using (var running = new RunningServer(new CommandRegistry().Add("measured.ok", () => 1),
+                         clientOptions: ZeroBridgeClientOptions.Default with { Timeout = Wait }))
+            await running.Client.CallAsync("measured.ok");
+
+        meters.ForceFlush();
+        string brokerAt = broker.Endpoint, producerAt = producer.Endpoint;
+        Assert.Equal(1, Last(metrics, "zerobridge.broker.workers", ("zerobridge.service", "erp"), ("zerobridge.endpoint", brokerAt)));
+        Assert.Equal(1, Last(metrics, "zerobridge.broker.services", ("zerobridge.endpoint", brokerAt)));
+        Assert.Equal(0, Last(metrics, "zerobridge.broker.requests.waiting", ("zerobridge.service", "erp")));
+        Assert.True(Last(metrics, "zerobridge.broker.requests", ("zerobridge.endpoint", brokerAt)) >= 1);
+        Assert.True(Last(metrics, "zerobridge.connections", ("zerobridge.component", "Broker"), ("zerobridge.endpoint", brokerAt)) >= 1);
+        Assert.True(Last(metrics, "zerobridge.stream.published", ("zerobridge.publisher", "measured")) >= 5);
+        Assert.True(Last(metrics, "zerobridge.stream.received", ("zerobridge.endpoint", publisher.Endpoint)) >= 5);
+        Assert.Equal(0, Last(metrics, "zerobridge.stream.gaps", ("zerobridge.endpoint", publisher.Endpoint)));
+        Assert.Equal(3, Last(metrics, "zerobridge.tasks.submitted", ("zerobridge.endpoint", producerAt)));
+        Assert.Equal(2, Last(metrics, "zerobridge.tasks.completed", ("zerobridge.endpoint", producerAt), ("zerobridge.outcome", "ok")));
+        Assert.Equal(1, Last(metrics, "zerobridge.tasks.completed", ("zerobridge.endpoint", producerAt), ("zerobridge.outcome", "failed")));
+        Assert.Equal(0, Last(metrics, "zerobridge.tasks.running", ("zerobridge.worker", "measured-worker")));
+        Assert.Contains(metrics, m => m.Name == "zerobridge.request.size" && Count(m) >= 1);
+        Assert.Contains(metrics, m => m.Name == "zerobridge.response.size" && Count(m) >= 1);
+    }
+
+    /// <summary>The value of the point of <paramref name="name"/> that carries all <paramref name="tags"/>, in the last export.</summary>
+    private static long Last(List<Metric> metrics, string name, params (string Key, string Value)[] tags)
+    {
+        long? value = null;
+        foreach (var metric in metrics.Where(m => m.Name == name))
+            foreach (ref readonly var point in metric.GetMetricPoints())
+            {
+                var pointTags = new Dictionary<string, object?>();
+                foreach (var tag in point.Tags)
+                    pointTags[tag.Key] = tag.Value;
+                if (tags.All(t => Equals(pointTags.GetValueOrDefault(t.Key), t.Value)))
+                    value = metric.MetricType is MetricType.LongSum or MetricType.LongSumNonMonotonic ? point.GetSumLong()
+                        : metric.MetricType == MetricType.LongGauge ? point.GetGaugeLastValueLong()
+                        : throw new InvalidOperationException($"{name} is a {metric.MetricType}");
+            }
+        return value ?? throw new Xunit.Sdk.XunitException($"no point of {name} with {string.Join(", ", tags)}; exported: " +
+            string.Join(", ", metrics.Select(m => m.Name).Distinct()));
+    }
+
+    private static long Count(Metric histogram)
+    {
+        long count = 0;
+        foreach (ref readonly var point in histogram.GetMetricPoints())
+            count += point.GetHistogramCount();
+        return count;
     }
 }
