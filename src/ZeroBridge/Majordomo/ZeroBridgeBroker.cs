@@ -115,9 +115,8 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
         router.Options.ReceiveHighWatermark = 100_000;
         router.Options.SendHighWatermark = 100_000;
         Endpoint = router.BindForStart(_options.Endpoint, ref _state);
-        _router = _loop.Own(router);
+        _router = _loop.Receive(router, Tick, OnMessage); // its timer and monitor can wait a tick
         ConnectionLog.Watch(_loop, router, _logger, "Broker");
-        router.ReceiveReady += OnReceiveReady;
         _loop.Every(Tick, OnTick);
         _loop.Start($"ZeroBridge broker {Endpoint}");
         BrokerMetrics.Started(this);
@@ -149,21 +148,15 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
 
     // ------------------------------------------------------------------ receiving
 
-    private void OnReceiveReady(object? sender, NetMQSocketEventArgs e)
+    private void OnMessage(NetMQMessage message)
     {
-        for (int i = 0; i < 1000; i++)
+        try
         {
-            var message = new NetMQMessage();
-            if (!e.Socket.TryReceiveMultipartMessage(ref message))
-                return;
-            try
-            {
-                Route(message);
-            }
-            catch (Exception ex)
-            {
-                _receiveFaults.Record(ex); // nothing a peer sends may stop the broker
-            }
+            Route(message);
+        }
+        catch (Exception ex)
+        {
+            _receiveFaults.Record(ex); // nothing a peer sends may stop the broker
         }
     }
 
@@ -248,11 +241,11 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
         ReadOnlyMemory<byte>? id = null;
         string? command = null;
         TimeSpan? timeout = null;
-        if (body.Count > 0)
+        if (body.Count > 0 && RequestHeader.OpensWithMap(body[0].Buffer.AsSpan(0, body[0].MessageSize)))
         {
             try
             {
-                var header = RequestHeader.Parse(body[0].ToByteArray(), out _);
+                var header = RequestHeader.Parse(body[0].Buffer.AsMemory(0, body[0].MessageSize), out _);
                 if (header.IsCancel)
                 {
                     _book.CancelQueued(key, service, header.RawId);

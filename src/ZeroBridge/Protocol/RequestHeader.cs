@@ -26,6 +26,13 @@ public sealed record RequestHeader(ReadOnlyMemory<byte> RawId, string? Command, 
     public static ReadOnlyMemory<byte> NilId { get; } = new byte[] { MessagePackCode.Nil };
 
     /// <summary>
+    /// Whether <paramref name="frame"/> opens with a msgpack map, as every header does. A broker forwards the bodies of
+    /// any MDP client, most of them not bridge requests: it asks this first, so a foreign body costs no exception.
+    /// </summary>
+    public static bool OpensWithMap(ReadOnlySpan<byte> frame) =>
+        frame.Length > 0 && frame[0] is >= MessagePackCode.MinFixMap and <= MessagePackCode.MaxFixMap or MessagePackCode.Map16 or MessagePackCode.Map32;
+
+    /// <summary>
     /// Decodes a header frame. Throws <see cref="ZeroBridgeProtocolException"/> naming what is wrong;
     /// <paramref name="rawIdIfAny"/> still receives the id when it could be read, so the error reply can carry it.
     /// </summary>

@@ -67,17 +67,20 @@ internal sealed class ConnectionLog : IDisposable
         return log;
     }
 
-    private void OnAccepted(AsyncSocket socket)
+    // NetMQ's monitor hands over no socket (null) when the connection is gone by the time the event is read: a peer
+    // that connected and left while the component's thread was busy. It is logged without an address, never thrown.
+    private void OnAccepted(AsyncSocket? socket)
     {
-        var peer = AddressOf(socket);
-        _open[socket] = new Opened(peer, Environment.TickCount64);
+        var peer = socket is null ? "an address already gone" : AddressOf(socket);
+        if (socket is not null)
+            _open[socket] = new Opened(peer, Environment.TickCount64);
         Volatile.Write(ref _openCount, _open.Count);
         TransportLog.ConnectionAccepted(_logger, Component, peer, _open.Count);
     }
 
-    private void OnDisconnected(AsyncSocket socket)
+    private void OnDisconnected(AsyncSocket? socket)
     {
-        if (!_open.Remove(socket, out var opened))
+        if (socket is null || !_open.Remove(socket, out var opened))
             return; // a connection accepted before the watch began
         Volatile.Write(ref _openCount, _open.Count);
         var lifetime = TimeSpan.FromMilliseconds(Environment.TickCount64 - opened.AtTicks);

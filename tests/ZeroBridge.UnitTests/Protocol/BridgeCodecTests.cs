@@ -20,6 +20,18 @@ public class BridgeCodecTests
     }
 
     [Fact]
+    public void Only_a_frame_opening_with_a_map_could_be_a_header()
+    {
+        Assert.True(RequestHeader.OpensWithMap(RequestHeader.WriteCall(1, "ping", TimeSpan.FromSeconds(1), [])));
+        Assert.True(RequestHeader.OpensWithMap(RequestHeader.WriteCancel(1)));
+        Assert.True(RequestHeader.OpensWithMap([0xde, 0x00, 0x00])); // map16
+        Assert.True(RequestHeader.OpensWithMap([0xdf, 0x00, 0x00, 0x00, 0x00])); // map32
+        Assert.False(RequestHeader.OpensWithMap("Hello world"u8)); // what the zguide's mdclient sends
+        Assert.False(RequestHeader.OpensWithMap([0x90])); // an empty array
+        Assert.False(RequestHeader.OpensWithMap([]));
+    }
+
+    [Fact]
     public void A_cancel_header_reads_back_as_a_cancel_of_the_same_id()
     {
         var header = RequestHeader.Parse(RequestHeader.WriteCancel(9), out _);
