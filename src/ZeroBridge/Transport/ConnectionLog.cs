@@ -53,16 +53,8 @@ internal sealed class ConnectionLog : IDisposable
         loop.DisposeWith(log);
         // Only these three events: NetMQ's monitor throws on the poller thread for an event it has no handler for.
         var monitor = loop.Monitor(socket, SocketEvents.Accepted | SocketEvents.AcceptFailed | SocketEvents.Disconnected);
-        monitor.Accepted += (_, e) =>
-        {
-            if (e.Socket is { } socket)
-                log.OnAccepted(socket);
-        };
-        monitor.Disconnected += (_, e) =>
-        {
-            if (e.Socket is { } socket)
-                log.OnDisconnected(socket);
-        };
+        monitor.Accepted += (_, e) => log.OnAccepted(e.Socket);
+        monitor.Disconnected += (_, e) => log.OnDisconnected(e.Socket);
         monitor.AcceptFailed += (_, e) => TransportLog.AcceptFailed(logger, component, e.Address, e.ErrorCode);
         return log;
     }
