@@ -37,12 +37,6 @@ internal static class BrokerMetrics
         "zerobridge.broker.workers.lost", () => Running.Now.Select(b => new Measurement<long>(b.Status.Counters.WorkersLost, Of(b))),
         "{worker}", "Workers lost while running a request, by broker endpoint.");
 
-    /// <summary>Measures <paramref name="broker"/> from now on, until <see cref="Stopped"/>.</summary>
-    public static void Started(ZeroBridgeBroker broker) => Running.Add(broker);
-
-    /// <summary>Stops measuring <paramref name="broker"/>.</summary>
-    public static void Stopped(ZeroBridgeBroker broker) => Running.Remove(broker);
-
     private static IEnumerable<Measurement<int>> PerService(Func<ServiceStatus, int> value) =>
         from broker in Running.Now
         from service in broker.Status.Services

@@ -119,7 +119,7 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
         ConnectionLog.Watch(_loop, router, _logger, "Broker");
         _loop.Every(Tick, OnTick);
         _loop.Start($"ZeroBridge broker {Endpoint}");
-        BrokerMetrics.Started(this);
+        BrokerMetrics.Running.Add(this);
         MajordomoLog.BrokerListening(_logger, Endpoint, _options.Certificate is null ? "plain text"
             : _authentication is null ? $"CURVE, server key {_options.Certificate.PublicKey}"
             : $"CURVE, server key {_options.Certificate.PublicKey}, clients and workers from the allow-list {_options.AllowList}");
@@ -134,7 +134,7 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
     {
         if (!ComponentState.BeginStop(ref _state, _loop))
             return;
-        BrokerMetrics.Stopped(this);
+        BrokerMetrics.Running.Remove(this);
         if (!await _loop.StopAsync(_book.ShutDown, cancellationToken).ConfigureAwait(false))
             MajordomoLog.BrokerDrainTimedOut(_logger);
         MajordomoLog.BrokerStopped(_logger, Endpoint);
