@@ -48,6 +48,7 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
     private readonly SocketLoop _loop = new();
     private RouterSocket? _router;
     private BrokerStatus _status = BrokerStatus.Empty;
+    private TaskCompletionSource _statusRefreshed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _state; // ComponentState
 
     /// <summary>Creates a broker; call <see cref="StartAsync"/> to bind and serve.</summary>
@@ -89,6 +90,9 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
 
     /// <summary>The services, worker counts, queue depths and counters, refreshed every 50 ms while running.</summary>
     public BrokerStatus Status => Volatile.Read(ref _status);
+
+    /// <summary>Completes when <see cref="Status"/> is next refreshed: a wait for a change, where polling would guess.</summary>
+    internal Task StatusRefreshed => Volatile.Read(ref _statusRefreshed).Task;
 
     /// <summary>Whether it is bound and routing requests: started, and not yet stopping (for health checks).</summary>
     public bool IsRunning => Volatile.Read(ref _state) == ComponentState.Started;
@@ -422,6 +426,8 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
             _authentication?.RecheckWhenDue(); // a removed key's worker goes even while no client asks
             _book.Tick(DateTime.UtcNow);
             Volatile.Write(ref _status, _book.Status());
+            Interlocked.Exchange(ref _statusRefreshed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously))
+                .TrySetResult();
         }
         catch (Exception ex)
         {

@@ -119,10 +119,7 @@ public sealed class BrokerAuthenticationTests : IAsyncLifetime, IDisposable
         File.Delete(Path.Combine(_allowed, "erp-worker" + ZeroBridgeCertificate.PublicExtension));
 
         // Within ConnectionAuthentication.RecheckInterval the broker drops it, with no client asking (its timer rechecks).
-        // Status is a snapshot the broker refreshes every 50 ms, with no change event: a bounded poll of it.
-        var deadline = DateTime.UtcNow + Wait;
-        while (_broker.Status.Counters.WorkersLost == 0 && DateTime.UtcNow < deadline)
-            await Task.Delay(20);
+        await _broker.WaitForStatusAsync(status => status.Counters.WorkersLost > 0, Wait);
         Assert.Equal(1, _broker.Status.Counters.WorkersLost);
         await Assert.ThrowsAnyAsync<ZeroBridgeException>(() => client.CallAsync<object>("whoami"));
         Assert.Equal(1, Volatile.Read(ref _ran)); // the request never reached the worker
