@@ -16,7 +16,8 @@ namespace ZeroBridge.Execution;
 /// worker. Metrics: <c>zerobridge.commands</c> (count), <c>zerobridge.command.duration</c> (seconds) and
 /// <c>zerobridge.commands.active</c>, tagged with the command, the route and the outcome (<c>ok</c> or the error code);
 /// <c>zerobridge.commands.queued</c> (waiting for a slot), <c>zerobridge.request.size</c> and
-/// <c>zerobridge.response.size</c> (bytes), <c>zerobridge.connections</c>; and, read from the running components'
+/// <c>zerobridge.response.size</c> (bytes), <c>zerobridge.connections</c> and <c>zerobridge.connections.closed</c> (for breaking the
+/// <see cref="Transport.ConnectionLimits"/>); and, read from the running components'
 /// own statistics, the broker's services, workers and waiting requests, streams' messages and gaps, and tasks
 /// (docs/hosting.md, "Metrics"). With no listener attached, each costs a check of a flag.
 /// </remarks>
@@ -60,6 +61,22 @@ public static class ZeroBridgeDiagnostics
         ConnectionLog.Running.Now.Select(log => new Measurement<int>(log.OpenCount,
             new KeyValuePair<string, object?>("zerobridge.component", log.Component),
             new KeyValuePair<string, object?>("zerobridge.endpoint", log.Endpoint)));
+
+    private static readonly ObservableCounter<long> ClosedConnections =
+        Meter.CreateObservableCounter("zerobridge.connections.closed", MeasureClosedConnections, "{connection}",
+            "Connections a component closed for breaking its ConnectionLimits, by component, endpoint and reason (handshake_timeout, not_reading).");
+
+    private static IEnumerable<Measurement<long>> MeasureClosedConnections() =>
+        ConnectionLog.Running.Now.SelectMany(log => new[]
+        {
+            ClosedBy(log, log.HandshakeTimeouts, "handshake_timeout"),
+            ClosedBy(log, log.NotReadingClosures, "not_reading"),
+        });
+
+    private static Measurement<long> ClosedBy(ConnectionLog log, long count, string reason) => new(count,
+        new KeyValuePair<string, object?>("zerobridge.component", log.Component),
+        new KeyValuePair<string, object?>("zerobridge.endpoint", log.Endpoint),
+        new KeyValuePair<string, object?>("zerobridge.reason", reason));
 
     /// <summary>The tag value for a command that is not registered: callers choose those names, so they are not tags.</summary>
     internal const string UnknownCommand = "(unknown)";

@@ -1,4 +1,5 @@
 using ZeroBridge.Security;
+using ZeroBridge.Transport;
 
 namespace ZeroBridge.Majordomo;
 
@@ -61,4 +62,11 @@ public sealed record ZeroBridgeBrokerOptions
     /// to start there without a <see cref="Certificate"/>). Only for networks where every host is trusted.
     /// </summary>
     public bool Insecure { get; init; }
+
+    /// <summary>
+    /// What every connection of clients and workers must do to stay open (default: <see cref="Transport.ConnectionLimits.Default"/>):
+    /// finish the ZeroMQ handshake within 30 s, and take what waits for it at 240 bytes/s or more. See
+    /// docs/architecture.md, "Hostile peers".
+    /// </summary>
+    public ConnectionLimits ConnectionLimits { get; init; } = new(); // an instance of its own: configuration binds into it
 }

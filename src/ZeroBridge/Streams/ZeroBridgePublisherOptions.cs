@@ -1,4 +1,5 @@
 using ZeroBridge.Security;
+using ZeroBridge.Transport;
 
 namespace ZeroBridge.Streams;
 
@@ -84,4 +85,11 @@ public sealed record ZeroBridgePublisherOptions
     /// same keys. Needs <see cref="Certificate"/> and <see cref="SnapshotEndpoint"/>. See docs/security.md, "Streams".
     /// </summary>
     public AllowList? AllowList { get; init; }
+
+    /// <summary>
+    /// What every connection of subscribers (on both the stream and the snapshot endpoint) must do to stay open (default: <see cref="Transport.ConnectionLimits.Default"/>):
+    /// finish the ZeroMQ handshake within 30 s, and take what waits for it at 240 bytes/s or more. See
+    /// docs/architecture.md, "Hostile peers".
+    /// </summary>
+    public ConnectionLimits ConnectionLimits { get; init; } = new(); // an instance of its own: configuration binds into it
 }

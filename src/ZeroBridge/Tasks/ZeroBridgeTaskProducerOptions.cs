@@ -1,4 +1,5 @@
 using ZeroBridge.Security;
+using ZeroBridge.Transport;
 
 namespace ZeroBridge.Tasks;
 
@@ -62,6 +63,13 @@ public sealed record ZeroBridgeTaskProducerOptions
     /// made for the producer's key. See docs/security.md.
     /// </summary>
     public AllowList? AllowList { get; init; }
+
+    /// <summary>
+    /// What every connection of workers must do to stay open (default: <see cref="Transport.ConnectionLimits.Default"/>):
+    /// finish the ZeroMQ handshake within 30 s, and take what waits for it at 240 bytes/s or more. See
+    /// docs/architecture.md, "Hostile peers".
+    /// </summary>
+    public ConnectionLimits ConnectionLimits { get; init; } = new(); // an instance of its own: configuration binds into it
 }
 
 /// <summary>Settings of one job (<see cref="ZeroBridgeTaskProducer.RunAsync(string, IEnumerable{TaskArguments}, TaskRunOptions?, CancellationToken)"/>).</summary>

@@ -20,6 +20,7 @@ namespace ZeroBridge.Transport;
 internal sealed class ConnectionLog : IDisposable
 {
     private readonly ILogger _logger;
+    private ConnectionGuard? _guard;
     private readonly Dictionary<AsyncSocket, Opened> _open = new(ReferenceEqualityComparer.Instance);
     private int _openCount;
 
@@ -42,13 +43,21 @@ internal sealed class ConnectionLog : IDisposable
     /// <summary>How many connections are open now (any thread).</summary>
     public int OpenCount => Volatile.Read(ref _openCount);
 
+    /// <summary>How many connections were closed for taking longer than the handshake timeout (any thread).</summary>
+    public long HandshakeTimeouts => _guard?.HandshakeTimeouts ?? 0;
+
+    /// <summary>How many connections were closed for not reading what waited for them (any thread).</summary>
+    public long NotReadingClosures => _guard?.NotReading ?? 0;
+
     /// <summary>
-    /// Watches <paramref name="socket"/>, which <paramref name="loop"/> polls, and logs its peers' connections as
-    /// <paramref name="component"/> (the name the component's other log lines use). Call before the loop starts.
+    /// Watches <paramref name="socket"/>, which <paramref name="loop"/> polls, logs its peers' connections as
+    /// <paramref name="component"/> (the name the component's other log lines use), and holds them to
+    /// <paramref name="limits"/>. Call before the loop starts.
     /// </summary>
-    public static ConnectionLog Watch(SocketLoop loop, NetMQSocket socket, ILogger logger, string component)
+    public static ConnectionLog Watch(SocketLoop loop, NetMQSocket socket, ConnectionLimits limits, ILogger logger, string component)
     {
         var log = new ConnectionLog(logger, component, socket.Options.LastEndpoint ?? "");
+        log._guard = ConnectionGuard.Start(loop, socket, limits, logger, component);
         Running.Add(log);
         loop.DisposeWith(log);
         // Only these three events: NetMQ's monitor throws on the poller thread for an event it has no handler for.
@@ -65,7 +74,10 @@ internal sealed class ConnectionLog : IDisposable
     {
         var peer = socket is null ? "an address already gone" : AddressOf(socket);
         if (socket is not null)
+        {
             _open[socket] = new Opened(peer, Environment.TickCount64);
+            _guard?.Accepted(socket, peer);
+        }
         Volatile.Write(ref _openCount, _open.Count);
         TransportLog.ConnectionAccepted(_logger, Component, peer, _open.Count);
     }
@@ -74,6 +86,7 @@ internal sealed class ConnectionLog : IDisposable
     {
         if (socket is null || !_open.Remove(socket, out var opened))
             return; // a connection accepted before the watch began
+        _guard?.Closed(socket);
         Volatile.Write(ref _openCount, _open.Count);
         var lifetime = TimeSpan.FromMilliseconds(Environment.TickCount64 - opened.AtTicks);
         TransportLog.ConnectionClosed(_logger, Component, opened.Peer, lifetime.TotalSeconds, _open.Count);

@@ -27,4 +27,16 @@ internal static partial class TransportLog
     [LoggerMessage(EventId = 1012, EventName = "AcceptFailed", Level = LogLevel.Warning,
         Message = "{Component}: accepting a connection on {Endpoint} failed: {Error}")]
     public static partial void AcceptFailed(ILogger logger, string component, string endpoint, NetMQ.ErrorCode error);
+
+    [LoggerMessage(EventId = 1013, EventName = "HandshakeTimedOut", Level = LogLevel.Warning,
+        Message = "{Component}: closed the connection from {PeerAddress}: no whole ZeroMQ handshake within {LimitSeconds:0.###} s ({BytesReceived} bytes received); ConnectionLimits.HandshakeTimeout")]
+    public static partial void HandshakeTimedOut(ILogger logger, string component, string peerAddress, double limitSeconds, long bytesReceived);
+
+    [LoggerMessage(EventId = 1014, EventName = "PeerNotReading", Level = LogLevel.Warning,
+        Message = "{Component}: closed the connection from {PeerAddress}, and dropped what waited for it: it read less than {MinimumBytesPerSecond} bytes/s for {GraceSeconds:0.###} s while data waited; ConnectionLimits.MinimumReadBytesPerSecond")]
+    public static partial void PeerNotReading(ILogger logger, string component, string peerAddress, double graceSeconds, double minimumBytesPerSecond);
+
+    [LoggerMessage(EventId = 1015, EventName = "ConnectionLimitsUnavailable", Level = LogLevel.Warning,
+        Message = "{Component}: ConnectionLimits are not enforced on this system (they read Linux's TCP_INFO): a peer that never completes the ZeroMQ handshake, or never reads, holds its connection until it closes it")]
+    public static partial void ConnectionLimitsUnavailable(ILogger logger, string component);
 }

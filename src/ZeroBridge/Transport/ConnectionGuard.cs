@@ -1,0 +1,104 @@
+using System.Net.Sockets;
+using AsyncIO;
+using Microsoft.Extensions.Logging;
+
+namespace ZeroBridge.Transport;
+
+/// <summary>
+/// Enforces a bound socket's <see cref="ConnectionLimits"/>: on the component's own socket thread, every
+/// <see cref="ConnectionLimits.CheckInterval"/>, it reads each accepted connection's kernel counters and shuts down
+/// the connections whose peers never finished the ZeroMQ handshake or stopped reading what waits for them.
+/// </summary>
+/// <remarks>
+/// NetMQ has no handshake timeout and no per-connection view of its queues; the kernel's counters are the one
+/// place that knows both what a connection's peer has sent and what it has taken. A shut-down connection is closed
+/// by NetMQ itself, which drops its queue and reports it to the <see cref="ConnectionLog"/> like any other.
+/// </remarks>
+internal sealed class ConnectionGuard
+{
+    private readonly Dictionary<AsyncSocket, Watched> _watched = new(ReferenceEqualityComparer.Instance);
+    private readonly List<AsyncSocket> _gone = [];
+    private readonly ConnectionLimits _limits;
+    private readonly int _handshakeBytes;
+    private readonly ILogger _logger;
+    private readonly string _component;
+    private long _handshakeTimeouts;
+    private long _notReading;
+
+    private ConnectionGuard(ConnectionLimits limits, bool curve, ILogger logger, string component)
+    {
+        _limits = limits;
+        _handshakeBytes = curve ? ConnectionProgress.CurveHandshakeBytes : ConnectionProgress.NullHandshakeBytes;
+        _logger = logger;
+        _component = component;
+    }
+
+    /// <summary>
+    /// Starts guarding <paramref name="socket"/>'s connections on <paramref name="loop"/> with
+    /// <paramref name="limits"/>; null when there is nothing to enforce, or it cannot be enforced here (logged).
+    /// </summary>
+    public static ConnectionGuard? Start(SocketLoop loop, NetMQ.NetMQSocket socket, ConnectionLimits limits, ILogger logger, string component)
+    {
+        if (!limits.LimitsHandshake && !limits.LimitsReading)
+            return null;
+        if (!TcpConnectionInfo.IsSupported)
+        {
+            TransportLog.ConnectionLimitsUnavailable(logger, component);
+            return null;
+        }
+        var guard = new ConnectionGuard(limits, socket.Options.CurveServer, logger, component);
+        loop.Every(limits.CheckInterval, guard.Check);
+        return guard;
+    }
+
+    /// <summary>How many connections were closed for not finishing the handshake in time (any thread).</summary>
+    public long HandshakeTimeouts => Interlocked.Read(ref _handshakeTimeouts);
+
+    /// <summary>How many connections were closed for not reading (any thread).</summary>
+    public long NotReading => Interlocked.Read(ref _notReading);
+
+    /// <summary>Starts watching a connection the socket accepted (on the loop's thread).</summary>
+    public void Accepted(AsyncSocket connection, string peer)
+    {
+        if (TcpConnectionInfo.SocketOf(connection) is { } socket)
+            _watched[connection] = new Watched(socket, peer, new ConnectionProgress(Environment.TickCount64));
+    }
+
+    /// <summary>Stops watching a connection that closed (on the loop's thread).</summary>
+    public void Closed(AsyncSocket connection) => _watched.Remove(connection);
+
+    private void Check()
+    {
+        long now = Environment.TickCount64;
+        foreach (var (connection, watched) in _watched)
+        {
+            // A connection whose counters cannot be read is gone (closed before its event was read), or the kernel
+            // is too old to report them: either way there is nothing more to judge.
+            if (!TcpConnectionInfo.TryRead(watched.Socket, out var info))
+            {
+                _gone.Add(connection);
+                continue;
+            }
+            var verdict = watched.Progress.Judge(info, now, _limits, _handshakeBytes);
+            if (verdict == ConnectionVerdict.Keep)
+                continue;
+            _gone.Add(connection); // NetMQ reports the close as it happens; the watch ends here
+            TcpConnectionInfo.Abort(watched.Socket);
+            if (verdict == ConnectionVerdict.HandshakeTimedOut)
+            {
+                Interlocked.Increment(ref _handshakeTimeouts);
+                TransportLog.HandshakeTimedOut(_logger, _component, watched.Peer, _limits.HandshakeTimeout.TotalSeconds, info.BytesReceived);
+            }
+            else
+            {
+                Interlocked.Increment(ref _notReading);
+                TransportLog.PeerNotReading(_logger, _component, watched.Peer, _limits.ReadGracePeriod.TotalSeconds, _limits.MinimumReadBytesPerSecond);
+            }
+        }
+        foreach (var connection in _gone)
+            _watched.Remove(connection);
+        _gone.Clear();
+    }
+
+    private sealed record Watched(Socket Socket, string Peer, ConnectionProgress Progress);
+}

@@ -1,0 +1,69 @@
+namespace ZeroBridge.Transport;
+
+/// <summary>
+/// What a component that binds demands of every TCP connection it accepts, so a peer that never speaks ZeroMQ, or
+/// stops reading what it asked for, cannot hold the component's sockets and memory forever (docs/architecture.md,
+/// "Hostile peers"). Immutable; change with <c>with</c>.
+/// </summary>
+/// <remarks>
+/// <para>The two limits are libzmq's handshake interval (<c>ZMQ_HANDSHAKE_IVL</c>, which NetMQ lacks) and ASP.NET
+/// Core Kestrel's minimum response data rate, applied to ZeroMQ connections. Both are judged from the kernel's own
+/// counters for the connection (Linux <c>TCP_INFO</c>), which a peer cannot forge: a reply counts as read only when
+/// the peer's TCP stack has acknowledged it, and it acknowledges only what its application frees room for.</para>
+/// <para>A connection that breaks a limit is shut down; ZeroMQ then drops it as it drops any connection the peer
+/// reset, with the replies queued for it. A ZeroMQ peer reconnects by itself. On systems other than Linux the limits
+/// are not enforced (the component logs this once when it starts).</para>
+/// </remarks>
+public sealed record ConnectionLimits
+{
+    /// <summary>The limits with every default.</summary>
+    public static ConnectionLimits Default { get; } = new();
+
+    /// <summary>The limits turned off: connections are held as long as their peers keep them open.</summary>
+    public static ConnectionLimits None { get; } = new()
+    {
+        HandshakeTimeout = Timeout.InfiniteTimeSpan,
+        MinimumReadBytesPerSecond = 0,
+    };
+
+    /// <summary>
+    /// How long a new connection has to send a whole ZeroMQ handshake (its greeting and, with CURVE, its HELLO and
+    /// INITIATE) before it is closed (default: 30 s, libzmq's own default). <see cref="Timeout.InfiniteTimeSpan"/>
+    /// turns the limit off.
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The slowest rate, in bytes per second, at which a peer must take what the component sends it whenever data is
+    /// waiting for it (default: 240, Kestrel's minimum response data rate). A peer below it for a whole
+    /// <see cref="ReadGracePeriod"/> is closed, with the replies queued for it. 0 turns the limit off.
+    /// </summary>
+    public double MinimumReadBytesPerSecond { get; init; } = 240;
+
+    /// <summary>
+    /// How long a peer may read more slowly than <see cref="MinimumReadBytesPerSecond"/>, or not at all, while data
+    /// waits for it before it is closed (default: 30 s).
+    /// </summary>
+    public TimeSpan ReadGracePeriod { get; init; } = TimeSpan.FromSeconds(30);
+
+    internal bool LimitsHandshake => HandshakeTimeout != Timeout.InfiniteTimeSpan;
+
+    internal bool LimitsReading => MinimumReadBytesPerSecond > 0;
+
+    /// <summary>
+    /// How often the connections are checked: a quarter of the shorter limit, so a connection is closed within 25%
+    /// past its limit, and at most once a second.
+    /// </summary>
+    internal TimeSpan CheckInterval
+    {
+        get
+        {
+            var shortest = TimeSpan.FromSeconds(1) * 4;
+            if (LimitsHandshake && HandshakeTimeout < shortest)
+                shortest = HandshakeTimeout;
+            if (LimitsReading && ReadGracePeriod < shortest)
+                shortest = ReadGracePeriod;
+            return TimeSpan.FromTicks(Math.Max(shortest.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks));
+        }
+    }
+}
