@@ -83,6 +83,7 @@ public static class ZeroBridgeMajordomoServiceCollectionExtensions
         SettingChecks.Endpoint(section, nameof(o.Endpoint), o.Endpoint)
             .Concat(SettingChecks.Positive(section, nameof(o.HeartbeatInterval), o.HeartbeatInterval))
             .Concat(SettingChecks.AtLeast(section, nameof(o.HeartbeatLiveness), o.HeartbeatLiveness, 1))
+            .Concat(SettingChecks.Limits(section, o.ConnectionLimits))
             .Concat(SettingChecks.Positive(section, nameof(o.RequestTimeout), o.RequestTimeout))
             .Concat(SettingChecks.AtLeast(section, nameof(o.MaxRetries), o.MaxRetries, 0))
             .Concat(SettingChecks.AtLeast(section, nameof(o.MaxQueuedPerService), o.MaxQueuedPerService, 1))

@@ -108,5 +108,6 @@ public static class ZeroBridgeServiceCollectionExtensions
             .Concat(SettingChecks.AtLeast(section, nameof(o.MaxOpenTableCursors), o.MaxOpenTableCursors, 1))
             .Concat(SettingChecks.Positive(section, nameof(o.ShutdownTimeout), o.ShutdownTimeout))
             .Concat(SettingChecks.Positive(section, nameof(o.TableCursorIdleTimeout), o.TableCursorIdleTimeout))
+            .Concat(SettingChecks.Limits(section, o.ConnectionLimits))
             .Concat(SettingChecks.KeyFile(section, SettingChecks.CertificateFile, secret: true));
 }

@@ -41,6 +41,7 @@ public static class ZeroBridgeStreamsServiceCollectionExtensions
         SettingChecks.Endpoint(section, nameof(o.Endpoint), o.Endpoint)
             .Concat(o.SnapshotEndpoint is null ? [] : SettingChecks.Endpoint(section, nameof(o.SnapshotEndpoint), o.SnapshotEndpoint))
             .Concat(SettingChecks.Positive(section, nameof(o.HeartbeatInterval), o.HeartbeatInterval))
+            .Concat(SettingChecks.Limits(section, o.ConnectionLimits))
             .Concat(SettingChecks.AtLeast(section, nameof(o.SendHighWatermark), o.SendHighWatermark, 0))
             .Concat(SettingChecks.AtLeast(section, nameof(o.MaxSnapshotRequestBytes), o.MaxSnapshotRequestBytes, 1));
 }

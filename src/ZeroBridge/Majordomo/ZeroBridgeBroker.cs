@@ -55,6 +55,7 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
     public ZeroBridgeBroker(ZeroBridgeBrokerOptions? options = null, ILogger<ZeroBridgeBroker>? logger = null)
     {
         _options = options ?? ZeroBridgeBrokerOptions.Default;
+        _options.ConnectionLimits.ThrowIfInvalid(nameof(options));
         if (_options.HeartbeatInterval <= TimeSpan.Zero || _options.HeartbeatLiveness < 1)
             throw new ArgumentException("HeartbeatInterval must be positive and HeartbeatLiveness at least 1.", nameof(options));
         _logger = (ILogger?)logger ?? NullLogger.Instance;

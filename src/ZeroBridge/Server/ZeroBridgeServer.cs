@@ -50,6 +50,7 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
     {
         _commands = commands;
         _options = options ?? ZeroBridgeServerOptions.Default;
+        _options.ConnectionLimits.ThrowIfInvalid(nameof(options));
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _receiveFaults = new ReceiveFaults(_logger, "Server");
         _executor = new CommandExecutor(commands, new CommandExecutorOptions

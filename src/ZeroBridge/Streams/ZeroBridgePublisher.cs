@@ -50,6 +50,7 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
     public ZeroBridgePublisher(ZeroBridgePublisherOptions? options = null, ILogger<ZeroBridgePublisher>? logger = null)
     {
         _options = options ?? ZeroBridgePublisherOptions.Default;
+        _options.ConnectionLimits.ThrowIfInvalid(nameof(options));
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _receiveFaults = new ReceiveFaults(_logger, "Publisher");
         if (_options is { AllowList: { } allowList, Certificate: { } certificate })

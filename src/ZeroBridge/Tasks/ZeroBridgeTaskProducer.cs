@@ -55,6 +55,7 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
     public ZeroBridgeTaskProducer(ZeroBridgeTaskProducerOptions? options = null, ILogger<ZeroBridgeTaskProducer>? logger = null)
     {
         _options = options ?? ZeroBridgeTaskProducerOptions.Default;
+        _options.ConnectionLimits.ThrowIfInvalid(nameof(options));
         if (_options.MaxAttempts < 1)
             throw new ArgumentOutOfRangeException(nameof(options), "MaxAttempts must be at least 1.");
         if (_options.WorkerTimeout <= TimeSpan.Zero)

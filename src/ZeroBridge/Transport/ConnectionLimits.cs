@@ -46,6 +46,16 @@ public sealed record ConnectionLimits
     /// </summary>
     public TimeSpan ReadGracePeriod { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Throws when a limit is out of its range; each component checks its limits as it is constructed.</summary>
+    /// <exception cref="ArgumentException">A limit is out of range.</exception>
+    internal void ThrowIfInvalid(string parameterName)
+    {
+        if ((HandshakeTimeout <= TimeSpan.Zero && LimitsHandshake) || !(MinimumReadBytesPerSecond >= 0)
+            || double.IsInfinity(MinimumReadBytesPerSecond) || ReadGracePeriod <= TimeSpan.Zero)
+            throw new ArgumentException("ConnectionLimits: HandshakeTimeout must be positive (or infinite), MinimumReadBytesPerSecond " +
+                                        "0 or more, and ReadGracePeriod positive.", parameterName);
+    }
+
     internal bool LimitsHandshake => HandshakeTimeout != Timeout.InfiniteTimeSpan;
 
     internal bool LimitsReading => MinimumReadBytesPerSecond > 0;

@@ -11,6 +11,7 @@ using ZeroBridge.Hosting;
 using ZeroBridge.Majordomo;
 using ZeroBridge.Security;
 using ZeroBridge.Server;
+using ZeroBridge.Transport;
 using ZeroBridge.Streams;
 using ZeroBridge.Tasks;
 
@@ -35,6 +36,7 @@ public class HostConfigurationTests
         {
             ["ZeroBridge:Server:Endpoint"] = "tcp://127.0.0.1:*",
             ["ZeroBridge:Server:MaxConcurrency"] = "3",
+            ["ZeroBridge:Server:ConnectionLimits:HandshakeTimeout"] = "00:00:05",
             ["ZeroBridge:Servers:admin:Endpoint"] = "tcp://127.0.0.1:*",
         });
         builder.Services.AddZeroBridge(commands => commands.Add("who", () => "public"));
@@ -48,7 +50,12 @@ public class HostConfigurationTests
         try
         {
             Assert.NotEqual(main.Endpoint, admin.Endpoint);
-            Assert.Equal(3, host.Services.GetRequiredService<IOptionsMonitor<ZeroBridgeServerOptions>>().Get("").MaxConcurrency);
+            var bound = host.Services.GetRequiredService<IOptionsMonitor<ZeroBridgeServerOptions>>();
+            Assert.Equal(3, bound.Get("").MaxConcurrency);
+            Assert.Equal(TimeSpan.FromSeconds(5), bound.Get("").ConnectionLimits.HandshakeTimeout);
+            Assert.Equal(ConnectionLimits.Default.ReadGracePeriod, bound.Get("").ConnectionLimits.ReadGracePeriod);
+            Assert.Equal(ConnectionLimits.Default, bound.Get("admin").ConnectionLimits); // each server its own limits
+            Assert.Equal(TimeSpan.FromSeconds(30), ConnectionLimits.Default.HandshakeTimeout); // binding never touched the default
             Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync()).Status);
 
             // A second host calls the admin server through a typed client bound from its own configuration.
@@ -79,6 +86,7 @@ public class HostConfigurationTests
         {
             ["ZeroBridge:Server:Endpoint"] = "127.0.0.1:5555",
             ["ZeroBridge:Server:MaxConcurrency"] = "0",
+            ["ZeroBridge:Server:ConnectionLimits:MinimumReadBytesPerSecond"] = "-1",
             ["ZeroBridge:Server:CertificateFile"] = Path.Combine(Path.GetTempPath(), $"missing-{Guid.NewGuid():N}.key_secret"),
         });
         builder.Services.AddZeroBridge(commands => commands.Add("ping2", () => 1));
@@ -86,6 +94,7 @@ public class HostConfigurationTests
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Contains("ZeroBridge:Server:Endpoint is \"127.0.0.1:5555\", not a ZeroMQ endpoint", error.Message);
         Assert.Contains("ZeroBridge:Server:MaxConcurrency must be at least 1 (it is 0)", error.Message);
+        Assert.Contains("ZeroBridge:Server:ConnectionLimits:MinimumReadBytesPerSecond must be 0 (off) or a positive number", error.Message);
         Assert.Contains("ZeroBridge:Server:CertificateFile is ", error.Message);
     }
 
