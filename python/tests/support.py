@@ -81,15 +81,17 @@ def raw_ping(socket: zmq.Socket, request_id: Optional[int] = 4242) -> None:
 
 class ServerProcess:
     """A server process (the C# test host, `zbridge demo`, a benchmark's baseline) in its own process
-    group, and what it printed. ``cpus`` pins it (and every thread it starts) before it runs."""
+    group, and what it printed. ``cpus`` pins it (and every thread it starts) before it runs; ``env`` replaces
+    the environment it inherits."""
 
-    def __init__(self, args: List[str], cwd: Optional[Path] = None, cpus: Optional[Set[int]] = None) -> None:
+    def __init__(self, args: List[str], cwd: Optional[Path] = None, cpus: Optional[Set[int]] = None,
+                 env: Optional[Dict[str, str]] = None) -> None:
         self.args = args
         self.output: List[str] = []
         self.endpoint = ""
         self._lines: "queue.Queue[Optional[str]]" = queue.Queue()
         self.process = subprocess.Popen(
-            args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             text=True, encoding="utf-8", errors="replace", bufsize=1, start_new_session=True,
             preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
         self._pump = threading.Thread(target=self._read, daemon=True)
@@ -123,6 +125,21 @@ class ServerProcess:
         raise RuntimeError(f"{Path(self.args[0]).name} {' '.join(self.args[1:2])} did not print 'Listening on "
                            f"tcp://...' within {deadline} s (exit code {self.process.poll()}); output:\n"
                            + "\n".join(self.output[-50:]))
+
+    def wait_for_line(self, needle: str, deadline: float) -> str:
+        """The first line printed after "Listening on" that contains ``needle``, waiting for it line by line;
+        fails with the output so far when none comes within ``deadline`` seconds."""
+        end = time.monotonic() + deadline
+        while (remaining := end - time.monotonic()) > 0:
+            try:
+                line = self._lines.get(timeout=remaining)
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            if needle in line:
+                return line.rstrip("\n")
+        raise AssertionError(f"no line with {needle!r} within {deadline} s; output:\n" + "\n".join(self.output[-50:]))
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL if it does not exit within the deadline."""

@@ -152,7 +152,10 @@ class _Producer:
                  task_timeout: Optional[float] = None, max_attempts: int = 3,
                  context: Optional[zmq.Context] = None, cert: Optional[CertificatePath] = None,
                  insecure: bool = False,
-                 allow_list: Union[str, "os.PathLike[str]", None] = None) -> None:
+                 allow_list: Union[str, "os.PathLike[str]", None] = None,
+                 handshake_timeout: Optional[float] = 30.0) -> None:
+        if handshake_timeout is not None and not handshake_timeout > 0:
+            raise ValueError(f"handshake_timeout must be positive seconds, or None for no limit (it is {handshake_timeout!r})")
         curve = CurveServer.configure(cert)
         refusal = plaintext_refusal("task producer", bind, curve is not None, insecure)
         if refusal is not None:
@@ -172,6 +175,9 @@ class _Producer:
         self._socket.setsockopt(zmq.LINGER, 0)
         self._socket.setsockopt(zmq.ROUTER_MANDATORY, 1)
         self._socket.setsockopt(zmq.MAXMSGSIZE, 1 << 30)
+        # libzmq's own handshake limit (0: none), stated rather than left to its default: a connection that never
+        # finishes the ZeroMQ handshake is closed, as the C# components do (ConnectionLimits.HandshakeTimeout).
+        self._socket.setsockopt(zmq.HANDSHAKE_IVL, 0 if handshake_timeout is None else max(1, round(handshake_timeout * 1000)))
         if curve is not None:
             curve.apply(self._socket)
         with translate_zmq_errors(bind):
@@ -553,6 +559,9 @@ class TaskProducer(_Producer):
             Others get the ``unauthenticated`` notice and no task, logged with their key. The
             directory is read again when it changes: a key added is let in at its next proof, a
             key removed loses its workers within a second (their tasks go to others). Needs ``cert``.
+        handshake_timeout: seconds a new connection has to finish the ZeroMQ handshake before it is closed
+            (default 30, libzmq's ``ZMQ_HANDSHAKE_IVL``; None: no limit). What a worker is sent stays
+            bounded by its credit, so the producer needs no limit on reading (docs/architecture.md).
     """
 
     def wait_for_workers(self, count: int = 1, timeout: Optional[float] = 10.0) -> List[str]:
