@@ -18,6 +18,9 @@ internal sealed class ConnectionGuard
 {
     private readonly Dictionary<AsyncSocket, Watched> _watched = new(ReferenceEqualityComparer.Instance);
     private readonly List<AsyncSocket> _gone = [];
+    // Connections closed for not reading, until NetMQ has closed them (and dropped what waited for them).
+    private readonly Dictionary<AsyncSocket, Socket> _aborted = new(ReferenceEqualityComparer.Instance);
+    private bool _reclaimAtNextCheck;
     private readonly ConnectionLimits _limits;
     private readonly int _handshakeBytes;
     private readonly ILogger _logger;
@@ -65,10 +68,29 @@ internal sealed class ConnectionGuard
     }
 
     /// <summary>Stops watching a connection that closed (on the loop's thread).</summary>
-    public void Closed(AsyncSocket connection) => _watched.Remove(connection);
+    public void Closed(AsyncSocket connection)
+    {
+        _watched.Remove(connection);
+        if (_aborted.Remove(connection))
+            _reclaimAtNextCheck = true; // NetMQ is dropping its queue now; by the next check the replies are garbage
+    }
 
     private void Check()
     {
+        // Set at an earlier check or close, so NetMQ has had a whole interval to drop the queue; asked again at each
+        // check while another collection was too recent.
+        if (_reclaimAtNextCheck)
+            _reclaimAtNextCheck = !MemoryReclaim.Request();
+        // NetMQ disposes a connection's socket when it has closed it; its close event may have come without the
+        // socket (gone before the event was read), so a disposed socket counts as closed too.
+        foreach (var (connection, socket) in _aborted)
+        {
+            if (!TcpConnectionInfo.TryRead(socket, out _))
+                _gone.Add(connection);
+        }
+        foreach (var connection in _gone)
+            Closed(connection);
+        _gone.Clear();
         long now = Environment.TickCount64;
         foreach (var (connection, watched) in _watched)
         {
@@ -92,6 +114,7 @@ internal sealed class ConnectionGuard
             else
             {
                 Interlocked.Increment(ref _notReading);
+                _aborted[connection] = watched.Socket;
                 TransportLog.PeerNotReading(_logger, _component, watched.Peer, _limits.ReadGracePeriod.TotalSeconds, _limits.MinimumReadBytesPerSecond);
             }
         }

@@ -42,9 +42,9 @@ public sealed record ConnectionLimits
 
     /// <summary>
     /// How long a peer may read more slowly than <see cref="MinimumReadBytesPerSecond"/>, or not at all, while data
-    /// waits for it before it is closed (default: 30 s).
+    /// waits for it before it is closed (default: 10 s; Kestrel allows 5).
     /// </summary>
-    public TimeSpan ReadGracePeriod { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan ReadGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Throws when a limit is out of its range; each component checks its limits as it is constructed.</summary>
     /// <exception cref="ArgumentException">A limit is out of range.</exception>
