@@ -28,14 +28,15 @@ CLOSE_WAIT = 20.0
 
 @pytest.fixture(params=["plain", "curve"])
 def demo(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Tuple[ServerProcess, Optional[Tuple[bytes, bytes]]]]:
-    """A demo whose handshake timeout is half a second; with CURVE, also the server's public key file's keys."""
+    """A demo whose handshake timeout is 3 s (the real clients' handshakes, CURVE's included, take far less even on a
+    loaded machine); with CURVE, also the server's public key file's keys."""
     args = [str(ZBRIDGE), "demo", "--bind", "tcp://127.0.0.1:*", "--data", str(tmp_path / "demo.db")]
     server_keys = None
     if request.param == "curve":
         public_file, secret_file = zmq.auth.create_certificates(str(tmp_path), "server")
         args += ["--cert", secret_file]
         server_keys = zmq.auth.load_certificate(public_file)
-    env = dict(os.environ, ZeroBridge__Server__ConnectionLimits__HandshakeTimeout="00:00:00.500")
+    env = dict(os.environ, ZeroBridge__Server__ConnectionLimits__HandshakeTimeout="00:00:03")
     process = ServerProcess(args, env=env)
     try:
         process.wait_ready(DEADLINE)
@@ -77,7 +78,7 @@ def test_a_silent_connection_is_closed_and_a_silent_libzmq_client_is_not(
             address = "%s:%d" % silent.getsockname()
             assert _closed_by_the_server(silent), "the demo kept a connection that never finished its handshake"
         line = process.wait_for_line(f"closed the connection from {address}", CLOSE_WAIT)
-        assert "no whole ZeroMQ handshake within 0.5 s" in line, line
+        assert "no whole ZeroMQ handshake within 3 s" in line, line
 
         raw_ping(client, 2)
         assert monitor.poll(0) == 0, f"the silent client was disconnected: {recv_monitor_message(monitor)}"
@@ -97,6 +98,7 @@ def test_the_python_task_producer_closes_a_connection_that_never_finishes_the_ha
         producer.close()
 
 
-def test_the_python_task_producer_refuses_a_handshake_timeout_that_is_not_positive() -> None:
-    with pytest.raises(ValueError, match="handshake_timeout must be positive"):
-        zerobridge.TaskProducer("tcp://127.0.0.1:*", handshake_timeout=0)
+@pytest.mark.parametrize("timeout", [0, -1, float("inf"), float("nan")])
+def test_the_python_task_producer_refuses_a_handshake_timeout_that_is_not_a_positive_finite_number(timeout: float) -> None:
+    with pytest.raises(ValueError, match="handshake_timeout must be a positive, finite number of seconds"):
+        zerobridge.TaskProducer("tcp://127.0.0.1:*", handshake_timeout=timeout)

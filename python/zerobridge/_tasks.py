@@ -32,6 +32,7 @@ import collections
 import concurrent.futures
 import dataclasses
 import logging
+import math
 import os
 import socket as _socket
 import threading
@@ -154,8 +155,8 @@ class _Producer:
                  insecure: bool = False,
                  allow_list: Union[str, "os.PathLike[str]", None] = None,
                  handshake_timeout: Optional[float] = 30.0) -> None:
-        if handshake_timeout is not None and not handshake_timeout > 0:
-            raise ValueError(f"handshake_timeout must be positive seconds, or None for no limit (it is {handshake_timeout!r})")
+        if handshake_timeout is not None and not (handshake_timeout > 0 and math.isfinite(handshake_timeout)):
+            raise ValueError(f"handshake_timeout must be a positive, finite number of seconds, or None for no limit (it is {handshake_timeout!r})")
         curve = CurveServer.configure(cert)
         refusal = plaintext_refusal("task producer", bind, curve is not None, insecure)
         if refusal is not None:

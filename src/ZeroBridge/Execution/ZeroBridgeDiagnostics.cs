@@ -58,7 +58,7 @@ public static class ZeroBridgeDiagnostics
             "Open connections of each component that binds (server, broker, publisher, task producer), by component and endpoint.");
 
     private static IEnumerable<Measurement<int>> MeasureConnections() =>
-        ConnectionLog.Running.Now.Select(log => new Measurement<int>(log.OpenCount,
+        ConnectionWatch.Running.Now.Select(log => new Measurement<int>(log.OpenCount,
             new KeyValuePair<string, object?>("zerobridge.component", log.Component),
             new KeyValuePair<string, object?>("zerobridge.endpoint", log.Endpoint)));
 
@@ -67,13 +67,13 @@ public static class ZeroBridgeDiagnostics
             "Connections a component closed for breaking its ConnectionLimits, by component, endpoint and reason (handshake_timeout, not_reading).");
 
     private static IEnumerable<Measurement<long>> MeasureClosedConnections() =>
-        ConnectionLog.Running.Now.SelectMany(log => new[]
+        ConnectionWatch.Running.Now.SelectMany(log => new[]
         {
             ClosedBy(log, log.HandshakeTimeouts, "handshake_timeout"),
             ClosedBy(log, log.NotReadingClosures, "not_reading"),
         });
 
-    private static Measurement<long> ClosedBy(ConnectionLog log, long count, string reason) => new(count,
+    private static Measurement<long> ClosedBy(ConnectionWatch log, long count, string reason) => new(count,
         new KeyValuePair<string, object?>("zerobridge.component", log.Component),
         new KeyValuePair<string, object?>("zerobridge.endpoint", log.Endpoint),
         new KeyValuePair<string, object?>("zerobridge.reason", reason));

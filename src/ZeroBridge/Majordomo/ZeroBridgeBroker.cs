@@ -121,7 +121,7 @@ public sealed class ZeroBridgeBroker : IZeroBridgeComponent, IBrokerOutput
         router.Options.SendHighWatermark = 100_000;
         Endpoint = router.BindForStart(_options.Endpoint, ref _state);
         _router = _loop.Receive(router, Tick, OnMessage); // its timer and monitor can wait a tick
-        ConnectionLog.Watch(_loop, router, _options.ConnectionLimits, _logger, "Broker");
+        ConnectionWatch.Start(_loop, router, _options.ConnectionLimits, _logger, "Broker");
         _loop.Every(Tick, OnTick);
         _loop.Start($"ZeroBridge broker {Endpoint}");
         BrokerMetrics.Running.Add(this);

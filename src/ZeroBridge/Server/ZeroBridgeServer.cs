@@ -129,7 +129,7 @@ public sealed class ZeroBridgeServer : IZeroBridgeComponent
         PeerDisconnects.Report(router);
         Endpoint = router.BindForStart(_options.Endpoint, ref _state);
         _router = _loop.Own(router);
-        ConnectionLog.Watch(_loop, router, _options.ConnectionLimits, _logger, "Server");
+        ConnectionWatch.Start(_loop, router, _options.ConnectionLimits, _logger, "Server");
         router.ReceiveReady += OnRequestsReady;
         ThreadPoolHeadroom.Reserve(_options.MaxConcurrency, _logger);
         _loop.Start($"ZeroBridge server {Endpoint}");

@@ -144,7 +144,7 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
         }
         Name = _options.Name ?? $"{AppDomain.CurrentDomain.FriendlyName}@{Endpoint}";
         _publisher = _loop.Own(publisher);
-        ConnectionLog.Watch(_loop, publisher, _options.ConnectionLimits, _logger, "Publisher");
+        ConnectionWatch.Start(_loop, publisher, _options.ConnectionLimits, _logger, "Publisher");
         publisher.ReceiveReady += OnSubscription;
         _loop.Every(_options.HeartbeatInterval, SendHeartbeat);
         if (_authentication is not null && _options.EncryptsPayloads)
@@ -152,7 +152,7 @@ public sealed class ZeroBridgePublisher : IZeroBridgeComponent
         if (snapshots is not null)
         {
             _snapshots = _loop.Own(snapshots);
-            ConnectionLog.Watch(_loop, snapshots, _options.ConnectionLimits, _logger, "Publisher snapshots");
+            ConnectionWatch.Start(_loop, snapshots, _options.ConnectionLimits, _logger, "Publisher snapshots");
             snapshots.ReceiveReady += OnSnapshotRequest;
         }
         _loop.Start($"ZeroBridge publisher {Endpoint}");

@@ -113,7 +113,7 @@ public sealed class ZeroBridgeTaskProducer : IZeroBridgeComponent, ITaskPoolOutp
             PeerDisconnects.Report(socket); // forget a proof, and the worker, when its connection goes
         Endpoint = socket.BindForStart(_options.Endpoint, ref _state);
         _socket = _loop.Own(socket);
-        ConnectionLog.Watch(_loop, socket, _options.ConnectionLimits, _logger, "Task producer");
+        ConnectionWatch.Start(_loop, socket, _options.ConnectionLimits, _logger, "Task producer");
         socket.ReceiveReady += OnMessages;
         var tick = TimeSpan.FromTicks(Math.Clamp(_options.WorkerTimeout.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromMilliseconds(100).Ticks));
         _loop.Every(tick, () =>

@@ -44,7 +44,7 @@ internal sealed class ConnectionGuard
     {
         if (!limits.LimitsHandshake && !limits.LimitsReading)
             return null;
-        if (!TcpConnectionInfo.IsSupported)
+        if (!AcceptedSockets.IsReachable || !TcpConnectionInfo.IsReliable)
         {
             TransportLog.ConnectionLimitsUnavailable(logger, component);
             return null;
@@ -63,7 +63,7 @@ internal sealed class ConnectionGuard
     /// <summary>Starts watching a connection the socket accepted (on the loop's thread).</summary>
     public void Accepted(AsyncSocket connection, string peer)
     {
-        if (TcpConnectionInfo.SocketOf(connection) is { } socket)
+        if (AcceptedSockets.SocketOf(connection) is { } socket)
             _watched[connection] = new Watched(socket, peer, new ConnectionProgress(Environment.TickCount64));
     }
 
@@ -94,8 +94,7 @@ internal sealed class ConnectionGuard
         long now = Environment.TickCount64;
         foreach (var (connection, watched) in _watched)
         {
-            // A connection whose counters cannot be read is gone (closed before its event was read), or the kernel
-            // is too old to report them: either way there is nothing more to judge.
+            // A connection whose counters cannot be read is gone (closed before its close event was read).
             if (!TcpConnectionInfo.TryRead(watched.Socket, out var info))
             {
                 _gone.Add(connection);
@@ -105,7 +104,7 @@ internal sealed class ConnectionGuard
             if (verdict == ConnectionVerdict.Keep)
                 continue;
             _gone.Add(connection); // NetMQ reports the close as it happens; the watch ends here
-            TcpConnectionInfo.Abort(watched.Socket);
+            AcceptedSockets.Abort(watched.Socket);
             if (verdict == ConnectionVerdict.HandshakeTimedOut)
             {
                 Interlocked.Increment(ref _handshakeTimeouts);

@@ -27,15 +27,17 @@ public sealed record ConnectionLimits
     };
 
     /// <summary>
-    /// How long a new connection has to send a whole ZeroMQ handshake (its greeting and, with CURVE, its HELLO and
-    /// INITIATE) before it is closed (default: 30 s, libzmq's own default). <see cref="Timeout.InfiniteTimeSpan"/>
-    /// turns the limit off.
+    /// How long a new connection has to send at least as many bytes as the smallest whole ZeroMQ handshake (the
+    /// greeting and READY; with CURVE, the greeting, HELLO and INITIATE) before it is closed (default: 30 s, libzmq's
+    /// own <c>ZMQ_HANDSHAKE_IVL</c>). Bytes are counted, not parsed: NetMQ does not report the handshake's end.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> turns the limit off.
     /// </summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// The slowest rate, in bytes per second, at which a peer must take what the component sends it whenever data is
-    /// waiting for it (default: 240, Kestrel's minimum response data rate). A peer below it for a whole
+    /// held back for it, not yet sent because its receive window is full (default: 240, Kestrel's minimum response
+    /// data rate). A peer below it for a whole
     /// <see cref="ReadGracePeriod"/> is closed, with the replies queued for it. 0 turns the limit off.
     /// </summary>
     public double MinimumReadBytesPerSecond { get; init; } = 240;
@@ -62,7 +64,7 @@ public sealed record ConnectionLimits
 
     /// <summary>
     /// How often the connections are checked: a quarter of the shorter limit, so a connection is closed within 25%
-    /// past its limit, and at most once a second.
+    /// past its limit, and at least once a second.
     /// </summary>
     internal TimeSpan CheckInterval
     {

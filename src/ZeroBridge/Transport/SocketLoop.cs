@@ -95,6 +95,11 @@ internal sealed class SocketLoop : IDisposable
         socket.Monitor(endpoint, events); // binds the endpoint the socket reports its events to
         var receiver = new NetMQ.Sockets.PairSocket();
         receiver.Options.Linger = TimeSpan.Zero;
+        // NetMQ sends each event without waiting and drops it when the pair's queue is full (1,000 by default): a burst
+        // of connections while this loop is busy would lose events, and connections would escape the log and the
+        // limits. With no high-water mark on this end the inproc queue is unbounded (events are small, and read
+        // on every turn of the loop).
+        receiver.Options.ReceiveHighWatermark = 0;
         var monitor = new NetMQMonitor(receiver, endpoint, ownsSocket: false); // decodes what the pair receives
         receiver.Connect(endpoint);
         Own(receiver);

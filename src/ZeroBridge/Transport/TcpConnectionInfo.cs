@@ -1,46 +1,39 @@
+using System.Net;
 using System.Net.Sockets;
-using System.Reflection;
 using System.Runtime.InteropServices;
-using AsyncIO;
 
 namespace ZeroBridge.Transport;
 
 /// <summary>
-/// The kernel's counters for one accepted TCP connection (Linux <c>TCP_INFO</c>), read while NetMQ owns the
-/// connection: how many bytes the peer has sent, how many of ours it has acknowledged, and how many wait to go out.
+/// The kernel's counters for one TCP connection (Linux <c>TCP_INFO</c>), read while NetMQ owns the connection: how
+/// many bytes the peer has sent, how many of ours it has acknowledged, and whether ours are held back for it.
 /// </summary>
 /// <param name="BytesReceived">Bytes received from the peer (<c>tcpi_bytes_received</c>).</param>
 /// <param name="BytesAcknowledged">Bytes of ours the peer's TCP stack has acknowledged (<c>tcpi_bytes_acked</c>).</param>
 /// <param name="BytesWaiting">
-/// Whether bytes of ours wait for the peer: sent and not yet acknowledged (<c>tcpi_unacked</c> segments), or not yet
-/// sent because the peer's window is full (<c>tcpi_notsent_bytes</c>).
+/// Whether bytes of ours are held back, not yet sent (<c>tcpi_notsent_bytes</c>): the peer's receive window, or the
+/// network, lets no more through. Bytes merely in flight do not count, so a peer sent a trickle over a long round
+/// trip, always with a little unacknowledged, is not taken for one that does not read.
 /// </param>
 internal readonly record struct TcpConnectionInfo(long BytesReceived, long BytesAcknowledged, bool BytesWaiting)
 {
-    // struct tcp_info (linux/tcp.h), in the machine's byte order. Fixed offsets: the kernel only ever appends fields, and reports how many bytes it
-    // filled, so an older kernel is recognised by a shorter answer.
+    // struct tcp_info (linux/tcp.h), in the machine's byte order. Fixed offsets: the kernel only ever appends fields, and
+    // reports how many bytes it filled, so an older kernel is recognised by a shorter answer.
     private const int TcpLevel = 6, TcpInfoOption = 11;
-    private const int UnackedOffset = 24, BytesAckedOffset = 120, BytesReceivedOffset = 128, NotSentOffset = 144;
+    private const int BytesAckedOffset = 120, BytesReceivedOffset = 128, NotSentOffset = 144;
     private const int NeededLength = NotSentOffset + 4; // Linux 4.6 and later
     private const int BufferLength = 256;
 
-    // NetMQ never hands out the .NET socket behind a connection: its monitor gives AsyncIO's wrapper, whose Linux
-    // implementation keeps the System.Net.Sockets.Socket in this private field. AsyncIO is pinned through NetMQ
-    // 4.0.4.5; if a later version renames the field, IsSupported turns false and the limits are off, never wrong.
-    private static readonly FieldInfo? SocketField =
-        typeof(AsyncSocket).Assembly.GetType("AsyncIO.DotNet.NativeSocket")?.GetField("m_socket", BindingFlags.Instance | BindingFlags.NonPublic);
-
-    /// <summary>Whether connections can be read and closed here: Linux, and NetMQ's sockets as this class knows them.</summary>
-    public static bool IsSupported { get; } = OperatingSystem.IsLinux() && SocketField?.FieldType == typeof(Socket);
-
-    /// <summary>The .NET socket behind a connection NetMQ accepted, or null when there is none to reach.</summary>
-    public static Socket? SocketOf(AsyncSocket connection) =>
-        IsSupported ? SocketField!.GetValue(connection) as Socket : null;
+    private static readonly Lazy<bool> Counts = new(ProbeLoopback);
 
     /// <summary>
-    /// Reads <paramref name="socket"/>'s counters; false when the connection is gone (NetMQ closed it meanwhile) or
-    /// the kernel is too old to report them all.
+    /// Whether this system's counters can be trusted: checked once, on a loopback connection that sends a known number
+    /// of bytes. Kernels before Linux 4.6, other systems, and sandboxes whose network stack answers <c>TCP_INFO</c>
+    /// without filling these fields (gVisor's) fail it.
     /// </summary>
+    public static bool IsReliable => Counts.Value;
+
+    /// <summary>Reads <paramref name="socket"/>'s counters; false when the connection is gone (closed meanwhile).</summary>
     public static bool TryRead(Socket socket, out TcpConnectionInfo info)
     {
         info = default;
@@ -56,32 +49,46 @@ internal readonly record struct TcpConnectionInfo(long BytesReceived, long Bytes
             return false;
         }
         if (length < NeededLength)
-            return false;
-        uint unacked = MemoryMarshal.Read<uint>(buffer[UnackedOffset..]);
-        uint notSent = MemoryMarshal.Read<uint>(buffer[NotSentOffset..]);
+            return false; // not on a system IsReliable accepts
         info = new TcpConnectionInfo(
             (long)Math.Min(MemoryMarshal.Read<ulong>(buffer[BytesReceivedOffset..]), long.MaxValue),
             (long)Math.Min(MemoryMarshal.Read<ulong>(buffer[BytesAckedOffset..]), long.MaxValue),
-            unacked > 0 || notSent > 0);
+            MemoryMarshal.Read<uint>(buffer[NotSentOffset..]) > 0);
         return true;
     }
 
-    /// <summary>
-    /// Aborts the connection without closing <paramref name="socket"/>: it is shut down in both directions, so NetMQ's
-    /// I/O thread, which owns it, sees the connection end as if the peer had reset it, and closes it and drops its
-    /// queue on its own path; and its linger is zeroed first, so that close resets the connection and the kernel
-    /// drops the bytes still waiting for the peer at once, instead of keeping them for a peer that does not read.
-    /// </summary>
-    public static void Abort(Socket socket)
+    private static bool ProbeLoopback()
     {
+        if (!OperatingSystem.IsLinux())
+            return false;
+        const int sent = 1000;
         try
         {
-            socket.LingerState = new LingerOption(true, 0);
-            socket.Shutdown(SocketShutdown.Both);
+            using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            listener.Listen(1);
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            client.Connect(listener.LocalEndPoint!);
+            using var accepted = listener.Accept();
+            client.Send(new byte[sent]);
+            accepted.ReceiveTimeout = client.ReceiveTimeout = 5000;
+            var received = new byte[sent];
+            for (int got = 0, read; got < sent; got += read)
+            {
+                if ((read = accepted.Receive(received, got, sent - got, SocketFlags.None)) == 0)
+                    return false;
+            }
+            // The answer carries the acknowledgement of what the client sent, so once the client has read it, its
+            // kernel has counted those bytes as acknowledged: both ends must then tell the same story.
+            accepted.Send(new byte[1]);
+            if (client.Receive(received, 0, 1, SocketFlags.None) != 1)
+                return false;
+            return TryRead(accepted, out var receiving) && receiving.BytesReceived == sent
+                && TryRead(client, out var sending) && sending.BytesAcknowledged >= sent && sending.BytesReceived == 1;
         }
-        catch (Exception ex) when (ex is ObjectDisposedException or SocketException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
-            // already gone
+            return false;
         }
     }
 }

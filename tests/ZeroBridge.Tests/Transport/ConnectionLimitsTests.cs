@@ -23,6 +23,9 @@ public sealed class ConnectionLimitsTests
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
     private static readonly ConnectionLimits QuickHandshake = ConnectionLimits.Default with { HandshakeTimeout = TimeSpan.FromMilliseconds(300) };
 
+    /// <summary>For tests with real clients: their handshakes (CURVE's, with the server's first-use JIT) must fit.</summary>
+    private static readonly ConnectionLimits ShortHandshake = ConnectionLimits.Default with { HandshakeTimeout = TimeSpan.FromSeconds(3) };
+
     /// <summary>The first 10 bytes of a ZMTP 3 greeting (its signature): a peer that starts the handshake and stops.</summary>
     private static readonly byte[] GreetingSignature = [0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F];
 
@@ -66,7 +69,7 @@ public sealed class ConnectionLimitsTests
         {
             Endpoint = "tcp://127.0.0.1:*",
             Certificate = curve ? serverKeys : null,
-            ConnectionLimits = QuickHandshake,
+            ConnectionLimits = ShortHandshake,
         }, log);
         await server.StartAsync();
         using var client = new ZeroBridgeClient(server.Endpoint, ZeroBridgeClientOptions.Default with
