@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 import msgpack
 import pytest
@@ -104,23 +104,29 @@ class ServerProcess:
             self._lines.put(line)
         self._lines.put(None)
 
-    def wait_ready(self, deadline: float) -> str:
-        """The endpoint from the "Listening on" line, or fail with the output so far."""
+    def _next_line(self, wanted: Callable[[str], bool], deadline: float) -> Optional[str]:
+        """The next line not yet taken for which ``wanted`` holds, waiting for each as it is printed; None when
+        none comes within ``deadline`` seconds or the process ends."""
         end = time.monotonic() + deadline
-        while True:
-            remaining = end - time.monotonic()
-            if remaining <= 0:
-                break
+        while (remaining := end - time.monotonic()) > 0:
             try:
                 line = self._lines.get(timeout=remaining)
             except queue.Empty:
-                break
+                return None
             if line is None:
-                break
+                return None
+            if wanted(line):
+                return line.rstrip("\n")
+        return None
+
+    def wait_ready(self, deadline: float) -> str:
+        """The endpoint from the "Listening on" line, or fail with the output so far."""
+        line = self._next_line(lambda text: _LISTENING.search(text) is not None, deadline)
+        if line is not None:
             match = _LISTENING.search(line)
-            if match:
-                self.endpoint = match.group(1).rstrip(".,;")
-                return self.endpoint
+            assert match is not None
+            self.endpoint = match.group(1).rstrip(".,;")
+            return self.endpoint
         self.stop()
         raise RuntimeError(f"{Path(self.args[0]).name} {' '.join(self.args[1:2])} did not print 'Listening on "
                            f"tcp://...' within {deadline} s (exit code {self.process.poll()}); output:\n"
@@ -129,17 +135,10 @@ class ServerProcess:
     def wait_for_line(self, needle: str, deadline: float) -> str:
         """The first line printed after "Listening on" that contains ``needle``, waiting for it line by line;
         fails with the output so far when none comes within ``deadline`` seconds."""
-        end = time.monotonic() + deadline
-        while (remaining := end - time.monotonic()) > 0:
-            try:
-                line = self._lines.get(timeout=remaining)
-            except queue.Empty:
-                break
-            if line is None:
-                break
-            if needle in line:
-                return line.rstrip("\n")
-        raise AssertionError(f"no line with {needle!r} within {deadline} s; output:\n" + "\n".join(self.output[-50:]))
+        line = self._next_line(lambda text: needle in text, deadline)
+        if line is None:
+            raise AssertionError(f"no line with {needle!r} within {deadline} s; output:\n" + "\n".join(self.output[-50:]))
+        return line
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL if it does not exit within the deadline."""
