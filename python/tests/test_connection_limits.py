@@ -9,6 +9,7 @@ peer that stops reading; this one checks the same rules against pyzmq's libzmq, 
 from __future__ import annotations
 
 import os
+import re
 import socket
 from pathlib import Path
 from typing import Iterator, Optional, Tuple
@@ -24,6 +25,7 @@ from test_tasks import ZBRIDGE
 
 DEADLINE = 60.0
 CLOSE_WAIT = 20.0
+_PUBLISHING = re.compile(r"Publishing on (tcp://\S+) \(snapshots on (tcp://[^\s)]+)\)")
 
 
 @pytest.fixture(params=["plain", "curve"])
@@ -102,3 +104,22 @@ def test_the_python_task_producer_closes_a_connection_that_never_finishes_the_ha
 def test_the_python_task_producer_refuses_a_handshake_timeout_that_is_not_a_positive_finite_number(timeout: float) -> None:
     with pytest.raises(ValueError, match="handshake_timeout must be a positive, finite number of seconds"):
         zerobridge.TaskProducer("tcp://127.0.0.1:*", handshake_timeout=timeout)
+
+
+def test_the_demo_stream_takes_its_connection_limits_from_configuration(tmp_path: Path) -> None:
+    """`zbridge demo --publish`: the command line decides the stream, configuration its connection limits."""
+    env = dict(os.environ, ZeroBridge__Publisher__ConnectionLimits__HandshakeTimeout="00:00:01")
+    process = ServerProcess([str(ZBRIDGE), "demo", "--bind", "tcp://127.0.0.1:*", "--publish", "tcp://127.0.0.1:*",
+                             "--data", str(tmp_path / "demo.db")], env=env)
+    try:
+        process.wait_ready(DEADLINE)
+        stream, snapshots = next(m for m in map(_PUBLISHING.search, process.output) if m).groups()
+        for endpoint, component in [(stream, "Publisher"), (snapshots, "Publisher snapshots")]:
+            host, port = endpoint.removeprefix("tcp://").rsplit(":", 1)
+            with socket.create_connection((host, int(port)), timeout=CLOSE_WAIT) as silent:
+                address = "%s:%d" % silent.getsockname()
+                assert _closed_by_the_server(silent), f"the demo's {component} kept a silent connection"
+            line = process.wait_for_line(f"{component}: closed the connection from {address}", CLOSE_WAIT)
+            assert "no whole ZeroMQ handshake within 1 s" in line, line
+    finally:
+        process.stop()

@@ -25,7 +25,9 @@ internal static class DemoStream
             EncryptPayloads = encryptPayloads,
             AllowList = allowList, // encrypts unless --encrypt-payloads false: topic keys only for proved keys whose topics permit them
         };
-        services.AddZeroBridgePublisher(_ => options);
+        // The command line decides the stream; the connection limits come from configuration, as the server's do
+        // (ZeroBridge__Publisher__ConnectionLimits__HandshakeTimeout=...).
+        services.AddZeroBridgePublisher(bound => options with { ConnectionLimits = bound.ConnectionLimits });
         services.AddHostedService(provider => new LiveFeed(provider.GetRequiredService<ZeroBridgePublisher>(), database)
         {
             TicksPerSecond = ticksPerSecond,
