@@ -18,8 +18,6 @@ internal sealed class ConnectionGuard
 {
     private readonly Dictionary<AsyncSocket, Watched> _watched = new(ReferenceEqualityComparer.Instance);
     private readonly List<AsyncSocket> _gone = [];
-    // Connections closed for not reading, until NetMQ has closed them (and dropped what waited for them).
-    private readonly Dictionary<AsyncSocket, Socket> _aborted = new(ReferenceEqualityComparer.Instance);
     private bool _reclaimAtNextCheck;
     private readonly ConnectionLimits _limits;
     private readonly int _handshakeBytes;
@@ -70,8 +68,7 @@ internal sealed class ConnectionGuard
     /// <summary>Stops watching a connection that closed (on the loop's thread).</summary>
     public void Closed(AsyncSocket connection)
     {
-        _watched.Remove(connection);
-        if (_aborted.Remove(connection))
+        if (_watched.Remove(connection, out var watched) && watched.Verdict == ConnectionVerdict.NotReading)
             _reclaimAtNextCheck = true; // NetMQ is dropping its queue now; by the next check the replies are garbage
     }
 
@@ -81,31 +78,23 @@ internal sealed class ConnectionGuard
         // check while another collection was too recent.
         if (_reclaimAtNextCheck)
             _reclaimAtNextCheck = !MemoryReclaim.Request();
-        // NetMQ disposes a connection's socket when it has closed it; its close event may have come without the
-        // socket (gone before the event was read), so a disposed socket counts as closed too.
-        foreach (var (connection, socket) in _aborted)
-        {
-            if (!TcpConnectionInfo.TryRead(socket, out _))
-                _gone.Add(connection);
-        }
-        foreach (var connection in _gone)
-            Closed(connection);
-        _gone.Clear();
         long now = Environment.TickCount64;
         foreach (var (connection, watched) in _watched)
         {
-            // A connection whose counters cannot be read is gone (closed before its close event was read).
+            // NetMQ disposes a connection's socket when it has closed it: one whose counters cannot be read is gone,
+            // even if its close event has not been read yet.
             if (!TcpConnectionInfo.TryRead(watched.Socket, out var info))
             {
                 _gone.Add(connection);
                 continue;
             }
-            var verdict = watched.Progress.Judge(info, now, _limits, _handshakeBytes);
-            if (verdict == ConnectionVerdict.Keep)
+            if (watched.Verdict != ConnectionVerdict.Keep)
+                continue; // aborted already; NetMQ is closing it
+            watched.Verdict = watched.Progress.Judge(info, now, _limits, _handshakeBytes);
+            if (watched.Verdict == ConnectionVerdict.Keep)
                 continue;
-            _gone.Add(connection); // NetMQ reports the close as it happens; the watch ends here
             AcceptedSockets.Abort(watched.Socket);
-            if (verdict == ConnectionVerdict.HandshakeTimedOut)
+            if (watched.Verdict == ConnectionVerdict.HandshakeTimedOut)
             {
                 Interlocked.Increment(ref _handshakeTimeouts);
                 TransportLog.HandshakeTimedOut(_logger, _component, watched.Peer, _limits.HandshakeTimeout.TotalSeconds, info.BytesReceived);
@@ -113,14 +102,20 @@ internal sealed class ConnectionGuard
             else
             {
                 Interlocked.Increment(ref _notReading);
-                _aborted[connection] = watched.Socket;
                 TransportLog.PeerNotReading(_logger, _component, watched.Peer, _limits.ReadGracePeriod.TotalSeconds, _limits.MinimumReadBytesPerSecond);
             }
         }
         foreach (var connection in _gone)
-            _watched.Remove(connection);
+            Closed(connection);
         _gone.Clear();
     }
 
-    private sealed record Watched(Socket Socket, string Peer, ConnectionProgress Progress);
+    /// <summary>A connection under watch: what is judged, and the verdict once it is not <c>Keep</c>.</summary>
+    private sealed class Watched(Socket socket, string peer, ConnectionProgress progress)
+    {
+        public Socket Socket { get; } = socket;
+        public string Peer { get; } = peer;
+        public ConnectionProgress Progress { get; } = progress;
+        public ConnectionVerdict Verdict { get; set; }
+    }
 }
