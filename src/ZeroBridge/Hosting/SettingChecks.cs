@@ -29,18 +29,8 @@ internal static class SettingChecks
     }
 
     /// <summary>The <see cref="ConnectionLimits"/> bound under <c>ConnectionLimits</c> in <paramref name="section"/>.</summary>
-    public static IEnumerable<string> Limits(IConfigurationSection section, ConnectionLimits limits)
-    {
-        var limitsSection = section.GetSection(nameof(ConnectionLimits));
-        if (limits.HandshakeTimeout <= TimeSpan.Zero && limits.HandshakeTimeout != Timeout.InfiniteTimeSpan)
-            yield return $"{limitsSection.Path}:{nameof(limits.HandshakeTimeout)} must be a positive time span such as 00:00:30, " +
-                         $"or -00:00:00.001 (infinite) to turn it off (it is {limits.HandshakeTimeout}).";
-        if (!(limits.MinimumReadBytesPerSecond >= 0) || double.IsInfinity(limits.MinimumReadBytesPerSecond))
-            yield return $"{limitsSection.Path}:{nameof(limits.MinimumReadBytesPerSecond)} must be 0 (off) or a positive number of bytes " +
-                         $"(it is {limits.MinimumReadBytesPerSecond}).";
-        foreach (var problem in Positive(limitsSection, nameof(limits.ReadGracePeriod), limits.ReadGracePeriod))
-            yield return problem;
-    }
+    public static IEnumerable<string> Limits(IConfigurationSection section, ConnectionLimits limits) =>
+        limits.Problems().Select(problem => $"{section.Path}:{nameof(ConnectionLimits)}:{problem.Key} must be {problem.Rule} (it is {problem.Value}).");
 
     public static IEnumerable<string> Endpoint(IConfigurationSection section, string key, string? value)
     {

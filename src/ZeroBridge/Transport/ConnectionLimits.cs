@@ -48,14 +48,27 @@ public sealed record ConnectionLimits
     /// </summary>
     public TimeSpan ReadGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Each limit out of its range, as (the property's name, what it must be, what it is): the one statement of the
+    /// ranges, for the components' constructors and the host's start-up checks alike.
+    /// </summary>
+    internal IEnumerable<(string Key, string Rule, object Value)> Problems()
+    {
+        if (HandshakeTimeout <= TimeSpan.Zero && LimitsHandshake)
+            yield return (nameof(HandshakeTimeout), "a positive time span such as 00:00:30, or -00:00:00.001 (infinite) to turn it off", HandshakeTimeout);
+        if (!(MinimumReadBytesPerSecond >= 0) || double.IsInfinity(MinimumReadBytesPerSecond))
+            yield return (nameof(MinimumReadBytesPerSecond), "0 (off) or a positive number of bytes", MinimumReadBytesPerSecond);
+        if (ReadGracePeriod <= TimeSpan.Zero)
+            yield return (nameof(ReadGracePeriod), "a positive time span such as 00:00:10", ReadGracePeriod);
+    }
+
     /// <summary>Throws when a limit is out of its range; each component checks its limits as it is constructed.</summary>
     /// <exception cref="ArgumentException">A limit is out of range.</exception>
     internal void ThrowIfInvalid(string parameterName)
     {
-        if ((HandshakeTimeout <= TimeSpan.Zero && LimitsHandshake) || !(MinimumReadBytesPerSecond >= 0)
-            || double.IsInfinity(MinimumReadBytesPerSecond) || ReadGracePeriod <= TimeSpan.Zero)
-            throw new ArgumentException("ConnectionLimits: HandshakeTimeout must be positive (or infinite), MinimumReadBytesPerSecond " +
-                                        "0 or more, and ReadGracePeriod positive.", parameterName);
+        var (key, rule, value) = Problems().FirstOrDefault();
+        if (key is not null)
+            throw new ArgumentException($"ConnectionLimits.{key} must be {rule} (it is {value}).", parameterName);
     }
 
     internal bool LimitsHandshake => HandshakeTimeout != Timeout.InfiniteTimeSpan;
