@@ -35,18 +35,24 @@ internal sealed class RawBridgeSocket : IDisposable
     public (bool Ok, byte[] Payload) Call(string command, Dictionary<string, object?> keyword)
     {
         long id = Interlocked.Increment(ref _ids);
-        var message = new NetMQMessage();
-        message.AppendEmptyFrame();
-        message.Append(WireConstants.ClientSignature);
-        message.Append(Service);
-        message.Append(RequestHeader.WriteCall(id, command, Wait, [], null, null));
-        message.Append(WireSerializer.Serialize(typeof(object[]), new object[] { Array.Empty<object>(), keyword }, []));
-        Socket.SendMultipartMessage(message);
+        Socket.SendMultipartMessage(Request(id, command, keyword, Service));
         var reply = new NetMQMessage();
         Assert.True(Socket.TryReceiveMultipartMessage(Wait, ref reply), $"no reply to {command}");
         Assert.True(ReplyHeader.TryRead(reply[3].ToByteArray(), out long replyId, out bool ok));
         Assert.Equal(id, replyId);
         return (ok, reply[4].ToByteArray());
+    }
+
+    /// <summary>A bridge request (docs/protocol.md §2) built by hand, for peers that are no client library.</summary>
+    public static NetMQMessage Request(long id, string command, Dictionary<string, object?> keyword, string service = WireConstants.DefaultService)
+    {
+        var message = new NetMQMessage();
+        message.AppendEmptyFrame();
+        message.Append(WireConstants.ClientSignature);
+        message.Append(service);
+        message.Append(RequestHeader.WriteCall(id, command, Wait, [], null, null));
+        message.Append(WireSerializer.Serialize(typeof(object[]), new object[] { Array.Empty<object>(), keyword }, []));
+        return message;
     }
 
     /// <summary>The error code of a failed reply's payload.</summary>

@@ -4,11 +4,10 @@ using NetMQ;
 using NetMQ.Sockets;
 using ZeroBridge.Client;
 using ZeroBridge.Commands;
-using ZeroBridge.Protocol;
 using ZeroBridge.Security;
-using ZeroBridge.Serialization;
 using ZeroBridge.Server;
 using ZeroBridge.Tests.Fixtures;
+using ZeroBridge.Tests.Security;
 using ZeroBridge.Transport;
 
 namespace ZeroBridge.Tests.Transport;
@@ -116,7 +115,7 @@ public sealed class ConnectionLimitsTests
         greedy.Options.ReceiveHighWatermark = 1;
         greedy.Connect(server.Endpoint);
         for (int id = 1; id <= 64; id++)
-            greedy.SendMultipartMessage(Request(id, "big"));
+            greedy.SendMultipartMessage(RawBridgeSocket.Request(id, "big", []));
 
         // The server says it closed the peer for not reading, and then NetMQ reports the connection gone (its queue
         // with it): nothing else in this test ends a connection.
@@ -131,18 +130,6 @@ public sealed class ConnectionLimitsTests
 
         using var other = new ZeroBridgeClient(server.Endpoint, ZeroBridgeClientOptions.Default with { Timeout = Wait });
         Assert.Equal(5, await other.CallAsync<int>("add", new { a = 2, b = 3 }));
-    }
-
-    /// <summary>A bridge request (docs/protocol.md §2) for <paramref name="command"/> with no arguments.</summary>
-    private static NetMQMessage Request(long id, string command)
-    {
-        var message = new NetMQMessage();
-        message.AppendEmptyFrame();
-        message.Append(WireConstants.ClientSignature);
-        message.Append(WireConstants.DefaultService);
-        message.Append(RequestHeader.WriteCall(id, command, Wait, [], null, null));
-        message.Append(WireSerializer.Serialize(typeof(object[]), new object[] { Array.Empty<object>(), new Dictionary<string, object?>() }, []));
-        return message;
     }
 
     /// <summary>Reads until the other side closes the connection (true) or <see cref="Wait"/> passes (false).</summary>
